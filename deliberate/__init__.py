@@ -1,0 +1,83 @@
+"""deliberate: hometown clubs and their federations turn local demands into one agenda that keeps minorities visible."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from deliberate import config as default_config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class InsecureConfiguration(RuntimeError):
+    """Raised when the app would run in production with the development secret key."""
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, commands."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("DELIBERATE_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_object(default_config)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.update(default_config.from_environment())
+    else:
+        app.config.update(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "deliberate.sqlite3")
+    if app.config["SECRET_KEY"] == default_config.DEFAULT_SECRET_KEY and not (app.debug or app.testing):
+        raise InsecureConfiguration(
+            "Refusing to start with the default secret key. Set DELIBERATE_SECRET_KEY in the environment or "
+            "SECRET_KEY in instance/config.py (for example: python -c 'import secrets; print(secrets.token_hex())')."
+        )
+
+    from deliberate import errors, extensions, i18n, security
+    from deliberate.cli import register_commands
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=str(PROJECT_ROOT / "migrations"))
+    extensions.csrf.init_app(app)
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+    extensions.limiter.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    _init_login(app)
+    _register_blueprints(app)
+    register_commands(app)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from deliberate.extensions import db, login_manager
+    from deliberate.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and not user.is_deleted else None
+
+
+def _register_blueprints(app: Flask) -> None:
+    from deliberate.auth.views import bp as auth_bp
+    from deliberate.organizations.views import bp as organizations_bp
+
+    app.register_blueprint(organizations_bp)
+    app.register_blueprint(auth_bp, url_prefix="/account")

@@ -1,0 +1,75 @@
+"""The `deliberate` command: Flask's commands plus the project's own, each calling a service."""
+
+from __future__ import annotations
+
+import getpass
+import importlib
+import json
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+# Commands that live with their area; each module defines a click command. Registered when present.
+AREA_COMMANDS = (
+    ("deliberate.ballots.cli", "tally_command"),
+    ("deliberate.consolidation.cli", "cluster_command"),
+    ("deliberate.opinion.cli", "opinion_map_command"),
+)
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Create the demo federation with its clubs and members (idempotent) and print the log-ins."""
+    from deliberate.demo import seed_demo
+
+    result = seed_demo()
+    click.echo(("Created" if result.created else "Already present:") + f" {result.federation_name}")
+    click.echo(f"Demo log-ins (password for all: {result.password}):")
+    for role, email in result.logins:
+        click.echo(f"  {role:<8} {email}")
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--name", default="Administrator", help="Display name for a new account.")
+@click.option("--password", envvar="DELIBERATE_ADMIN_PASSWORD", help="Password (asked for when not given).")
+@with_appcontext
+def create_admin_command(email: str, name: str, password: str | None) -> None:
+    """Create a site administrator, or make an existing account one."""
+    from deliberate.auth.passwords import password_problem
+    from deliberate.auth.services import make_admin
+
+    existing_password = password
+    if existing_password is None:
+        existing_password = getpass.getpass("Password (for a new account): ")
+    problem = password_problem(existing_password, email)
+    user, created = make_admin(email, name, existing_password if problem is None else None)
+    if created is None:
+        raise click.ClickException(f"The password is not acceptable ({problem}); at least 10 characters, not common.")
+    click.echo(json.dumps({"user_id": user.id, "email": user.email, "created": created}))
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(create_admin_command)
+    for module_name, attribute in AREA_COMMANDS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name is None or not module_name.startswith(error.name):
+                raise
+            continue
+        app.cli.add_command(getattr(module, attribute))
+
+
+def _create_app() -> Flask:
+    from deliberate import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app)
+def main() -> None:
+    """Manage the deliberate application."""

@@ -1,0 +1,74 @@
+"""Configuration defaults; production values come from the environment (DELIBERATE_*) or instance/config.py."""
+
+from __future__ import annotations
+
+import os
+
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105 - refused outside debug and tests
+
+SECRET_KEY = DEFAULT_SECRET_KEY
+SQLALCHEMY_DATABASE_URI: str | None = None  # filled by create_app: SQLite in the instance folder
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+LANGUAGES = ("es", "en")
+BABEL_DEFAULT_LOCALE = "es"
+BABEL_DEFAULT_TIMEZONE = "UTC"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+SECURE_COOKIES = True  # switched off in debug, testing, or by DELIBERATE_SECURE_COOKIES=0 for plain-HTTP demos
+
+MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+WTF_CSRF_TIME_LIMIT = None  # a form left open all afternoon still submits; the token stays bound to the session
+
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_HEADERS_ENABLED = True
+LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+
+MAIL_SERVER: str | None = None
+MAIL_PORT = 587
+MAIL_USERNAME: str | None = None
+MAIL_PASSWORD: str | None = None
+MAIL_USE_TLS = True
+MAIL_SENDER = "deliberate <no-reply@localhost>"
+
+PASSWORD_RESET_HOURS = 2
+INVITATION_DAYS = 14
+MIN_PASSWORD_LENGTH = 10
+PAGE_SIZE = 25
+
+#: Women's share of the population a federation compares its participation with (INEGI, Mexican migrants in the US).
+DEFAULT_PARITY_BASELINE = 0.439
+
+_ENVIRONMENT_KEYS = {
+    "DELIBERATE_SECRET_KEY": "SECRET_KEY",
+    "DELIBERATE_DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "DELIBERATE_RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
+    "DELIBERATE_MAIL_SERVER": "MAIL_SERVER",
+    "DELIBERATE_MAIL_PORT": "MAIL_PORT",
+    "DELIBERATE_MAIL_USERNAME": "MAIL_USERNAME",
+    "DELIBERATE_MAIL_PASSWORD": "MAIL_PASSWORD",
+    "DELIBERATE_MAIL_USE_TLS": "MAIL_USE_TLS",
+    "DELIBERATE_MAIL_SENDER": "MAIL_SENDER",
+    "DELIBERATE_SECURE_COOKIES": "SECURE_COOKIES",
+}
+_BOOLEAN_KEYS = {"MAIL_USE_TLS", "SECURE_COOKIES"}
+_INTEGER_KEYS = {"MAIL_PORT"}
+
+
+def from_environment(environ: os._Environ[str] | dict[str, str] = os.environ) -> dict[str, object]:
+    """Return the settings given by DELIBERATE_* environment variables, converted to their types."""
+    settings: dict[str, object] = {}
+    for variable, key in _ENVIRONMENT_KEYS.items():
+        raw = environ.get(variable)
+        if raw is None or raw == "":
+            continue
+        if key in _BOOLEAN_KEYS:
+            settings[key] = raw.strip().lower() not in {"0", "false", "no", "off"}
+        elif key in _INTEGER_KEYS:
+            settings[key] = int(raw)
+        else:
+            settings[key] = raw
+    return settings

@@ -1,0 +1,56 @@
+"""Organization forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from deliberate.forms import CleanText, choices
+from deliberate.models import Role
+
+
+class ClubForm(FlaskForm):
+    name = StringField(_l("Club name"), validators=[DataRequired(), Length(max=120), CleanText()])
+    hometown_municipality = StringField(
+        _l("Hometown (municipality)"), validators=[Optional(), Length(max=120), CleanText()]
+    )
+    hometown_state = StringField(_l("State of origin"), validators=[Optional(), Length(max=80), CleanText()])
+    us_city = StringField(_l("City in the United States"), validators=[Optional(), Length(max=120), CleanText()])
+    us_state = StringField(_l("US state"), validators=[Optional(), Length(max=80), CleanText()])
+    founded_year = IntegerField(_l("Year founded"), validators=[Optional(), NumberRange(min=1900, max=2100)])
+    public_contact = StringField(_l("Public contact"), validators=[Optional(), Length(max=200), CleanText()])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000), CleanText()])
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500), CleanText()])
+
+
+class ClubRoleForm(FlaskForm):
+    role = SelectField(
+        _l("Role"), choices=choices([(Role.MEMBER.value, _l("Member")), (Role.OFFICER.value, _l("Officer"))])
+    )
+
+
+class AppointForm(FlaskForm):
+    user_id = SelectField(_l("Person"), coerce=int, validate_choice=True)
+    role = SelectField(
+        _l("Role"),
+        choices=choices(
+            [(Role.BOARD.value, _l("Board member")), (Role.ADMIN.value, _l("Administrator")), ("", _l("No role"))]
+        ),
+    )
+
+
+class InvitationForm(FlaskForm):
+    role = SelectField(_l("Role"))
+    max_uses = IntegerField(
+        _l("How many people can use it"), default=1, validators=[DataRequired(), NumberRange(1, 500)]
+    )
+    days = IntegerField(_l("Valid for (days)"), default=14, validators=[DataRequired(), NumberRange(1, 90)])
+
+
+class EmptyForm(FlaskForm):
+    """A form with only its CSRF token, for one-button actions."""

@@ -1,0 +1,271 @@
+"""Public federation and club pages, joining, and the officers' and board's management pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from deliberate import permissions
+from deliberate.domain.errors import Conflict, DomainError, NotFound
+from deliberate.extensions import db
+from deliberate.forms import choices
+from deliberate.models import AuditEntry, Membership, MembershipStatus, Organization, OrganizationKind, Role, User
+from deliberate.organizations import services
+from deliberate.organizations.forms import AppointForm, ClubForm, ClubRoleForm, EmptyForm, InvitationForm, ReasonForm
+
+bp = Blueprint("organizations", __name__)
+
+
+def organization_or_404(slug: str) -> Organization:
+    return db.first_or_404(select(Organization).where(Organization.slug == slug))
+
+
+def membership_or_404(membership_id: int, minimum: Role) -> Membership:
+    """Load a membership and check the current user may manage its organization."""
+    membership = db.get_or_404(Membership, membership_id)
+    permissions.require_role(membership.organization, minimum)
+    return membership
+
+
+@bp.get("/")
+def index():
+    """List the federations and the visitor's own memberships."""
+    federations = db.session.scalars(
+        select(Organization).where(Organization.kind == OrganizationKind.FEDERATION).order_by(Organization.name)
+    ).all()
+    return render_template("organizations/index.html", federations=federations)
+
+
+@bp.get("/o/<slug>")
+def show(slug: str):
+    """Show a federation with its clubs directory, or a club with its officers (and members, to members)."""
+    organization = organization_or_404(slug)
+    role = permissions.role_in(current_user, organization)
+    own = services.membership_of(current_user, organization) if current_user.is_authenticated else None
+    active = services.members(organization)
+    return render_template(
+        f"organizations/{'club' if organization.is_club else 'federation'}.html",
+        organization=organization,
+        role=role,
+        own_membership=own,
+        officers=[m for m in active if m.role is not Role.MEMBER],
+        members=active if role is not None else None,
+        form=EmptyForm(),
+    )
+
+
+@bp.get("/o/<slug>/leaders")
+@login_required
+def leaders(slug: str):
+    """List the federation's leaders to its members, with the contacts they chose to share."""
+    federation = organization_or_404(slug)
+    if federation.is_club:
+        abort(404)
+    permissions.require_role(federation, Role.MEMBER)
+    return render_template("organizations/leaders.html", organization=federation, leaders=services.leaders(federation))
+
+
+@bp.post("/o/<slug>/join")
+@login_required
+def join(slug: str):
+    """Ask to join a club."""
+    club = organization_or_404(slug)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        services.request_membership(current_user, club)
+    except Conflict as error:
+        flash(_("You are already a member of this club.") if error.reason == "already_active"
+              else _("Your request is already waiting for the club's officers."), "info")
+    except DomainError:
+        abort(404)
+    else:
+        flash(_("Your request has been sent. The club's officers will review it."), "success")
+    return redirect(url_for(".show", slug=slug))
+
+
+@bp.get("/o/<slug>/manage")
+@login_required
+def manage(slug: str):
+    """Show the management page: requests and members of a club; clubs, board and audit log of a federation."""
+    organization = organization_or_404(slug)
+    role = permissions.require_role(organization, Role.OFFICER if organization.is_club else Role.BOARD)
+    invitation_form = InvitationForm()
+    invitation_form.role.choices = choices(_invitation_roles(organization))
+    context = {"organization": organization, "role": role, "form": EmptyForm(), "invitation_form": invitation_form}
+    if organization.is_club:
+        context |= {
+            "pending": services.members(organization, MembershipStatus.PENDING),
+            "members": services.members(organization),
+            "role_form": ClubRoleForm(),
+            "reason_form": ReasonForm(),
+        }
+    else:
+        appoint_form = AppointForm()
+        appoint_form.user_id.choices = choices((u.id, u.display_name) for u in services.federation_people(organization))
+        context |= {
+            "club_form": ClubForm(),
+            "appoint_form": appoint_form,
+            "board": services.members(organization),
+            "reason_form": ReasonForm(),
+            "audit": _audit_entries(organization),
+        }
+    return render_template(f"organizations/manage_{'club' if organization.is_club else 'federation'}.html", **context)
+
+
+def _invitation_roles(organization: Organization) -> list[tuple[str, str]]:
+    if organization.is_club:
+        return [(Role.MEMBER.value, _("Member")), (Role.OFFICER.value, _("Officer"))]
+    return [(Role.BOARD.value, _("Board member")), (Role.ADMIN.value, _("Administrator"))]
+
+
+def _audit_entries(federation: Organization) -> list[AuditEntry]:
+    ids = [federation.id] + [club.id for club in federation.clubs()]
+    return list(
+        db.session.scalars(
+            select(AuditEntry).where(AuditEntry.organization_id.in_(ids)).order_by(AuditEntry.id.desc()).limit(100)
+        )
+    )
+
+
+@bp.post("/o/<slug>/clubs")
+@login_required
+def create_club(slug: str):
+    """Create a club in the federation."""
+    federation = organization_or_404(slug)
+    permissions.require_role(federation, Role.BOARD)
+    form = ClubForm()
+    if form.validate_on_submit():
+        details = {name: field.data for name, field in form._fields.items() if name not in {"name", "csrf_token"}}
+        club = services.create_organization(
+            OrganizationKind.CLUB, form.name.data, parent=federation, actor=current_user, **details
+        )
+        flash(_("The club %(name)s has been created.", name=club.name), "success")
+        return redirect(url_for(".show", slug=club.slug))
+    for field, errors in form.errors.items():
+        flash(f"{form[field].label.text}: {' '.join(map(str, errors))}", "danger")
+    return redirect(url_for(".manage", slug=slug))
+
+
+@bp.post("/memberships/<int:membership_id>/<any(approve, decline):decision>")
+@login_required
+def decide(membership_id: int, decision: str):
+    """Approve or decline a request to join a club."""
+    membership = membership_or_404(membership_id, Role.OFFICER)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        services.decide_membership(membership, current_user, approve=decision == "approve")
+    except Conflict:
+        flash(_("This request was already decided."), "info")
+    else:
+        flash(_("%(name)s is now a member of the club.", name=membership.user.display_name) if decision == "approve"
+              else _("The request has been declined."), "success")
+    return redirect(url_for(".manage", slug=membership.organization.slug))
+
+
+@bp.post("/memberships/<int:membership_id>/role")
+@login_required
+def set_role(membership_id: int):
+    """Make a club member an officer, or the reverse."""
+    membership = membership_or_404(membership_id, Role.OFFICER)
+    form = ClubRoleForm()
+    if form.validate_on_submit():
+        try:
+            services.set_club_role(membership, Role(form.role.data), current_user)
+        except DomainError:
+            flash(_("Only active members can be given a role."), "warning")
+        else:
+            flash(_("The role has been changed."), "success")
+    return redirect(url_for(".manage", slug=membership.organization.slug))
+
+
+@bp.post("/memberships/<int:membership_id>/remove")
+@login_required
+def remove(membership_id: int):
+    """Remove a member (a club's officers) or a board member (the board), giving a reason."""
+    membership = db.get_or_404(Membership, membership_id)
+    org = membership.organization
+    permissions.require_role(org, Role.OFFICER if org.is_club and membership.role is Role.MEMBER else Role.BOARD)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Please give a reason for the removal."), "warning")
+    else:
+        try:
+            services.remove_member(membership, current_user, form.reason.data)
+        except DomainError:
+            flash(_("This membership cannot be removed."), "warning")
+        else:
+            flash(_("%(name)s has been removed.", name=membership.user.display_name), "success")
+    return redirect(url_for(".manage", slug=org.slug))
+
+
+@bp.post("/o/<slug>/appoint")
+@login_required
+def appoint(slug: str):
+    """Appoint a person of the federation to its board or as an administrator."""
+    federation = organization_or_404(slug)
+    permissions.require_role(federation, Role.BOARD)
+    form = AppointForm()
+    form.user_id.choices = choices((u.id, u.display_name) for u in services.federation_people(federation))
+    if form.validate_on_submit():
+        if form.role.data == Role.ADMIN.value:
+            permissions.require_role(federation, Role.ADMIN)
+        person = db.get_or_404(User, form.user_id.data)
+        try:
+            services.appoint_to_federation(federation, person, Role(form.role.data) if form.role.data else None,
+                                           current_user)
+        except NotFound:
+            flash(_("This person has no role to withdraw."), "info")
+        else:
+            flash(_("The board has been updated."), "success")
+    else:
+        flash(_("Choose a person from the federation's clubs."), "warning")
+    return redirect(url_for(".manage", slug=slug))
+
+
+@bp.post("/o/<slug>/invitations")
+@login_required
+def invite(slug: str):
+    """Create an invitation link and show it once."""
+    organization = organization_or_404(slug)
+    permissions.require_role(organization, Role.OFFICER if organization.is_club else Role.BOARD)
+    form = InvitationForm()
+    form.role.choices = choices(_invitation_roles(organization))
+    if form.validate_on_submit():
+        if Role(form.role.data).rank >= Role.BOARD.rank:
+            permissions.require_role(organization, Role(form.role.data))
+        _invitation, token = services.create_invitation(
+            organization, current_user, role=Role(form.role.data), max_uses=form.max_uses.data, days=form.days.data
+        )
+        link = url_for(".invitation", token=token, _external=True)
+        flash(_("Share this invitation link (it is shown only once): %(link)s", link=link), "success")
+    else:
+        flash(_("Check the invitation's settings."), "warning")
+    return redirect(url_for(".manage", slug=slug))
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@login_required
+def invitation(token: str):
+    """Show an invitation and accept it."""
+    try:
+        found = services.find_invitation(token)
+    except NotFound:
+        flash(_("This invitation has expired or has been used up. Ask for a new one."), "warning")
+        return redirect(url_for(".index"))
+    form = EmptyForm()
+    if form.validate_on_submit():
+        try:
+            services.accept_invitation(token, current_user)
+        except Conflict:
+            flash(_("You are already a member of this club."), "info")
+        except NotFound:
+            flash(_("This invitation has expired or has been used up. Ask for a new one."), "warning")
+            return redirect(url_for(".index"))
+        else:
+            flash(_("Welcome to %(name)s!", name=found.organization.name), "success")
+        return redirect(url_for(".show", slug=found.organization.slug))
+    return render_template("organizations/invitation.html", invitation=found, form=form)

@@ -1,0 +1,108 @@
+"""The application as a whole: configuration, security headers, CSRF, error pages, CLI."""
+
+from __future__ import annotations
+
+import pytest
+
+from deliberate import InsecureConfiguration, create_app
+from deliberate.config import from_environment
+from deliberate.security import safe_next
+
+
+def test_the_app_refuses_to_start_in_production_with_the_default_secret(tmp_path, monkeypatch):
+    monkeypatch.setenv("DELIBERATE_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("DELIBERATE_SECRET_KEY", raising=False)
+    with pytest.raises(InsecureConfiguration, match="default secret key"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_settings_come_from_the_environment():
+    settings = from_environment({"DELIBERATE_DATABASE_URL": "postgresql://x", "DELIBERATE_SECURE_COOKIES": "0",
+                                 "DELIBERATE_MAIL_PORT": "25"})
+    assert settings == {"SQLALCHEMY_DATABASE_URI": "postgresql://x", "SECURE_COOKIES": False, "MAIL_PORT": 25}
+
+
+def test_every_page_carries_the_security_headers(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_session_cookies_are_secure_outside_debug(tmp_path, monkeypatch):
+    monkeypatch.setenv("DELIBERATE_INSTANCE_PATH", str(tmp_path))
+    app = create_app({"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+
+
+def test_a_post_without_its_csrf_token_is_refused_with_400(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    response = client.post("/account/login", data={"email": "a@example.org", "password": "whatever123"},
+                           headers={"Accept-Language": "en"})
+    assert response.status_code == 400
+    assert "expired" in response.get_data(as_text=True)
+    page = client.get("/account/login").get_data(as_text=True)
+    assert 'name="csrf_token"' in page
+
+
+def test_unknown_pages_get_a_translated_404(client):
+    response = client.get("/no/such/page", headers={"Accept-Language": "es"})
+    assert response.status_code == 404
+    assert "No encontramos esa página" in response.get_data(as_text=True)
+    english = client.get("/no/such/page", headers={"Accept-Language": "en"})
+    assert "We could not find that page" in english.get_data(as_text=True)
+
+
+def test_a_server_error_shows_a_translated_page(app, client):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("boom")
+
+    response = client.get("/boom", headers={"Accept-Language": "en"})
+    assert response.status_code == 500
+    assert "Something went wrong" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("target", ["/x", "/o/club?a=1"])
+def test_safe_next_keeps_local_paths(target):
+    assert safe_next(target) == target
+
+
+@pytest.mark.parametrize("target", ["http://evil", "//evil", "/\\evil", "javascript:alert(1)", "evil", None, ""])
+def test_safe_next_refuses_anything_else(target):
+    assert safe_next(target) is None
+
+
+def test_seed_demo_is_idempotent_and_prints_the_log_ins(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert "admin@demo.example.org" in first.output and "Created" in first.output
+    second = runner.invoke(args=["seed-demo"])
+    assert "Already present" in second.output
+    from sqlalchemy import func, select
+
+    from deliberate.extensions import db
+    from deliberate.models import Gender, Organization, OrganizationKind, User
+
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Organization).where(
+            Organization.kind == OrganizationKind.CLUB)) == 8
+        people = db.session.scalars(select(User).where(User.is_admin.is_(False))).all()
+        women = sum(1 for u in people if u.gender is Gender.WOMAN)
+        assert len(people) == 80 and 0.40 <= women / len(people) <= 0.48
+
+
+def test_create_admin_makes_an_administrator(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-admin", "Boss@Example.org", "--password", "un buen password largo"])
+    assert result.exit_code == 0, result.output
+    assert '"created": true' in result.output
+    again = runner.invoke(args=["create-admin", "boss@example.org", "--password", "x"])
+    assert again.exit_code == 0 and '"created": false' in again.output
+    weak = runner.invoke(args=["create-admin", "new@example.org", "--password", "short"])
+    assert weak.exit_code != 0 and "not acceptable" in weak.output
