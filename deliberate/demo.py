@@ -92,7 +92,7 @@ def seed_demo() -> DemoResult:
                  locale="es", is_admin=True, is_deleted=False)
     db.session.add(admin)
     n = 0
-    board_added = 0
+    officers: list[User] = []
     for index, (club_name, hometown, city, year) in enumerate(CLUBS):
         club = Organization(
             kind=OrganizationKind.CLUB, name=club_name, slug=_slug(club_name), parent=federation, description="",
@@ -111,10 +111,13 @@ def seed_demo() -> DemoResult:
             db.session.add(user)
             role = Role.OFFICER if position < 2 else Role.MEMBER
             db.session.add(Membership(user=user, organization=club, role=role, status=MembershipStatus.ACTIVE))
-            if position == 0 and board_added < 5 and index % 2 == 0 or (position == 1 and index == 1):
-                db.session.add(Membership(user=user, organization=federation, role=Role.BOARD,
-                                          status=MembershipStatus.ACTIVE))
-                board_added += 1
+            if role is Role.OFFICER:
+                officers.append(user)
+    # A board of five officers from five clubs, two women and three men (close to the federation's parity).
+    women_officers = [u for u in officers if u.gender is Gender.WOMAN]
+    men_officers = [u for u in officers if u.gender is Gender.MAN]
+    for user in women_officers[:2] + men_officers[:3]:
+        db.session.add(Membership(user=user, organization=federation, role=Role.BOARD, status=MembershipStatus.ACTIVE))
     db.session.commit()
     return DemoResult(True, federation.name, federation.slug, DEMO_PASSWORD, _logins(federation))
 
