@@ -124,7 +124,7 @@ def test_the_groups_agree_with_polis(name: str, record_property: pytest.RecordPr
 
 def test_london_youth_policing_figure_is_recorded(record_property: pytest.RecordProperty) -> None:
     # 24 clustered participants; Polis's three groups (3/18/3) are not separated in the projection the
-    # formulas give (their silhouette there is about 0.1), so no method reproduces them from the final votes.
+    # formulas give (their silhouette there is about 0.1), so k-means there does not find them.
     # We record the figure (-0.019 when written) and check only that it is no worse than chance.
     figure = agreement_with_polis("london.youth.policing")
     record_property("ari_london.youth.policing", round(figure, 3))
