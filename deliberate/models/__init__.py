@@ -13,8 +13,48 @@ from deliberate.models.accounts import (
     User,
 )
 from deliberate.models.base import utcnow
+from deliberate.models.consultations import (
+    AgendaSelection,
+    Category,
+    CheckMode,
+    ClubMode,
+    ClubWeighting,
+    Consultation,
+    VotingMethod,
+)
+from deliberate.models.demands import (
+    Argument,
+    ArgumentVote,
+    Demand,
+    DemandVersion,
+    Language,
+    Notification,
+    Reaction,
+    ReactionValue,
+    Report,
+    Side,
+    Target,
+)
 
 __all__ = [
+    "AgendaSelection",
+    "Argument",
+    "ArgumentVote",
+    "Category",
+    "CheckMode",
+    "ClubMode",
+    "ClubWeighting",
+    "Consultation",
+    "Demand",
+    "DemandVersion",
+    "Language",
+    "Notification",
+    "Reaction",
+    "ReactionValue",
+    "Report",
+    "Side",
+    "Target",
+    "VotingMethod",
     "AuditEntry",
     "Gender",
     "Invitation",

@@ -60,6 +60,7 @@ class User(UserMixin, db.Model):
     contact_public: Mapped[str | None] = mapped_column(String(200))  # opt-in contact for the leaders' directory
     is_admin: Mapped[bool] = mapped_column(default=False)
     is_deleted: Mapped[bool] = mapped_column(default=False)
+    is_pseudonymous: Mapped[bool] = mapped_column(default=False)  # an imported participant, who cannot log in
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
 
