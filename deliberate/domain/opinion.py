@@ -41,7 +41,8 @@ give the same groups, labels and picture.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from itertools import chain
 from typing import Any
 
@@ -65,10 +66,11 @@ MIN_REACTIONS = 7
 #: Representative statements kept per group, consensus statements kept per direction.
 MAX_REPRESENTATIVE = 5
 MAX_CONSENSUS = 5
-#: Lloyd iterations at most; smallest group allowed.
+#: Lloyd iterations at most.
 KMEANS_ITERATIONS = 300
 #: Above this many participants and statements, PCA uses a randomized SVD.
 EXACT_PCA_LIMIT = 1000
+#: Smallest opinion group allowed.
 MIN_GROUP_SIZE = 2
 
 DUPLICATE = "more than one reaction by a participant to a statement; keep the latest only"
@@ -141,13 +143,14 @@ class OpinionMap:
     consensus: tuple[ConsensusStatement, ...]
     group_informed_consensus: dict[Id, float]
     explained_variance: tuple[float, float] = (0.0, 0.0)
-    _index: dict[Id, ParticipantPosition] = field(default_factory=dict, repr=False, compare=False)
+
+    @cached_property
+    def _by_participant(self) -> dict[Id, ParticipantPosition]:
+        return {p.participant: p for p in self.participants}
 
     def position(self, participant: Id) -> ParticipantPosition:
         """Return one participant's position and group (``KeyError`` if unknown)."""
-        if not self._index:
-            self._index.update((p.participant, p) for p in self.participants)
-        return self._index[participant]
+        return self._by_participant[participant]
 
     def group_of(self, participant: Id) -> int | None:
         """Return the group of a participant, or ``None`` if they were not clustered."""
@@ -191,8 +194,11 @@ def _compute(
     n_people, n_statements = len(people), len(visible)
 
     xy, explained = _project(votes, n_people, n_statements)
-    counts = np.bincount(votes.rows, minlength=n_people) + votes.hidden_counts
-    clustered = np.flatnonzero(counts >= max(1, min(MIN_REACTIONS, n_statements)))
+    visible_counts = np.bincount(votes.rows, minlength=n_people)
+    # Reactions to hidden statements count as taking part (as in Polis), but someone must have reacted to at
+    # least one visible statement to have a place on the map and a statement to share with a group.
+    enough = visible_counts + votes.hidden_counts >= min(MIN_REACTIONS, n_statements)
+    clustered = np.flatnonzero(enough & (visible_counts > 0))
     labels = np.full(n_people, -1, dtype=np.int64)
     labels[clustered] = _cluster(xy[clustered])
     labels = _canonical_labels(labels)

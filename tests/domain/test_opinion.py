@@ -225,3 +225,11 @@ def test_no_reactions_give_an_empty_map() -> None:
 def test_invalid_reactions_are_refused(reactions: list[Reaction], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         compute_opinion_map([1, 2], [10, 11, 12], reactions, hidden=[12])
+
+
+def test_when_every_statement_is_hidden_nobody_is_grouped() -> None:
+    people, statements, reactions = two_camps(per_camp=4)
+    result = compute_opinion_map(people, statements, reactions, hidden=statements)
+
+    assert result.groups == ()
+    assert all(p.group is None and (p.x, p.y) == (0.0, 0.0) for p in result.participants)
