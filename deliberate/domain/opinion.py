@@ -25,7 +25,9 @@ reaction to a hidden statement still counts as taking part (towards the seven re
 clustered), and Polis zeroes a moderated-out statement for everyone instead of dropping it, so each hidden
 statement that received reactions adds one to both sides of the sparsity ratio
 ``(n_statements + n_hidden) / (n_votes + n_hidden)``. That moves nobody's direction on the map; it only
-tempers how far sparse voters are pushed out, and matching it is what makes the groups agree with Polis's.
+tempers how far sparse voters are pushed out. Both details were read off the exported conversations (the
+vote counts Polis used, and the groups it found): with them the adjusted Rand index against Polis's groups
+rises from 0.16 to 0.93 on bg2050-volunteers and from 0.75 to 0.95 on scoop-hivemind.biodiversity.
 
 No group of one person: when k-means isolates a participant (an outlier), that participant joins the group
 whose centre is nearest and the merged partition competes with the others on silhouette. Two or three
