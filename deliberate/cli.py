@@ -27,8 +27,8 @@ def seed_demo_command() -> None:
     result = seed_demo()
     click.echo(("Created" if result.created else "Already present:") + f" {result.federation_name}")
     click.echo(f"Demo log-ins (password for all: {result.password}):")
-    for role, email in result.logins:
-        click.echo(f"  {role:<8} {email}")
+    for role, email, where in result.logins:
+        click.echo(f"  {role:<8} {email:<45} {where}")
 
 
 @click.command("create-admin")

@@ -50,7 +50,7 @@ class DemoResult:
     federation_name: str
     federation_slug: str
     password: str
-    logins: tuple[tuple[str, str], ...]
+    logins: tuple[tuple[str, str, str], ...]  # (role, email, where)
 
 
 def _email(first: str, last: str, n: int) -> str:
@@ -128,7 +128,7 @@ def _slug(name: str) -> str:
     return slugify(name)
 
 
-def _logins(federation: Organization) -> tuple[tuple[str, str], ...]:
+def _logins(federation: Organization) -> tuple[tuple[str, str, str], ...]:
     """Pick one account per role to show a newcomer."""
     board = db.session.scalars(
         select(Membership).where(Membership.organization_id == federation.id, Membership.role == Role.BOARD)
@@ -141,8 +141,8 @@ def _logins(federation: Organization) -> tuple[tuple[str, str], ...]:
     officer = next(m for m in club_members if m.role is Role.OFFICER and m.user_id != (board.user_id if board else 0))
     member = next(m for m in club_members if m.role is Role.MEMBER)
     return (
-        ("admin", f"admin@{EMAIL_DOMAIN}"),
-        ("board", board.user.email if board else ""),
-        ("officer", officer.user.email),
-        ("member", member.user.email),
+        ("admin", f"admin@{EMAIL_DOMAIN}", "site administrator"),
+        ("board", board.user.email if board else "", federation.name),
+        ("officer", officer.user.email, club.name),
+        ("member", member.user.email, club.name),
     )

@@ -1,0 +1,171 @@
+"""Browser journeys: a real server process on a free port, driven by Playwright in Debian's Chromium.
+
+Run them alone with `pytest -m browser`. Without Chromium they are skipped with a message saying how to enable them
+(`apt-get install chromium`, or set DELIBERATE_CHROMIUM to another Chromium executable). Screenshots of every step
+are written under test-artifacts/screenshots/ (the path is printed at the end of the run).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = os.environ.get("DELIBERATE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]
+DEMO_PASSWORD = "demo-federacion-2026"
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "tests/browser/" in item.nodeid.replace("\\", "/"):
+            item.add_marker(pytest.mark.browser)
+            if not Path(CHROMIUM).exists():
+                item.add_marker(pytest.mark.skip(
+                    reason="Chromium not found: install it (apt-get install chromium) or set DELIBERATE_CHROMIUM "
+                    "to run the browser journeys"))
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _deliberate(*args: str, env: dict) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "flask", "--app", "deliberate", *args]
+    return subprocess.run(command, env=env, cwd=ROOT, check=True, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Serve the demo federation from a fresh SQLite database in a real server process; return its base URL."""
+    instance = tmp_path_factory.mktemp("browser-instance")
+    env = {
+        **os.environ,
+        "DELIBERATE_INSTANCE_PATH": str(instance),
+        "DELIBERATE_DATABASE_URL": f"sqlite:///{instance / 'browser.sqlite3'}",
+        "DELIBERATE_SECRET_KEY": "browser-tests-secret-key-0123456789",
+        "DELIBERATE_SECURE_COOKIES": "0",
+        "PYTHONWARNINGS": "ignore",
+    }
+    env.pop("DELIBERATE_TEST_DATABASE_URL", None)
+    _deliberate("db", "upgrade", env=env)
+    seeded = _deliberate("seed-demo", env=env)
+    (instance / "logins.txt").write_text(seeded.stdout)
+    port = _free_port()
+    log = (instance / "server.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "deliberate", "run", "--port", str(port), "--no-reload"],
+        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        server.kill()
+        pytest.fail(f"the server did not start; see {instance / 'server.log'}")
+    yield f"http://127.0.0.1:{port}"
+    server.terminate()
+    server.wait(timeout=10)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def demo_logins(live_server: str, tmp_path_factory) -> dict[str, str]:
+    """Return the demo log-ins that seed-demo printed, by role."""
+    text = next(Path(p).read_text() for p in tmp_path_factory.getbasetemp().glob("browser-instance*/logins.txt"))
+    logins = {}
+    for line in text.splitlines():
+        parts = line.split(maxsplit=2)
+        if len(parts) == 3 and "@" in parts[1]:
+            logins[parts[0]] = parts[1]
+            logins[f"{parts[0]}_where"] = parts[2].strip()
+    return logins
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+PHONE = {"viewport": {"width": 360, "height": 640}, "locale": "es-MX", "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "en-US"}
+
+
+@pytest.fixture
+def new_page(browser):
+    """Open pages in fresh contexts (phone in Spanish by default); axe needs the page CSP bypassed to be injected."""
+    contexts = []
+
+    def make(device: dict = PHONE, **options):
+        context = browser.new_context(**device, bypass_csp=True, **options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+class Journey:
+    """Take numbered screenshots and run axe on each page a journey visits."""
+
+    def __init__(self, name: str) -> None:
+        self.folder = SCREENSHOTS / name
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.step = 0
+        self.axe_results: list[tuple[str, int]] = []
+
+    def shot(self, page, label: str, *, check_accessibility: bool = True) -> None:
+        self.step += 1
+        page.screenshot(path=str(self.folder / f"{self.step:02d}-{label}.png"), full_page=True)
+        if check_accessibility:
+            violations = accessibility_violations(page)
+            self.axe_results.append((label, len(violations)))
+            assert violations == [], f"{label}: {violations}"
+
+
+def accessibility_violations(page) -> list[str]:
+    """Run axe-core on the page and return its serious and critical violations, described."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"] if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.fixture
+def journey(request) -> Journey:
+    return Journey(request.node.name)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if SCREENSHOTS.exists() and any(SCREENSHOTS.iterdir()):
+        terminalreporter.write_line(f"browser screenshots: {SCREENSHOTS}")
