@@ -1,0 +1,173 @@
+"""Measure the federated count: in memory, end to end from a ballots file, and against pref_voting.
+
+Prints figures; it is not a test. Run ``.venv/bin/python benchmarks/bench_tally.py`` (100,000 ballots over 60
+items in 50 clubs, a file of about 64 MB) or add ``--quick`` for a smaller run.
+
+pref_voting builds its pairwise supports in pure Python (about 2.5 ms per ballot over 60 items here), so the full
+100,000-ballot profile would take minutes there. It is therefore measured on the first ``--pref-voting-ballots``
+ballots of the same file, written as a file of their own, and compared with this code on that same file; the
+figure for the full file is extrapolated linearly and printed as such. Pass ``--pref-voting-ballots 100000`` to
+measure it in full.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from deliberate.ballots.tallyfile import TallyInput, parse_tally, tally_input  # noqa: E402
+from deliberate.domain import federation, tally  # noqa: E402
+
+
+def generate(n: int, m: int, n_clubs: int, seed: int = 2026) -> dict:
+    """Return a ballots file's content: clubs with their own tastes, truncated rankings with some ties."""
+    rng = np.random.default_rng(seed)
+    names = [f"item-{i:02d}" for i in range(m)]
+    club_names = [f"club-{c:02d}" for c in range(n_clubs)]
+    sizes = rng.dirichlet(np.full(n_clubs, 2.0))
+    club = rng.choice(n_clubs, size=n, p=sizes)
+    taste = rng.normal(size=(n_clubs, m)) + rng.normal(size=m)  # shared priorities plus each club's own
+    order = np.argsort(-(taste[club] + rng.gumbel(size=(n, m)) * 1.2), axis=1)
+    depth = rng.integers(18, m + 1, size=n)
+    tie_with_previous = rng.random((n, m)) < 0.1
+    approve = np.minimum(rng.integers(1, 16, size=n), depth)
+    ballots = []
+    for i in range(n):
+        tiers: list[list[str]] = []
+        for position in range(int(depth[i])):
+            name = names[order[i, position]]
+            if tiers and tie_with_previous[i, position]:
+                tiers[-1].append(name)
+            else:
+                tiers.append([name])
+        approved = [names[order[i, p]] for p in range(int(approve[i]))]
+        ballots.append({"club": club_names[club[i]], "ranking": tiers, "approved": approved})
+    members = {name: {"members": int(np.sum(club == c) * rng.uniform(1.2, 3))} for c, name in enumerate(club_names)}
+    return {"candidates": names, "clubs": members, "ballots": ballots}
+
+
+def timed(function: Callable[[], object], repeat: int = 1) -> tuple[float, object]:
+    """Return the median wall time of ``repeat`` calls and the last call's result."""
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def count_in_memory(data: TallyInput) -> federation.FederationResult:
+    """Count federation + every club + double majority from arrays already in memory."""
+    units = federation.club_units(data.ranks, data.approved, data.clubs, data.club_names, data.club_members)
+    return federation.combine(units, "members")
+
+
+def end_to_end(path: Path) -> dict:
+    """Read, parse, count and serialise, as ``deliberate tally FILE`` does."""
+    result = tally_input(parse_tally(path.read_bytes()))
+    orjson.dumps(result)
+    return result
+
+
+def pref_voting_end_to_end(path: Path) -> tuple[list[int], np.ndarray]:
+    """Read the same file and count the flat Schulze winners with pref_voting."""
+    from pref_voting.margin_based_methods import beat_path
+    from pref_voting.profiles_with_ties import ProfileWithTies
+
+    content = orjson.loads(path.read_bytes())
+    candidates = content["candidates"]
+    index = {name: i for i, name in enumerate(candidates)}
+    rankings = [
+        {index[name]: place + 1 for place, tier in enumerate(b["ranking"]) for name in tier} for b in content["ballots"]
+    ]
+    profile = ProfileWithTies(rankings, candidates=list(range(len(candidates))))
+    profile.use_extended_strict_preference()
+    winners = beat_path(profile)
+    margins = np.array([[profile.margin(a, b) for b in profile.candidates] for a in profile.candidates])
+    return winners, margins
+
+
+def main() -> None:
+    """Run the measurements and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10,000 ballots and a smaller pref_voting run")
+    parser.add_argument("--ballots", type=int, help="number of ballots (default 100,000; 10,000 with --quick)")
+    parser.add_argument("--pref-voting-ballots", type=int, help="ballots given to pref_voting (default 5,000)")
+    args = parser.parse_args()
+    n = args.ballots or (10_000 if args.quick else 100_000)
+    n_pv = min(n, args.pref_voting_ballots or (1_000 if args.quick else 5_000))
+    m, n_clubs = 60, 50
+
+    print(f"generating {n:,} ballots over {m} items in {n_clubs} clubs ...", flush=True)
+    content = generate(n, m, n_clubs)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "ballots.json"
+        path.write_bytes(orjson.dumps(content))
+        small_path = Path(tmp) / "ballots-pref-voting.json"
+        small_path.write_bytes(orjson.dumps({**content, "ballots": content["ballots"][:n_pv]}))
+        del content
+        size_mb = path.stat().st_size / 2**20
+        print(f"ballots file: {size_mb:.1f} MiB ({path.stat().st_size:,} bytes)")
+
+        raw = path.read_bytes()
+        parse_time, data = timed(lambda: parse_tally(raw))
+        stdlib_time, _ = timed(lambda: json.loads(raw))
+        orjson_time, _ = timed(lambda: orjson.loads(raw))
+        count_time, result = timed(lambda: count_in_memory(data), repeat=5)
+        counts_time, _ = timed(
+            lambda: tally.count_by_group(data.ranks, data.approved, data.clubs, len(data.club_names)), repeat=5
+        )
+        e2e_time, _ = timed(lambda: end_to_end(path), repeat=3)
+        rss_ours = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        tracemalloc.start()
+        count_in_memory(data)
+        count_peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.reset_peak()
+        end_to_end(path)
+        e2e_peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+
+        print("\nfederated count in memory (pairwise per club + 50 club rankings + federation + double majority)")
+        print(f"  {count_time:.3f} s median of 5 (of which pairwise matrices for all clubs: {counts_time:.3f} s)")
+        print(f"  federation winner: {[data.candidates[i] for i in result.ranking[0]]}")
+        print("end to end from the file (read + parse + validate + count + JSON result)")
+        print(f"  {e2e_time:.3f} s median of 3 (parse and validate alone: {parse_time:.3f} s;")
+        print(f"  orjson.loads alone: {orjson_time:.3f} s; stdlib json.loads alone: {stdlib_time:.3f} s)")
+        print("peak memory")
+        print(f"  traced (tracemalloc) peak: count in memory {count_peak:.0f} MiB, end to end {e2e_peak:.0f} MiB")
+        print(f"  process max RSS so far (includes the generated profile): {rss_ours:.0f} MiB")
+
+        print(f"\npref_voting on the first {n_pv:,} ballots, from their own file (flat Schulze winners only)")
+        pv_time, (pv_winners, pv_margins) = timed(lambda: pref_voting_end_to_end(small_path))
+        small_time, small = timed(lambda: end_to_end(small_path), repeat=3)
+        small_data = parse_tally(small_path.read_bytes())
+        flat = tally.count_ballots(small_data.ranks, small_data.approved)
+        ours = list(tally.schulze(flat).winners)
+        same = ours == pv_winners and np.array_equal(flat.margins, pv_margins)
+        print(f"  pref_voting: {pv_time:.2f} s   this code (federation + every club): {small_time:.3f} s")
+        print(f"  ratio on the same file: {pv_time / small_time:.0f}x faster")
+        print(f"  same result: {same} (Schulze winners {ours} vs {pv_winners}, and identical margin matrices)")
+        if n_pv < n:
+            estimate = pv_time * n / n_pv
+            print(
+                f"  extrapolated (linear) pref_voting time for all {n:,} ballots: about {estimate:.0f} s,"
+                f" i.e. about {estimate / e2e_time:.0f}x this code's end-to-end {e2e_time:.2f} s (not measured)"
+            )
+        assert same, "pref_voting and this code disagree"
+
+
+if __name__ == "__main__":
+    main()
