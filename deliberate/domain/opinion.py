@@ -148,6 +148,7 @@ class OpinionMap:
 
     @cached_property
     def _by_participant(self) -> dict[Id, ParticipantPosition]:
+        """Index the positions by participant id (built on first use)."""
         return {p.participant: p for p in self.participants}
 
     def position(self, participant: Id) -> ParticipantPosition:
@@ -491,6 +492,7 @@ class _Stats:
 
     @property
     def n_groups(self) -> int:
+        """Return the number of groups counted."""
         return self.agree.shape[0]
 
 
@@ -503,6 +505,7 @@ def _group_stats(votes: _Votes, labels: np.ndarray, n_groups: int, n_statements:
     vals = values[grouped]
 
     def count(mask: np.ndarray) -> np.ndarray:
+        """Count the selected reactions per (group, statement)."""
         return np.bincount(flat[mask], minlength=size).reshape(n_groups, n_statements).astype(np.float64)
 
     return _Stats(
@@ -513,6 +516,7 @@ def _group_stats(votes: _Votes, labels: np.ndarray, n_groups: int, n_statements:
 
 
 def _smoothed(successes: np.ndarray, trials: np.ndarray) -> np.ndarray:
+    """Return the smoothed rate ``(successes + 1) / (trials + 2)`` (one pseudo-vote each way)."""
     return (successes + 1.0) / (trials + 2.0)
 
 
