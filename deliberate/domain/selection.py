@@ -1,0 +1,821 @@
+"""Choose an agenda of N items from the ballots' approval lines, proportionally.
+
+Each voter approves the items above their approval line. From those approval sets this module chooses a committee
+(the agenda) of ``seats`` items:
+
+``equal_shares``
+    The Method of Equal Shares (MES, formerly "Rule X"; Peters and Skowron 2020, Lackner and Skowron 2023), as
+    abcvoting's ``"equal-shares"`` rule computes it, including its completion. Every voter starts with a budget of
+    ``seats * w_i / W`` (``w_i`` the voter's weight, ``W`` the total weight) and every item costs 1. An item is
+    affordable when its supporters together still hold at least 1; its price per unit of weight ``q`` is the
+    smallest number such that supporters paying ``min(budget_i, q * w_i)`` cover the cost. Each round buys the
+    affordable item with the smallest ``q`` and charges its supporters. When no item is affordable before the
+    agenda is full, the remaining seats are filled by sequential Phragmen starting from the loads
+    ``-budget_i / w_i`` (the money each voter has left), which is abcvoting's default completion.
+``pav``
+    Proportional Approval Voting: the committee maximising ``sum_i w_i * (1 + 1/2 + ... + 1/|A_i & W|)``, found
+    by an exact, deterministic branch and bound (the bound is the submodularity bound: the current score plus the
+    largest remaining marginal gains). The search is capped by a deterministic amount of work (``exact_limit``);
+    above the cap the result is sequential PAV and says so (``method == "seqpav"`` and a note). The app asks for
+    exact PAV: agendas are tens of items and a few seats, where the search finishes quickly, and exact PAV is the
+    rule with the strongest guarantees (EJR); the fall-back keeps very large counts bounded in time, and the
+    selection records which rule actually ran.
+``seqpav``
+    Sequential PAV: add, seat by seat, the item with the largest marginal PAV score.
+``approval_ranking``
+    The ``seats`` items with the most approval weight (plain approval voting; not proportional).
+
+Ties are never broken silently. Whenever several items are tied for a seat, the item with the lowest index wins
+(the same rule as abcvoting with ``resolute=True``), and the selection records a ``TieBreak``. Equal Shares
+compares prices and loads as abcvoting's default float arithmetic does (equal within a relative and absolute
+tolerance of 1e-12); PAV and sequential PAV compare scores exactly when the weights are integers (scores are
+scaled by lcm(1..seats) and summed exactly in float64), and within a relative 1e-12 otherwise.
+
+``ejr_check`` / ``ejr_violations`` report cohesive groups left without enough representation (extended justified
+representation, EJR; for l = 1 this is justified representation, JR).
+
+Identical ballots are grouped first (bit-packed rows, hashed, verified) and carried as one weighted ballot: every
+rule here treats identical voters identically, so this changes no result and makes 100,000 ballots cheap.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+__all__ = [
+    "TIE_RULE",
+    "EJRReport",
+    "EJRViolation",
+    "Selection",
+    "SelectionStep",
+    "TieBreak",
+    "approval_ranking",
+    "ejr_check",
+    "ejr_violations",
+    "equal_shares",
+    "pav",
+    "seqpav",
+]
+
+#: The documented, deterministic tie-break used by every rule in this module.
+TIE_RULE = "lowest item index"
+
+#: abcvoting's float tolerances (``misc.FLOAT_ISCLOSE_REL_TOL`` / ``_ABS_TOL``), used for prices and loads.
+_REL_TOL = 1e-12
+_ABS_TOL = 1e-12
+#: Exact float64 integers stop at 2**53.
+_EXACT_LIMIT = float(2**53)
+
+Approvals = np.ndarray | Sequence[Iterable[int]]
+
+
+@dataclass(frozen=True)
+class TieBreak:
+    """Record that several items were tied for a seat and which one the rule took."""
+
+    seat: int
+    """1-based position in the committee that was being filled."""
+    tied: tuple[int, ...]
+    """The tied items, ascending."""
+    chosen: int
+    phase: str
+    """The rule or phase that was choosing (``"equal-shares"``, ``"phragmen-completion"``, ``"pav"`` ...)."""
+    rule: str = TIE_RULE
+
+    def __str__(self) -> str:
+        """Describe the tie in one line, for logs and the JSON output."""
+        tied = ", ".join(str(item) for item in self.tied)
+        return f"seat {self.seat} ({self.phase}): items {tied} tied; chose {self.chosen} by {self.rule}"
+
+
+@dataclass(frozen=True)
+class SelectionStep:
+    """Describe how one item entered the committee.
+
+    ``value`` depends on the phase: for ``"equal-shares"`` the price per unit of voter weight ``q`` (a voter of
+    weight 1 who could afford it paid ``q``); for ``"phragmen-completion"`` the new maximal load; for ``"pav"`` and
+    ``"seqpav"`` the marginal PAV score the item added when it was chosen; for ``"approval"`` the approval weight.
+    ``support`` is the total weight of the voters approving the item.
+    """
+
+    item: int
+    phase: str
+    value: float
+    support: float
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Hold a chosen committee, in selection order, with how and why each item was chosen."""
+
+    method: str
+    """The rule that actually produced the committee (``"equal-shares"``, ``"pav"``, ``"seqpav"``, ``"approval"``)."""
+    seats: int
+    committee: tuple[int, ...]
+    """Item indices in the order the rule selected them (PAV: ascending; it chooses a set)."""
+    steps: tuple[SelectionStep, ...]
+    tie_breaks: tuple[TieBreak, ...]
+    is_exact: bool = True
+    """False when an exact rule (PAV) had to fall back to an approximation; see ``notes``."""
+    notes: tuple[str, ...] = ()
+    budget_left: float | None = None
+    """Equal Shares only: the voters' money left (out of ``seats``) when the Equal Shares phase stopped."""
+
+    @property
+    def items(self) -> frozenset[int]:
+        """Return the committee as a set."""
+        return frozenset(self.committee)
+
+    @property
+    def tie_break_descriptions(self) -> tuple[str, ...]:
+        """Return one human-readable line per tie broken."""
+        return tuple(str(tie) for tie in self.tie_breaks)
+
+
+@dataclass(frozen=True)
+class EJRViolation:
+    """Describe a cohesive group that the committee under-represents.
+
+    Every voter in ``voters`` approves all of ``items`` (``len(items) == ell``), has fewer than ``ell`` approved
+    items in the committee, and together they weigh ``weight >= required_weight = ell * W / seats``. The group is
+    the largest one for these items: every such voter is in it.
+    """
+
+    ell: int
+    items: tuple[int, ...]
+    voters: tuple[int, ...]
+    weight: float
+    required_weight: float
+
+
+@dataclass(frozen=True)
+class EJRReport:
+    """Hold the result of an EJR check and what the check guarantees.
+
+    Every reported violation is real. ``is_exhaustive`` says whether the search also proved that there are no
+    others: for ``ell == 1`` (justified representation) the check is always exhaustive; for ``ell > 1`` it is an
+    exact search over sets of ``ell`` commonly approved items with pruning, stopped after ``max_nodes`` search
+    nodes (then ``is_exhaustive`` is False and ``checked_up_to`` tells the largest ``ell`` fully checked).
+    """
+
+    violations: tuple[EJRViolation, ...]
+    is_exhaustive: bool
+    checked_up_to: int
+    nodes: int
+    truncated: bool = False
+    """True when more violations were found than reported (``max_reported`` per ``ell``)."""
+
+    @property
+    def satisfies_jr(self) -> bool:
+        """Return whether no l = 1 violation exists (always decided exactly)."""
+        return not any(v.ell == 1 for v in self.violations)
+
+    @property
+    def satisfies_ejr(self) -> bool | None:
+        """Return True or False when decided, None when the search stopped before deciding."""
+        if self.violations:
+            return False
+        return True if self.is_exhaustive else None
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Profiles: validation and grouping of identical ballots
+
+
+@dataclass(frozen=True)
+class _Profile:
+    """Hold the distinct non-empty ballots with their total weights, and the per-item supporters."""
+
+    approvals: np.ndarray
+    """(G, m) bool: one row per distinct non-empty ballot."""
+    weights: np.ndarray
+    """(G,) float64: total weight of the voters casting that ballot."""
+    group_of: np.ndarray
+    """(n,) int64: the row of each voter's ballot, -1 for an empty ballot."""
+    total_weight: float
+    n_items: int
+    is_integral: bool
+    """Whether every voter weight is an integer (exact arithmetic is then possible)."""
+    supporters: tuple[np.ndarray, ...] = field(repr=False)
+    """Per item, the rows approving it (ascending)."""
+    support: np.ndarray = field(repr=False)
+    """(m,) float64: approval weight of each item."""
+
+    @cached_property
+    def supporter_weights(self) -> tuple[np.ndarray, ...]:
+        """Return, per item, the weights of the rows approving it."""
+        return tuple(self.weights[rows] for rows in self.supporters)
+
+    def voters_in(self, rows: np.ndarray) -> tuple[int, ...]:
+        """Return the indices of the voters whose ballot is one of ``rows``."""
+        mask = np.zeros(len(self.weights), dtype=bool)
+        mask[rows] = True
+        cast = self.group_of >= 0
+        voters = np.flatnonzero(cast)[mask[self.group_of[cast]]]
+        return tuple(int(v) for v in voters)
+
+
+def _approval_matrix(approvals: Approvals, n_items: int) -> np.ndarray:
+    """Return the ballots as an (n_voters, n_items) bool matrix, validating them."""
+    if isinstance(n_items, bool) or not isinstance(n_items, int | np.integer) or n_items < 0:
+        raise ValueError(f"n_items must be a non-negative integer, got {n_items!r}")
+    if isinstance(approvals, np.ndarray):
+        if approvals.ndim != 2 or approvals.shape[1] != n_items:
+            raise ValueError(f"approvals must have shape (n_voters, {n_items}), got {approvals.shape}")
+        if approvals.dtype == np.bool_:
+            return np.ascontiguousarray(approvals)
+        if np.issubdtype(approvals.dtype, np.integer) and np.isin(approvals, (0, 1)).all():
+            return np.ascontiguousarray(approvals != 0)
+        raise ValueError("an approval matrix must be boolean (or integers 0 and 1)")
+    ballots = [np.asarray(list(ballot), dtype=np.int64).reshape(-1) for ballot in approvals]
+    matrix = np.zeros((len(ballots), n_items), dtype=bool)
+    if ballots:
+        lengths = np.fromiter((len(b) for b in ballots), dtype=np.int64, count=len(ballots))
+        items = np.concatenate(ballots) if lengths.sum() else np.zeros(0, dtype=np.int64)
+        if items.size and (items.min() < 0 or items.max() >= n_items):
+            raise ValueError(f"an approved item index is outside 0..{n_items - 1}")
+        matrix[np.repeat(np.arange(len(ballots)), lengths), items] = True
+    return matrix
+
+
+def _voter_weights(weights: Sequence[float] | np.ndarray | None, n_voters: int) -> np.ndarray:
+    """Return the voters' weights as float64, defaulting to 1 and rejecting non-positive or non-finite ones."""
+    if weights is None:
+        return np.ones(n_voters, dtype=np.float64)
+    array = np.asarray(weights, dtype=np.float64).reshape(-1)
+    if array.shape != (n_voters,):
+        raise ValueError(f"expected {n_voters} weights, got {array.size}")
+    if not np.isfinite(array).all() or (array <= 0).any():
+        raise ValueError("voter weights must be positive finite numbers")
+    return array
+
+
+def _group_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(first, inverse)``: one representative row per distinct ballot and each voter's group.
+
+    Rows are bit-packed, hashed to 64 bits and grouped by hash; the grouping is then verified row by row and an
+    exact (slower) grouping is used in the astronomically unlikely case of a collision. Groups come out in hash
+    order, which does not depend on the order of the ballots.
+    """
+    n_voters, n_items = matrix.shape
+    packed = np.packbits(matrix, axis=1)
+    width = -(-max(packed.shape[1], 1) // 8) * 8
+    if packed.shape[1] != width:
+        padded = np.zeros((n_voters, width), dtype=np.uint8)
+        padded[:, : packed.shape[1]] = packed
+        packed = padded
+    words = packed.view(np.uint64)
+    digest = np.full(n_voters, 0xCBF29CE484222325, dtype=np.uint64)
+    for column in range(words.shape[1]):
+        digest ^= words[:, column]
+        digest *= np.uint64(0x9E3779B97F4A7C15)
+        digest ^= digest >> np.uint64(29)
+    _, first, inverse = np.unique(digest, return_index=True, return_inverse=True)
+    if not np.array_equal(words[first[inverse]], words):
+        _, first, inverse = np.unique(words, axis=0, return_index=True, return_inverse=True)
+    return first, inverse.reshape(-1)
+
+
+def _profile(approvals: Approvals, n_items: int, weights: Sequence[float] | np.ndarray | None) -> _Profile:
+    """Validate the ballots and group identical ones into a weighted profile."""
+    matrix = _approval_matrix(approvals, n_items)
+    n_voters = matrix.shape[0]
+    voter_weights = _voter_weights(weights, n_voters)
+    if n_voters == 0:
+        raise ValueError("there are no ballots")
+    first, inverse = _group_rows(matrix)
+    group_weights = np.bincount(inverse, weights=voter_weights, minlength=len(first))
+    rows = matrix[first]
+    keep = rows.any(axis=1)
+    renumber = np.cumsum(keep) - 1
+    group_of = np.where(keep[inverse], renumber[inverse], -1).astype(np.int64)
+    rows = rows[keep]
+    group_weights = group_weights[keep]
+    by_item = np.ascontiguousarray(rows.T)
+    supporters = tuple(np.flatnonzero(by_item[j]) for j in range(n_items))
+    support = np.array([group_weights[s].sum() for s in supporters], dtype=np.float64)
+    return _Profile(
+        approvals=rows,
+        weights=group_weights,
+        group_of=group_of,
+        total_weight=float(voter_weights.sum()),
+        n_items=n_items,
+        is_integral=bool(np.all(voter_weights == np.round(voter_weights))),
+        supporters=supporters,
+        support=support,
+    )
+
+
+def _check_seats(seats: int, n_items: int) -> None:
+    """Reject a committee size that is not an integer between 0 and the number of items."""
+    if isinstance(seats, bool) or not isinstance(seats, int | np.integer) or not 0 <= seats <= n_items:
+        raise ValueError(f"seats must be an integer between 0 and {n_items}, got {seats!r}")
+
+
+def _isclose(values: np.ndarray, target: float) -> np.ndarray:
+    """Compare like ``math.isclose`` with abcvoting's tolerances, elementwise."""
+    scale = np.maximum(np.abs(values), abs(target))
+    return np.abs(values - target) <= np.maximum(_REL_TOL * scale, _ABS_TOL)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Method of Equal Shares
+
+
+def _lazy_minimum(
+    values: np.ndarray, fresh: np.ndarray, refresh: Callable[[int], float], available: np.ndarray
+) -> tuple[int, np.ndarray] | None:
+    """Return the available item with the smallest value and every item tied with it, or None if all are inf.
+
+    ``values`` holds lower bounds that are exact where ``fresh`` is set; ``refresh(j)`` recomputes item j. Prices
+    and loads only grow as voters spend, so an item whose stale bound already exceeds the minimum (beyond the tie
+    tolerance) can neither be the minimum nor tie with it, and need not be recomputed (lazy evaluation).
+    """
+    masked = np.where(available, values, np.inf)
+    while True:
+        best = int(np.argmin(masked))
+        low = float(masked[best])
+        if low == np.inf:
+            return None
+        if not fresh[best]:
+            masked[best] = values[best] = refresh(best)
+            fresh[best] = True
+            continue
+        reach = low + 2.0 * max(_REL_TOL * abs(low), _ABS_TOL)
+        stale = np.flatnonzero((masked <= reach) & ~fresh)
+        if stale.size == 0:
+            break
+        for j in stale:
+            masked[j] = values[j] = refresh(int(j))
+            fresh[j] = True
+    finite = np.isfinite(masked)
+    tied = np.flatnonzero(finite & _isclose(np.where(finite, masked, 0.0), low))
+    return int(tied[0]), tied
+
+
+def _price(ratio: np.ndarray, weight: np.ndarray, total: float) -> float:
+    """Return the smallest price q per unit of weight at which these supporters can pay 1, or inf.
+
+    ``ratio`` is each supporter row's budget per unit of weight. Supporters with less than ``q`` pay all they have
+    (they are "poor"); the others pay ``q`` per unit of weight. As in abcvoting, a budget equal to ``q`` within the
+    float tolerance counts as enough.
+    """
+    poor = np.zeros(ratio.shape, dtype=bool)
+    poor_paid = 0.0
+    rich_weight = total
+    for _ in range(32):
+        if rich_weight <= 0.0:
+            return math.inf
+        q = (1.0 - poor_paid) / rich_weight
+        scale = np.maximum(ratio, q)
+        short = ~poor & (ratio < q) & (q - ratio > np.maximum(_REL_TOL * scale, _ABS_TOL))
+        if not short.any():
+            return q
+        poor |= short
+        poor_paid = float(np.dot(weight[poor], ratio[poor]))
+        rich_weight = float(weight[~poor].sum())
+    return _price_sorted(ratio, weight)
+
+
+def _price_sorted(ratio: np.ndarray, weight: np.ndarray) -> float:
+    """Solve the same equation as ``_price`` through a sort (used when the iteration takes long)."""
+    order = np.argsort(ratio, kind="stable")
+    r, w = ratio[order], weight[order]
+    paid = np.concatenate(([0.0], np.cumsum(w * r)))[:-1]
+    rich = np.cumsum(w[::-1])[::-1]
+    q = (1.0 - paid) / rich
+    valid = (r >= q) | (q - r <= np.maximum(_REL_TOL * np.maximum(r, q), _ABS_TOL))
+    hits = np.flatnonzero(valid)
+    return float(q[hits[0]]) if hits.size else math.inf
+
+
+def equal_shares(
+    approvals: Approvals,
+    n_items: int,
+    seats: int,
+    *,
+    weights: Sequence[float] | np.ndarray | None = None,
+) -> Selection:
+    """Choose ``seats`` items by the Method of Equal Shares with sequential-Phragmen completion.
+
+    This is abcvoting's ``"equal-shares"`` rule with ``resolute=True``: the same committee, ties broken towards
+    the lowest item index. ``committee`` lists the Equal Shares purchases first, then the completion's picks.
+    """
+    profile = _profile(approvals, n_items, weights)
+    _check_seats(seats, n_items)
+    weight = profile.weights
+    ratio = np.full(len(weight), seats / profile.total_weight)
+    sup, sup_w, support = profile.supporters, profile.supporter_weights, profile.support
+    committee: list[int] = []
+    steps: list[SelectionStep] = []
+    ties: list[TieBreak] = []
+    available = np.ones(n_items, dtype=bool)
+
+    # Equal Shares phase. With equal starting budgets the price of an item is 1 / support when affordable.
+    start = seats / profile.total_weight
+    prices = np.full(n_items, np.inf)
+    np.divide(1.0, support, out=prices, where=support > 0)
+    short = (start < prices) & (prices - start > np.maximum(_REL_TOL * prices, _ABS_TOL))
+    prices[short] = np.inf
+    fresh = np.ones(n_items, dtype=bool)
+
+    def refresh_price(j: int) -> float:
+        return _price(ratio[sup[j]], sup_w[j], float(support[j]))
+
+    while len(committee) < seats:
+        found = _lazy_minimum(prices, fresh, refresh_price, available)
+        if found is None:
+            break
+        item, tied = found
+        q = float(prices[item])
+        rows = sup[item]
+        ratio[rows] = np.maximum(ratio[rows] - q, 0.0)
+        _take(item, tied, "equal-shares", q, committee, steps, ties, available, support)
+        fresh[:] = False
+    spent_rows = float(np.dot(weight, seats / profile.total_weight - ratio))
+    budget_left = max(0.0, seats - spent_rows)
+
+    # Completion by sequential Phragmen: loads start at minus the money left per unit of weight.
+    if len(committee) < seats:
+        load = -ratio
+        loads = np.where(support > 0, -np.inf, np.inf)  # unknown yet / never affordable
+        fresh = np.zeros(n_items, dtype=bool)
+
+        def refresh_load(j: int) -> float:
+            return (float(np.dot(sup_w[j], load[sup[j]])) + 1.0) / float(support[j])
+
+        while len(committee) < seats:
+            found = _lazy_minimum(loads, fresh, refresh_load, available)
+            if found is None:
+                # Only items nobody approves are left: abcvoting gives them all the same load.
+                tied = np.flatnonzero(available)
+                item, value = int(tied[0]), math.inf
+            else:
+                item, tied = found
+                value = float(loads[item])
+                load[sup[item]] = value
+            _take(item, tied, "phragmen-completion", value, committee, steps, ties, available, support)
+            fresh[:] = False
+
+    return Selection(
+        method="equal-shares",
+        seats=seats,
+        committee=tuple(committee),
+        steps=tuple(steps),
+        tie_breaks=tuple(ties),
+        budget_left=budget_left,
+    )
+
+
+def _take(
+    item: int,
+    tied: np.ndarray,
+    phase: str,
+    value: float,
+    committee: list[int],
+    steps: list[SelectionStep],
+    ties: list[TieBreak],
+    available: np.ndarray,
+    support: np.ndarray,
+) -> None:
+    """Add ``item`` to the committee, recording the step and any tie."""
+    committee.append(item)
+    available[item] = False
+    steps.append(SelectionStep(item=item, phase=phase, value=value, support=float(support[item])))
+    if len(tied) > 1:
+        ties.append(TieBreak(seat=len(committee), tied=tuple(int(t) for t in tied), chosen=item, phase=phase))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# PAV and sequential PAV
+
+
+def _pav_scale(profile: _Profile, seats: int) -> tuple[float, float]:
+    """Return ``(scale, tolerance)`` for comparing PAV scores.
+
+    With integer weights, multiplying the harmonic numbers by lcm(1..seats) makes every marginal score an integer;
+    if the largest possible score stays below 2**53 float64 sums are then exact and ties are exact (tolerance 0).
+    """
+    lcm = math.lcm(*range(1, seats + 1)) if seats else 1
+    harmonic = sum(1.0 / i for i in range(1, seats + 1))
+    if profile.is_integral and lcm * harmonic * profile.total_weight < _EXACT_LIMIT:
+        return float(lcm), 0.0
+    return 1.0, 1e-12 * max(1.0, harmonic * profile.total_weight)
+
+
+def _marginal(profile: _Profile, counts: np.ndarray, scale: float, items: Iterable[int]) -> np.ndarray:
+    """Return the marginal PAV score (times ``scale``) of adding each of ``items`` to the current committee."""
+    gain = (
+        profile.weights * (scale / (counts + 1.0))
+        if scale == 1.0
+        else profile.weights * np.floor_divide(scale, counts + 1.0)
+    )
+    return np.array([float(gain[profile.supporters[j]].sum()) for j in items], dtype=np.float64)
+
+
+def _seqpav(profile: _Profile, seats: int) -> tuple[list[int], list[SelectionStep], list[TieBreak], float]:
+    """Run sequential PAV; return the committee, its steps, ties and its scaled score."""
+    scale, tol = _pav_scale(profile, seats)
+    counts = np.zeros(len(profile.weights))
+    available = np.ones(profile.n_items, dtype=bool)
+    committee: list[int] = []
+    steps: list[SelectionStep] = []
+    ties: list[TieBreak] = []
+    total = 0.0
+    for _ in range(seats):
+        gains = np.full(profile.n_items, -np.inf)
+        gains[available] = _marginal(profile, counts, scale, np.flatnonzero(available))
+        best = gains.max()
+        tied = np.flatnonzero(gains >= best - tol)
+        item = int(tied[0])
+        counts[profile.supporters[item]] += 1
+        total += best
+        _take(item, tied, "seqpav", best / scale, committee, steps, ties, available, profile.support)
+    return committee, steps, ties, total
+
+
+def seqpav(
+    approvals: Approvals,
+    n_items: int,
+    seats: int,
+    *,
+    weights: Sequence[float] | np.ndarray | None = None,
+) -> Selection:
+    """Choose ``seats`` items by sequential PAV, ties to the lowest item index (abcvoting's ``"seqpav"``)."""
+    profile = _profile(approvals, n_items, weights)
+    _check_seats(seats, n_items)
+    committee, steps, ties, _ = _seqpav(profile, seats)
+    return Selection(
+        method="seqpav", seats=seats, committee=tuple(committee), steps=tuple(steps), tie_breaks=tuple(ties)
+    )
+
+
+class _SearchTooLarge(Exception):
+    """Signal that the exact PAV search went past its work limit."""
+
+
+@dataclass
+class _Search:
+    """Hold the state of the exact PAV search."""
+
+    best: tuple[int, ...] | None
+    score: float
+    other: tuple[int, ...] | None = None
+    nodes: int = 0
+
+
+def _pav_exact(profile: _Profile, seats: int, limit: int, floor: float) -> _Search:
+    """Return the search result: the lexicographically smallest PAV-optimal committee and another optimum if any.
+
+    Depth-first search choosing the committee's items in ascending order, so committees are met in lexicographic
+    order: the first one reaching the best score is the lexicographically smallest optimum, and later ones must be
+    strictly better to replace it. Subtrees are pruned with the submodularity bound (score so far plus the largest
+    ``need`` marginal gains); until a second optimum is seen, subtrees that can only tie are still explored, so
+    that a tie is never missed. ``floor`` is an achievable score (sequential PAV's), used to prune before the
+    first leaf. Raises ``_SearchTooLarge`` after ``limit`` units of work (distinct ballots x items per node).
+    """
+    scale, tol = _pav_scale(profile, seats)
+    n_items = profile.n_items
+    matrix = profile.approvals.astype(np.float64)
+    weights = profile.weights
+    per_node = max(1, matrix.size)
+    search = _Search(best=None, score=floor)
+
+    def visit(start: int, chosen: tuple[int, ...], counts: np.ndarray, score: float) -> None:
+        search.nodes += 1
+        if search.nodes * per_node > limit:
+            raise _SearchTooLarge
+        need = seats - len(chosen)
+        if need == 0:
+            if score > search.score + tol:
+                search.best, search.score, search.other = chosen, score, None
+            elif score >= search.score - tol:
+                if search.best is None:
+                    search.best = chosen
+                elif search.other is None:
+                    search.other = chosen
+            return
+        if scale == 1.0:
+            gains = (weights / (counts + 1.0)) @ matrix
+        else:
+            gains = (weights * np.floor_divide(scale, counts + 1.0)) @ matrix
+        rest = gains[start:]
+        bound = score + float(np.sort(rest)[rest.size - need :].sum())
+        if bound < search.score - tol:
+            return
+        if search.best is not None and search.other is not None and bound <= search.score + tol:
+            return
+        for j in range(start, n_items - need + 1):
+            visit(j + 1, (*chosen, j), counts + matrix[:, j], score + float(gains[j]))
+
+    visit(0, (), np.zeros(len(weights)), 0.0)
+    return search
+
+
+def pav(
+    approvals: Approvals,
+    n_items: int,
+    seats: int,
+    *,
+    weights: Sequence[float] | np.ndarray | None = None,
+    exact_limit: int = 100_000_000,
+) -> Selection:
+    """Choose ``seats`` items by Proportional Approval Voting, exactly when the search fits ``exact_limit``.
+
+    Among several optimal committees the lexicographically smallest (as ascending tuples) is chosen, and the tie is
+    recorded at the first seat where another optimal committee differs. ``exact_limit`` bounds the work (distinct
+    ballots x items x search nodes, about a second at the default); past it the result is sequential PAV, with
+    ``method == "seqpav"``, ``is_exact`` False and a note. The limit is a count, not a time, so the same input always
+    gives the same committee. The committee is listed in ascending order: PAV chooses a set, not a sequence.
+    """
+    profile = _profile(approvals, n_items, weights)
+    _check_seats(seats, n_items)
+    seq_committee, seq_steps, seq_ties, seq_score = _seqpav(profile, seats)
+    try:
+        search = _pav_exact(profile, seats, exact_limit, seq_score)
+    except _SearchTooLarge:
+        note = (
+            f"the exact PAV search exceeded its work limit ({exact_limit}); sequential PAV was used instead, "
+            "which does not guarantee EJR"
+        )
+        return Selection(
+            method="seqpav",
+            seats=seats,
+            committee=tuple(seq_committee),
+            steps=tuple(seq_steps),
+            tie_breaks=tuple(seq_ties),
+            is_exact=False,
+            notes=(note,),
+        )
+    committee = search.best or ()
+    scale, _ = _pav_scale(profile, seats)
+    counts = np.zeros(len(profile.weights))
+    steps = []
+    for item in committee:
+        gain = float(_marginal(profile, counts, scale, [item])[0]) / scale
+        counts[profile.supporters[item]] += 1
+        steps.append(SelectionStep(item=item, phase="pav", value=gain, support=float(profile.support[item])))
+    notes = [f"exact search over {search.nodes} nodes"]
+    ties: tuple[TieBreak, ...] = ()
+    if search.other is not None:
+        seat = next(i for i, (a, b) in enumerate(zip(committee, search.other, strict=True)) if a != b)
+        ties = (
+            TieBreak(
+                seat=seat + 1,
+                tied=(committee[seat], search.other[seat]),
+                chosen=committee[seat],
+                phase="pav",
+                rule=f"{TIE_RULE} (the lexicographically smallest optimal committee)",
+            ),
+        )
+        other = ", ".join(str(i) for i in search.other)
+        notes.append(f"several committees reach the optimal PAV score, for example {{{other}}}")
+    return Selection(
+        method="pav",
+        seats=seats,
+        committee=tuple(committee),
+        steps=tuple(steps),
+        tie_breaks=ties,
+        notes=tuple(notes),
+    )
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Approval ranking
+
+
+def approval_ranking(
+    approvals: Approvals,
+    n_items: int,
+    seats: int,
+    *,
+    weights: Sequence[float] | np.ndarray | None = None,
+) -> Selection:
+    """Choose the ``seats`` items with the most approval weight, ties to the lowest item index."""
+    profile = _profile(approvals, n_items, weights)
+    _check_seats(seats, n_items)
+    support = profile.support
+    order = np.lexsort((np.arange(n_items), -support))
+    committee: list[int] = []
+    steps: list[SelectionStep] = []
+    ties: list[TieBreak] = []
+    available = np.ones(n_items, dtype=bool)
+    for item in order[:seats]:
+        tied = np.flatnonzero(available & (support == support[item]))
+        _take(int(item), tied, "approval", float(support[item]), committee, steps, ties, available, support)
+    return Selection(
+        method="approval", seats=seats, committee=tuple(committee), steps=tuple(steps), tie_breaks=tuple(ties)
+    )
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Extended justified representation
+
+
+def ejr_check(
+    approvals: Approvals,
+    n_items: int,
+    committee: Iterable[int],
+    seats: int,
+    *,
+    weights: Sequence[float] | np.ndarray | None = None,
+    max_nodes: int = 200_000,
+    max_reported: int = 20,
+) -> EJRReport:
+    """Look for groups of voters that the committee under-represents, and say how complete the search was.
+
+    A group is l-cohesive when it weighs at least ``l * W / seats`` and its members jointly approve at least
+    ``l`` items; EJR is violated when every member of such a group has fewer than ``l`` approved items in the
+    committee. If a violation exists for ``l``, then for some set T of ``l`` items, *all* voters who approve T and
+    have fewer than ``l`` committee items form one, so it suffices to search sets T: for each ``l`` this function
+    enumerates them depth-first over the items such voters approve, pruning any partial set whose voters already
+    weigh too little. For l = 1 that is a single pass (justified representation is decided exactly); for l > 1 the
+    search is exact but exponential in the worst case (deciding EJR is coNP-hard), so it stops after ``max_nodes``
+    node visits and the report says so. At most ``max_reported`` distinct groups are reported per ``l``.
+    """
+    profile = _profile(approvals, n_items, weights)
+    _check_seats(seats, n_items)
+    chosen = sorted({int(c) for c in committee})
+    if any(not 0 <= c < n_items for c in chosen):
+        raise ValueError("a committee item is outside the item range")
+    matrix, weight, total = profile.approvals, profile.weights, profile.total_weight
+    satisfaction = matrix[:, chosen].sum(axis=1)
+    # Cohesion is "weight >= ell * W / seats", compared as weight * seats >= ell * W: exact for integer weights.
+    slack = 0.0 if profile.is_integral else 1e-12
+    violations: list[EJRViolation] = []
+    nodes = 0
+    truncated = False
+    checked = 0
+    for ell in range(1, seats + 1):
+        need = ell * total * (1.0 - slack)
+        rows = np.flatnonzero(satisfaction < ell)
+        in_rows = np.zeros(len(weight), dtype=bool)
+        in_rows[rows] = True
+        item_weight = np.array(
+            [float(w[in_rows[r]].sum()) for r, w in zip(profile.supporters, profile.supporter_weights, strict=True)]
+        )
+        frequent = np.flatnonzero(item_weight * seats >= need)
+        if frequent.size < ell:
+            checked = ell
+            continue
+        columns = np.ascontiguousarray(matrix[np.ix_(rows, frequent)].T)
+        row_weight = weight[rows]
+        found: dict[bytes, tuple[int, ...]] = {}
+        stack: list[tuple[tuple[int, ...], int, np.ndarray]] = [((), 0, np.ones(len(rows), dtype=bool))]
+        stopped = False
+        while stack and not stopped:
+            items, start, mask = stack.pop()
+            if len(items) == ell:
+                found.setdefault(np.packbits(mask).tobytes(), items)
+                continue
+            children = []
+            for pos in range(start, len(frequent) - (ell - len(items)) + 1):
+                nodes += 1
+                if ell > 1 and nodes > max_nodes:  # l = 1 is one pass over the items: never cut short
+                    stopped = True
+                    break
+                child = mask & columns[pos]
+                if float(row_weight[child].sum()) * seats >= need:
+                    children.append(((*items, int(frequent[pos])), pos + 1, child))
+            stack.extend(reversed(children))  # depth first, in lexicographic order of the item sets
+        for key, items in list(found.items())[:max_reported]:
+            mask = np.unpackbits(np.frombuffer(key, dtype=np.uint8), count=len(rows)).astype(bool)
+            members = rows[mask]
+            violations.append(
+                EJRViolation(
+                    ell=ell,
+                    items=items,
+                    voters=profile.voters_in(members),
+                    weight=float(weight[members].sum()),
+                    required_weight=ell * total / seats,
+                )
+            )
+        truncated = truncated or len(found) > max_reported
+        if stopped:
+            return EJRReport(
+                tuple(violations), is_exhaustive=False, checked_up_to=checked, nodes=nodes, truncated=truncated
+            )
+        checked = ell
+    return EJRReport(tuple(violations), is_exhaustive=True, checked_up_to=checked, nodes=nodes, truncated=truncated)
+
+
+def ejr_violations(
+    approvals: Approvals,
+    n_items: int,
+    committee: Iterable[int],
+    seats: int,
+    *,
+    weights: Sequence[float] | np.ndarray | None = None,
+    max_nodes: int = 200_000,
+) -> list[EJRViolation]:
+    """Return the cohesive groups the committee leaves under-represented (see ``ejr_check`` for guarantees).
+
+    An empty list means the committee satisfies EJR only if the search was exhaustive; call ``ejr_check`` to know.
+    Violations with l = 1 (justified representation) are always all found.
+    """
+    return list(ejr_check(approvals, n_items, committee, seats, weights=weights, max_nodes=max_nodes).violations)
