@@ -1,0 +1,1 @@
+"""In-app notifications (and email): what members should know, written in their language at display time."""

@@ -1,0 +1,154 @@
+"""Notify members: add Notification rows to the caller's transaction and email each person in their language.
+
+``notify`` never commits: the calling service commits, and the emails go out only after that commit succeeds (a
+rolled-back transaction sends nothing). Without a mail server, ``send_mail`` writes the messages to the log.
+
+Kinds and the params their texts use (missing params are tolerated):
+
+- ``phase_changed``: ``consultation_id``, ``title_es``, ``title_en``, ``phase`` (the new phase's value)
+- ``argument_on_my_demand``: ``demand_id``, ``demand_title``, ``side`` (``"for"`` or ``"against"``)
+- ``content_hidden``: ``subject`` (``"demand"`` or ``"argument"``), ``title`` (the demand's title), ``reason``
+- ``content_kept``: ``subject`` (``"demand"`` or ``"argument"``), ``title`` (the demand's title)
+- ``demand_linked``: reserved for a later issue
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import urljoin
+
+from flask import current_app, has_request_context, request
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session
+
+from deliberate.extensions import db
+from deliberate.mail import send_mail
+from deliberate.models import Notification, User, utcnow
+
+_PENDING_MAIL = "deliberate_pending_notification_mail"
+
+
+def notify(users: Iterable[User], kind: str, params: dict, link: str | None) -> None:
+    """Add one notification per person to the current transaction, and queue their emails until it commits."""
+    params = dict(params or {})
+    seen: set[int] = set()
+    pending = db.session.info.setdefault(_PENDING_MAIL, [])
+    for user in users:
+        if user is None or user.id in seen or user.is_deleted or user.is_pseudonymous:
+            continue
+        seen.add(user.id)
+        notification = Notification(user_id=user.id, kind=kind, params=params, link=link)
+        db.session.add(notification)
+        pending.append(_compose(user, notification))
+
+
+def _compose(user: User, notification: Notification) -> tuple[str, str, str]:
+    """Write one person's email in their own language: (address, subject, body)."""
+    link = notification.link
+    if link and has_request_context():
+        link = urljoin(request.host_url, link)
+    elif link and current_app.config.get("SERVER_NAME"):
+        link = urljoin(f"{current_app.config['PREFERRED_URL_SCHEME']}://{current_app.config['SERVER_NAME']}/", link)
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        text = describe(notification)
+        subject = _("deliberate: %(text)s", text=_shorten(text, 90))
+        parts = [_("Hello %(name)s,", name=user.display_name), text]
+        if link:
+            parts.append(_("See it here: %(link)s", link=link))
+        parts.append(_("You receive this message because you take part in a federation on deliberate."))
+    return user.email, subject, "\n\n".join(parts)
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@event.listens_for(Session, "after_commit")
+def _send_pending_mail(session: Session) -> None:
+    pending = session.info.pop(_PENDING_MAIL, None)
+    for address, subject, body in pending or ():
+        try:
+            send_mail(address, subject, body)
+        except OSError:  # the notification is stored; a mail server that is down must not break the page
+            current_app.logger.exception("Could not send a notification email to %s", address)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending_mail(session: Session) -> None:
+    session.info.pop(_PENDING_MAIL, None)
+
+
+def _locale() -> str:
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def describe(notification: Notification) -> str:
+    """Return the notification's text in the current language."""
+    from deliberate.consultations import phase_name
+
+    params = notification.params or {}
+    kind = notification.kind
+    if kind == "phase_changed":
+        locale = _locale()
+        title = (params.get("title_en") if locale == "en" else None) or params.get("title_es") or params.get(
+            "title_en", "")
+        return _("The consultation “%(title)s” has moved to a new phase: %(phase)s.",
+                 title=title, phase=phase_name(params.get("phase", "")))
+    if kind == "argument_on_my_demand":
+        title = params.get("demand_title", "")
+        if params.get("side") == "against":
+            return _("Someone wrote an argument against your demand “%(title)s”.", title=title)
+        return _("Someone wrote an argument in favour of your demand “%(title)s”.", title=title)
+    if kind == "content_hidden":
+        title, reason = params.get("title", ""), params.get("reason", "")
+        if params.get("subject") == "argument":
+            return _("The board hid your argument on “%(title)s”. Reason: %(reason)s", title=title, reason=reason)
+        return _("The board hid your demand “%(title)s”. Reason: %(reason)s", title=title, reason=reason)
+    if kind == "content_kept":
+        title = params.get("title", "")
+        if params.get("subject") == "argument":
+            return _("Your argument on “%(title)s” was reported; the board reviewed it and kept it.", title=title)
+        return _("Your demand “%(title)s” was reported; the board reviewed it and kept it.", title=title)
+    return _("You have a new notification.")
+
+
+def unread_count(user: User) -> int:
+    """Return how many notifications the person has not read yet."""
+    if user is None or not user.is_authenticated:
+        return 0
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    ) or 0
+
+
+def page_for(user: User, page: int, per_page: int = 20):
+    """Return one page of the person's notifications, newest first."""
+    return db.paginate(
+        select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc()),
+        page=page, per_page=per_page, error_out=False,
+    )
+
+
+def mark_read(user: User, notification_id: int) -> bool:
+    """Mark one of the person's notifications read; return False when it is not theirs or does not exist."""
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != user.id:
+        return False
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        db.session.commit()
+    return True
+
+
+def mark_all_read(user: User) -> int:
+    """Mark every unread notification of the person read; return how many changed."""
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    db.session.commit()
+    return result.rowcount or 0
