@@ -13,7 +13,9 @@ measure it in full.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
+import os
 import resource
 import statistics
 import sys
@@ -41,9 +43,9 @@ def generate(n: int, m: int, n_clubs: int, seed: int = 2026) -> dict:
     club = rng.choice(n_clubs, size=n, p=sizes)
     taste = rng.normal(size=(n_clubs, m)) + rng.normal(size=m)  # shared priorities plus each club's own
     order = np.argsort(-(taste[club] + rng.gumbel(size=(n, m)) * 1.2), axis=1)
-    depth = rng.integers(18, m + 1, size=n)
+    depth = rng.integers(24, m + 1, size=n)
     tie_with_previous = rng.random((n, m)) < 0.1
-    approve = np.minimum(rng.integers(1, 16, size=n), depth)
+    approve = np.minimum(rng.integers(1, 21, size=n), depth)
     ballots = []
     for i in range(n):
         tiers: list[list[str]] = []
@@ -59,14 +61,29 @@ def generate(n: int, m: int, n_clubs: int, seed: int = 2026) -> dict:
     return {"candidates": names, "clubs": members, "ballots": ballots}
 
 
-def timed(function: Callable[[], object], repeat: int = 1) -> tuple[float, object]:
-    """Return the median wall time of ``repeat`` calls and the last call's result."""
-    times, result = [], None
+class Timing:
+    """Hold the median wall time and CPU time of a few runs (CPU time shows what contention hides)."""
+
+    def __init__(self, wall: list[float], cpu: list[float]) -> None:
+        self.wall = statistics.median(wall)
+        self.cpu = statistics.median(cpu)
+
+    def __str__(self) -> str:
+        return f"{self.wall:.3f} s wall ({self.cpu:.3f} s CPU)"
+
+
+def timed(function: Callable[[], object], repeat: int = 1, *, pause_gc: bool = False) -> tuple[Timing, object]:
+    """Return the timing of ``repeat`` calls and the last call's result."""
+    wall, cpu, result = [], [], None
     for _ in range(repeat):
-        start = time.perf_counter()
+        if pause_gc:
+            gc.disable()
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+        gc.enable()
+    return Timing(wall, cpu), result
 
 
 def count_in_memory(data: TallyInput) -> federation.FederationResult:
@@ -111,6 +128,7 @@ def main() -> None:
     n_pv = min(n, args.pref_voting_ballots or (1_000 if args.quick else 5_000))
     m, n_clubs = 60, 50
 
+    print(f"load average at the start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"generating {n:,} ballots over {m} items in {n_clubs} clubs ...", flush=True)
     content = generate(n, m, n_clubs)
     with tempfile.TemporaryDirectory() as tmp:
@@ -124,8 +142,8 @@ def main() -> None:
 
         raw = path.read_bytes()
         parse_time, data = timed(lambda: parse_tally(raw))
-        stdlib_time, _ = timed(lambda: json.loads(raw))
-        orjson_time, _ = timed(lambda: orjson.loads(raw))
+        stdlib_time, _ = timed(lambda: json.loads(raw), pause_gc=True)
+        orjson_time, _ = timed(lambda: orjson.loads(raw), pause_gc=True)
         count_time, result = timed(lambda: count_in_memory(data), repeat=5)
         counts_time, _ = timed(
             lambda: tally.count_by_group(data.ranks, data.approved, data.clubs, len(data.club_names)), repeat=5
@@ -141,15 +159,16 @@ def main() -> None:
         tracemalloc.stop()
 
         print("\nfederated count in memory (pairwise per club + 50 club rankings + federation + double majority)")
-        print(f"  {count_time:.3f} s median of 5 (of which pairwise matrices for all clubs: {counts_time:.3f} s)")
+        print(f"  {count_time} median of 5; pairwise matrices of all clubs alone: {counts_time}")
         print(f"  federation winner: {[data.candidates[i] for i in result.ranking[0]]}")
-        print("end to end from the file (read + parse + validate + count + JSON result)")
-        print(f"  {e2e_time:.3f} s median of 3 (parse and validate alone: {parse_time:.3f} s;")
-        print(f"  orjson.loads alone: {orjson_time:.3f} s; stdlib json.loads alone: {stdlib_time:.3f} s)")
+        print("end to end from the file (read + parse + validate + count + JSON result), median of 3")
+        print(f"  {e2e_time}")
+        print(f"  parse and validate alone: {parse_time}")
+        print(f"  for reference, with the collector paused too: orjson.loads alone {orjson_time},")
+        print(f"  stdlib json.loads alone {stdlib_time}")
         print("peak memory")
         print(f"  traced (tracemalloc) peak: count in memory {count_peak:.0f} MiB, end to end {e2e_peak:.0f} MiB")
         print(f"  process max RSS so far (includes the generated profile): {rss_ours:.0f} MiB")
-
         print(f"\npref_voting on the first {n_pv:,} ballots, from their own file (flat Schulze winners only)")
         pv_time, (pv_winners, pv_margins) = timed(lambda: pref_voting_end_to_end(small_path))
         small_time, small = timed(lambda: end_to_end(small_path), repeat=3)
@@ -157,15 +176,17 @@ def main() -> None:
         flat = tally.count_ballots(small_data.ranks, small_data.approved)
         ours = list(tally.schulze(flat).winners)
         same = ours == pv_winners and np.array_equal(flat.margins, pv_margins)
-        print(f"  pref_voting: {pv_time:.2f} s   this code (federation + every club): {small_time:.3f} s")
-        print(f"  ratio on the same file: {pv_time / small_time:.0f}x faster")
+        print(f"  pref_voting: {pv_time}   this code (federation + every club): {small_time}")
+        print(f"  ratio on the same file: {pv_time.wall / small_time.wall:.0f}x faster (wall)")
         print(f"  same result: {same} (Schulze winners {ours} vs {pv_winners}, and identical margin matrices)")
         if n_pv < n:
-            estimate = pv_time * n / n_pv
+            estimate = pv_time.wall * n / n_pv
             print(
-                f"  extrapolated (linear) pref_voting time for all {n:,} ballots: about {estimate:.0f} s,"
-                f" i.e. about {estimate / e2e_time:.0f}x this code's end-to-end {e2e_time:.2f} s (not measured)"
+                f"  extrapolated (linear) pref_voting time for all {n:,} ballots: about {estimate:.0f} s wall,"
+                f" i.e. about {estimate / e2e_time.wall:.0f}x this code's end-to-end {e2e_time.wall:.2f} s"
+                " (an estimate, not measured)"
             )
+        print(f"\nload average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         assert same, "pref_voting and this code disagree"
 
 
