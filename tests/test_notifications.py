@@ -47,7 +47,7 @@ def test_describe_gives_a_text_for_every_kind_and_a_generic_one_for_unknown_kind
         "content_kept": ({"subject": "argument", "title": "Agua"}, "kept it"),
         "something_new": ({}, "You have a new notification."),
     }
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         for kind, (params, expected) in cases.items():
             assert expected in describe(Notification(kind=kind, params=params))
 
