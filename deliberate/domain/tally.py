@@ -30,8 +30,9 @@ Conventions (they match the published test vectors in ``shared/data/voting``):
 - Copeland: pairwise wins minus pairwise losses.
 - Approval: the weighted number of ballots approving the item.
 
-Floating-point counts (from weighted federations) are compared after rounding to 9 decimals so that shares
-that are equal in exact arithmetic are treated as ties.
+Floating-point counts (from weighted federations) treat values within 1e-9 of the total weight of each other
+as equal, so that shares equal in exact arithmetic tie despite rounding (a difference that small is not a
+difference of any voter's say).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ METHODS: tuple[str, ...] = ("schulze", "ranked_pairs", "borda", "copeland", "app
 Ranking = tuple[tuple[int, ...], ...]
 """Tiers of item indices, best first; items inside a tier are tied."""
 
-_DECIMALS = 9
+_TOLERANCE = 1e-9
 
 
 class InvalidBallot(DomainError):
@@ -291,9 +292,7 @@ def count_by_group(
         order = np.argsort(groups, kind="stable")
         present = np.flatnonzero(sizes)
         starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))[present]
-        approvals[present] = np.add.reduceat(
-            np.asarray(approved, dtype=bool)[order], starts, axis=0, dtype=np.int64
-        )
+        approvals[present] = np.add.reduceat(np.asarray(approved, dtype=bool)[order], starts, axis=0, dtype=np.int64)
     return tuple(PairwiseCount(support[g], approvals[g], float(sizes[g])) for g in range(n_groups))
 
 
@@ -309,12 +308,40 @@ def ranking_support(ranking: Ranking, n_items: int) -> np.ndarray:
 # Methods
 
 
-def _exact(values: np.ndarray) -> np.ndarray:
-    """Return integer arrays as they are and float arrays rounded so that equal shares compare equal."""
+def _exact(values: np.ndarray, total: float = 1.0, *, antisymmetric: bool = False) -> np.ndarray:
+    """Return integer arrays as they are; in float arrays, make values that differ by rounding noise equal.
+
+    Sorted values closer than ``1e-9 * max(1, total)`` to their neighbour take the value of the first of their
+    run, and values that close to 0 become 0, so that shares equal in exact arithmetic compare equal. With
+    ``antisymmetric`` (margins) the magnitudes are snapped and the signs kept, so ``m[b, a] == -m[a, b]`` stays.
+    """
     values = np.asarray(values)
     if np.issubdtype(values.dtype, np.integer):
         return values
-    return np.round(values.astype(np.float64), _DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0
+    tolerance = _TOLERANCE * max(1.0, abs(float(total)))
+    flat = values.astype(np.float64).ravel()
+    if antisymmetric:
+        return (np.sign(flat) * _snap(np.abs(flat), tolerance)).reshape(values.shape) + 0.0
+    return _snap(flat, tolerance).reshape(values.shape) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def _snap(flat: np.ndarray, tolerance: float) -> np.ndarray:
+    """Return ``flat`` with each run of sorted neighbours closer than ``tolerance`` set to the run's first value."""
+    flat = np.where(np.abs(flat) <= tolerance, 0.0, flat)
+    if flat.size < 2:
+        return flat
+    order = np.argsort(flat, kind="stable")
+    ordered = flat[order]
+    starts = np.concatenate(([True], np.diff(ordered) > tolerance))
+    first = np.maximum.accumulate(np.where(starts, np.arange(flat.size), 0))
+    # a run that contains 0 keeps 0 as its value
+    first_value = ordered[first]
+    has_zero = np.zeros(flat.size, dtype=bool)
+    zero_runs = np.unique(first[ordered == 0])
+    has_zero[np.isin(first, zero_runs)] = True
+    snapped = np.empty_like(flat)
+    snapped[order] = np.where(has_zero, 0.0, first_value)
+    return snapped
 
 
 def _number(value: float | np.number) -> float:
@@ -353,14 +380,12 @@ def _levels(beats: np.ndarray) -> Ranking:
 
 
 def schulze(count: PairwiseCount, strength: str = "margins") -> TallyResult:
-    """Rank by the Schulze method, as levels; ``strength`` is ``"margins"`` (default) or
-    ``"winning_votes"``."""
-    support = _exact(count.support)
-    margins = support - support.T
+    """Rank by the Schulze method, as levels; ``strength`` is "margins" (default) or "winning_votes"."""
+    margins = _exact(count.margins, count.weight, antisymmetric=True)
     if strength == "margins":
         edges = np.where(margins > 0, margins, 0)
     elif strength == "winning_votes":
-        edges = np.where(margins > 0, support, 0)
+        edges = np.where(margins > 0, _exact(count.support, count.weight), 0)
     else:
         raise UnknownMethod(strength)
     edges = edges.astype(np.float64)
@@ -426,7 +451,7 @@ def ranked_pairs(count: PairwiseCount, priority: Sequence[int] | None = None) ->
     likewise, so the result is a total order; ``tie_break_used`` says whether that order decided anything.
     """
     m = count.n_items
-    margins = _exact(count.margins)
+    margins = _exact(count.margins, count.weight, antisymmetric=True)
     closure = _Closure(m)
     locked: list[tuple[int, int]] = []
     ties: list[TiedEdges] = []
@@ -465,9 +490,7 @@ def ranked_pairs(count: PairwiseCount, priority: Sequence[int] | None = None) ->
             if (a, b) not in skipped and not closure.reaches(a, b):
                 closure.lock(a, b)
                 locked.append((a, b))
-    return TallyResult(
-        "ranked_pairs", closure.levels(), locked=tuple(locked), ties=tuple(ties), tie_break_used=used
-    )
+    return TallyResult("ranked_pairs", closure.levels(), locked=tuple(locked), ties=tuple(ties), tie_break_used=used)
 
 
 def _has_cycle(closure: _Closure, edges: list[tuple[int, int]]) -> bool:
@@ -497,20 +520,20 @@ def _closure_with(closure: _Closure, edges: list[tuple[int, int]]) -> list[int]:
 def borda(count: PairwiseCount) -> TallyResult:
     """Rank by Borda score (ties and unranked items get averaged points), highest first."""
     margins = np.asarray(count.margins, dtype=np.float64)
-    scores = ((count.n_items - 1) * count.weight + margins.sum(axis=1)) / 2
-    return TallyResult("borda", tiers_by_score(scores), scores=tuple(_number(s) for s in _exact(scores)))
+    scores = _exact(((count.n_items - 1) * count.weight + margins.sum(axis=1)) / 2, count.weight)
+    return TallyResult("borda", tiers_by_score(scores), scores=tuple(_number(s) for s in scores))
 
 
 def copeland(count: PairwiseCount) -> TallyResult:
     """Rank by Copeland score: pairwise wins minus pairwise losses, highest first."""
-    margins = _exact(count.margins)
+    margins = _exact(count.margins, count.weight, antisymmetric=True)
     scores = (margins > 0).sum(axis=1) - (margins < 0).sum(axis=1)
     return TallyResult("copeland", tiers_by_score(scores), scores=tuple(int(s) for s in scores))
 
 
 def approval(count: PairwiseCount) -> TallyResult:
     """Rank by the (weighted) number of ballots approving each item, highest first."""
-    scores = _exact(count.approvals)
+    scores = _exact(count.approvals, count.weight)
     return TallyResult("approval", tiers_by_score(scores), scores=tuple(_number(s) for s in scores))
 
 
@@ -552,9 +575,7 @@ def lottery_priority(seed: bytes | str, n_items: int) -> tuple[int, ...]:
     published inputs) can recompute it, and nobody can choose it after the ballots are in.
     """
     raw = seed.encode() if isinstance(seed, str) else seed
-    return tuple(
-        sorted(range(n_items), key=lambda item: hashlib.sha256(raw + b":" + str(item).encode()).digest())
-    )
+    return tuple(sorted(range(n_items), key=lambda item: hashlib.sha256(raw + b":" + str(item).encode()).digest()))
 
 
 def break_ties(ranking: Ranking, priority: Sequence[int] | None = None) -> TotalOrder:

@@ -318,3 +318,12 @@ def test_the_lottery_priority_is_a_reproducible_permutation() -> None:
 def test_an_unknown_method_is_refused() -> None:
     with pytest.raises(tally.UnknownMethod):
         tally.tally(count_of(2, [Ballot(((0,),))]), "plurality")
+
+
+def test_the_count_is_the_same_without_numpy_2_popcount(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(11)
+    ranks = rng.integers(0, 7, size=(300, 6)).astype(np.int8)
+    clubs = rng.integers(0, 4, size=300)
+    expected = tally.pairwise_support_by_group(ranks, clubs, 4)
+    monkeypatch.delattr(np, "bitwise_count", raising=False)
+    assert np.array_equal(tally.pairwise_support_by_group(ranks, clubs, 4), expected)
