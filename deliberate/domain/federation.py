@@ -190,9 +190,7 @@ def double_majority(
         club_share = float(supporting[item]) / len(counted)
         opposing = len(counted) - int(supporting[item])
         voters_pass = voter_share > voter_threshold or opposing < min_blocking
-        result.append(
-            ItemMajority(item, voter_share, club_share, opposing, voters_pass, club_share > club_threshold)
-        )
+        result.append(ItemMajority(item, voter_share, club_share, opposing, voters_pass, club_share > club_threshold))
     return tuple(result)
 
 
@@ -223,9 +221,7 @@ def combine(
     if club_mode == "proportional" and all(f in (0.0, 1.0) for f in factors):
         # W = V for every unit (the members rule): the plain sum, exact in integers, is the pooled count
         support = np.sum([unit.count.support for unit, f in zip(units, factors, strict=True) if f], axis=0)
-        approvals = np.sum(
-            [unit.count.approvals for unit, f in zip(units, factors, strict=True) if f], axis=0
-        )
+        approvals = np.sum([unit.count.approvals for unit, f in zip(units, factors, strict=True) if f], axis=0)
     else:
         support = np.zeros((n_items, n_items), dtype=np.float64)
         approvals = np.zeros(n_items, dtype=np.float64)
