@@ -69,6 +69,7 @@ class Timing:
         self.cpu = statistics.median(cpu)
 
     def __str__(self) -> str:
+        """Describe the timing in one line."""
         return f"{self.wall:.3f} s wall ({self.cpu:.3f} s CPU)"
 
 

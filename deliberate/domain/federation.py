@@ -100,8 +100,7 @@ class ItemMajority:
 
 @dataclass(frozen=True)
 class FederationResult:
-    """Hold the combined result: the ranking, each unit's result and weight, the combined count, the
-    majorities.
+    """Hold the combined result: ranking, each unit's result and weight, combined count, double majority.
 
     ``count.support`` is the combined matrix ``F``; :meth:`as_unit` lets a confederation combine this result
     with others.
