@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from deliberate.domain.errors import ValidationFailed
 from deliberate.domain.tally import (
     PairwiseCount,
     Ranking,
@@ -149,11 +150,15 @@ def club_units(
 
 
 def unit_weight(unit: Unit, weighting: str = "members", cap: float | None = None) -> float:
-    """Return the weight ``W`` of a unit under a weighting rule (0 when the unit has no voters)."""
+    """Return the weight ``W`` of a unit under a weighting rule (0 when the unit has no voters).
+
+    Raise :class:`UnknownMethod` for an unknown rule and ``ValidationFailed("cap", "required")`` for ``capped``
+    without a cap.
+    """
     if weighting not in WEIGHTINGS:
         raise UnknownMethod(weighting)
     if weighting == "capped" and cap is None:
-        raise UnknownMethod("capped weighting needs a cap")
+        raise ValidationFailed("cap", "required")
     if unit.voters <= 0 or unit.count.weight <= 0:
         return 0.0
     if weighting == "members":

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from deliberate.domain import federation, tally
+from deliberate.domain.errors import ValidationFailed
 from deliberate.domain.federation import Unit
 
 VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "voting" / "test-vectors.json"
@@ -137,8 +138,9 @@ def test_a_club_without_voters_carries_no_weight() -> None:
 
 def test_capped_weighting_needs_a_cap_and_an_unknown_rule_is_refused() -> None:
     units = unanimous_units({"a": 3}, "a")
-    with pytest.raises(tally.UnknownMethod):
+    with pytest.raises(ValidationFailed) as missing:
         federation.combine(units, "capped")
+    assert (missing.value.field, missing.value.code) == ("cap", "required")
     with pytest.raises(tally.UnknownMethod):
         federation.combine(units, "cubic")
     with pytest.raises(tally.UnknownMethod):
