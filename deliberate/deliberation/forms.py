@@ -1,0 +1,46 @@
+"""Forms of deliberation: a reaction, an argument, a report or a moderation reason, and one-button actions."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length
+
+from deliberate.forms import CleanText, choices
+from deliberate.models import ReactionValue
+
+REACTION_CHOICES = [
+    (int(ReactionValue.AGREE), _l("Agree")),
+    (int(ReactionValue.DISAGREE), _l("Disagree")),
+    (int(ReactionValue.PASS), _l("Pass")),
+]
+
+
+class ReactionForm(FlaskForm):
+    """Three submit buttons named ``value``; ``return_to`` says which page to go back to."""
+
+    value = SelectField(_l("Your reaction"), coerce=int, choices=choices(REACTION_CHOICES))
+    return_to = HiddenField(default="demand", validators=[AnyOf(["demand", "flow"])])
+
+
+class ArgumentForm(FlaskForm):
+    """Used with prefix "for" or "against", so both columns' forms can sit on one page."""
+
+    body = TextAreaField(
+        _l("Your argument"),
+        validators=[DataRequired(_l("Write your argument first.")), Length(max=1000), CleanText()],
+        description=_l("Plain text, at most 1,000 characters. Line breaks are kept."),
+    )
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(_l("Please give a reason.")), Length(max=500), CleanText()],
+        description=_l("At most 500 characters."),
+    )
+
+
+class EmptyForm(FlaskForm):
+    """A form with only its CSRF token, for one-button actions."""

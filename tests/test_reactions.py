@@ -1,0 +1,339 @@
+"""Reactions: agree / disagree / pass per member and demand, the react flow, counts, concurrency and privacy.
+
+Decided: authors may react to their own demands (as in Polis); only members with an active club membership in the
+federation take part; an individual's reaction is shown to that person only.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from deliberate.deliberation import services
+from deliberate.domain.errors import Conflict, PermissionDenied, PhaseClosed
+from deliberate.domain.phases import Phase
+from deliberate.extensions import db
+from deliberate.models import Consultation, Demand, Reaction, ReactionValue, User, utcnow
+from tests.conftest import login
+
+AGREE, DISAGREE, PASS = ReactionValue.AGREE, ReactionValue.DISAGREE, ReactionValue.PASS
+
+
+@pytest.fixture
+def world(app, federation_world):
+    """The federation world plus a collecting consultation with demands from two clubs (one hidden, one withdrawn)."""
+    w = dict(federation_world)
+    with app.app_context():
+        consultation = Consultation(federation_id=w["federation"].id, title_es="Consulta 2026",
+                                    title_en="Consultation 2026", phase=Phase.COLLECTING)
+        db.session.add(consultation)
+        db.session.flush()
+
+        def demand(title, author, club, **extra):
+            row = Demand(consultation_id=consultation.id, title=title, body="", body_html="", author_id=author.id,
+                         club_id=club.id, **extra)
+            db.session.add(row)
+            return row
+
+        rows = {
+            "d_member": demand("Clínica móvil en Jerez", w["member"], w["club"]),
+            "d_other": demand("Becas para estudiantes", w["other_club_member"], w["other_club"]),
+            "d_officer": demand("Agua potable en la comunidad", w["officer"], w["club"]),
+            "d_hidden": demand("Texto ofensivo", w["other_club_member"], w["other_club"], hidden_at=utcnow(),
+                               hidden_reason="insultos"),
+            "d_withdrawn": demand("Retirada", w["officer"], w["club"], is_withdrawn=True),
+        }
+        db.session.commit()
+        w["consultation_id"] = consultation.id
+        w |= {name: row.id for name, row in rows.items()}
+    return w
+
+
+def load(world):
+    return db.session.get(Consultation, world["consultation_id"])
+
+
+def user(world, role):
+    return db.session.get(User, world[role].id)
+
+
+def demand(world, name):
+    return db.session.get(Demand, world[name])
+
+
+def set_phase(app, world, phase):
+    with app.app_context():
+        load(world).phase = phase
+        db.session.commit()
+
+
+def reaction_rows(app, demand_id):
+    with app.app_context():
+        return db.session.execute(select(Reaction.user_id, Reaction.value).where(Reaction.demand_id == demand_id)).all()
+
+
+# --- services ---------------------------------------------------------------------------------------------------
+
+
+def test_a_member_reacts_and_the_counts_follow(app, world):
+    with app.app_context():
+        services.react(load(world), user(world, "member"), demand(world, "d_other"), AGREE)
+        services.react(load(world), user(world, "officer"), demand(world, "d_other"), DISAGREE)
+        services.react(load(world), user(world, "other_club_member"), demand(world, "d_other"), PASS)
+        d = demand(world, "d_other")
+        assert (d.agree_count, d.disagree_count, d.pass_count) == (1, 1, 1)
+
+
+def test_changing_a_reaction_replaces_it_and_recounts(app, world):
+    with app.app_context():
+        services.react(load(world), user(world, "member"), demand(world, "d_other"), AGREE)
+        services.react(load(world), user(world, "member"), demand(world, "d_other"), DISAGREE)
+        d = demand(world, "d_other")
+        assert (d.agree_count, d.disagree_count, d.pass_count) == (0, 1, 0)
+    assert reaction_rows(app, world["d_other"]) == [(world["member"].id, -1)]
+
+
+def test_counts_are_recomputed_from_rows_not_incremented(app, world):
+    with app.app_context():
+        d = demand(world, "d_other")
+        d.agree_count = 99  # a wrong stored count is repaired by the next reaction
+        db.session.commit()
+        services.react(load(world), user(world, "member"), d, PASS)
+        d = demand(world, "d_other")
+        assert (d.agree_count, d.disagree_count, d.pass_count) == (0, 0, 1)
+
+
+def test_an_author_may_react_to_their_own_demand(app, world):
+    with app.app_context():
+        services.react(load(world), user(world, "member"), demand(world, "d_member"), AGREE)
+        assert demand(world, "d_member").agree_count == 1
+
+
+@pytest.mark.parametrize("role", ["outsider", "stranger", "admin"])
+def test_people_without_a_club_in_the_federation_cannot_react(app, world, role):
+    with app.app_context(), pytest.raises(PermissionDenied):
+        services.react(load(world), user(world, role), demand(world, "d_other"), AGREE)
+
+
+def test_a_board_member_reacts_through_their_club(app, world):
+    with app.app_context():
+        services.react(load(world), user(world, "board"), demand(world, "d_member"), AGREE)
+        assert demand(world, "d_member").agree_count == 1
+
+
+@pytest.mark.parametrize("phase", [Phase.DRAFT, Phase.CONSOLIDATING, Phase.VOTING, Phase.TALLIED, Phase.PUBLISHED])
+def test_reactions_are_refused_outside_collecting_and_deliberating(app, world, phase):
+    set_phase(app, world, phase)
+    with app.app_context(), pytest.raises(PhaseClosed):
+        services.react(load(world), user(world, "member"), demand(world, "d_other"), AGREE)
+    assert reaction_rows(app, world["d_other"]) == []
+
+
+def test_reactions_are_accepted_while_deliberating(app, world):
+    set_phase(app, world, Phase.DELIBERATING)
+    with app.app_context():
+        services.react(load(world), user(world, "member"), demand(world, "d_other"), AGREE)
+    assert len(reaction_rows(app, world["d_other"])) == 1
+
+
+@pytest.mark.parametrize("name", ["d_hidden", "d_withdrawn"])
+def test_hidden_and_withdrawn_demands_take_no_reactions(app, world, name):
+    with app.app_context(), pytest.raises(Conflict):
+        services.react(load(world), user(world, "member"), demand(world, name), AGREE)
+
+
+def test_the_flow_serves_the_least_reacted_demand_first_then_by_id(app, world):
+    with app.app_context():
+        c = load(world)
+        services.react(c, user(world, "officer"), demand(world, "d_member"), AGREE)
+        services.react(c, user(world, "officer"), demand(world, "d_other"), AGREE)
+        member = user(world, "member")
+        assert services.next_demand_to_react(c, member).id == world["d_officer"]  # no reactions yet
+        services.react(c, member, demand(world, "d_officer"), PASS)
+        assert services.next_demand_to_react(c, member).id == world["d_member"]  # one reaction each: lowest id
+        assert services.reaction_progress(c, member) == services.ReactionProgress(seen=1, total=3)
+        services.react(c, member, demand(world, "d_member"), AGREE)
+        services.react(c, member, demand(world, "d_other"), DISAGREE)
+        assert services.next_demand_to_react(c, member) is None
+        assert services.reaction_progress(c, member).is_finished
+
+
+def _react_in_thread(app, world, value, barrier, errors):
+    try:
+        with app.app_context():
+            consultation, member, target = load(world), user(world, "member"), demand(world, "d_other")
+            barrier.wait(timeout=10)
+            services.react(consultation, member, target, value)
+    except Exception as error:  # noqa: BLE001 - reported to the test below
+        errors.append(error)
+    finally:
+        with app.app_context():
+            db.session.remove()
+
+
+def test_two_reactions_by_one_member_at_once_leave_one_row(app, world):
+    """Runs on PostgreSQL when DELIBERATE_TEST_DATABASE_URL is set, on SQLite otherwise."""
+    for _ in range(3):
+        barrier, errors = threading.Barrier(2), []
+        threads = [threading.Thread(target=_react_in_thread, args=(app, world, value, barrier, errors))
+                   for value in (AGREE, DISAGREE)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert errors == []
+        rows = reaction_rows(app, world["d_other"])
+        assert len(rows) == 1
+        with app.app_context():
+            d = demand(world, "d_other")
+            counts = {1: d.agree_count, -1: d.disagree_count, 0: d.pass_count}
+            assert sum(counts.values()) == 1 and counts[rows[0][1]] == 1
+
+
+def test_reactions_by_different_members_at_once_are_all_counted(app, world):
+    members = ["member", "officer", "other_club_member", "board"]
+    barrier, errors = threading.Barrier(len(members)), []
+
+    def run(role):
+        try:
+            with app.app_context():
+                consultation, person, target = load(world), user(world, role), demand(world, "d_other")
+                barrier.wait(timeout=10)
+                services.react(consultation, person, target, AGREE)
+        except Exception as error:  # noqa: BLE001
+            errors.append(error)
+        finally:
+            with app.app_context():
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(role,)) for role in members]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    with app.app_context():
+        assert demand(world, "d_other").agree_count == len(members)
+        assert db.session.scalar(select(func.count(Reaction.id))) == len(members)
+
+
+# --- HTTP -------------------------------------------------------------------------------------------------------
+
+
+def flow_path(world):
+    return f"/consultations/{world['consultation_id']}/react"
+
+
+def reaction_path(world, name):
+    return f"/consultations/{world['consultation_id']}/demands/{world[name]}/reaction"
+
+
+@pytest.mark.parametrize("role,expected", [
+    ("anonymous", 302), ("stranger", 403), ("outsider", 403), ("admin", 403),
+    ("member", 200), ("officer", 200), ("other_club_member", 200), ("board", 200),
+])
+def test_the_react_flow_answers_each_role(client, world, role, expected):
+    if role != "anonymous":
+        login(client, world[role])
+    assert client.get(flow_path(world)).status_code == expected
+
+
+@pytest.mark.parametrize("role,expected", [
+    ("anonymous", 302), ("stranger", 403), ("outsider", 403), ("admin", 403), ("member", 302), ("board", 302),
+])
+def test_posting_a_reaction_answers_each_role(client, app, world, role, expected):
+    if role != "anonymous":
+        login(client, world[role])
+    assert client.post(reaction_path(world, "d_other"), data={"value": "1"}).status_code == expected
+    assert len(reaction_rows(app, world["d_other"])) == (1 if expected == 302 and role != "anonymous" else 0)
+
+
+def test_the_flow_shows_progress_serves_one_demand_and_finishes(client, world):
+    login(client, world["member"])
+    page = client.get(flow_path(world)).get_data(as_text=True)
+    assert "0 of 3 seen" in page
+    assert page.count('name="value"') == 3 and "Texto ofensivo" not in page and "Retirada" not in page
+    for _ in range(3):
+        response = client.post(reaction_path(world, _served(client, world)), data={"value": "0", "return_to": "flow"})
+        assert response.status_code == 302 and response.headers["Location"].endswith(flow_path(world))
+    page = client.get(flow_path(world)).get_data(as_text=True)
+    assert "3 of 3 seen" in page and "You have seen every demand" in page and 'name="value"' not in page
+
+
+def _served(client, world):
+    page = client.get(flow_path(world)).get_data(as_text=True)
+    for name in ("d_member", "d_other", "d_officer"):
+        if reaction_path(world, name) in page:
+            return name
+    raise AssertionError("no demand served")
+
+
+def test_the_flow_in_spanish(client, app, world):
+    with app.app_context():
+        user(world, "member").locale = "es"
+        db.session.commit()
+    login(client, world["member"])
+    page = client.get(flow_path(world)).get_data(as_text=True)
+    assert "0 de 3 vistas" in page and "De acuerdo" in page
+
+
+def test_a_bad_reaction_value_is_refused(client, app, world):
+    login(client, world["member"])
+    assert client.post(reaction_path(world, "d_other"), data={"value": "7"}).status_code == 400
+    assert client.post(reaction_path(world, "d_other"), data={"value": "1", "return_to": "//evil"}).status_code == 400
+    assert reaction_rows(app, world["d_other"]) == []
+
+
+def test_a_closed_phase_is_explained(client, app, world):
+    set_phase(app, world, Phase.VOTING)
+    login(client, world["member"])
+    page = client.post(reaction_path(world, "d_other"), data={"value": "1"}, follow_redirects=True)
+    assert "does not accept this in its current phase" in page.get_data(as_text=True)
+    assert "does not take reactions" in client.get(flow_path(world)).get_data(as_text=True)
+
+
+def test_a_reaction_to_a_demand_of_another_consultation_is_not_found(client, app, world):
+    with app.app_context():
+        other = Consultation(federation_id=world["federation"].id, title_es="Otra", title_en="Other",
+                             phase=Phase.COLLECTING)
+        db.session.add(other)
+        db.session.commit()
+        other_id = other.id
+    login(client, world["member"])
+    assert client.post(f"/consultations/{other_id}/demands/{world['d_other']}/reaction",
+                       data={"value": "1"}).status_code == 404
+
+
+def discussion_path(world, name):
+    return f"/consultations/{world['consultation_id']}/demands/{world[name]}/discussion"
+
+
+def test_a_members_reaction_is_shown_to_them_and_to_nobody_else(client, app, world):
+    login(client, world["member"])
+    client.post(reaction_path(world, "d_other"), data={"value": "-1"})
+    own = client.get(discussion_path(world, "d_other")).get_data(as_text=True)
+    assert "Your reaction: Disagree" in own and 'aria-pressed="true"' in own
+    client.post("/account/logout")
+    for role in ("officer", "other_club_member", "board"):
+        login(client, world[role])
+        page = client.get(discussion_path(world, "d_other")).get_data(as_text=True)
+        assert "Your reaction:" not in page and 'aria-pressed="true"' not in page, role
+        assert "1</span> disagree" in page  # the public count
+        client.post("/account/logout")
+
+
+def test_the_demand_page_shows_the_panel_without_anyone_elses_reaction(client, app, world):
+    with app.app_context():
+        services.react(load(world), user(world, "member"), demand(world, "d_other"), AGREE)
+    path = None
+    with app.test_request_context():
+        if "demands.show" in app.view_functions:
+            with app.app_context():
+                path = services.demand_url(demand(world, "d_other"))
+    if path is None:
+        pytest.skip("the demands area is not installed")
+    login(client, world["officer"])
+    page = client.get(path).get_data(as_text=True)
+    assert 'name="value"' in page and "Your reaction:" not in page and 'aria-pressed="true"' not in page
