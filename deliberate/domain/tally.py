@@ -418,10 +418,17 @@ class _Closure:
     def lock(self, u: int, v: int) -> None:
         """Lock ``u`` above ``v`` and everything it implies."""
         sources, targets = self.reached_by[u], self.reach[v]
-        for x in _bits(sources):
-            self.reach[x] |= targets
-        for y in _bits(targets):
-            self.reached_by[y] |= sources
+        reach, reached_by = self.reach, self.reached_by
+        rest = sources
+        while rest:  # inlined bit loop: this is the hot path of ranked pairs
+            low = rest & -rest
+            reach[low.bit_length() - 1] |= targets
+            rest ^= low
+        rest = targets
+        while rest:
+            low = rest & -rest
+            reached_by[low.bit_length() - 1] |= sources
+            rest ^= low
 
     def levels(self) -> Ranking:
         """Return the locked partial order as tiers: items nobody remaining is locked above, and so on."""
