@@ -23,10 +23,10 @@ once per demand, when the demand is submitted:
 2. ``suggest_clusters_from_features(features)`` weighs the stored terms by TF-IDF over the corpus at hand
    (sublinear term frequency, smoothed IDF, each block L2-normalised), and the similarity of two demands is a
    weighted sum of the cosines of the blocks (and of the meaning vectors when every demand has one). When both
-   demands name local places and share none (or, naming no local place, both name regions and share none) the
-   similarity is multiplied by ``1 - PLACE_PENALTY``: "pave the road in Jerez" is not "pave the road in
-   Tlaltenango". Places are compared at the most specific level both demands name (hometowns, else cities, else
-   regions), so "our club in Denver asks for paving in Jerez" still meets "paving for Jerez".
+   demands name places and share none, the similarity is multiplied by ``1 - PLACE_PENALTY``: "pave the road in
+   Jerez" is not "pave the road in Tlaltenango". Places are compared at the most specific level both demands name
+   (hometowns, else cities, else regions), so "our club in Denver asks for paving in Jerez" still meets "paving
+   for Jerez".
 
    Each demand keeps its ``NEIGHBOURS`` most similar demands above a floor (a sparse graph, never an n x n dense
    matrix: up to ``EXACT_LIMIT`` demands the similarities are computed exactly block by block; beyond it candidates
@@ -37,8 +37,10 @@ once per demand, when the demand is submitted:
    (at the most specific level both name) never merge, so a generic demand cannot chain Jerez to Tlaltenango.
 
 Determinism: features depend only on the text; the IDF, the column order and the sketch depend only on the set of
-features; merges are taken best first, ties broken by the smallest member index. Re-ordering distinct demands gives
-the same groups.
+features; merges are taken best first, ties broken by the smallest member index, and the same input always gives
+the same output. Up to ``EXACT_LIMIT`` demands, re-ordering distinct demands gives the same groups (unless a demand
+has more than ``NEIGHBOURS`` neighbours at exactly the same score); beyond it the seeded candidate search depends on
+the order, so a re-ordered corpus can differ in a few borderline demands.
 
 The vocabulary file (``deliberate/data/civic_vocabulary.csv``) is UTF-8 CSV with a header ``es,en``; each row is
 one concept, each cell one or more terms separated by ``|`` (words or short phrases; accents and case do not
@@ -100,9 +102,6 @@ CHUNK = 1000
 SEED = 20260401
 KMEANS_ROUNDS = 5
 PROBES = 4
-
-_BLOCK_WORD = 0
-_BLOCK_CHAR = 1
 
 _ES_STOP = frozenset(
     [
@@ -1162,10 +1161,19 @@ def suggest_clusters_from_features(
 
 
 def suggest_clusters(
-    texts: Sequence[str], *, threshold: float | None = None, use_encoder: bool | None = None
+    texts: Sequence[str],
+    *,
+    threshold: float | None = None,
+    use_encoder: bool | None = None,
+    vocabulary: Vocabulary | None = None,
+    gazetteer: Gazetteer | None = None,
 ) -> list[list[int]]:
-    """Group demand texts that ask for the same thing; return groups of indices into ``texts``."""
-    features = featurize_many(texts, use_encoder=use_encoder)
+    """Group demand texts that ask for the same thing; return groups of indices into ``texts``.
+
+    Same rules as :func:`suggest_clusters_from_features`; an app should store each demand's features at submission
+    and call that instead, so that the encoder runs once per demand.
+    """
+    features = featurize_many(texts, use_encoder=use_encoder, vocabulary=vocabulary, gazetteer=gazetteer)
     return suggest_clusters_from_features(features, threshold=threshold, use_encoder=use_encoder)
 
 
@@ -1182,7 +1190,17 @@ def similar_from_features(
     return [(int(i), round(float(block[i]), 6)) for i in order[:k] if block[i] >= minimum]
 
 
-def similar(query: str, texts: Sequence[str], k: int = 5) -> list[tuple[int, float]]:
-    """Find the demands in ``texts`` most similar to ``query`` (the "already submitted" hint), best first."""
-    features = featurize_many([*texts, query])
+def similar(
+    query: str,
+    texts: Sequence[str],
+    k: int = 5,
+    *,
+    vocabulary: Vocabulary | None = None,
+    gazetteer: Gazetteer | None = None,
+) -> list[tuple[int, float]]:
+    """Find the demands in ``texts`` most similar to ``query`` (the "already submitted" hint), best first.
+
+    This featurizes every text; with stored features use :func:`similar_from_features`.
+    """
+    features = featurize_many([*texts, query], vocabulary=vocabulary, gazetteer=gazetteer)
     return similar_from_features(features[-1], features[:-1], k)
