@@ -1,0 +1,92 @@
+"""Demand forms, and the translated names of targets and languages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Field, Form, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, ValidationError
+
+from deliberate.demands.services import BODY_MAX, TITLE_MAX
+from deliberate.forms import CleanText, choices
+from deliberate.models import Language, Target
+
+TARGET_LABELS = {
+    Target.HOMETOWN_MUNICIPALITY: _l("Hometown municipality"),
+    Target.MEXICAN_STATE: _l("Mexican state government"),
+    Target.MEXICAN_FEDERAL: _l("Mexican federal government"),
+    Target.CONSULATE: _l("Mexican consulate"),
+    Target.US_CITY: _l("US city"),
+    Target.US_STATE: _l("US state"),
+    Target.US_FEDERAL: _l("US federal government"),
+}
+LANGUAGE_LABELS = {Language.ES: _l("Spanish"), Language.EN: _l("English"), Language.OTHER: _l("Other language")}
+
+
+class MaxChars:
+    """Refuse text longer than ``limit`` characters, counting a line break as one (browsers send two).
+
+    Unlike WTForms' Length it sets no maxlength attribute: a browser would silently cut a long paste, and the
+    author must see the message and keep the whole text to shorten it.
+    """
+
+    def __init__(self, limit: int, message) -> None:
+        self.limit = limit
+        self.message = message
+
+    def __call__(self, form: Form, field: Field) -> None:
+        text = (field.data or "").replace("\r\n", "\n")
+        if len(text) > self.limit:
+            raise ValidationError(self.message % {"max": self.limit, "length": len(text)})
+
+
+class DemandForm(FlaskForm):
+    title = StringField(
+        _l("Title"),
+        description=_l("One sentence: what should change? At most 140 characters."),
+        validators=[
+            DataRequired(message=_l("Please give your demand a title.")),
+            MaxChars(TITLE_MAX, _l("The title can have at most %(max)d characters; it has %(length)d.")),
+            CleanText(),
+        ],
+    )
+    body = TextAreaField(
+        _l("Description"),
+        description=_l("Why it matters and for whom. You can use Markdown: **bold**, lists, links. "
+                       "At most 5,000 characters."),
+        validators=[
+            MaxChars(BODY_MAX, _l("The description can have at most %(max)d characters; it has %(length)d. "
+                                  "Please shorten it: your text is still here.")),
+            CleanText(),
+        ],
+    )
+    category_id = SelectField(_l("Category"), coerce=int, validate_choice=True)
+    target = SelectField(
+        _l("Addressed to"), choices=choices((t.value, label) for t, label in TARGET_LABELS.items()),
+        default=Target.HOMETOWN_MUNICIPALITY.value,
+    )
+    language = SelectField(
+        _l("Language of the demand"), choices=choices((lang.value, label) for lang, label in LANGUAGE_LABELS.items())
+    )
+
+
+class EditDemandForm(DemandForm):
+    version = HiddenField()
+
+
+class ListFilterForm(FlaskForm):
+    """The list's GET filters (no CSRF: they change nothing)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search words"), validators=[CleanText()])
+    club = SelectField(_l("Club"), coerce=int, validate_choice=False)
+    category = SelectField(_l("Category"), coerce=int, validate_choice=False)
+    target = SelectField(_l("Addressed to"), validate_choice=False)
+    language = SelectField(_l("Language"), validate_choice=False)
+    sort = SelectField(
+        _l("Sort by"), validate_choice=False,
+        choices=choices([("newest", _l("Newest first")), ("reactions", _l("Most reactions first"))]),
+    )
+    per_page = IntegerField(_l("Per page"))
