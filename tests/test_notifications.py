@@ -43,8 +43,8 @@ def test_notify_does_not_commit_and_a_rollback_sends_nothing(app, create_user, o
 def test_describe_gives_a_text_for_every_kind_and_a_generic_one_for_unknown_kinds(app):
     cases = {
         "argument_on_my_demand": ({"demand_title": "Agua", "side": "against"}, "against your demand “Agua”"),
-        "content_hidden": ({"subject": "demand", "title": "Agua", "reason": "spam"}, "Reason: spam"),
-        "content_kept": ({"subject": "argument", "title": "Agua"}, "kept it"),
+        "content_hidden": ({"subject_type": "demand", "title": "Agua", "reason": "spam"}, "Reason: spam"),
+        "content_kept": ({"subject_type": "argument", "title": "Agua"}, "decided to keep it"),
         "something_new": ({}, "You have a new notification."),
     }
     with app.test_request_context(headers={"Accept-Language": "en"}):

@@ -7,8 +7,9 @@ Kinds and the params their texts use (missing params are tolerated):
 
 - ``phase_changed``: ``consultation_id``, ``title_es``, ``title_en``, ``phase`` (the new phase's value)
 - ``argument_on_my_demand``: ``demand_id``, ``demand_title``, ``side`` (``"for"`` or ``"against"``)
-- ``content_hidden``: ``subject`` (``"demand"`` or ``"argument"``), ``title`` (the demand's title), ``reason``
-- ``content_kept``: ``subject`` (``"demand"`` or ``"argument"``), ``title`` (the demand's title)
+- ``content_hidden`` (to the author): ``subject_type`` (``"demand"`` or ``"argument"``), ``title`` (the demand's
+  title), ``reason``
+- ``content_kept`` (to the people who reported it): ``subject_type``, ``title``
 - ``demand_linked``: reserved for a later issue
 """
 
@@ -102,16 +103,18 @@ def describe(notification: Notification) -> str:
         if params.get("side") == "against":
             return _("Someone wrote an argument against your demand “%(title)s”.", title=title)
         return _("Someone wrote an argument in favour of your demand “%(title)s”.", title=title)
+    is_argument = (params.get("subject_type") or params.get("subject")) == "argument"
     if kind == "content_hidden":
         title, reason = params.get("title", ""), params.get("reason", "")
-        if params.get("subject") == "argument":
+        if is_argument:
             return _("The board hid your argument on “%(title)s”. Reason: %(reason)s", title=title, reason=reason)
         return _("The board hid your demand “%(title)s”. Reason: %(reason)s", title=title, reason=reason)
     if kind == "content_kept":
         title = params.get("title", "")
-        if params.get("subject") == "argument":
-            return _("Your argument on “%(title)s” was reported; the board reviewed it and kept it.", title=title)
-        return _("Your demand “%(title)s” was reported; the board reviewed it and kept it.", title=title)
+        if is_argument:
+            return _("The board reviewed the argument on “%(title)s” that you reported and decided to keep it.",
+                     title=title)
+        return _("The board reviewed the demand “%(title)s” that you reported and decided to keep it.", title=title)
     return _("You have a new notification.")
 
 

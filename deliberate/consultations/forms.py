@@ -1,0 +1,134 @@
+"""Consultation forms: the texts and schedule, the settings, categories, and the phase confirmation."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from deliberate.forms import CleanText, choices
+from deliberate.models import AgendaSelection, CheckMode, ClubMode, ClubWeighting, VotingMethod
+
+
+class ConsultationForm(FlaskForm):
+    title_es = StringField(_l("Title in Spanish"), validators=[Optional(), Length(max=160), CleanText()])
+    title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=160), CleanText()])
+    description_es = TextAreaField(
+        _l("Description in Spanish"), validators=[Optional(), Length(max=5000), CleanText()],
+        description=_l("What this consultation is about and who takes part. You can use Markdown."),
+    )
+    description_en = TextAreaField(_l("Description in English"),
+                                   validators=[Optional(), Length(max=5000), CleanText()])
+    collecting_until = DateField(_l("Collecting demands: last day"), validators=[Optional()])
+    consolidating_until = DateField(_l("Consolidating: last day"), validators=[Optional()])
+    deliberating_until = DateField(_l("Deliberating: last day"), validators=[Optional()])
+    voting_until = DateField(_l("Voting: last day"), validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not (self.title_es.data or "").strip() and not (self.title_en.data or "").strip():
+            self.title_es.errors.append(_l("Give the consultation a title in Spanish, in English, or both."))
+            valid = False
+        previous = None
+        for field in (self.collecting_until, self.consolidating_until, self.deliberating_until, self.voting_until):
+            if field.data is not None and previous is not None and field.data < previous.data:
+                field.errors.append(
+                    _l("This date comes before the end of an earlier phase (%(label)s). Dates must be in order.",
+                       label=previous.label.text)
+                )
+                valid = False
+            previous = field if field.data is not None else previous
+        return valid
+
+
+def _labelled(pairs):
+    return choices([(value.value, label) for value, label in pairs])
+
+
+class SettingsForm(FlaskForm):
+    agenda_size = IntegerField(
+        _l("Agenda size"), validators=[InputRequired(), NumberRange(1, 50)],
+        description=_l("How many items the published agenda has (1 to 50)."),
+    )
+    voting_method = SelectField(_l("Voting method"), choices=_labelled([
+        (VotingMethod.SCHULZE, _l("Schulze (recommended)")),
+        (VotingMethod.RANKED_PAIRS, _l("Ranked pairs")),
+        (VotingMethod.BORDA, _l("Borda count")),
+        (VotingMethod.COPELAND, _l("Copeland")),
+        (VotingMethod.APPROVAL, _l("Approval")),
+    ]))
+    club_weighting = SelectField(
+        _l("How much each club weighs"),
+        choices=_labelled([
+            (ClubWeighting.MEMBERS, _l("By members: one person, one vote")),
+            (ClubWeighting.EQUAL, _l("Equal: one club, one vote")),
+            (ClubWeighting.SQRT, _l("Square root of the club's size")),
+            (ClubWeighting.CAPPED, _l("By members, with a cap")),
+        ]),
+    )
+    weighting_cap = IntegerField(
+        _l("Cap (members)"), validators=[Optional(), NumberRange(1, 100000)],
+        description=_l("Only with the capped weighting: a club weighs at most as much as this many members."),
+    )
+    club_mode = SelectField(_l("How a club's votes count"), choices=_labelled([
+        (ClubMode.PROPORTIONAL, _l("Proportional: every member's ballot counts within the club")),
+        (ClubMode.BLOC, _l("Bloc: the club's majority carries the club's whole weight")),
+    ]))
+    selection = SelectField(_l("How the agenda is chosen"), choices=_labelled([
+        (AgendaSelection.RANKING, _l("The top of the ranking")),
+        (AgendaSelection.EQUAL_SHARES, _l("Method of Equal Shares (proportional)")),
+        (AgendaSelection.PAV, _l("Proportional approval voting")),
+    ]))
+    voters_threshold = IntegerField(
+        _l("Majority of voters needed (%)"), validators=[InputRequired(), NumberRange(1, 100)],
+        description=_l("For the double-majority check: the share of voters an item needs."),
+    )
+    clubs_threshold = IntegerField(
+        _l("Majority of clubs needed (%)"), validators=[InputRequired(), NumberRange(1, 100)],
+        description=_l("For the double-majority check: the share of clubs an item needs."),
+    )
+    women_slot = SelectField(_l("Women's priority slot"))
+    participation_parity = SelectField(_l("Participation parity between women and men"))
+    board_composition = SelectField(_l("Composition of the board"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        modes = _labelled([
+            (CheckMode.OFF, _l("Not checked")),
+            (CheckMode.WARN, _l("Warn before publishing")),
+            (CheckMode.ENFORCE, _l("Required to publish")),
+        ])
+        for field in (self.women_slot, self.participation_parity, self.board_composition):
+            field.choices = modes
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.club_weighting.data == ClubWeighting.CAPPED.value and not self.weighting_cap.data:
+            self.weighting_cap.errors = [*self.weighting_cap.errors,
+                                         _l("With the capped weighting, say how many members the cap is.")]
+            valid = False
+        return valid
+
+
+class CategoryForm(FlaskForm):
+    name_es = StringField(_l("Name in Spanish"), validators=[Optional(), Length(max=80), CleanText()])
+    name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=80), CleanText()])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not (self.name_es.data or "").strip() and not (self.name_en.data or "").strip():
+            self.name_es.errors = [*self.name_es.errors, _l("Give the category a name.")]
+            valid = False
+        return valid
+
+
+class AdvanceForm(FlaskForm):
+    """Confirm a phase move; carries the phase the board member saw, so a stale form changes nothing."""
+
+    expected = HiddenField(validators=[DataRequired()])
+    target = HiddenField(validators=[DataRequired()])
+
+
+class EmptyForm(FlaskForm):
+    """A form with only its CSRF token, for one-button actions."""

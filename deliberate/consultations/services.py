@@ -1,0 +1,357 @@
+"""Consultations: create and edit them, their settings, the federation's categories, and moving the phase.
+
+Every write here is one use case that commits once. Errors are domain exceptions carrying data; the views choose the
+words.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import url_for
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from deliberate import audit
+from deliberate.domain.errors import Conflict, NotFound, PhaseClosed, ValidationFailed
+from deliberate.domain.phases import Phase, advance, next_phase
+from deliberate.extensions import db
+from deliberate.models import (
+    AgendaSelection,
+    Category,
+    CheckMode,
+    ClubMode,
+    ClubWeighting,
+    Consultation,
+    Membership,
+    MembershipStatus,
+    Organization,
+    Role,
+    User,
+    VotingMethod,
+    utcnow,
+)
+from deliberate.notifications.services import notify
+from deliberate.organizations.services import slugify
+from deliberate.permissions import has_role
+from deliberate.text import clean_markdown, clean_text
+
+#: The categories a federation starts with: (slug, Spanish name, English name).
+DEFAULT_CATEGORIES: tuple[tuple[str, str, str], ...] = (
+    ("health", "Salud", "Health"),
+    ("education", "Educación", "Education"),
+    ("migration-legal-help", "Migración y ayuda legal", "Migration and legal help"),
+    ("hometown-infrastructure", "Infraestructura en el pueblo", "Hometown infrastructure"),
+    ("economy-remittances", "Economía y remesas", "Economy and remittances"),
+    ("culture-sport", "Cultura y deporte", "Culture and sport"),
+    ("women", "Mujeres", "Women"),
+    ("youth", "Juventud", "Youth"),
+)
+
+#: The schedule fields, in phase order: each must not come before the previous one.
+SCHEDULE_FIELDS = ("collecting_until", "consolidating_until", "deliberating_until", "voting_until")
+
+#: The phases in which the settings can no longer change (voting has opened).
+SETTINGS_LOCKED_FROM = (Phase.VOTING, Phase.TALLIED, Phase.PUBLISHED)
+
+MAX_AGENDA_SIZE = 50
+MAX_TITLE = 160
+MAX_DESCRIPTION = 5000
+MAX_CATEGORY_NAME = 80
+
+_PHASES = list(Phase)
+
+
+# --- reading ------------------------------------------------------------------------------------------------------
+
+def is_board(user: User | None, federation: Organization) -> bool:
+    """Tell whether the person may run the federation's consultations (board, admin, site admin)."""
+    return has_role(user, federation, Role.BOARD)
+
+
+def can_view(consultation: Consultation, user: User | None) -> bool:
+    """Tell whether a person may see a consultation: anyone once it leaves draft, only the board before."""
+    return consultation.phase is not Phase.DRAFT or is_board(user, consultation.federation)
+
+
+def consultations_of(federation: Organization, viewer: User | None) -> list[Consultation]:
+    """Return the federation's consultations the viewer may see, the newest first (drafts only for the board)."""
+    query = select(Consultation).where(Consultation.federation_id == federation.id)
+    if not is_board(viewer, federation):
+        query = query.where(Consultation.phase != Phase.DRAFT)
+    return list(db.session.scalars(query.order_by(Consultation.created_at.desc(), Consultation.id.desc())))
+
+
+def get_visible(consultation_id: int, viewer: User | None) -> Consultation:
+    """Return a consultation the viewer may see, or raise NotFound (drafts are hidden from non-board people)."""
+    consultation = db.session.get(Consultation, consultation_id)
+    if consultation is None or not can_view(consultation, viewer):
+        raise NotFound("consultation", consultation_id)
+    return consultation
+
+
+def settings_locked(consultation: Consultation) -> bool:
+    """Tell whether the settings are frozen because voting has opened."""
+    return consultation.phase in SETTINGS_LOCKED_FROM
+
+
+def timeline(consultation: Consultation) -> list[dict[str, Any]]:
+    """Return every phase with its scheduled last day and whether it is done, current or to come."""
+    current = _PHASES.index(consultation.phase)
+    return [
+        {
+            "phase": phase,
+            "until": consultation.until(phase),
+            "state": "done" if i < current else "current" if i == current else "upcoming",
+        }
+        for i, phase in enumerate(_PHASES)
+    ]
+
+
+def federation_audience(federation: Organization) -> list[User]:
+    """Return everyone active in the federation: its clubs' members and its board, each once."""
+    organization_ids = select(Organization.id).where(
+        or_(Organization.id == federation.id, Organization.parent_id == federation.id)
+    )
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.organization_id.in_(organization_ids),
+                Membership.status == MembershipStatus.ACTIVE,
+                User.is_deleted.is_(False),
+            )
+            .distinct()
+            .order_by(User.id)
+        )
+    )
+
+
+# --- consultations ------------------------------------------------------------------------------------------------
+
+def _clean_details(details: dict[str, Any]) -> dict[str, Any]:
+    """Clean and check a consultation's texts and schedule; raise ValidationFailed for the first problem."""
+    cleaned: dict[str, Any] = {}
+    for key in ("title_es", "title_en"):
+        cleaned[key] = clean_text(details.get(key))
+        if len(cleaned[key]) > MAX_TITLE:
+            raise ValidationFailed(key, "too_long")
+    if not (cleaned["title_es"] or cleaned["title_en"]):
+        raise ValidationFailed("title_es", "required")
+    for key in ("description_es", "description_en"):
+        cleaned[key] = clean_markdown(details.get(key))
+        if len(cleaned[key]) > MAX_DESCRIPTION:
+            raise ValidationFailed(key, "too_long")
+    previous: date | None = None
+    for key in SCHEDULE_FIELDS:
+        value = details.get(key)
+        if value is not None and not isinstance(value, date):
+            raise ValidationFailed(key, "invalid")
+        if value is not None and previous is not None and value < previous:
+            raise ValidationFailed(key, "out_of_order")
+        cleaned[key] = value
+        previous = value or previous
+    return cleaned
+
+
+def create_consultation(federation: Organization, actor: User, **details: Any) -> Consultation:
+    """Open a draft consultation of a federation with its titles, descriptions and schedule."""
+    if federation.is_club:
+        raise ValidationFailed("federation", "not_a_federation")
+    cleaned = _clean_details(details)
+    consultation = Consultation(federation=federation, created_by=actor, phase=Phase.DRAFT,
+                                phase_changed_at=utcnow(), **cleaned)
+    db.session.add(consultation)
+    audit.record(federation, actor, "consultation.create", consultation.title("es"))
+    db.session.commit()
+    return consultation
+
+
+def update_consultation(consultation: Consultation, actor: User, **details: Any) -> None:
+    """Save a consultation's titles, descriptions and schedule."""
+    if consultation.phase is Phase.PUBLISHED:
+        raise PhaseClosed(consultation.phase)
+    cleaned = _clean_details(details)
+    for key, value in cleaned.items():
+        setattr(consultation, key, value)
+    audit.record(consultation.federation, actor, "consultation.update", consultation.title("es"))
+    db.session.commit()
+
+
+def update_settings(consultation: Consultation, actor: User, **settings: Any) -> None:
+    """Save the settings the later phases use; refused once voting has opened."""
+    if settings_locked(consultation):
+        raise PhaseClosed(consultation.phase)
+    values = _check_settings(settings)
+    for key, value in values.items():
+        setattr(consultation, key, value)
+    detail = ", ".join(f"{key}={getattr(value, 'value', value)}" for key, value in values.items())
+    audit.record(consultation.federation, actor, "consultation.settings", consultation.title("es"), detail)
+    db.session.commit()
+
+
+def _check_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    enums = {
+        "voting_method": VotingMethod, "club_weighting": ClubWeighting, "club_mode": ClubMode,
+        "selection": AgendaSelection, "women_slot": CheckMode, "participation_parity": CheckMode,
+        "board_composition": CheckMode,
+    }
+    values: dict[str, Any] = {}
+    for key, enum_type in enums.items():
+        try:
+            values[key] = enum_type(settings[key])
+        except (KeyError, ValueError) as error:
+            raise ValidationFailed(key, "invalid") from error
+    agenda_size = settings.get("agenda_size")
+    if not isinstance(agenda_size, int) or not 1 <= agenda_size <= MAX_AGENDA_SIZE:
+        raise ValidationFailed("agenda_size", "out_of_range")
+    values["agenda_size"] = agenda_size
+    cap = settings.get("weighting_cap")
+    if values["club_weighting"] is ClubWeighting.CAPPED:
+        if not isinstance(cap, int) or cap < 1:
+            raise ValidationFailed("weighting_cap", "required")
+        values["weighting_cap"] = cap
+    else:
+        values["weighting_cap"] = None
+    for key in ("voters_threshold", "clubs_threshold"):
+        value = settings.get(key)
+        if not isinstance(value, int | float) or not 0 < value <= 1:
+            raise ValidationFailed(key, "out_of_range")
+        values[key] = float(value)
+    return values
+
+
+# --- phases -------------------------------------------------------------------------------------------------------
+
+def advance_phase(consultation: Consultation, actor: User, expected_current: Phase, target: Phase) -> Consultation:
+    """Move a consultation one phase forward, if it is still where the board member saw it.
+
+    Raises Conflict("stale") when another board member moved it in the meantime (nothing changes), and
+    InvalidTransition for any move other than one step forward. The move is recorded in the audit log and every
+    active member of the federation is notified. Later issues add their work here, inside the same transaction
+    (for example freezing the opinion snapshot when ``target`` is voting).
+    """
+    expected_current, target = Phase(expected_current), Phase(target)
+    if consultation.phase is not expected_current:
+        raise Conflict("stale")
+    advance(expected_current, target)  # raises InvalidTransition for anything but the next step
+    now = utcnow()
+    # Compare-and-set: of two board members pressing at once, only one moves the phase.
+    moved = db.session.execute(
+        update(Consultation)
+        .where(Consultation.id == consultation.id, Consultation.phase == expected_current)
+        .values(phase=target, phase_changed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        db.session.rollback()
+        raise Conflict("stale")
+    consultation.phase, consultation.phase_changed_at = target, now
+    # Hooks for later issues go here (before the commit), e.g. when target is Phase.VOTING.
+    federation = consultation.federation
+    audit.record(federation, actor, "consultation.phase", consultation.title("es"),
+                 f"{expected_current.value} -> {target.value}")
+    notify(
+        federation_audience(federation),
+        "phase_changed",
+        {"consultation_id": consultation.id, "title_es": consultation.title_es, "title_en": consultation.title_en,
+         "phase": target.value},
+        _consultation_link(consultation),
+    )
+    db.session.commit()
+    return consultation
+
+
+def _consultation_link(consultation: Consultation) -> str:
+    try:
+        return url_for("consultations.show", consultation_id=consultation.id)
+    except RuntimeError:  # no request and no SERVER_NAME (a command line run)
+        return f"/consultations/{consultation.id}"
+
+
+def following_phase(consultation: Consultation) -> Phase | None:
+    """Return the phase the consultation would move to next, or None after the last one."""
+    return next_phase(consultation.phase)
+
+
+# --- categories ---------------------------------------------------------------------------------------------------
+
+def categories_of(federation: Organization, *, include_archived: bool = False) -> list[Category]:
+    """Return the federation's categories in their order (archived ones only when asked)."""
+    query = select(Category).where(Category.federation_id == federation.id)
+    if not include_archived:
+        query = query.where(Category.is_archived.is_(False))
+    return list(db.session.scalars(query.order_by(Category.position, Category.id)))
+
+
+def ensure_default_categories(federation: Organization) -> list[Category]:
+    """Seed the federation's categories the first time they are needed; return its active categories.
+
+    Idempotent: a federation that has any category (even archived ones) is left as it is. It commits only when it
+    seeds, so call it before making changes of your own in the same transaction.
+    """
+    exists = db.session.scalar(select(Category.id).where(Category.federation_id == federation.id).limit(1))
+    if exists is None:
+        try:
+            with db.session.begin_nested():
+                for position, (slug, name_es, name_en) in enumerate(DEFAULT_CATEGORIES):
+                    db.session.add(Category(federation_id=federation.id, slug=slug, name_es=name_es,
+                                            name_en=name_en, position=position, is_archived=False))
+            db.session.commit()
+        except IntegrityError:  # another request seeded them at the same moment
+            db.session.rollback()
+    return categories_of(federation)
+
+
+def _category_names(name_es: str | None, name_en: str | None) -> tuple[str, str]:
+    name_es, name_en = clean_text(name_es), clean_text(name_en)
+    if not (name_es or name_en):
+        raise ValidationFailed("name_es", "required")
+    for key, value in (("name_es", name_es), ("name_en", name_en)):
+        if len(value) > MAX_CATEGORY_NAME:
+            raise ValidationFailed(key, "too_long")
+    return name_es or name_en, name_en or name_es
+
+
+def add_category(federation: Organization, actor: User, name_es: str, name_en: str) -> Category:
+    """Add a category at the end of the federation's list."""
+    ensure_default_categories(federation)
+    name_es, name_en = _category_names(name_es, name_en)
+    existing = categories_of(federation, include_archived=True)
+    slugs = {category.slug for category in existing}
+    base = slugify(name_en or name_es)[:50] or "category"
+    slug, n = base, 2
+    while slug in slugs:
+        slug, n = f"{base}-{n}", n + 1
+    category = Category(federation_id=federation.id, slug=slug, name_es=name_es, name_en=name_en,
+                        position=max((c.position for c in existing), default=-1) + 1, is_archived=False)
+    db.session.add(category)
+    audit.record(federation, actor, "category.create", name_es, slug)
+    try:
+        db.session.commit()
+    except IntegrityError as error:  # the same category added twice at once
+        db.session.rollback()
+        raise Conflict("duplicate") from error
+    return category
+
+
+def rename_category(category: Category, actor: User, name_es: str, name_en: str) -> None:
+    """Change a category's names (its slug, used in links, stays)."""
+    name_es, name_en = _category_names(name_es, name_en)
+    before = f"{category.name_es} / {category.name_en}"
+    category.name_es, category.name_en = name_es, name_en
+    federation = db.session.get(Organization, category.federation_id)
+    audit.record(federation, actor, "category.rename", f"{name_es} / {name_en}", before)
+    db.session.commit()
+
+
+def set_category_archived(category: Category, actor: User, archived: bool) -> None:
+    """Archive a category (new demands cannot use it; existing ones keep it) or bring it back."""
+    if category.is_archived is archived:
+        raise Conflict("unchanged")
+    category.is_archived = archived
+    federation = db.session.get(Organization, category.federation_id)
+    audit.record(federation, actor, "category.archive" if archived else "category.restore", category.name_es)
+    db.session.commit()

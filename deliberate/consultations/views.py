@@ -1,0 +1,321 @@
+"""Consultation pages: the federation's list, a consultation with its phase, and the board's controls."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from deliberate import permissions
+from deliberate.consultations import PHASE_NAMES, phase_name, services
+from deliberate.consultations.forms import AdvanceForm, CategoryForm, ConsultationForm, EmptyForm, SettingsForm
+from deliberate.domain.errors import Conflict, InvalidTransition, NotFound, PhaseClosed, ValidationFailed
+from deliberate.domain.phases import Phase
+from deliberate.extensions import db
+from deliberate.models import Category, Consultation, Organization, OrganizationKind, Role
+from deliberate.text import render_markdown
+
+bp = Blueprint("consultations", __name__)
+
+#: What members can do in each phase, said plainly.
+PHASE_HELP = {
+    Phase.DRAFT: _l("The board is preparing this consultation. Members cannot take part yet."),
+    Phase.COLLECTING: _l("Members submit their club's demands, agree, disagree or pass on other demands, and write "
+                         "arguments for and against."),
+    Phase.CONSOLIDATING: _l("The board groups demands that ask for the same thing into agenda items. Everyone can "
+                            "read the demands; new ones are not accepted."),
+    Phase.DELIBERATING: _l("Members keep reacting to the demands and write arguments for and against before the "
+                           "vote."),
+    Phase.VOTING: _l("Members rank the agenda items in a secret ballot. The settings can no longer change."),
+    Phase.TALLIED: _l("The votes have been counted. The board reviews the results before publishing the agenda."),
+    Phase.PUBLISHED: _l("The agenda is published with its minority section. Anyone can read it."),
+}
+
+_FIELD_MESSAGES = {
+    "required": _l("This field is required."),
+    "too_long": _l("This text is too long. Please shorten it: your text is still here."),
+    "out_of_order": _l("The dates must be in the order of the phases."),
+    "out_of_range": _l("This value is out of range."),
+    "invalid": _l("This value is not valid."),
+}
+
+
+@bp.app_context_processor
+def _consultation_helpers() -> dict:
+    """Give templates the phase names, and the federation page its list of consultations."""
+
+    def federation_consultations(federation: Organization) -> list[Consultation]:
+        return services.consultations_of(federation, current_user)
+
+    return {
+        "phase_name": phase_name,
+        "federation_consultations": federation_consultations,
+        "is_consultation_board": lambda federation: services.is_board(current_user, federation),
+    }
+
+
+def federation_or_404(slug: str) -> Organization:
+    federation = db.first_or_404(select(Organization).where(Organization.slug == slug))
+    if federation.kind is not OrganizationKind.FEDERATION:
+        abort(404)
+    return federation
+
+
+def consultation_or_404(consultation_id: int) -> Consultation:
+    """Load a consultation the current user may see (drafts are 404 for everyone but the board)."""
+    try:
+        return services.get_visible(consultation_id, current_user)
+    except NotFound:
+        abort(404)
+
+
+def board_consultation_or_404(consultation_id: int) -> Consultation:
+    consultation = consultation_or_404(consultation_id)
+    permissions.require_role(consultation.federation, Role.BOARD)
+    return consultation
+
+
+def _area_link(endpoint: str, **values) -> str | None:
+    """Return a link into another area only when that area is installed."""
+    return url_for(endpoint, **values) if endpoint in current_app.view_functions else None
+
+
+def _show_field_error(form, error: ValidationFailed) -> None:
+    field = getattr(form, error.field, None) or next(iter(form))
+    field.errors = [*field.errors, _FIELD_MESSAGES.get(error.code, _FIELD_MESSAGES["invalid"])]
+
+
+@bp.get("/o/<slug>/consultations")
+def index(slug: str):
+    """List a federation's consultations (drafts only for the board)."""
+    federation = federation_or_404(slug)
+    return render_template(
+        "consultations/index.html", federation=federation,
+        consultations=services.consultations_of(federation, current_user),
+        is_board=services.is_board(current_user, federation),
+    )
+
+
+@bp.route("/o/<slug>/consultations/new", methods=["GET", "POST"])
+@login_required
+def create(slug: str):
+    """Open a new consultation as a draft."""
+    federation = federation_or_404(slug)
+    permissions.require_role(federation, Role.BOARD)
+    form = ConsultationForm()
+    if form.validate_on_submit():
+        try:
+            consultation = services.create_consultation(federation, current_user, **_details(form))
+        except ValidationFailed as error:
+            _show_field_error(form, error)
+        else:
+            flash(_("The consultation has been created as a draft. Members see it once you open it."), "success")
+            return redirect(url_for(".show", consultation_id=consultation.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("consultations/edit.html", form=form, federation=federation, consultation=None), status
+
+
+def _details(form: ConsultationForm) -> dict:
+    return {name: form[name].data for name in (
+        "title_es", "title_en", "description_es", "description_en", *services.SCHEDULE_FIELDS)}
+
+
+@bp.get("/consultations/<int:consultation_id>")
+def show(consultation_id: int):
+    """Show a consultation: its description, the phase, what members can do now, and the board's controls."""
+    consultation = consultation_or_404(consultation_id)
+    federation = consultation.federation
+    return render_template(
+        "consultations/show.html", consultation=consultation, federation=federation,
+        timeline=services.timeline(consultation), phase_help=PHASE_HELP,
+        description_html=render_markdown(consultation.description(_locale())),
+        is_board=services.is_board(current_user, federation),
+        role=permissions.role_in(current_user, federation),
+        next_phase=services.following_phase(consultation),
+        demands_link=_area_link("demands.index", consultation_id=consultation.id),
+        new_demand_link=_area_link("demands.new", consultation_id=consultation.id),
+        react_link=_area_link("deliberation.react_flow", consultation_id=consultation.id),
+        moderation_link=_area_link("deliberation.moderation", consultation_id=consultation.id),
+    )
+
+
+@bp.route("/consultations/<int:consultation_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(consultation_id: int):
+    """Edit a consultation's titles, descriptions and schedule."""
+    consultation = board_consultation_or_404(consultation_id)
+    form = ConsultationForm(obj=consultation)
+    if form.validate_on_submit():
+        try:
+            services.update_consultation(consultation, current_user, **_details(form))
+        except PhaseClosed:
+            flash(_("A published consultation can no longer be edited."), "warning")
+            return redirect(url_for(".show", consultation_id=consultation.id))
+        except ValidationFailed as error:
+            _show_field_error(form, error)
+        else:
+            flash(_("The consultation has been saved."), "success")
+            return redirect(url_for(".show", consultation_id=consultation.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("consultations/edit.html", form=form, federation=consultation.federation,
+                           consultation=consultation), status
+
+
+@bp.route("/consultations/<int:consultation_id>/settings", methods=["GET", "POST"])
+@login_required
+def settings(consultation_id: int):
+    """Edit the settings the later phases use (until voting opens)."""
+    consultation = board_consultation_or_404(consultation_id)
+    form = SettingsForm(obj=consultation)
+    if not form.is_submitted():
+        form.voters_threshold.data = round(consultation.voters_threshold * 100)
+        form.clubs_threshold.data = round(consultation.clubs_threshold * 100)
+    locked = services.settings_locked(consultation)
+    if form.is_submitted() and locked:
+        flash(_("Voting has opened: the settings can no longer be changed."), "warning")
+        return redirect(url_for(".settings", consultation_id=consultation.id))
+    if form.validate_on_submit():
+        values = {name: form[name].data for name in (
+            "agenda_size", "voting_method", "club_weighting", "weighting_cap", "club_mode", "selection",
+            "women_slot", "participation_parity", "board_composition")}
+        values |= {"voters_threshold": form.voters_threshold.data / 100,
+                   "clubs_threshold": form.clubs_threshold.data / 100}
+        try:
+            services.update_settings(consultation, current_user, **values)
+        except PhaseClosed:
+            flash(_("Voting has opened: the settings can no longer be changed."), "warning")
+            return redirect(url_for(".settings", consultation_id=consultation.id))
+        except ValidationFailed as error:
+            _show_field_error(form, error)
+        else:
+            flash(_("The settings have been saved."), "success")
+            return redirect(url_for(".show", consultation_id=consultation.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("consultations/settings.html", form=form, consultation=consultation,
+                           federation=consultation.federation, locked=locked), status
+
+
+@bp.route("/consultations/<int:consultation_id>/advance", methods=["GET", "POST"])
+@login_required
+def advance(consultation_id: int):
+    """Confirm and make the move to the next phase (GET shows what changes, POST does it)."""
+    consultation = board_consultation_or_404(consultation_id)
+    form = AdvanceForm()
+    if form.validate_on_submit():
+        try:
+            services.advance_phase(consultation, current_user, Phase(form.expected.data), Phase(form.target.data))
+        except Conflict:
+            db.session.refresh(consultation)
+            flash(_("Another board member already changed the phase: it is now “%(phase)s”. Nothing was changed.",
+                    phase=phase_name(consultation.phase)), "warning")
+        except (InvalidTransition, ValueError):
+            flash(_("A consultation can only move one phase forward. Nothing was changed."), "warning")
+        else:
+            flash(_("The consultation is now in the phase “%(phase)s”. Members have been notified.",
+                    phase=phase_name(consultation.phase)), "success")
+        return redirect(url_for(".show", consultation_id=consultation.id))
+    target = services.following_phase(consultation)
+    if target is None:
+        flash(_("This consultation is already in its last phase."), "info")
+        return redirect(url_for(".show", consultation_id=consultation.id))
+    form.expected.data, form.target.data = consultation.phase.value, target.value
+    return render_template("consultations/advance.html", form=form, consultation=consultation,
+                           federation=consultation.federation, target=target, phase_help=PHASE_HELP,
+                           audience=len(services.federation_audience(consultation.federation)))
+
+
+@bp.get("/o/<slug>/categories")
+@login_required
+def categories(slug: str):
+    """Show the federation's categories to its board, to add, rename and archive them."""
+    federation = federation_or_404(slug)
+    permissions.require_role(federation, Role.BOARD)
+    services.ensure_default_categories(federation)
+    return _categories_page(federation, CategoryForm(), 200)
+
+
+def _categories_page(federation: Organization, form: CategoryForm, status: int, failed: CategoryForm | None = None):
+    rows = services.categories_of(federation, include_archived=True)
+    rename_forms = {
+        category.id: CategoryForm(formdata=None, prefix=f"c{category.id}",
+                                  data={"name_es": category.name_es, "name_en": category.name_en})
+        for category in rows
+    }
+    if failed is not None:
+        rename_forms[int(failed._prefix.strip("c-"))] = failed
+    return render_template("consultations/categories.html", federation=federation, form=form, categories=rows,
+                           rename_forms=rename_forms, empty_form=EmptyForm()), status
+
+
+@bp.post("/o/<slug>/categories")
+@login_required
+def add_category(slug: str):
+    """Add a category."""
+    federation = federation_or_404(slug)
+    permissions.require_role(federation, Role.BOARD)
+    form = CategoryForm()
+    if form.validate_on_submit():
+        try:
+            category = services.add_category(federation, current_user, form.name_es.data, form.name_en.data)
+        except ValidationFailed as error:
+            _show_field_error(form, error)
+        except Conflict:
+            flash(_("This category was just added. Check the list."), "info")
+            return redirect(url_for(".categories", slug=slug))
+        else:
+            flash(_("The category “%(name)s” has been added.", name=category.name(_locale())), "success")
+            return redirect(url_for(".categories", slug=slug))
+    return _categories_page(federation, form, 422)
+
+
+def _locale() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale())
+
+
+def category_or_404(category_id: int) -> Category:
+    category = db.get_or_404(Category, category_id)
+    permissions.require_role(db.session.get(Organization, category.federation_id), Role.BOARD)
+    return category
+
+
+@bp.post("/categories/<int:category_id>")
+@login_required
+def rename_category(category_id: int):
+    """Rename a category."""
+    category = category_or_404(category_id)
+    federation = db.session.get(Organization, category.federation_id)
+    form = CategoryForm(prefix=f"c{category.id}")
+    if form.validate_on_submit():
+        try:
+            services.rename_category(category, current_user, form.name_es.data, form.name_en.data)
+        except ValidationFailed as error:
+            _show_field_error(form, error)
+        else:
+            flash(_("The category has been renamed."), "success")
+            return redirect(url_for(".categories", slug=federation.slug))
+    return _categories_page(federation, CategoryForm(formdata=None), 422, failed=form)
+
+
+@bp.post("/categories/<int:category_id>/<any(archive, restore):action>")
+@login_required
+def archive_category(category_id: int, action: str):
+    """Archive a category, or bring an archived one back."""
+    category = category_or_404(category_id)
+    federation = db.session.get(Organization, category.federation_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        services.set_category_archived(category, current_user, action == "archive")
+    except Conflict:
+        flash(_("Nothing to change: the category was already in that state."), "info")
+    else:
+        flash(_("The category has been archived. Demands that use it keep it.") if action == "archive"
+              else _("The category is available again."), "success")
+    return redirect(url_for(".categories", slug=federation.slug))
+
+
+__all__ = ["PHASE_HELP", "PHASE_NAMES", "bp"]
