@@ -23,6 +23,10 @@ AGREE, DISAGREE, PASS = ReactionValue.AGREE, ReactionValue.DISAGREE, ReactionVal
 
 @pytest.fixture
 def world(app, federation_world):
+    return build_world(app, federation_world)
+
+
+def build_world(app, federation_world):
     """The federation world plus a collecting consultation with demands from two clubs (one hidden, one withdrawn)."""
     w = dict(federation_world)
     with app.app_context():

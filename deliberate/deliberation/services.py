@@ -19,7 +19,6 @@ Rules decided here (and documented in the tests):
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +37,6 @@ from deliberate.models import (
     Consultation,
     Demand,
     Membership,
-    Notification,
     Reaction,
     ReactionValue,
     Report,
@@ -47,6 +45,7 @@ from deliberate.models import (
     User,
     utcnow,
 )
+from deliberate.notifications.services import notify
 from deliberate.text import clean_text
 
 MAX_ARGUMENT_LENGTH = 1000
@@ -116,20 +115,6 @@ def demand_url(demand: Demand) -> str:
 def consultation_url(consultation: Consultation) -> str | None:
     """Return the address of the consultation's page in the consultations area, when there is one."""
     return area_url("consultations.show", consultation_id=consultation.id, id=consultation.id)
-
-
-def _notify(users: Iterable[User], kind: str, params: dict[str, Any], link: str | None) -> None:
-    """Add notifications to the current transaction (through the notifications area when it is installed)."""
-    recipients = [user for user in users if user is not None and not user.is_deleted]
-    if not recipients:
-        return
-    try:
-        from deliberate.notifications.services import notify
-    except ModuleNotFoundError:
-        for user in recipients:
-            db.session.add(Notification(user_id=user.id, kind=kind, params=params, link=link))
-        return
-    notify(recipients, kind, params, link)
 
 
 def _dialect_insert(model):
@@ -281,7 +266,7 @@ def write_argument(consultation: Consultation, user: User, demand: Demand, side:
     argument = Argument(demand_id=demand.id, author_id=user.id, side=side, body=text, upvote_count=0)
     db.session.add(argument)
     if demand.author is not None and demand.author_id != user.id:
-        _notify([demand.author], "argument_on_my_demand",
+        notify([demand.author], "argument_on_my_demand",
                 {"demand_id": demand.id, "demand_title": demand.title, "side": side.value}, demand_url(demand))
     db.session.commit()
     return argument
@@ -479,7 +464,7 @@ def hide(consultation: Consultation, actor: User, subject: Subject, reason: str)
     _resolve_reports(subject, actor, "hidden")
     audit.record(consultation.federation, actor, f"{subject_type}.hide", f"{subject_type} {subject.id}",
                  json.dumps({"reason": text, "content": _snapshot(subject)}, ensure_ascii=False))
-    _notify([subject.author], "content_hidden",
+    notify([subject.author], "content_hidden",
             {"subject_type": subject_type, "title": _title(subject), "reason": text},
             demand_url(subject if isinstance(subject, Demand) else subject.demand))
     db.session.commit()
@@ -495,7 +480,7 @@ def keep(consultation: Consultation, actor: User, subject: Subject) -> int:
         raise Conflict("no_open_reports")
     audit.record(consultation.federation, actor, f"{subject_type}.keep", f"{subject_type} {subject.id}",
                  json.dumps({"reports": len(resolved)}))
-    _notify([entry.reporter for entry in resolved], "content_kept",
+    notify([entry.reporter for entry in resolved], "content_kept",
             {"subject_type": subject_type, "title": _title(subject)},
             demand_url(subject if isinstance(subject, Demand) else subject.demand))
     db.session.commit()
