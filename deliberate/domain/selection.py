@@ -189,7 +189,7 @@ class EJRReport:
 
 @dataclass(frozen=True)
 class _Profile:
-    """Hold the distinct non-empty ballots with their total weights, and the per-item supporters."""
+    """Hold the distinct non-empty ballots with their total weights."""
 
     approvals: np.ndarray
     """(G, m) bool: one row per distinct non-empty ballot."""
@@ -200,16 +200,53 @@ class _Profile:
     total_weight: float
     n_items: int
     is_integral: bool
-    """Whether every voter weight is an integer (exact arithmetic is then possible)."""
-    supporters: tuple[np.ndarray, ...] = field(repr=False)
-    """Per item, the rows approving it (ascending)."""
-    support: np.ndarray = field(repr=False)
-    """(m,) float64: approval weight of each item."""
+    """Whether every voter weight is an integer (sums of weights are then exact)."""
+    _rows_of_item: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False, compare=False)
+
+    @cached_property
+    def is_unit(self) -> bool:
+        """Return whether every distinct ballot has weight exactly 1 (unweighted, no duplicates)."""
+        return bool((self.weights == 1.0).all())
+
+    @cached_property
+    def by_item(self) -> np.ndarray:
+        """Return the (m, G) transposed approval matrix.
+
+        It is transposed in blocks of rows, which keeps both sides in cache: several times faster than one
+        strided copy of the whole matrix.
+        """
+        n_rows, n_items = self.approvals.shape
+        by_item = np.empty((n_items, n_rows), dtype=bool)
+        for start in range(0, n_rows, 512):
+            by_item[:, start : start + 512] = self.approvals[start : start + 512].T
+        return by_item
+
+    @cached_property
+    def support(self) -> np.ndarray:
+        """Return the approval weight of each item, (m,) float64."""
+        counts = np.count_nonzero(self.by_item, axis=1).astype(np.float64)
+        heavy = np.flatnonzero(self.weights != 1.0)  # few, unless the voters carry weights
+        if heavy.size:
+            counts += _weighted_sum(self.weights[heavy] - 1.0, self.approvals[heavy])
+        return counts
+
+    def rows_approving(self, item: int) -> tuple[np.ndarray, np.ndarray]:
+        """Return the rows approving ``item`` and their weights, building each item's list on first use."""
+        cached = self._rows_of_item.get(item)
+        if cached is None:
+            rows = np.flatnonzero(self.by_item[item])
+            cached = self._rows_of_item[item] = (rows, self.weights[rows])
+        return cached
+
+    @cached_property
+    def supporters(self) -> tuple[np.ndarray, ...]:
+        """Return, per item, the rows approving it (ascending)."""
+        return tuple(self.rows_approving(j)[0] for j in range(self.n_items))
 
     @cached_property
     def supporter_weights(self) -> tuple[np.ndarray, ...]:
         """Return, per item, the weights of the rows approving it."""
-        return tuple(self.weights[rows] for rows in self.supporters)
+        return tuple(self.rows_approving(j)[1] for j in range(self.n_items))
 
     def voters_in(self, rows: np.ndarray) -> tuple[int, ...]:
         """Return the indices of the voters whose ballot is one of ``rows``."""
@@ -255,14 +292,15 @@ def _voter_weights(weights: Sequence[float] | np.ndarray | None, n_voters: int) 
     return array
 
 
-def _group_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``(first, inverse)``: one representative row per distinct ballot and each voter's group.
+def _group_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return ``(first, inverse, empty)``: each distinct ballot's first voter, each voter's group, empty ballots.
 
-    Rows are bit-packed, hashed to 64 bits and grouped by hash; the grouping is then verified row by row and an
-    exact (slower) grouping is used in the astronomically unlikely case of a collision. Groups come out in hash
-    order, which does not depend on the order of the ballots.
+    Rows are bit-packed, hashed to 64 bits and grouped by hash; the grouping is then verified row by row, and an
+    exact (slower) grouping is used in the astronomically unlikely case of a collision. When every ballot differs
+    the groups are the voters, in order; otherwise they are numbered in hash order, which does not depend on the
+    order of the ballots.
     """
-    n_voters, n_items = matrix.shape
+    n_voters = matrix.shape[0]
     packed = np.packbits(matrix, axis=1)
     width = -(-max(packed.shape[1], 1) // 8) * 8
     if packed.shape[1] != width:
@@ -270,15 +308,38 @@ def _group_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         padded[:, : packed.shape[1]] = packed
         packed = padded
     words = packed.view(np.uint64)
+    empty = ~words.any(axis=1)
     digest = np.full(n_voters, 0xCBF29CE484222325, dtype=np.uint64)
     for column in range(words.shape[1]):
         digest ^= words[:, column]
         digest *= np.uint64(0x9E3779B97F4A7C15)
         digest ^= digest >> np.uint64(29)
-    _, first, inverse = np.unique(digest, return_index=True, return_inverse=True)
-    if not np.array_equal(words[first[inverse]], words):
-        _, first, inverse = np.unique(words, axis=0, return_index=True, return_inverse=True)
-    return first, inverse.reshape(-1)
+    order = np.argsort(digest)
+    ordered = digest[order]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    if len(starts) == n_voters:  # every hash differs, so every ballot differs
+        identity = np.arange(n_voters)
+        return identity, identity, empty
+    is_start = np.zeros(n_voters, dtype=np.int64)
+    is_start[starts] = 1
+    group = np.empty(n_voters, dtype=np.int64)
+    group[order] = np.cumsum(is_start) - 1
+    first = np.minimum.reduceat(order, starts)
+    if not np.array_equal(words[first[group]], words):  # a hash collision: group exactly instead
+        _, first, group = np.unique(words, axis=0, return_index=True, return_inverse=True)
+        group = group.reshape(-1)
+    by_appearance = np.argsort(first, kind="stable")
+    rank = np.empty_like(by_appearance)
+    rank[by_appearance] = np.arange(len(by_appearance))
+    return first[by_appearance], rank[group], empty
+
+
+def _weighted_sum(weights: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Return ``weights @ rows`` for a bool matrix without converting it or calling a threaded BLAS.
+
+    On a shared two-core machine a threaded matrix-vector product spends more time spinning than computing.
+    """
+    return np.einsum("g,gj->j", weights, rows.view(np.uint8))
 
 
 def _profile(approvals: Approvals, n_items: int, weights: Sequence[float] | np.ndarray | None) -> _Profile:
@@ -288,17 +349,21 @@ def _profile(approvals: Approvals, n_items: int, weights: Sequence[float] | np.n
     voter_weights = _voter_weights(weights, n_voters)
     if n_voters == 0:
         raise ValueError("there are no ballots")
-    first, inverse = _group_rows(matrix)
-    group_weights = np.bincount(inverse, weights=voter_weights, minlength=len(first))
-    rows = matrix[first]
-    keep = rows.any(axis=1)
-    renumber = np.cumsum(keep) - 1
-    group_of = np.where(keep[inverse], renumber[inverse], -1).astype(np.int64)
-    rows = rows[keep]
-    group_weights = group_weights[keep]
-    by_item = np.ascontiguousarray(rows.T)
-    supporters = tuple(np.flatnonzero(by_item[j]) for j in range(n_items))
-    support = np.array([group_weights[s].sum() for s in supporters], dtype=np.float64)
+    first, inverse, empty = _group_rows(matrix)
+    if len(first) == n_voters:
+        group_weights = voter_weights
+    else:
+        group_weights = np.bincount(inverse, weights=voter_weights, minlength=len(first))
+    keep = ~empty[first]
+    if keep.all():
+        group_of = inverse
+        rows = matrix if len(first) == n_voters else matrix[first]
+    else:
+        renumber = np.cumsum(keep) - 1
+        group_of = np.where(keep[inverse], renumber[inverse], -1)
+        first = first[keep]
+        rows = matrix[first]
+        group_weights = group_weights[keep]
     return _Profile(
         approvals=rows,
         weights=group_weights,
@@ -306,8 +371,6 @@ def _profile(approvals: Approvals, n_items: int, weights: Sequence[float] | np.n
         total_weight=float(voter_weights.sum()),
         n_items=n_items,
         is_integral=bool(np.all(voter_weights == np.round(voter_weights))),
-        supporters=supporters,
-        support=support,
     )
 
 
@@ -323,6 +386,16 @@ def _isclose(values: np.ndarray, target: float) -> np.ndarray:
     return np.abs(values - target) <= np.maximum(_REL_TOL * scale, _ABS_TOL)
 
 
+def _pick_minimum(values: np.ndarray) -> tuple[int, np.ndarray] | None:
+    """Return the item with the smallest finite value and all items tied with it, or None if none is finite."""
+    finite = np.isfinite(values)
+    if not finite.any():
+        return None
+    low = float(values[finite].min())
+    tied = np.flatnonzero(finite & _isclose(np.where(finite, values, 0.0), low))
+    return int(tied[0]), tied
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # Method of Equal Shares
 
@@ -334,7 +407,7 @@ def _lazy_minimum(
 
     ``values`` holds lower bounds that are exact where ``fresh`` is set; ``refresh(j)`` recomputes item j. Prices
     and loads only grow as voters spend, so an item whose stale bound already exceeds the minimum (beyond the tie
-    tolerance) can neither be the minimum nor tie with it, and need not be recomputed (lazy evaluation).
+    tolerance) can neither be the minimum nor tie with it, and is not recomputed (lazy evaluation).
     """
     masked = np.where(available, values, np.inf)
     while True:
@@ -358,40 +431,34 @@ def _lazy_minimum(
     return int(tied[0]), tied
 
 
-def _price(ratio: np.ndarray, weight: np.ndarray, total: float) -> float:
+def _poor_below(q: float) -> float:
+    """Return the budget per unit of weight under which a voter cannot pay ``q`` (abcvoting's tolerance)."""
+    return q - max(_REL_TOL * q, _ABS_TOL)
+
+
+def _price(budget: np.ndarray, weight: np.ndarray, total: float, guess: float) -> float:
     """Return the smallest price q per unit of weight at which these supporters can pay 1, or inf.
 
-    ``ratio`` is each supporter row's budget per unit of weight. Supporters with less than ``q`` pay all they have
-    (they are "poor"); the others pay ``q`` per unit of weight. As in abcvoting, a budget equal to ``q`` within the
-    float tolerance counts as enough.
+    ``budget`` is each supporter row's money per unit of weight. Supporters with less than ``q`` pay all they
+    have ("poor"), the others ``q`` per unit of weight, so ``q = (1 - money of the poor) / weight of the rest``.
+    As in abcvoting, start with nobody poor... or, equivalently and faster, with those poor at a known lower bound
+    ``guess`` of the price (prices only rise as voters spend), then move voters who cannot pay ``q`` to the poor
+    side until none is left; this reaches the same smallest fixed point. A budget equal to ``q`` within
+    abcvoting's float tolerance counts as enough.
     """
-    poor = np.zeros(ratio.shape, dtype=bool)
-    poor_paid = 0.0
-    rich_weight = total
-    for _ in range(32):
+    money = weight * budget
+    poor = budget < _poor_below(guess) if guess > 0 else np.zeros(budget.shape, dtype=bool)
+    n_poor = int(np.count_nonzero(poor))
+    while n_poor < budget.size:
+        rich_weight = total - float(weight[poor].sum()) if n_poor else total
         if rich_weight <= 0.0:
-            return math.inf
-        q = (1.0 - poor_paid) / rich_weight
-        scale = np.maximum(ratio, q)
-        short = ~poor & (ratio < q) & (q - ratio > np.maximum(_REL_TOL * scale, _ABS_TOL))
-        if not short.any():
+            break
+        q = (1.0 - (float(money[poor].sum()) if n_poor else 0.0)) / rich_weight
+        poor |= budget < _poor_below(q)
+        before, n_poor = n_poor, int(np.count_nonzero(poor))
+        if n_poor == before:
             return q
-        poor |= short
-        poor_paid = float(np.dot(weight[poor], ratio[poor]))
-        rich_weight = float(weight[~poor].sum())
-    return _price_sorted(ratio, weight)
-
-
-def _price_sorted(ratio: np.ndarray, weight: np.ndarray) -> float:
-    """Solve the same equation as ``_price`` through a sort (used when the iteration takes long)."""
-    order = np.argsort(ratio, kind="stable")
-    r, w = ratio[order], weight[order]
-    paid = np.concatenate(([0.0], np.cumsum(w * r)))[:-1]
-    rich = np.cumsum(w[::-1])[::-1]
-    q = (1.0 - paid) / rich
-    valid = (r >= q) | (q - r <= np.maximum(_REL_TOL * np.maximum(r, q), _ABS_TOL))
-    hits = np.flatnonzero(valid)
-    return float(q[hits[0]]) if hits.size else math.inf
+    return math.inf
 
 
 def equal_shares(
@@ -408,24 +475,23 @@ def equal_shares(
     """
     profile = _profile(approvals, n_items, weights)
     _check_seats(seats, n_items)
-    weight = profile.weights
-    ratio = np.full(len(weight), seats / profile.total_weight)
-    sup, sup_w, support = profile.supporters, profile.supporter_weights, profile.support
+    support = profile.support
+    start = seats / profile.total_weight
+    budget = np.full(len(profile.weights), start)  # money per unit of weight, per distinct ballot
     committee: list[int] = []
     steps: list[SelectionStep] = []
     ties: list[TieBreak] = []
     available = np.ones(n_items, dtype=bool)
 
-    # Equal Shares phase. With equal starting budgets the price of an item is 1 / support when affordable.
-    start = seats / profile.total_weight
+    # Equal Shares. With equal budgets an item's price is 1 / support, if its supporters hold at least 1.
     prices = np.full(n_items, np.inf)
     np.divide(1.0, support, out=prices, where=support > 0)
-    short = (start < prices) & (prices - start > np.maximum(_REL_TOL * prices, _ABS_TOL))
-    prices[short] = np.inf
+    prices[start < np.array([_poor_below(p) if np.isfinite(p) else 0.0 for p in prices])] = np.inf
     fresh = np.ones(n_items, dtype=bool)
 
     def refresh_price(j: int) -> float:
-        return _price(ratio[sup[j]], sup_w[j], float(support[j]))
+        rows, row_weights = profile.rows_approving(j)
+        return _price(budget[rows], row_weights, float(support[j]), float(prices[j]))
 
     while len(committee) < seats:
         found = _lazy_minimum(prices, fresh, refresh_price, available)
@@ -433,32 +499,35 @@ def equal_shares(
             break
         item, tied = found
         q = float(prices[item])
-        rows = sup[item]
-        ratio[rows] = np.maximum(ratio[rows] - q, 0.0)
+        rows, _ = profile.rows_approving(item)
+        budget[rows] = np.maximum(budget[rows] - q, 0.0)  # pay min(budget, q)
         _take(item, tied, "equal-shares", q, committee, steps, ties, available, support)
         fresh[:] = False
-    spent_rows = float(np.dot(weight, seats / profile.total_weight - ratio))
-    budget_left = max(0.0, seats - spent_rows)
+    unspent = start * (profile.total_weight - float(profile.weights.sum()))  # voters who approve nothing
+    budget_left = float((profile.weights * budget).sum()) + unspent
 
-    # Completion by sequential Phragmen: loads start at minus the money left per unit of weight.
+    # Completion by sequential Phragmen: a voter's load starts at minus its money left per unit of weight.
     if len(committee) < seats:
-        load = -ratio
-        loads = np.where(support > 0, -np.inf, np.inf)  # unknown yet / never affordable
+        load = -budget
+        # Lower bounds: no supporter has a load below -(the most money left). Unsupported items: never.
+        loads = np.full(n_items, np.inf)
+        np.divide(1.0, support, out=loads, where=support > 0)
+        loads -= budget.max(initial=0.0)
         fresh = np.zeros(n_items, dtype=bool)
 
         def refresh_load(j: int) -> float:
-            return (float(np.dot(sup_w[j], load[sup[j]])) + 1.0) / float(support[j])
+            rows, row_weights = profile.rows_approving(j)
+            return (float((row_weights * load[rows]).sum()) + 1.0) / float(support[j])
 
         while len(committee) < seats:
             found = _lazy_minimum(loads, fresh, refresh_load, available)
-            if found is None:
-                # Only items nobody approves are left: abcvoting gives them all the same load.
+            if found is None:  # only items nobody approves are left: abcvoting gives them all the same load
                 tied = np.flatnonzero(available)
                 item, value = int(tied[0]), math.inf
             else:
                 item, tied = found
                 value = float(loads[item])
-                load[sup[item]] = value
+                load[profile.rows_approving(item)[0]] = value
             _take(item, tied, "phragmen-completion", value, committee, steps, ties, available, support)
             fresh[:] = False
 
@@ -581,7 +650,7 @@ def _pav_exact(profile: _Profile, seats: int, limit: int, floor: float) -> _Sear
     """
     scale, tol = _pav_scale(profile, seats)
     n_items = profile.n_items
-    matrix = profile.approvals.astype(np.float64)
+    matrix = profile.approvals
     weights = profile.weights
     per_node = max(1, matrix.size)
     search = _Search(best=None, score=floor)
@@ -601,9 +670,9 @@ def _pav_exact(profile: _Profile, seats: int, limit: int, floor: float) -> _Sear
                     search.other = chosen
             return
         if scale == 1.0:
-            gains = (weights / (counts + 1.0)) @ matrix
+            gains = _weighted_sum(weights / (counts + 1.0), matrix)
         else:
-            gains = (weights * np.floor_divide(scale, counts + 1.0)) @ matrix
+            gains = _weighted_sum(weights * np.floor_divide(scale, counts + 1.0), matrix)
         rest = gains[start:]
         bound = score + float(np.sort(rest)[rest.size - need :].sum())
         if bound < search.score - tol:
