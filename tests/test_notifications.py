@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from deliberate.extensions import db
 from deliberate.models import Notification, User
 from deliberate.notifications.services import describe, mark_all_read, mark_read, notify, unread_count
@@ -63,3 +65,81 @@ def test_mark_read_marks_only_the_owners_notifications(app, create_user):
         assert unread_count(bob_db) == 1
         assert mark_all_read(ana_db) == 2
         assert unread_count(ana_db) == 0
+
+
+# --- the page ------------------------------------------------------------------------------------------------------
+
+def _seed(app, user, count, link="/o/somewhere"):
+    with app.app_context():
+        for n in range(count):
+            db.session.add(Notification(user_id=user.id, kind="phase_changed", link=link,
+                                        params={"title_es": f"Consulta {n}", "title_en": f"Consultation {n}",
+                                                "phase": "voting"}))
+        db.session.commit()
+
+
+def test_the_notifications_page_needs_a_log_in(client):
+    assert client.get("/notifications").status_code == 302
+    assert client.post("/notifications/read-all").status_code == 302
+
+
+def test_my_notifications_are_listed_newest_first_paginated_with_the_count_in_the_nav(app, client, create_user,
+                                                                                      log_in):
+    ana, bob = create_user("Ana"), create_user("Bob")
+    _seed(app, ana, 25)
+    _seed(app, bob, 1)
+    log_in(client, ana)
+    first = client.get("/notifications").get_data(as_text=True)
+    assert "Notifications (25)" in first
+    assert "You have 25 unread notifications." in first
+    assert first.index("Consultation 24") < first.index("Consultation 23")
+    assert "Consultation 4<" not in first and "Page 1 of 2" in first
+    second = client.get("/notifications?page=2").get_data(as_text=True)
+    assert "Consultation 4" in second and "Consultation 24" not in second
+    assert client.get("/notifications?page=9").status_code == 200
+
+
+def test_opening_a_notification_marks_it_read_and_follows_its_link(app, client, create_user, log_in):
+    ana = create_user("Ana")
+    _seed(app, ana, 2)
+    _seed(app, ana, 1, link="https://evil.example/phish")
+    log_in(client, ana)
+    with app.app_context():
+        first, second, evil = db.session.scalars(select(Notification.id).order_by(Notification.id)).all()
+    response = client.post(f"/notifications/{first}/open")
+    assert response.status_code == 302 and response.headers["Location"] == "/o/somewhere"
+    assert client.post(f"/notifications/{evil}/open").headers["Location"].endswith("/notifications")
+    assert client.post(f"/notifications/{second}/read").status_code == 302
+    with app.app_context():
+        assert unread_count(db.session.get(User, ana.id)) == 0
+
+
+def test_nobody_can_mark_someone_elses_notification(app, client, create_user, log_in):
+    ana, bob = create_user("Ana"), create_user("Bob")
+    _seed(app, bob, 1)
+    log_in(client, ana)
+    with app.app_context():
+        bobs = db.session.scalar(select(Notification.id))
+    assert client.post(f"/notifications/{bobs}/open").status_code == 404
+    assert client.post("/notifications/999999/read").status_code == 404
+    with app.app_context():
+        assert unread_count(db.session.get(User, bob.id)) == 1
+
+
+def test_mark_all_read_empties_the_badge(app, client, create_user, log_in):
+    ana = create_user("Ana")
+    _seed(app, ana, 3)
+    log_in(client, ana)
+    page = client.post("/notifications/read-all", follow_redirects=True).get_data(as_text=True)
+    assert "Notifications (0)" in page and "All your notifications are marked as read." in page
+    assert "Mark all as read" not in page
+
+
+def test_the_notifications_page_speaks_spanish(app, client, create_user, log_in):
+    ana = create_user("Ana", locale="es")
+    _seed(app, ana, 1)
+    log_in(client, ana)
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "Notificaciones (1)" in page
+    assert "La consulta «Consulta 0» pasó a una nueva fase: Votación." in page
+    assert "Marcar todas como leídas" in page
