@@ -159,14 +159,15 @@ class EJRReport:
 
     Every reported violation is real. ``is_exhaustive`` says whether the search also proved that there are no
     others: for ``ell == 1`` (justified representation) the check is always exhaustive; for ``ell > 1`` it is an
-    exact search over sets of ``ell`` commonly approved items with pruning, stopped after ``max_nodes`` search
-    nodes (then ``is_exhaustive`` is False and ``checked_up_to`` tells the largest ``ell`` fully checked).
+    exact search over sets of ``ell`` commonly approved items with pruning, stopped after ``max_work`` ballot-row
+    visits (then ``is_exhaustive`` is False and ``checked_up_to`` tells the largest ``ell`` fully checked).
     """
 
     violations: tuple[EJRViolation, ...]
     is_exhaustive: bool
     checked_up_to: int
-    nodes: int
+    work: int
+    """Ballot rows visited by the l > 1 search."""
     truncated: bool = False
     """True when more violations were found than reported (``max_reported`` per ``ell``)."""
 
@@ -673,14 +674,23 @@ def _pav_exact(profile: _Profile, seats: int, limit: int, floor: float) -> _Sear
             gains = _weighted_sum(weights / (counts + 1.0), matrix)
         else:
             gains = _weighted_sum(weights * np.floor_divide(scale, counts + 1.0), matrix)
-        rest = gains[start:]
-        bound = score + float(np.sort(rest)[rest.size - need :].sum())
-        if bound < search.score - tol:
+        top = np.sort(gains[start:])[::-1][:need]
+        if not promising(score + float(top.sum())):
             return
-        if search.best is not None and search.other is not None and bound <= search.score + tol:
-            return
+        # A child adding j can gain at most gains[j] plus the best need - 1 other gains (they only shrink).
+        best_others = float(top[: need - 1].sum())
         for j in range(start, n_items - need + 1):
-            visit(j + 1, (*chosen, j), counts + matrix[:, j], score + float(gains[j]))
+            # Unless j is itself among the best need - 1, they are the others; otherwise take j out of the best need.
+            in_best = need > 1 and gains[j] >= top[need - 2]
+            others = float(top.sum()) - float(gains[j]) if in_best else best_others
+            if promising(score + float(gains[j]) + others):
+                visit(j + 1, (*chosen, j), counts + matrix[:, j], score + float(gains[j]))
+
+    def promising(bound: float) -> bool:
+        """Return whether a subtree with this upper bound can still beat (or, until a tie is seen, tie) the best."""
+        if bound < search.score - tol:
+            return False
+        return search.best is None or search.other is None or bound > search.score + tol
 
     visit(0, (), np.zeros(len(weights)), 0.0)
     return search
@@ -692,13 +702,13 @@ def pav(
     seats: int,
     *,
     weights: Sequence[float] | np.ndarray | None = None,
-    exact_limit: int = 100_000_000,
+    exact_limit: int = 2_000_000_000,
 ) -> Selection:
     """Choose ``seats`` items by Proportional Approval Voting, exactly when the search fits ``exact_limit``.
 
     Among several optimal committees the lexicographically smallest (as ascending tuples) is chosen, and the tie is
     recorded at the first seat where another optimal committee differs. ``exact_limit`` bounds the work (distinct
-    ballots x items x search nodes, about a second at the default); past it the result is sequential PAV, with
+    ballots x items x search nodes; the default is one to two seconds here); past it the result is sequential PAV, with
     ``method == "seqpav"``, ``is_exact`` False and a note. The limit is a count, not a time, so the same input always
     gives the same committee. The committee is listed in ascending order: PAV chooses a set, not a sequence.
     """
@@ -793,7 +803,7 @@ def ejr_check(
     seats: int,
     *,
     weights: Sequence[float] | np.ndarray | None = None,
-    max_nodes: int = 200_000,
+    max_work: int = 50_000_000,
     max_reported: int = 20,
 ) -> EJRReport:
     """Look for groups of voters that the committee under-represents, and say how complete the search was.
@@ -801,11 +811,15 @@ def ejr_check(
     A group is l-cohesive when it weighs at least ``l * W / seats`` and its members jointly approve at least
     ``l`` items; EJR is violated when every member of such a group has fewer than ``l`` approved items in the
     committee. If a violation exists for ``l``, then for some set T of ``l`` items, *all* voters who approve T and
-    have fewer than ``l`` committee items form one, so it suffices to search sets T: for each ``l`` this function
-    enumerates them depth-first over the items such voters approve, pruning any partial set whose voters already
-    weigh too little. For l = 1 that is a single pass (justified representation is decided exactly); for l > 1 the
-    search is exact but exponential in the worst case (deciding EJR is coNP-hard), so it stops after ``max_nodes``
-    node visits and the report says so. At most ``max_reported`` distinct groups are reported per ``l``.
+    have fewer than ``l`` committee items form one, so it suffices to search the sets T: for each ``l`` this
+    function enumerates them depth-first, in lexicographic order, over the items such voters approve, dropping any
+    partial set whose voters already weigh too little.
+
+    For l = 1 that is one pass over the ballots, so justified representation is always decided exactly. For
+    l > 1 the search is exact but exponential in the worst case (deciding EJR is coNP-hard): it stops once it has
+    touched ``max_work`` ballot rows beyond the l = 1 pass (a count, so the outcome is deterministic), and the
+    report then says it is not exhaustive. Violations found before stopping are real. At most ``max_reported``
+    distinct groups are reported per ``l``; each comes with the lexicographically first ``l`` items it shares.
     """
     profile = _profile(approvals, n_items, weights)
     _check_seats(seats, n_items)
@@ -813,48 +827,53 @@ def ejr_check(
     if any(not 0 <= c < n_items for c in chosen):
         raise ValueError("a committee item is outside the item range")
     matrix, weight, total = profile.approvals, profile.weights, profile.total_weight
-    satisfaction = matrix[:, chosen].sum(axis=1)
+    satisfaction = np.zeros(len(weight), dtype=np.int64)
+    for item in chosen:
+        satisfaction[profile.rows_approving(item)[0]] += 1
     # Cohesion is "weight >= ell * W / seats", compared as weight * seats >= ell * W: exact for integer weights.
     slack = 0.0 if profile.is_integral else 1e-12
     violations: list[EJRViolation] = []
-    nodes = 0
+    work = 0
     truncated = False
     checked = 0
     for ell in range(1, seats + 1):
         need = ell * total * (1.0 - slack)
-        rows = np.flatnonzero(satisfaction < ell)
-        in_rows = np.zeros(len(weight), dtype=bool)
-        in_rows[rows] = True
-        item_weight = np.array(
-            [float(w[in_rows[r]].sum()) for r, w in zip(profile.supporters, profile.supporter_weights, strict=True)]
-        )
-        frequent = np.flatnonzero(item_weight * seats >= need)
-        if frequent.size < ell:
+        short = satisfaction < ell
+        if float(weight[short].sum()) * seats < need:
             checked = ell
             continue
-        columns = np.ascontiguousarray(matrix[np.ix_(rows, frequent)].T)
-        row_weight = weight[rows]
+        # First level: for each item, the under-represented rows approving it (from the per-item lists).
+        level: list[tuple[int, np.ndarray]] = []
+        for item in range(n_items):
+            rows, row_weights = profile.rows_approving(item)
+            keep = short[rows]
+            if float(row_weights[keep].sum()) * seats >= need:
+                level.append((item, rows[keep]))
         found: dict[bytes, tuple[int, ...]] = {}
-        stack: list[tuple[tuple[int, ...], int, np.ndarray]] = [((), 0, np.ones(len(rows), dtype=bool))]
+        stack: list[tuple[tuple[int, ...], int, np.ndarray]] = [
+            ((item,), position + 1, rows) for position, (item, rows) in reversed(list(enumerate(level)))
+        ]
         stopped = False
-        while stack and not stopped:
-            items, start, mask = stack.pop()
+        while stack:
+            items, start, rows = stack.pop()
             if len(items) == ell:
-                found.setdefault(np.packbits(mask).tobytes(), items)
+                found.setdefault(rows.tobytes(), items)
                 continue
             children = []
-            for pos in range(start, len(frequent) - (ell - len(items)) + 1):
-                nodes += 1
-                if ell > 1 and nodes > max_nodes:  # l = 1 is one pass over the items: never cut short
+            for position in range(start, len(level) - (ell - len(items)) + 1):
+                work += len(rows)
+                if work > max_work:
                     stopped = True
                     break
-                child = mask & columns[pos]
-                if float(row_weight[child].sum()) * seats >= need:
-                    children.append(((*items, int(frequent[pos])), pos + 1, child))
+                item = level[position][0]
+                child = rows[matrix[rows, item]]
+                if float(weight[child].sum()) * seats >= need:
+                    children.append(((*items, item), position + 1, child))
+            if stopped:
+                break
             stack.extend(reversed(children))  # depth first, in lexicographic order of the item sets
         for key, items in list(found.items())[:max_reported]:
-            mask = np.unpackbits(np.frombuffer(key, dtype=np.uint8), count=len(rows)).astype(bool)
-            members = rows[mask]
+            members = np.frombuffer(key, dtype=np.int64)
             violations.append(
                 EJRViolation(
                     ell=ell,
@@ -867,10 +886,10 @@ def ejr_check(
         truncated = truncated or len(found) > max_reported
         if stopped:
             return EJRReport(
-                tuple(violations), is_exhaustive=False, checked_up_to=checked, nodes=nodes, truncated=truncated
+                tuple(violations), is_exhaustive=False, checked_up_to=checked, work=work, truncated=truncated
             )
         checked = ell
-    return EJRReport(tuple(violations), is_exhaustive=True, checked_up_to=checked, nodes=nodes, truncated=truncated)
+    return EJRReport(tuple(violations), is_exhaustive=True, checked_up_to=checked, work=work, truncated=truncated)
 
 
 def ejr_violations(
@@ -880,11 +899,11 @@ def ejr_violations(
     seats: int,
     *,
     weights: Sequence[float] | np.ndarray | None = None,
-    max_nodes: int = 200_000,
+    max_work: int = 50_000_000,
 ) -> list[EJRViolation]:
     """Return the cohesive groups the committee leaves under-represented (see ``ejr_check`` for guarantees).
 
     An empty list means the committee satisfies EJR only if the search was exhaustive; call ``ejr_check`` to know.
     Violations with l = 1 (justified representation) are always all found.
     """
-    return list(ejr_check(approvals, n_items, committee, seats, weights=weights, max_nodes=max_nodes).violations)
+    return list(ejr_check(approvals, n_items, committee, seats, weights=weights, max_work=max_work).violations)

@@ -325,13 +325,13 @@ def test_pav_falls_back_to_sequential_pav_past_its_work_limit_and_says_so():
     assert selection.committee == seqpav(matrix, 12, 5).committee
 
 
-def test_the_ejr_search_stops_at_its_node_limit_and_says_so():
+def test_the_ejr_search_stops_at_its_work_limit_and_says_so():
     matrix = np.zeros((12, 8), dtype=bool)
     matrix[:, :6] = True
-    report = ejr_check(matrix, 8, [6, 7], 2, max_nodes=1)
+    report = ejr_check(matrix, 8, [6, 7], 2, max_work=1)
     assert report.satisfies_jr is False and not report.is_exhaustive and report.checked_up_to == 1
     assert report.satisfies_ejr is False  # a violation was found before the search stopped
-    clean = ejr_check(np.eye(4, dtype=bool), 4, [0, 1, 2, 3], 4, max_nodes=0)
+    clean = ejr_check(np.eye(4, dtype=bool), 4, [0, 1, 2, 3], 4, max_work=0)
     assert clean.satisfies_ejr is True
 
 
