@@ -11,28 +11,33 @@ Each voter approves the items above their approval line. From those approval set
     smallest number such that supporters paying ``min(budget_i, q * w_i)`` cover the cost. Each round buys the
     affordable item with the smallest ``q`` and charges its supporters. When no item is affordable before the
     agenda is full, the remaining seats are filled by sequential Phragmen starting from the loads
-    ``-budget_i / w_i`` (the money each voter has left), which is abcvoting's default completion.
+    ``-budget_i / w_i`` (the money each voter has left), which is abcvoting's default completion; items nobody
+    approves come last, lowest index first (abcvoting gives them the load ``seats + 1``, which is the same thing
+    whenever weights are at least 1).
 ``pav``
     Proportional Approval Voting: the committee maximising ``sum_i w_i * (1 + 1/2 + ... + 1/|A_i & W|)``, found
     by an exact, deterministic branch and bound (the bound is the submodularity bound: the current score plus the
     largest remaining marginal gains). The search is capped by a deterministic amount of work (``exact_limit``);
-    above the cap the result is sequential PAV and says so (``method == "seqpav"`` and a note). The app asks for
-    exact PAV: agendas are tens of items and a few seats, where the search finishes quickly, and exact PAV is the
-    rule with the strongest guarantees (EJR); the fall-back keeps very large counts bounded in time, and the
-    selection records which rule actually ran.
+    above the cap the result is sequential PAV and says so (``method == "seqpav"``, ``is_exact`` False and a
+    note). The app asks for exact PAV: agendas are tens of items and a handful of seats, where the search finishes
+    in well under a second, and exact PAV is the rule with the guarantees (EJR) while sequential PAV is not; the
+    fall-back only keeps a very large count bounded in time, and the selection records which rule actually ran.
 ``seqpav``
     Sequential PAV: add, seat by seat, the item with the largest marginal PAV score.
 ``approval_ranking``
     The ``seats`` items with the most approval weight (plain approval voting; not proportional).
 
 Ties are never broken silently. Whenever several items are tied for a seat, the item with the lowest index wins
-(the same rule as abcvoting with ``resolute=True``), and the selection records a ``TieBreak``. Equal Shares
-compares prices and loads as abcvoting's default float arithmetic does (equal within a relative and absolute
-tolerance of 1e-12); PAV and sequential PAV compare scores exactly when the weights are integers (scores are
-scaled by lcm(1..seats) and summed exactly in float64), and within a relative 1e-12 otherwise.
+(the same rule as abcvoting with ``resolute=True``), and the selection records a ``TieBreak``; for PAV, which
+chooses a set, the lexicographically smallest optimal committee wins. Equal Shares compares prices and loads as
+abcvoting's default float arithmetic does (equal within a relative and absolute tolerance of 1e-12, and a budget
+that close to the price counts as enough); PAV and sequential PAV compare scores exactly when the weights are
+integers (scores are scaled by lcm(1..seats) and summed exactly in float64), and within 1e-12 of the largest
+possible score otherwise.
 
 ``ejr_check`` / ``ejr_violations`` report cohesive groups left without enough representation (extended justified
-representation, EJR; for l = 1 this is justified representation, JR).
+representation, EJR; for l = 1 this is justified representation, JR, which is always decided exactly; for l > 1
+the search is exact up to a deterministic work limit and says when it stopped).
 
 Identical ballots are grouped first (bit-packed rows, hashed, verified) and carried as one weighted ballot: every
 rule here treats identical voters identically, so this changes no result and makes 100,000 ballots cheap.

@@ -104,14 +104,37 @@ def test_equal_shares_elects_abcvotings_committee_on_random_profiles(seed):
         assert sorted(selection.committee) == sorted(expected), (matrix.astype(int).tolist(), weights, seats)
 
 
-def test_equal_shares_elects_abcvotings_committee_on_larger_profiles():
-    rng = np.random.default_rng(11)
-    for _ in range(3):
-        taste = rng.normal(size=(4, 20))
-        groups = rng.integers(0, 4, 300)
-        matrix = taste[groups] + rng.normal(size=(300, 20)) > 1.0
-        expected = abcrules.compute("equal-shares", abc_profile(matrix), 8, resolute=True)[0]
-        assert sorted(equal_shares(matrix, 20, 8).committee) == sorted(expected)
+def opinion_profile(rng: np.random.Generator, n_voters: int, n_items: int) -> np.ndarray:
+    """Draw ballots from opinion groups with their own tastes, each voter approving a few top items."""
+    groups = rng.integers(0, 5, n_voters)
+    utility = rng.normal(size=(5, n_items))[groups] + rng.normal(size=(n_voters, n_items))
+    line = rng.integers(1, max(2, n_items // 5), n_voters)
+    return utility >= -np.sort(-utility, axis=1)[np.arange(n_voters), line - 1][:, None]
+
+
+@pytest.mark.parametrize(
+    ("n_voters", "n_items", "seats", "kind"),
+    [(300, 20, 8, "plain"), (600, 60, 15, "plain"), (800, 40, 25, "weighted"), (300, 100, 30, "blocs")],
+)
+def test_equal_shares_elects_abcvotings_committee_on_larger_profiles(n_voters, n_items, seats, kind):
+    rng = np.random.default_rng(n_voters + n_items)
+    matrix = opinion_profile(rng, n_voters, n_items)
+    if kind == "blocs":  # 60 distinct ballots, repeated: many ties and a long completion
+        matrix = matrix[rng.integers(0, 60, n_voters)]
+    weights = rng.integers(1, 4, n_voters) if kind == "weighted" else None
+    expected = abcrules.compute("equal-shares", abc_profile(matrix, weights), seats, resolute=True)[0]
+    selection = equal_shares(matrix, n_items, seats, weights=weights)
+    assert sorted(selection.committee) == sorted(expected)
+    assert {step.phase for step in selection.steps} == {"equal-shares", "phragmen-completion"}
+
+
+def test_pav_is_abcvotings_optimum_on_larger_profiles():
+    rng = np.random.default_rng(8)
+    for n_voters, n_items, seats in ((60, 12, 4), (120, 10, 5)):
+        matrix = opinion_profile(rng, n_voters, n_items)
+        optimal = abcrules.compute("pav", abc_profile(matrix), seats, resolute=False, algorithm="branch-and-bound")
+        selection = pav(matrix, n_items, seats)
+        assert selection.is_exact and selection.committee == min(tuple(sorted(c)) for c in optimal)
 
 
 @pytest.mark.parametrize("seed", range(2))
