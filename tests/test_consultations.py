@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from deliberate.consultations import services
 from deliberate.domain.errors import Conflict, InvalidTransition, PhaseClosed, ValidationFailed
@@ -435,3 +436,19 @@ def test_pages_speak_spanish(app, client, federation_world):
     assert "Tamaño de la agenda" in settings
     categories = client.get(f"/o/{federation_world['federation'].slug}/categories", headers=headers)
     assert "Infraestructura en el pueblo" in categories.get_data(as_text=True)
+
+
+def test_two_board_members_advancing_at_once_move_the_phase_only_once(ctx, federation_world):
+    consultation = load(Consultation, make_consultation(ctx, federation_world, Phase.COLLECTING))
+    board = load(User, federation_world["board"].id)
+    # Another request moves the phase after this one loaded the consultation (its copy still says collecting).
+    db.session.execute(
+        Consultation.__table__.update().where(Consultation.id == consultation.id).values(phase="consolidating"))
+    db.session.commit()
+    set_committed_value(consultation, "phase", Phase.COLLECTING)
+    with pytest.raises(Conflict):
+        services.advance_phase(consultation, board, Phase.COLLECTING, Phase.CONSOLIDATING)
+    db.session.expire_all()
+    assert load(Consultation, consultation.id).phase is Phase.CONSOLIDATING
+    assert db.session.scalar(select(func.count(Notification.id))) == 0
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "consultation.phase")) == 0

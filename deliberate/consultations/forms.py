@@ -71,12 +71,14 @@ class SettingsForm(FlaskForm):
         _l("Cap (members)"), validators=[Optional(), NumberRange(1, 100000)],
         description=_l("Only with the capped weighting: a club weighs at most as much as this many members."),
     )
-    club_mode = SelectField(_l("How a club's votes count"), choices=_labelled([
-        (ClubMode.PROPORTIONAL, _l("Proportional: every member's ballot counts within the club")),
-        (ClubMode.BLOC, _l("Bloc: the club's majority carries the club's whole weight")),
-    ]))
+    club_mode = SelectField(
+        _l("How a club's votes count"),
+        choices=_labelled([(ClubMode.PROPORTIONAL, _l("Proportional")), (ClubMode.BLOC, _l("Bloc"))]),
+        description=_l("Proportional: every member's ballot counts within the club's weight. Bloc: the club's "
+                       "majority carries the club's whole weight."),
+    )
     selection = SelectField(_l("How the agenda is chosen"), choices=_labelled([
-        (AgendaSelection.RANKING, _l("The top of the ranking")),
+        (AgendaSelection.RANKING, _l("Top of the ranking")),
         (AgendaSelection.EQUAL_SHARES, _l("Method of Equal Shares (proportional)")),
         (AgendaSelection.PAV, _l("Proportional approval voting")),
     ]))
