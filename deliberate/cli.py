@@ -14,6 +14,7 @@ from flask.cli import FlaskGroup, with_appcontext
 AREA_COMMANDS = (
     ("deliberate.ballots.cli", "tally_command"),
     ("deliberate.consolidation.cli", "cluster_command"),
+    ("deliberate.deliberation.cli", "import_polis_command"),
     ("deliberate.opinion.cli", "opinion_map_command"),
 )
 

@@ -289,8 +289,9 @@ def upvote_argument(consultation: Consultation, user: User, argument: Argument) 
         result = db.session.execute(
             statement.values(argument_id=argument_id, user_id=user.id, created_at=utcnow())
             .on_conflict_do_nothing(index_elements=["argument_id", "user_id"])
+            .returning(ArgumentVote.id)
         )
-        added = result.rowcount == 1
+        added = result.first() is not None
     else:
         try:
             with db.session.begin_nested():
