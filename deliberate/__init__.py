@@ -83,3 +83,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/account")
     app.register_blueprint(__import__("deliberate.demands.views", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("deliberate.deliberation.views", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("deliberate.consultations.views", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("deliberate.notifications.views", fromlist=["bp"]).bp)
