@@ -452,3 +452,19 @@ def test_two_board_members_advancing_at_once_move_the_phase_only_once(ctx, feder
     assert load(Consultation, consultation.id).phase is Phase.CONSOLIDATING
     assert db.session.scalar(select(func.count(Notification.id))) == 0
     assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "consultation.phase")) == 0
+
+
+def test_every_phase_has_a_name_and_a_plain_explanation_in_both_languages(app):
+    from flask_babel import force_locale
+
+    from deliberate.consultations import phase_name
+    from deliberate.consultations.views import PHASE_HELP
+
+    with app.test_request_context():
+        for locale in ("en", "es"):
+            with force_locale(locale):
+                names = [phase_name(phase) for phase in Phase]
+                assert len(set(names)) == len(Phase) and all(names)
+                assert all(str(PHASE_HELP[phase]) for phase in Phase)
+        with force_locale("es"):
+            assert phase_name(Phase.VOTING) == "Votación"
