@@ -168,7 +168,7 @@ def test_an_oversized_body_is_refused_and_kept_in_the_form(client, app, world):
     response = client.post(f"/consultations/{world['consultation']}/demands/new", data=form(world, body=body))
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "at most 5000 characters; it has 5400" in page
+    assert "at most 5,000 characters; it has 5,400" in page
     assert body.strip() in page
     assert 'maxlength="5000"' not in page  # a browser would silently cut a long paste
 
@@ -586,3 +586,40 @@ def test_the_demands_list_uses_a_fixed_number_of_queries(client, app, world, man
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert counts[0] == counts[1]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The demo consultation
+
+
+def test_the_demo_has_a_collecting_consultation_with_consistent_counts(app):
+    from deliberate.demo import seed_demo
+    from deliberate.models import Reaction
+
+    with app.app_context():
+        seed_demo()
+        seed_demo()  # idempotent
+        consultations = db.session.scalars(select(Consultation)).all()
+        assert [(c.title_en, c.phase) for c in consultations] == [("2027 Federation Agenda", Phase.COLLECTING)]
+        demands = db.session.scalars(select(Demand)).all()
+        assert len(demands) >= 35 and {d.language for d in demands} == {Language.ES, Language.EN, Language.OTHER}
+        assert len({d.club_id for d in demands}) == 8
+        for demand in demands:
+            values = db.session.scalars(select(Reaction.value).where(Reaction.demand_id == demand.id)).all()
+            assert (demand.agree_count, demand.disagree_count, demand.pass_count) == (
+                values.count(1), values.count(-1), values.count(0))
+        reactors = db.session.scalar(select(func.count(func.distinct(Reaction.user_id))))
+        assert reactors >= 60  # most of the 80 demo members
+        assert any(d.versions for d in demands) and any(d.endorsed_at for d in demands)
+
+
+def test_a_demo_member_sees_the_demo_demands_in_spanish(client, app):
+    from deliberate.demo import seed_demo
+
+    with app.app_context():
+        logins = {role: email for role, email, _ in seed_demo().logins}
+        consultation_id = db.session.scalar(select(Consultation.id))
+    client.post("/account/login", data={"email": logins["member"], "password": "demo-federacion-2026"})
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es"
+    page = client.get(f"/consultations/{consultation_id}/demands?per_page=100").get_data(as_text=True)
+    assert page.count('class="demand-row"') >= 35 and "Agenda 2027 de la Federación" in page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, Form, HiddenField, IntegerField, SelectField, StringField, TextAreaField
@@ -37,7 +38,8 @@ class MaxChars:
     def __call__(self, form: Form, field: Field) -> None:
         text = (field.data or "").replace("\r\n", "\n")
         if len(text) > self.limit:
-            raise ValidationError(self.message % {"max": self.limit, "length": len(text)})
+            numbers = {"max": format_decimal(self.limit), "length": format_decimal(len(text))}
+            raise ValidationError(self.message % numbers)
 
 
 class DemandForm(FlaskForm):
@@ -46,7 +48,7 @@ class DemandForm(FlaskForm):
         description=_l("One sentence: what should change? At most 140 characters."),
         validators=[
             DataRequired(message=_l("Please give your demand a title.")),
-            MaxChars(TITLE_MAX, _l("The title can have at most %(max)d characters; it has %(length)d.")),
+            MaxChars(TITLE_MAX, _l("The title can have at most %(max)s characters; it has %(length)s.")),
             CleanText(),
         ],
     )
@@ -55,7 +57,7 @@ class DemandForm(FlaskForm):
         description=_l("Why it matters and for whom. You can use Markdown: **bold**, lists, links. "
                        "At most 5,000 characters."),
         validators=[
-            MaxChars(BODY_MAX, _l("The description can have at most %(max)d characters; it has %(length)d. "
+            MaxChars(BODY_MAX, _l("The description can have at most %(max)s characters; it has %(length)s. "
                                   "Please shorten it: your text is still here.")),
             CleanText(),
         ],

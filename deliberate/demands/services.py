@@ -12,7 +12,7 @@ from datetime import timedelta
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from deliberate import audit
 from deliberate.domain import consolidation
@@ -45,6 +45,12 @@ DUPLICATE_WINDOW = timedelta(minutes=1)
 #: Club officers may endorse a demand until voting starts.
 ENDORSING_PHASES = frozenset({Phase.COLLECTING, Phase.CONSOLIDATING, Phase.DELIBERATING})
 PER_PAGE = 20
+#: The columns a row of the list shows (the bodies stay in the database).
+LIST_COLUMNS = (
+    Demand.id, Demand.consultation_id, Demand.author_id, Demand.club_id, Demand.category_id, Demand.title,
+    Demand.target, Demand.language, Demand.version, Demand.is_withdrawn, Demand.hidden_at, Demand.endorsed_at,
+    Demand.agree_count, Demand.disagree_count, Demand.pass_count, Demand.created_at,
+)
 MAX_PER_PAGE = 1000
 
 
@@ -160,11 +166,15 @@ def _escape_like(value: str) -> str:
 
 
 def demand_query(consultation: Consultation, viewer: User | None, board: bool, filters: DemandFilters) -> Select:
-    """Build the list's query: visibility, filters and sort, loading club and category with the rows."""
+    """Build the list's query: visibility, filters and sort, loading only the columns a list row shows.
+
+    A row names its club and category from the federation's (few) clubs and categories, loaded once per page, so
+    the rows need no join and no query per row.
+    """
     query = (
         select(Demand)
         .where(Demand.consultation_id == consultation.id)
-        .options(joinedload(Demand.club), joinedload(Demand.category))
+        .options(load_only(*LIST_COLUMNS, raiseload=True))
     )
     visible = _visible_to(viewer, board)
     if visible is not None:
@@ -384,8 +394,7 @@ def edit_demand(demand: Demand, actor: User, data: DemandInput, expected_version
         DemandVersion(
             demand_id=demand.id, version=demand.version, title=demand.title, body=demand.body,
             category_id=demand.category_id, target=demand.target, language=demand.language,
-            created_at=demand.updated_at or demand.created_at,
-        )
+        )  # created_at: when this text was replaced
     )
     demand.version += 1
     demand.title, demand.body, demand.body_html = title, body, render_markdown(body)

@@ -40,8 +40,7 @@ def language_label(value: str | None) -> str:
 def consultation_or_404(consultation_id: int) -> tuple[Consultation, bool]:
     """Load a consultation its federation's members may see (a draft only by its board); return it and is_board."""
     consultation = db.get_or_404(Consultation, consultation_id)
-    permissions.require_role(consultation.federation, Role.MEMBER)
-    board = services.is_board(current_user, consultation)
+    board = permissions.require_role(consultation.federation, Role.MEMBER).rank >= Role.BOARD.rank
     if consultation.phase is Phase.DRAFT and not board:
         abort(404)
     return consultation, board
@@ -126,15 +125,19 @@ def index(consultation_id: int):
     filters = _filters()
     form = ListFilterForm(formdata=request.args)
     locale = _locale()
-    form.club.choices = choices([(0, _("All clubs"))] + [(c.id, c.name) for c in consultation.federation.clubs()])
+    club_names = {c.id: c.name for c in consultation.federation.clubs()}
     categories = services.active_categories(consultation.federation)
-    form.category.choices = choices([(0, _("All categories"))] + [(c.id, c.name(locale)) for c in categories])
-    form.target.choices = choices([("", _("Any"))] + [(t.value, label) for t, label in TARGET_LABELS.items()])
+    category_names = {c.id: c.name(locale) for c in categories}
+    target_names = {t.value: str(label) for t, label in TARGET_LABELS.items()}
+    form.club.choices = choices([(0, _("All clubs"))] + list(club_names.items()))
+    form.category.choices = choices([(0, _("All categories"))] + list(category_names.items()))
+    form.target.choices = choices([("", _("Any"))] + list(target_names.items()))
     form.language.choices = choices([("", _("Any"))] + [(v.value, label) for v, label in LANGUAGE_LABELS.items()])
     page = services.list_demands(consultation, current_user, board, filters)
     arguments = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "demands/index.html", consultation=consultation, page=page, form=form, filters=filters, board=board,
+        club_names=club_names, category_names=category_names, target_names=target_names,
         can_submit=accepts_demands(consultation.phase), page_args=arguments,
         consultation_url=consultation_link(consultation),
     )
