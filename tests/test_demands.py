@@ -340,7 +340,7 @@ def test_only_the_author_edits_or_withdraws(client, app, world, role):
     login(client, world[role])
     assert client.get(f"/demands/{demand_id}/edit").status_code == 403
     assert client.post(f"/demands/{demand_id}/edit", data=form(world, title="Ajeno", version="1")).status_code == 403
-    assert client.post(f"/demands/{demand_id}/withdraw").status_code == 403
+    assert client.post(f"/demands/{demand_id}/withdraw", data={"confirm": "y"}).status_code == 403
     assert demand_row(app, demand_id).title == "Un médico para la clínica de Jerez"
 
 
@@ -351,7 +351,7 @@ def test_editing_after_collecting_is_refused_with_a_clear_message(client, app, w
     response = client.post(f"/demands/{demand_id}/edit", data=form(world, title="Tarde", version="1"))
     assert response.status_code == 409 and "collecting has ended" in response.get_data(as_text=True)
     assert client.get(f"/demands/{demand_id}/edit").status_code == 302
-    withdraw = client.post(f"/demands/{demand_id}/withdraw", follow_redirects=True)
+    withdraw = client.post(f"/demands/{demand_id}/withdraw", data={"confirm": "y"}, follow_redirects=True)
     assert "can no longer be withdrawn" in withdraw.get_data(as_text=True)
     demand = demand_row(app, demand_id)
     assert demand.title == "Un médico para la clínica de Jerez" and not demand.is_withdrawn
@@ -360,7 +360,7 @@ def test_editing_after_collecting_is_refused_with_a_clear_message(client, app, w
 def test_a_withdrawn_demand_is_seen_only_by_its_author_and_the_board(client, app, world):
     demand_id = submit(app, world)
     login(client, world["member"])
-    client.post(f"/demands/{demand_id}/withdraw")
+    client.post(f"/demands/{demand_id}/withdraw", data={"confirm": "y"})
     assert demand_row(app, demand_id).is_withdrawn
     listing = f"/consultations/{world['consultation']}/demands"
     for role, sees in [("member", True), ("board", True), ("officer", False), ("other_club_member", False)]:
@@ -623,3 +623,11 @@ def test_a_demo_member_sees_the_demo_demands_in_spanish(client, app):
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es"
     page = client.get(f"/consultations/{consultation_id}/demands?per_page=100").get_data(as_text=True)
     assert page.count('class="demand-row"') >= 35 and "Agenda 2027 de la Federación" in page
+
+
+def test_withdrawing_needs_the_confirmation_box(client, app, world):
+    demand_id = submit(app, world)
+    login(client, world["member"])
+    response = client.post(f"/demands/{demand_id}/withdraw")
+    assert response.status_code == 422 and "Tick the box" in response.get_data(as_text=True)
+    assert not demand_row(app, demand_id).is_withdrawn

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, Form, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, Field, Form, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, ValidationError
 
 from deliberate.demands.services import BODY_MAX, TITLE_MAX
@@ -74,6 +74,13 @@ class DemandForm(FlaskForm):
 
 class EditDemandForm(DemandForm):
     version = HiddenField()
+
+
+class WithdrawForm(FlaskForm):
+    confirm = BooleanField(
+        _l("Yes, withdraw my demand"),
+        validators=[DataRequired(message=_l("Tick the box to confirm that you want to withdraw your demand."))],
+    )
 
 
 class ListFilterForm(FlaskForm):

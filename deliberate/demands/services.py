@@ -40,7 +40,7 @@ TITLE_MAX = 140
 BODY_MAX = 5000
 SIMILAR_LIMIT = 5
 #: A best match at least this similar is shown again right after submitting (the demand is still recorded).
-VERY_CLOSE = 0.6
+VERY_CLOSE = 0.5
 DUPLICATE_WINDOW = timedelta(minutes=1)
 #: Club officers may endorse a demand until voting starts.
 ENDORSING_PHASES = frozenset({Phase.COLLECTING, Phase.CONSOLIDATING, Phase.DELIBERATING})

@@ -13,7 +13,14 @@ from werkzeug.routing import BuildError
 
 from deliberate import permissions
 from deliberate.demands import services
-from deliberate.demands.forms import LANGUAGE_LABELS, TARGET_LABELS, DemandForm, EditDemandForm, ListFilterForm
+from deliberate.demands.forms import (
+    LANGUAGE_LABELS,
+    TARGET_LABELS,
+    DemandForm,
+    EditDemandForm,
+    ListFilterForm,
+    WithdrawForm,
+)
 from deliberate.domain.errors import Conflict, DomainError, PermissionDenied, PhaseClosed, ValidationFailed
 from deliberate.domain.phases import Phase, accepts_demands, is_open_for_editing_demands
 from deliberate.extensions import db
@@ -67,10 +74,9 @@ def consultation_link(consultation: Consultation) -> str | None:
 
 def _with_choices(form: DemandForm, consultation: Consultation) -> DemandForm:
     form.category_id.choices = choices(
-        (c.id, c.name(str(_locale()))) for c in services.categories(consultation.federation)
+        [(0, _("Choose a category"))]
+        + [(c.id, c.name(_locale())) for c in services.categories(consultation.federation)]
     )
-    if not form.category_id.choices:  # no categories yet: the demand goes without one
-        form.category_id.choices = choices([(0, _("No category"))])
     if request.method == "GET" and not form.language.data:
         form.language.data = "en" if _locale() == "en" else "es"
     return form
@@ -238,9 +244,10 @@ def version(demand_id: int, version: int):
     )
 
 
-def _render_edit(demand: Demand, form: EditDemandForm, status: int = 200):
+def _render_edit(demand: Demand, form: EditDemandForm, status: int = 200, withdraw_form: WithdrawForm | None = None):
     return render_template(
         "demands/edit.html", demand=demand, consultation=demand.consultation, form=form,
+        withdraw_form=withdraw_form or WithdrawForm(formdata=None),
         consultation_url=consultation_link(demand.consultation),
     ), status
 
@@ -303,8 +310,11 @@ def withdraw(demand_id: int):
     """Withdraw one's demand (it stays visible to its author and the board, marked)."""
     demand, _board = demand_or_404(demand_id)
     _author_only(demand)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    withdraw_form = WithdrawForm()
+    if not withdraw_form.validate_on_submit():
+        form = _with_choices(EditDemandForm(formdata=None, obj=demand), demand.consultation)
+        form.version.data = str(demand.version)
+        return _render_edit(demand, form, 422, withdraw_form)
     try:
         services.withdraw_demand(demand, current_user)
     except PhaseClosed:
