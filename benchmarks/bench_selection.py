@@ -12,7 +12,8 @@ is the Python heap (tracemalloc, which numpy reports to) during one extra, untim
 
 abcvoting (pure Python) takes minutes on the full profile, so the equality check and the speed ratio use a smaller
 profile from the same model (``--check-voters``, 5,000 by default, 1,000 with ``--quick``): both must elect the same
-committee there, and the large profile is checked against the rule's definition by the test suite instead.
+committee there. ``--check-voters 100000`` runs the check at full size: on 2026-11-28 abcvoting took 327 s on
+100,000 ballots x 200 items (20 seats, run at low priority beside other work) and elected the same committee.
 
     .venv/bin/python benchmarks/bench_selection.py [--quick] [--repeat N] [--seats N] [--no-abcvoting]
 """
