@@ -97,23 +97,33 @@ def main() -> int:
     n_voters = args.voters or (10_000 if args.quick else 100_000)
     check_voters = args.check_voters or (1_000 if args.quick else 5_000)
 
-    print(f"python {platform.python_version()}, numpy {np.__version__}, {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.1f} (other work may be running)")
+    print(
+        f"python {platform.python_version()}, numpy {np.__version__}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f} (other work may be running)"
+    )
     matrix = make_ballots(n_voters, args.items)
     distinct = len(np.unique(np.packbits(matrix, axis=1), axis=0))
-    print(f"profile: {n_voters:,} ballots x {args.items} items, {distinct:,} distinct ballots, "
-          f"{matrix.sum(axis=1).mean():.1f} approvals per ballot on average; {args.seats} seats")
+    print(
+        f"profile: {n_voters:,} ballots x {args.items} items, {distinct:,} distinct ballots, "
+        f"{matrix.sum(axis=1).mean():.1f} approvals per ballot on average; {args.seats} seats"
+    )
 
     equal_shares(matrix, args.items, args.seats)  # warm-up
     walls, cpus, selection = timed(matrix, args.seats, args.repeat)
     phases = [step.phase for step in selection.steps]
-    print(f"equal_shares: best {min(walls) * 1e3:.1f} ms, median {statistics.median(walls) * 1e3:.1f} ms wall; "
-          f"CPU best {min(cpus) * 1e3:.1f} ms ({args.repeat} runs)")
+    print(
+        f"equal_shares: best {min(walls) * 1e3:.1f} ms, median {statistics.median(walls) * 1e3:.1f} ms wall; "
+        f"CPU best {min(cpus) * 1e3:.1f} ms ({args.repeat} runs)"
+    )
     print(f"  committee {list(selection.committee)}")
-    print(f"  {phases.count('equal-shares')} seats by Equal Shares, {phases.count('phragmen-completion')} by the "
-          f"Phragmen completion; {len(selection.tie_breaks)} tie(s) broken; money left {selection.budget_left:.3f}")
-    print(f"  peak memory (tracemalloc) {peak_memory(matrix, args.seats) / 2**20:.1f} MiB; "
-          f"input matrix {matrix.nbytes / 2**20:.1f} MiB")
+    print(
+        f"  {phases.count('equal-shares')} seats by Equal Shares, {phases.count('phragmen-completion')} by the "
+        f"Phragmen completion; {len(selection.tie_breaks)} tie(s) broken; money left {selection.budget_left:.3f}"
+    )
+    print(
+        f"  peak memory (tracemalloc) {peak_memory(matrix, args.seats) / 2**20:.1f} MiB; "
+        f"input matrix {matrix.nbytes / 2**20:.1f} MiB"
+    )
     if (n_voters, args.items) == (100_000, 200):
         verdict = "within" if min(walls) <= 0.2 else "OVER"
         print(f"  target: at most 200 ms for 100,000 ballots x 200 items; best run {verdict} it")
@@ -124,9 +134,11 @@ def main() -> int:
     ours_walls, _, ours = timed(small, args.seats, 3)
     reference, reference_time = abcvoting_committee(small, args.seats)
     same = sorted(ours.committee) == reference
-    print(f"abcvoting check on {check_voters:,} ballots x {args.items} items (abcvoting takes minutes on the full "
-          f"profile): abcvoting {reference_time:.2f} s, ours {min(ours_walls) * 1e3:.1f} ms, "
-          f"ratio {reference_time / min(ours_walls):,.0f}x; same committee: {same}")
+    print(
+        f"abcvoting check on {check_voters:,} ballots x {args.items} items (abcvoting takes minutes on the full "
+        f"profile): abcvoting {reference_time:.2f} s, ours {min(ours_walls) * 1e3:.1f} ms, "
+        f"ratio {reference_time / min(ours_walls):,.0f}x; same committee: {same}"
+    )
     if not same:
         print(f"  abcvoting {reference}\n  ours      {sorted(ours.committee)}")
         return 1
