@@ -312,6 +312,7 @@ def withdraw(demand_id: int):
     _author_only(demand)
     withdraw_form = WithdrawForm()
     if not withdraw_form.validate_on_submit():
+        flash(_("Tick the box to confirm that you want to withdraw your demand."), "warning")
         form = _with_choices(EditDemandForm(formdata=None, obj=demand), demand.consultation)
         form.version.data = str(demand.version)
         return _render_edit(demand, form, 422, withdraw_form)
