@@ -12,6 +12,7 @@ from deliberate.models.accounts import (
     Role,
     User,
 )
+from deliberate.models.agenda import AgendaItem
 from deliberate.models.base import utcnow
 from deliberate.models.consultations import (
     AgendaSelection,
@@ -37,6 +38,7 @@ from deliberate.models.demands import (
 )
 
 __all__ = [
+    "AgendaItem",
     "AgendaSelection",
     "Argument",
     "ArgumentVote",

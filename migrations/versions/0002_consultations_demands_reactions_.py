@@ -2,11 +2,12 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-28 02:16:23.273050
+Create Date: 2026-11-28 03:24:05.965792
 
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 # revision identifiers, used by Alembic.
 revision = '0002'
@@ -78,6 +79,25 @@ def upgrade():
     )
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.create_index('ix_notification_user_read', ['user_id', 'read_at'], unique=False)
+
+    op.create_table('agenda_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('title_es', sa.String(length=160), nullable=False),
+    sa.Column('title_en', sa.String(length=160), nullable=False),
+    sa.Column('summary_es', sa.Text(), nullable=False),
+    sa.Column('summary_en', sa.Text(), nullable=False),
+    sa.Column('merged_into_id', sa.Integer(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], name=op.f('fk_agenda_item_consultation_id_consultation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_agenda_item_created_by_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['merged_into_id'], ['agenda_item.id'], name=op.f('fk_agenda_item_merged_into_id_agenda_item'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_agenda_item'))
+    )
+    with op.batch_alter_table('agenda_item', schema=None) as batch_op:
+        batch_op.create_index('ix_agenda_item_consultation_active', ['consultation_id', 'merged_into_id'], unique=False)
 
     op.create_table('demand',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -243,6 +263,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_demand_author_id'))
 
     op.drop_table('demand')
+    with op.batch_alter_table('agenda_item', schema=None) as batch_op:
+        batch_op.drop_index('ix_agenda_item_consultation_active')
+
+    op.drop_table('agenda_item')
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.drop_index('ix_notification_user_read')
 
