@@ -36,6 +36,7 @@ from deliberate.models.demands import (
     Side,
     Target,
 )
+from deliberate.models.opinion import OpinionSnapshot
 
 __all__ = [
     "AgendaItem",
@@ -51,6 +52,7 @@ __all__ = [
     "DemandVersion",
     "Language",
     "Notification",
+    "OpinionSnapshot",
     "Reaction",
     "ReactionValue",
     "Report",

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-28 03:24:05.965792
+Create Date: 2026-11-28 03:25:53.200038
 
 """
 from alembic import op
@@ -138,6 +138,24 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_demand_club_id'), ['club_id'], unique=False)
         batch_op.create_index('ix_demand_consultation_created', ['consultation_id', 'created_at'], unique=False)
 
+    op.create_table('opinion_snapshot',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('computed_at', sa.DateTime(), nullable=False),
+    sa.Column('reactions_count', sa.Integer(), nullable=False),
+    sa.Column('participants_count', sa.Integer(), nullable=False),
+    sa.Column('is_frozen', sa.Boolean(), nullable=False),
+    sa.Column('frozen_at', sa.DateTime(), nullable=True),
+    sa.Column('result', sa.JSON(), nullable=False),
+    sa.Column('groups', sa.JSON(), nullable=False),
+    sa.Column('consensus', sa.JSON(), nullable=False),
+    sa.Column('group_informed_consensus', sa.JSON(), nullable=False),
+    sa.Column('composition', sa.JSON(), nullable=False),
+    sa.Column('parameters', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], name=op.f('fk_opinion_snapshot_consultation_id_consultation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_opinion_snapshot')),
+    sa.UniqueConstraint('consultation_id', name=op.f('uq_opinion_snapshot_consultation_id'))
+    )
     op.create_table('report',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('consultation_id', sa.Integer(), nullable=False),
@@ -256,6 +274,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_report_consultation_id'))
 
     op.drop_table('report')
+    op.drop_table('opinion_snapshot')
     with op.batch_alter_table('demand', schema=None) as batch_op:
         batch_op.drop_index('ix_demand_consultation_created')
         batch_op.drop_index(batch_op.f('ix_demand_club_id'))
