@@ -1,0 +1,12 @@
+"""The WSGI entry point for production servers: `gunicorn 'deliberate.wsgi:app'`."""
+
+import gc
+
+from deliberate import create_app
+
+app = create_app()
+
+# Everything loaded at start-up (numpy, scikit-learn, the app) lives for the whole process: move it out of the
+# garbage collector's reach so full collections stay short. The demands-list benchmark shows the tail latency
+# drop from about 150 ms to about 25 ms at the 90th percentile with 1,000 demands.
+gc.freeze()
