@@ -76,6 +76,8 @@ class Consultation(db.Model):
     women_slot: Mapped[CheckMode] = mapped_column(enum_column(CheckMode), default=CheckMode.WARN)
     participation_parity: Mapped[CheckMode] = mapped_column(enum_column(CheckMode), default=CheckMode.WARN)
     board_composition: Mapped[CheckMode] = mapped_column(enum_column(CheckMode), default=CheckMode.WARN)
+    # Days an author has to object after their demand is linked to an agenda item or set aside.
+    objection_days: Mapped[int] = mapped_column(default=7, server_default="7")
 
     federation: Mapped[Organization] = relationship()
     created_by: Mapped[User | None] = relationship()

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-28 03:25:53.200038
+Create Date: 2026-11-28 03:30:39.422917
 
 """
 from alembic import op
@@ -59,6 +59,7 @@ def upgrade():
     sa.Column('women_slot', sa.Enum('off', 'warn', 'enforce', name='checkmode', native_enum=False, length=20), nullable=False),
     sa.Column('participation_parity', sa.Enum('off', 'warn', 'enforce', name='checkmode', native_enum=False, length=20), nullable=False),
     sa.Column('board_composition', sa.Enum('off', 'warn', 'enforce', name='checkmode', native_enum=False, length=20), nullable=False),
+    sa.Column('objection_days', sa.Integer(), server_default='7', nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_consultation_created_by_id_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['federation_id'], ['organization.id'], name=op.f('fk_consultation_federation_id_organization'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_consultation'))
@@ -80,6 +81,18 @@ def upgrade():
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.create_index('ix_notification_user_read', ['user_id', 'read_at'], unique=False)
 
+    op.create_table('agenda',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('framing_es', sa.Text(), nullable=False),
+    sa.Column('framing_en', sa.Text(), nullable=False),
+    sa.Column('minority_report_until', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], name=op.f('fk_agenda_consultation_id_consultation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_agenda')),
+    sa.UniqueConstraint('consultation_id', name=op.f('uq_agenda_consultation_id'))
+    )
     op.create_table('agenda_item',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('consultation_id', sa.Integer(), nullable=False),
@@ -99,6 +112,46 @@ def upgrade():
     with op.batch_alter_table('agenda_item', schema=None) as batch_op:
         batch_op.create_index('ix_agenda_item_consultation_active', ['consultation_id', 'merged_into_id'], unique=False)
 
+    op.create_table('ballot',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('club_id', sa.Integer(), nullable=False),
+    sa.Column('ranking', sa.JSON(), nullable=False),
+    sa.Column('approved', sa.JSON(), nullable=False),
+    sa.Column('receipt_hash', sa.String(length=64), nullable=False),
+    sa.Column('cast_on', sa.Date(), nullable=False),
+    sa.ForeignKeyConstraint(['club_id'], ['organization.id'], name=op.f('fk_ballot_club_id_organization'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], name=op.f('fk_ballot_consultation_id_consultation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ballot')),
+    sa.UniqueConstraint('receipt_hash', name=op.f('uq_ballot_receipt_hash'))
+    )
+    with op.batch_alter_table('ballot', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ballot_consultation_id'), ['consultation_id'], unique=False)
+
+    op.create_table('ballot_cast',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('cast_on', sa.Date(), nullable=False),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], name=op.f('fk_ballot_cast_consultation_id_consultation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_ballot_cast_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ballot_cast')),
+    sa.UniqueConstraint('consultation_id', 'user_id', name='uq_ballot_cast_consultation_user')
+    )
+    with op.batch_alter_table('ballot_cast', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ballot_cast_user_id'), ['user_id'], unique=False)
+
+    op.create_table('consolidation_suggestion',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('clusters', sa.JSON(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], name=op.f('fk_consolidation_suggestion_consultation_id_consultation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_consolidation_suggestion_created_by_id_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_consolidation_suggestion')),
+    sa.UniqueConstraint('consultation_id', name=op.f('uq_consolidation_suggestion_consultation_id'))
+    )
     op.create_table('demand',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('consultation_id', sa.Integer(), nullable=False),
@@ -138,6 +191,24 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_demand_club_id'), ['club_id'], unique=False)
         batch_op.create_index('ix_demand_consultation_created', ['consultation_id', 'created_at'], unique=False)
 
+    op.create_table('minority_report',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('club_id', sa.Integer(), nullable=True),
+    sa.Column('opinion_group', sa.Integer(), nullable=True),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('language', sa.String(length=2), nullable=False),
+    sa.Column('title', sa.String(length=160), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('submitted_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['user.id'], name=op.f('fk_minority_report_author_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['club_id'], ['organization.id'], name=op.f('fk_minority_report_club_id_organization'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], name=op.f('fk_minority_report_consultation_id_consultation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_minority_report'))
+    )
+    with op.batch_alter_table('minority_report', schema=None) as batch_op:
+        batch_op.create_index('ix_minority_report_consultation', ['consultation_id'], unique=False)
+
     op.create_table('opinion_snapshot',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('consultation_id', sa.Integer(), nullable=False),
@@ -176,6 +247,42 @@ def upgrade():
     with op.batch_alter_table('report', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_report_consultation_id'), ['consultation_id'], unique=False)
 
+    op.create_table('tally',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('method', sa.String(length=20), nullable=False),
+    sa.Column('weighting', sa.String(length=20), nullable=False),
+    sa.Column('result', sa.JSON(), nullable=False),
+    sa.Column('inputs_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('is_official', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], name=op.f('fk_tally_consultation_id_consultation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tally'))
+    )
+    with op.batch_alter_table('tally', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_tally_consultation_id'), ['consultation_id'], unique=False)
+
+    op.create_table('agenda_version',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('agenda_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('previous_id', sa.Integer(), nullable=True),
+    sa.Column('framing_es', sa.Text(), nullable=False),
+    sa.Column('framing_en', sa.Text(), nullable=False),
+    sa.Column('correction_note', sa.Text(), nullable=False),
+    sa.Column('document', sa.Text(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['agenda_id'], ['agenda.id'], name=op.f('fk_agenda_version_agenda_id_agenda'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_agenda_version_created_by_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['previous_id'], ['agenda_version.id'], name=op.f('fk_agenda_version_previous_id_agenda_version'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_agenda_version')),
+    sa.UniqueConstraint('agenda_id', 'number', name=op.f('uq_agenda_version_agenda_id_number'))
+    )
+    with op.batch_alter_table('agenda_version', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_agenda_version_agenda_id'), ['agenda_id'], unique=False)
+
     op.create_table('argument',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('demand_id', sa.Integer(), nullable=False),
@@ -196,6 +303,26 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_argument_author_id'), ['author_id'], unique=False)
         batch_op.create_index('ix_argument_demand_side', ['demand_id', 'side'], unique=False)
 
+    op.create_table('demand_placement',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('demand_id', sa.Integer(), nullable=False),
+    sa.Column('agenda_item_id', sa.Integer(), nullable=True),
+    sa.Column('status', sa.Enum('linked', 'own_item', 'out_of_scope', name='placementstatus', native_enum=False, length=20), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('placed_by_id', sa.Integer(), nullable=True),
+    sa.Column('placed_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['agenda_item_id'], ['agenda_item.id'], name=op.f('fk_demand_placement_agenda_item_id_agenda_item'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], name=op.f('fk_demand_placement_consultation_id_consultation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['demand_id'], ['demand.id'], name=op.f('fk_demand_placement_demand_id_demand'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['placed_by_id'], ['user.id'], name=op.f('fk_demand_placement_placed_by_id_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_demand_placement')),
+    sa.UniqueConstraint('demand_id', name=op.f('uq_demand_placement_demand_id'))
+    )
+    with op.batch_alter_table('demand_placement', schema=None) as batch_op:
+        batch_op.create_index('ix_demand_placement_consultation', ['consultation_id', 'status'], unique=False)
+        batch_op.create_index('ix_demand_placement_item', ['agenda_item_id'], unique=False)
+
     op.create_table('demand_version',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('demand_id', sa.Integer(), nullable=False),
@@ -213,6 +340,38 @@ def upgrade():
     )
     with op.batch_alter_table('demand_version', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_demand_version_demand_id'), ['demand_id'], unique=False)
+
+    op.create_table('minority_report_cosign',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('report_id', sa.Integer(), nullable=False),
+    sa.Column('club_id', sa.Integer(), nullable=False),
+    sa.Column('signed_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['club_id'], ['organization.id'], name=op.f('fk_minority_report_cosign_club_id_organization'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['report_id'], ['minority_report.id'], name=op.f('fk_minority_report_cosign_report_id_minority_report'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['signed_by_id'], ['user.id'], name=op.f('fk_minority_report_cosign_signed_by_id_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_minority_report_cosign')),
+    sa.UniqueConstraint('report_id', 'club_id', name=op.f('uq_minority_report_cosign_report_id_club_id'))
+    )
+    with op.batch_alter_table('minority_report_cosign', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_minority_report_cosign_report_id'), ['report_id'], unique=False)
+
+    op.create_table('objection',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('demand_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('answer', sa.Text(), nullable=True),
+    sa.Column('answered_by_id', sa.Integer(), nullable=True),
+    sa.Column('answered_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['answered_by_id'], ['user.id'], name=op.f('fk_objection_answered_by_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['author_id'], ['user.id'], name=op.f('fk_objection_author_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['demand_id'], ['demand.id'], name=op.f('fk_objection_demand_id_demand'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_objection'))
+    )
+    with op.batch_alter_table('objection', schema=None) as batch_op:
+        batch_op.create_index('ix_objection_demand', ['demand_id'], unique=False)
 
     op.create_table('reaction',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -261,20 +420,45 @@ def downgrade():
         batch_op.drop_index('ix_reaction_user_demand')
 
     op.drop_table('reaction')
+    with op.batch_alter_table('objection', schema=None) as batch_op:
+        batch_op.drop_index('ix_objection_demand')
+
+    op.drop_table('objection')
+    with op.batch_alter_table('minority_report_cosign', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_minority_report_cosign_report_id'))
+
+    op.drop_table('minority_report_cosign')
     with op.batch_alter_table('demand_version', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_demand_version_demand_id'))
 
     op.drop_table('demand_version')
+    with op.batch_alter_table('demand_placement', schema=None) as batch_op:
+        batch_op.drop_index('ix_demand_placement_item')
+        batch_op.drop_index('ix_demand_placement_consultation')
+
+    op.drop_table('demand_placement')
     with op.batch_alter_table('argument', schema=None) as batch_op:
         batch_op.drop_index('ix_argument_demand_side')
         batch_op.drop_index(batch_op.f('ix_argument_author_id'))
 
     op.drop_table('argument')
+    with op.batch_alter_table('agenda_version', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_agenda_version_agenda_id'))
+
+    op.drop_table('agenda_version')
+    with op.batch_alter_table('tally', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_tally_consultation_id'))
+
+    op.drop_table('tally')
     with op.batch_alter_table('report', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_report_consultation_id'))
 
     op.drop_table('report')
     op.drop_table('opinion_snapshot')
+    with op.batch_alter_table('minority_report', schema=None) as batch_op:
+        batch_op.drop_index('ix_minority_report_consultation')
+
+    op.drop_table('minority_report')
     with op.batch_alter_table('demand', schema=None) as batch_op:
         batch_op.drop_index('ix_demand_consultation_created')
         batch_op.drop_index(batch_op.f('ix_demand_club_id'))
@@ -282,10 +466,20 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_demand_author_id'))
 
     op.drop_table('demand')
+    op.drop_table('consolidation_suggestion')
+    with op.batch_alter_table('ballot_cast', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ballot_cast_user_id'))
+
+    op.drop_table('ballot_cast')
+    with op.batch_alter_table('ballot', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ballot_consultation_id'))
+
+    op.drop_table('ballot')
     with op.batch_alter_table('agenda_item', schema=None) as batch_op:
         batch_op.drop_index('ix_agenda_item_consultation_active')
 
     op.drop_table('agenda_item')
+    op.drop_table('agenda')
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.drop_index('ix_notification_user_read')
 
