@@ -85,3 +85,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(__import__("deliberate.deliberation.views", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("deliberate.consultations.views", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("deliberate.notifications.views", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("deliberate.ballots.views", fromlist=["bp"]).bp)

@@ -13,6 +13,7 @@ from deliberate.models.accounts import (
     User,
 )
 from deliberate.models.agenda import AgendaItem
+from deliberate.models.ballots import Ballot, BallotCast, Tally
 from deliberate.models.base import utcnow
 from deliberate.models.consultations import (
     AgendaSelection,
@@ -43,6 +44,8 @@ __all__ = [
     "AgendaSelection",
     "Argument",
     "ArgumentVote",
+    "Ballot",
+    "BallotCast",
     "Category",
     "CheckMode",
     "ClubMode",
@@ -57,6 +60,7 @@ __all__ = [
     "ReactionValue",
     "Report",
     "Side",
+    "Tally",
     "Target",
     "VotingMethod",
     "AuditEntry",

@@ -1,0 +1,176 @@
+"""Voting pages: rank the agenda items, review, cast (or replace with the receipt code), the receipt, the list of
+counted receipts and the results."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from deliberate.ballots import services
+from deliberate.ballots.forms import BallotForm, ReceiptLookupForm
+from deliberate.consultations.views import consultation_or_404
+from deliberate.domain.errors import Conflict, PhaseClosed, ValidationFailed
+from deliberate.domain.phases import Phase, accepts_ballots
+
+bp = Blueprint("ballots", __name__)
+
+_ERRORS = {
+    "empty": _l("Give a position to at least one item: write 1 next to the item you prefer most."),
+    "invalid": _l("Some positions are not valid. Choose a position from the list for each item, or “not ranked”."),
+    "already_cast": _l("You have already voted. To replace your ballot, type the receipt code you were given."),
+    "bad_receipt": _l("This receipt code does not match your ballot. Check it and try again: your ranking is "
+                      "still here."),
+    "not_a_member": _l("Only active members of a club of this federation can vote."),
+}
+
+_RECEIPT_SESSION_KEY = "ballot_receipt"
+
+
+def _voter_consultation(consultation_id: int):
+    """Load a consultation in which the current user may vote (403 otherwise)."""
+    consultation = consultation_or_404(consultation_id)
+    club = services.voting_club(current_user, consultation)
+    if club is None:
+        abort(403)
+    return consultation, club
+
+
+def _closed(consultation):
+    flash(_("Voting is not open in this consultation."), "error")
+    return redirect(url_for("consultations.show", consultation_id=consultation.id))
+
+
+def _read_form(items) -> tuple[dict[int, str], set[int]]:
+    ranks = {item.id: request.form.get(f"rank_{item.id}", "") for item in items}
+    supported = {item.id for item in items if request.form.get(f"support_{item.id}")}
+    return ranks, supported
+
+
+def _ranking_page(consultation, club, items, ranks, supported, error=None, status=200, form=None):
+    return render_template(
+        "ballots/rank.html", consultation=consultation, club=club, items=items, ranks=ranks, supported=supported,
+        error=error, form=form or BallotForm(), already_cast=services.has_cast(current_user, consultation),
+    ), status
+
+
+@bp.route("/consultations/<int:consultation_id>/ballot", methods=["GET", "POST"])
+@login_required
+def rank(consultation_id: int):
+    """The ranking form (a POST here comes back from the review to change the ranking; nothing is saved)."""
+    consultation, club = _voter_consultation(consultation_id)
+    if not accepts_ballots(consultation.phase):
+        return _closed(consultation)
+    items = services.active_items(consultation)
+    ranks, supported = _read_form(items) if request.method == "POST" else ({}, set())
+    return _ranking_page(consultation, club, items, ranks, supported)
+
+
+@bp.post("/consultations/<int:consultation_id>/ballot/review")
+@login_required
+def review(consultation_id: int):
+    """Show the ranking as it will be cast, with the button to cast it."""
+    consultation, club = _voter_consultation(consultation_id)
+    if not accepts_ballots(consultation.phase):
+        return _closed(consultation)
+    form = BallotForm()
+    items = services.active_items(consultation)
+    ranks, supported = _read_form(items)
+    if not form.validate_on_submit():
+        return _ranking_page(consultation, club, items, ranks, supported, status=422, form=form)
+    try:
+        tiers, approved = services.read_ballot(items, ranks, supported)
+    except ValidationFailed as error:
+        return _ranking_page(consultation, club, items, ranks, supported, _ERRORS[error.code], 422, form)
+    return _review_page(consultation, club, items, ranks, supported, tiers, approved, form)
+
+
+def _review_page(consultation, club, items, ranks, supported, tiers, approved, form, error=None, status=200):
+    by_id = {item.id: item for item in items}
+    ranked = {i for tier in tiers for i in tier}
+    return render_template(
+        "ballots/review.html", consultation=consultation, club=club, items=items, ranks=ranks, supported=supported,
+        tiers=[[by_id[i] for i in tier] for tier in tiers], approved=[by_id[i] for i in approved],
+        unranked=[item for item in items if item.id not in ranked], form=form, error=error,
+        already_cast=services.has_cast(current_user, consultation),
+    ), status
+
+
+@bp.post("/consultations/<int:consultation_id>/ballot/cast")
+@login_required
+def cast(consultation_id: int):
+    """Cast the reviewed ballot (or replace it with the receipt code), then show the receipt once."""
+    consultation, club = _voter_consultation(consultation_id)
+    if not accepts_ballots(consultation.phase):
+        return _closed(consultation)
+    form = BallotForm()
+    items = services.active_items(consultation)
+    ranks, supported = _read_form(items)
+    if not form.validate_on_submit():
+        return _ranking_page(consultation, club, items, ranks, supported, status=422, form=form)
+    try:
+        tiers, approved = services.read_ballot(items, ranks, supported)
+    except ValidationFailed as error:
+        return _ranking_page(consultation, club, items, ranks, supported, _ERRORS[error.code], 422, form)
+    try:
+        code = services.cast_ballot(consultation, current_user, tiers, approved, form.receipt.data)
+    except PhaseClosed:
+        return _closed(consultation)
+    except Conflict as error:
+        message = _ERRORS.get(error.reason, _ERRORS["already_cast"])
+        return _review_page(consultation, club, items, ranks, supported, tiers, approved, form, message, 409)
+    if code is None:
+        flash(_("Your ballot has been replaced. Your receipt code stays the same."), "success")
+        return redirect(url_for("consultations.show", consultation_id=consultation.id))
+    session[_RECEIPT_SESSION_KEY] = {"consultation": consultation.id, "code": code}
+    return redirect(url_for(".receipt", consultation_id=consultation.id))
+
+
+@bp.get("/consultations/<int:consultation_id>/ballot/receipt")
+@login_required
+def receipt(consultation_id: int):
+    """Show the receipt code once, right after casting (it is not stored and cannot be shown again)."""
+    consultation, club = _voter_consultation(consultation_id)
+    stored = session.pop(_RECEIPT_SESSION_KEY, None)
+    code = stored["code"] if stored and stored.get("consultation") == consultation.id else None
+    return render_template("ballots/receipt.html", consultation=consultation, code=code,
+                           has_cast=services.has_cast(current_user, consultation))
+
+
+@bp.route("/consultations/<int:consultation_id>/receipts", methods=["GET", "POST"])
+def receipts(consultation_id: int):
+    """The hashes of every counted ballot, and a form to check one receipt code (nothing is saved)."""
+    consultation = consultation_or_404(consultation_id)
+    if not services.can_see_results(consultation, current_user):
+        abort(404 if consultation.phase not in (Phase.TALLIED, Phase.PUBLISHED) else 403)
+    form = ReceiptLookupForm()
+    found = None
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            found = services.receipt_counted(consultation, form.code.data)
+        else:
+            status = 422
+    return render_template("ballots/receipts.html", consultation=consultation, form=form, found=found,
+                           hashes=services.counted_receipts(consultation)), status
+
+
+@bp.get("/consultations/<int:consultation_id>/results")
+def results(consultation_id: int):
+    """The official count: federation ranking, clubs, weights, pairwise matrix, double majority, turnout."""
+    consultation = consultation_or_404(consultation_id)
+    if not services.can_see_results(consultation, current_user):
+        abort(404 if consultation.phase not in (Phase.TALLIED, Phase.PUBLISHED) else 403)
+    tally = services.official_tally(consultation)
+    if tally is None:
+        abort(404)
+    board = services.is_board(current_user, consultation)
+    view = services.results_view(consultation, tally.result)
+    what_if = None
+    if board and request.args.get("what_if"):
+        what_if = {weighting: services.results_view(consultation, result)
+                   for weighting, result in services.what_if(consultation).items()}
+    return render_template("ballots/results.html", consultation=consultation, tally=tally, view=view,
+                           is_board=board, what_if=what_if,
+                           gender=services.turnout_by_gender(consultation))

@@ -1,0 +1,378 @@
+"""Voting in the app: the secret ballot, replacing with the receipt, the official count and the results page."""
+
+from __future__ import annotations
+
+import threading
+
+import orjson
+import pytest
+from sqlalchemy import inspect, select
+
+from deliberate.ballots import services
+from deliberate.ballots.tallyfile import parse_tally, tally_input
+from deliberate.consultations.services import advance_phase
+from deliberate.domain.errors import Conflict, PhaseClosed
+from deliberate.domain.phases import Phase
+from deliberate.extensions import db
+from deliberate.models import (
+    AgendaItem,
+    Ballot,
+    BallotCast,
+    ClubWeighting,
+    Consultation,
+    Gender,
+    OrganizationKind,
+    Tally,
+    User,
+)
+
+
+@pytest.fixture
+def voting(app, federation_world):
+    """A consultation of the demo federation in voting, with three agenda items (A, B, C)."""
+    with app.app_context():
+        consultation = Consultation(federation_id=federation_world["federation"].id, title_es="Consulta",
+                                    title_en="Consultation", phase=Phase.VOTING)
+        db.session.add(consultation)
+        db.session.flush()
+        items = [AgendaItem(consultation_id=consultation.id, title_es=f"Punto {n}", title_en=f"Item {n}")
+                 for n in "ABC"]
+        db.session.add_all(items)
+        db.session.commit()
+        return {**federation_world, "consultation_id": consultation.id, "items": [item.id for item in items]}
+
+
+def _form(items, ranks, supported=(), **extra):
+    data = {f"rank_{i}": str(r) if r else "" for i, r in zip(items, ranks, strict=True)}
+    data.update({f"support_{i}": "1" for i in supported})
+    data.update(extra)
+    return data
+
+
+def _cast(client, world, ranks, supported=(), **extra):
+    return client.post(f"/consultations/{world['consultation_id']}/ballot/cast",
+                       data=_form(world["items"], ranks, supported, **extra))
+
+
+def _advance(app, world, target=Phase.TALLIED):
+    with app.app_context():
+        consultation = db.session.get(Consultation, world["consultation_id"])
+        board = db.session.get(User, world["board"].id)
+        advance_phase(consultation, board, consultation.phase, target)
+
+
+# --- who may vote -------------------------------------------------------------------------------------------------
+
+def test_anonymous_visitors_are_sent_to_log_in(client, voting):
+    response = client.get(f"/consultations/{voting['consultation_id']}/ballot")
+    assert response.status_code == 302 and "/account/login" in response.location
+
+
+@pytest.mark.parametrize("person", ["outsider", "stranger", "admin"])
+def test_people_without_a_club_in_the_federation_cannot_vote(client, voting, log_in, person):
+    log_in(client, voting[person])
+    assert client.get(f"/consultations/{voting['consultation_id']}/ballot").status_code == 403
+    assert _cast(client, voting, [1, 2, 3]).status_code == 403
+
+
+@pytest.mark.parametrize("person", ["member", "officer", "board", "other_club_member"])
+def test_club_members_of_every_role_see_the_ranking_form(client, voting, log_in, person):
+    log_in(client, voting[person])
+    page = client.get(f"/consultations/{voting['consultation_id']}/ballot").get_data(as_text=True)
+    assert "Item A" in page and "Item C" in page and 'name="rank_' in page and "not ranked" in page
+    assert "js/ranking.js" in page
+
+
+def test_voting_is_refused_outside_the_voting_phase(app, client, voting, log_in):
+    with app.app_context():
+        db.session.get(Consultation, voting["consultation_id"]).phase = Phase.DELIBERATING
+        db.session.commit()
+    log_in(client, voting["member"])
+    response = client.get(f"/consultations/{voting['consultation_id']}/ballot")
+    assert response.status_code == 302
+    assert _cast(client, voting, [1, 2, 3]).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Ballot)) is None
+        consultation = db.session.get(Consultation, voting["consultation_id"])
+        with pytest.raises(PhaseClosed):
+            services.cast_ballot(consultation, db.session.get(User, voting["member"].id), [[voting["items"][0]]], [])
+
+
+# --- the plain form, review and cast ------------------------------------------------------------------------------
+
+def test_review_shows_ties_and_unranked_items_before_casting(app, client, voting, log_in):
+    log_in(client, voting["member"])
+    a, b, c = voting["items"]
+    response = client.post(f"/consultations/{voting['consultation_id']}/ballot/review",
+                           data=_form(voting["items"], [1, 1, None], [a]))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "tie" in page and "Not ranked" in page and "Cast my ballot" in page
+    assert f'name="rank_{c}" value=""' in page and f'name="support_{a}"' in page
+    with app.app_context():
+        assert db.session.scalar(select(Ballot)) is None  # nothing is saved before casting
+
+
+def test_an_empty_ranking_is_refused_with_a_clear_message_and_the_choices_kept(client, voting, log_in):
+    log_in(client, voting["member"])
+    a = voting["items"][0]
+    response = client.post(f"/consultations/{voting['consultation_id']}/ballot/review",
+                           data=_form(voting["items"], [None, None, None], [a]))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "at least one item" in page and f'name="support_{a}" value="1" class="support-box" checked' in page
+    bad = client.post(f"/consultations/{voting['consultation_id']}/ballot/review",
+                      data=_form(voting["items"], [1, 9, None]))
+    assert bad.status_code == 422 and "not valid" in bad.get_data(as_text=True)
+
+
+def test_casting_stores_an_anonymous_ballot_and_shows_the_receipt_once(app, client, voting, log_in):
+    log_in(client, voting["member"])
+    a, b, c = voting["items"]
+    response = _cast(client, voting, [2, 1, None], [b])
+    assert response.status_code == 302 and response.location.endswith("/ballot/receipt")
+    page = client.get(response.location).get_data(as_text=True)
+    code = page.split('id="receipt-code"><code>')[1].split("<")[0]
+    assert len(code) == 24
+    assert code not in client.get(response.location).get_data(as_text=True)  # shown only once
+    with app.app_context():
+        ballot = db.session.scalar(select(Ballot))
+        assert ballot.ranking == [[b], [a]] and ballot.approved == [b] and ballot.club_id == voting["club"].id
+        assert ballot.receipt_hash == services.hash_receipt(code) and code not in ballot.receipt_hash
+        assert db.session.scalar(select(BallotCast)).user_id == voting["member"].id
+
+
+def test_no_column_links_a_ballot_to_a_person(app):
+    with app.app_context():
+        columns = {column["name"] for column in inspect(db.engine).get_columns("ballot")}
+        foreign = inspect(db.engine).get_foreign_keys("ballot")
+    assert columns == {"id", "consultation_id", "club_id", "ranking", "approved", "receipt_hash", "cast_on"}
+    assert {key["referred_table"] for key in foreign} == {"consultation", "organization"}
+    assert "created_at" not in columns  # only the day is kept
+
+
+def test_a_second_cast_without_the_receipt_is_refused(app, client, voting, log_in):
+    log_in(client, voting["member"])
+    _cast(client, voting, [1, 2, 3])
+    again = _cast(client, voting, [3, 2, 1])
+    assert again.status_code == 409 and "receipt code" in again.get_data(as_text=True)
+    with app.app_context():
+        assert len(db.session.scalars(select(Ballot)).all()) == 1
+
+
+def test_the_receipt_code_replaces_the_ballot_until_voting_closes(app, client, voting, log_in):
+    log_in(client, voting["member"])
+    a, b, c = voting["items"]
+    page = client.get(_cast(client, voting, [1, 2, 3]).location).get_data(as_text=True)
+    code = page.split('id="receipt-code"><code>')[1].split("<")[0]
+    wrong = _cast(client, voting, [3, 2, 1], receipt="AAAA-BBBB-CCCC-DDDD-EEEE")
+    assert wrong.status_code == 409 and "does not match" in wrong.get_data(as_text=True)
+    replaced = _cast(client, voting, [3, 2, 1], [c], receipt=code.lower().replace("-", " "))
+    assert replaced.status_code == 302
+    with app.app_context():
+        ballots = db.session.scalars(select(Ballot)).all()
+        assert len(ballots) == 1 and ballots[0].ranking == [[c], [b], [a]] and ballots[0].approved == [c]
+        assert len(db.session.scalars(select(BallotCast)).all()) == 1
+    _advance(app, voting)
+    assert _cast(client, voting, [1, 2, 3], receipt=code).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Ballot)).ranking == [[c], [b], [a]]
+
+
+def test_another_members_receipt_cannot_be_used_to_vote_twice(app, client, voting, log_in, make_app):
+    log_in(client, voting["member"])
+    code = client.get(_cast(client, voting, [1, 2, 3]).location).get_data(as_text=True).split(
+        'id="receipt-code"><code>')[1].split("<")[0]
+    other = client.application.test_client()
+    log_in(other, voting["officer"])
+    response = other.post(f"/consultations/{voting['consultation_id']}/ballot/cast",
+                          data=_form(voting["items"], [3, 2, 1], receipt=code))
+    assert response.status_code == 409
+    with app.app_context():
+        assert len(db.session.scalars(select(Ballot)).all()) == 1
+
+
+def test_two_casts_at_the_same_moment_leave_exactly_one_ballot(app, voting):
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def cast() -> None:
+        with app.app_context():
+            consultation = db.session.get(Consultation, voting["consultation_id"])
+            member = db.session.get(User, voting["member"].id)
+            services.has_cast(member, consultation)
+            original = services.has_cast
+            barrier.wait(timeout=10)
+            try:
+                # both threads passed the "already cast?" check before either inserts
+                services.has_cast = lambda *_args: False
+                outcomes.append(services.cast_ballot(consultation, member, [[voting["items"][0]]], []) and "cast")
+            except Conflict as error:
+                outcomes.append(error.reason)
+            finally:
+                services.has_cast = original
+                db.session.remove()
+
+    threads = [threading.Thread(target=cast) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["already_cast", "cast"]
+    with app.app_context():
+        assert len(db.session.scalars(select(Ballot)).all()) == 1
+        assert len(db.session.scalars(select(BallotCast)).all()) == 1
+
+
+# --- the count and the results ------------------------------------------------------------------------------------
+
+def _small_profile(app, voting, create_user, add_member):
+    """Five ballots in two clubs: Jerez (3 voters) prefers A, Tlaltenango (2) prefers C."""
+    a, b, c = voting["items"]
+    with app.app_context():
+        consultation = db.session.get(Consultation, voting["consultation_id"])
+        people = [("member", [[a], [b], [c]], [a]), ("officer", [[a], [c], [b]], [a, c])]
+        for person, ranking, approved in people:
+            services.cast_ballot(consultation, db.session.get(User, voting[person].id), ranking, approved)
+    extra = create_user("Extra voter")
+    add_member(extra, voting["club"])
+    with app.app_context():
+        consultation = db.session.get(Consultation, voting["consultation_id"])
+        services.cast_ballot(consultation, db.session.get(User, extra.id), [[b, c], [a]], [b])
+        for person, ranking, approved in (("board", [[c], [b], [a]], [c]), ("other_club_member", [[c], [a]], [c])):
+            services.cast_ballot(consultation, db.session.get(User, voting[person].id), ranking, approved)
+
+
+def test_closing_the_vote_stores_the_official_count_with_the_hash_of_its_inputs(
+        app, voting, create_user, add_member):
+    _small_profile(app, voting, create_user, add_member)
+    _advance(app, voting)
+    with app.app_context():
+        consultation = db.session.get(Consultation, voting["consultation_id"])
+        tally = db.session.scalar(select(Tally))
+        document = services.official_tally_input(consultation)
+        assert tally.is_official and tally.method == "schulze" and tally.weighting == "members"
+        assert tally.inputs_hash == services.inputs_hash(document) and len(tally.inputs_hash) == 64
+        assert len(document["ballots"]) == 5 and set(document["clubs"]) == {voting["club"].slug,
+                                                                              voting["other_club"].slug}
+        assert document["clubs"][voting["club"].slug] == {"members": 3}
+        assert "receipt" not in orjson.dumps(document).decode() and "user" not in orjson.dumps(document).decode()
+        expected = tally_input(parse_tally(orjson.dumps(document)), seats=3)
+        assert tally.result["ranking"] == expected["ranking"]
+        assert tally.result["clubs"] == expected["clubs"]
+        assert tally.result["double_majority"] == expected["double_majority"]
+
+
+def test_results_show_the_known_profile_correctly(app, client, voting, create_user, add_member, log_in):
+    a, b, c = (str(i) for i in voting["items"])
+    _small_profile(app, voting, create_user, add_member)
+    _advance(app, voting)
+    with app.app_context():
+        result = db.session.scalar(select(Tally)).result
+    # C beats A 3-2 and B 3-1, A beats B 3-2 (pooled, one voter one vote)
+    assert result["ranking"] == [[c], [a], [b]]
+    assert result["clubs"][voting["club"].slug]["voters"] == 3
+    assert result["double_majority"][a]["voter_share"] == pytest.approx(2 / 5)
+    log_in(client, voting["member"])
+    page = client.get(f"/consultations/{voting['consultation_id']}/results").get_data(as_text=True)
+    assert "Federation ranking" in page and "Item A" in page and "Pairwise matrix" in page
+    assert "Club Jerez" in page and "Double majority" in page and "▲" in page
+    assert "Member M" not in page and "Officer O" not in page  # nobody's vote is shown
+
+
+def test_results_are_for_members_until_published_then_public(app, client, voting, create_user, add_member,
+                                                             log_in):
+    _small_profile(app, voting, create_user, add_member)
+    url = f"/consultations/{voting['consultation_id']}/results"
+    log_in(client, voting["member"])
+    assert client.get(url).status_code == 404  # not counted yet
+    _advance(app, voting)
+    assert client.get(url).status_code == 200
+    stranger = client.application.test_client()
+    assert stranger.get(url).status_code == 403
+    log_in(stranger, voting["outsider"])
+    assert stranger.get(url).status_code == 403
+    _advance(app, voting, Phase.PUBLISHED)
+    assert client.application.test_client().get(url).status_code == 200
+
+
+def test_what_if_weightings_are_for_the_board_only_and_marked_not_official(
+        app, client, voting, create_user, add_member, log_in):
+    _small_profile(app, voting, create_user, add_member)
+    _advance(app, voting)
+    url = f"/consultations/{voting['consultation_id']}/results?what_if=1"
+    log_in(client, voting["member"])
+    assert "Not the official rule" not in client.get(url).get_data(as_text=True)
+    board = client.application.test_client()
+    log_in(board, voting["board"])
+    page = board.get(url).get_data(as_text=True)
+    assert "Not the official rule" in page and "one club, one vote" in page
+    with app.app_context():
+        assert len(db.session.scalars(select(Tally)).all()) == 1  # nothing stored
+
+
+def test_receipts_page_lists_hashes_and_checks_a_code_without_revealing_votes(app, client, voting, log_in):
+    log_in(client, voting["member"])
+    code = client.get(_cast(client, voting, [1, 2, 3]).location).get_data(as_text=True).split(
+        'id="receipt-code"><code>')[1].split("<")[0]
+    url = f"/consultations/{voting['consultation_id']}/receipts"
+    assert client.get(url).status_code == 404  # published only after the count
+    _advance(app, voting)
+    page = client.get(url).get_data(as_text=True)
+    assert services.hash_receipt(code) in page and code not in page and "Member M" not in page
+    assert "Item A" not in page  # the list shows no ballot content
+    assert "was counted" in client.post(url, data={"code": code}).get_data(as_text=True)
+    assert "No counted ballot" in client.post(url, data={"code": "ZZZZ"}).get_data(as_text=True)
+
+
+def test_turnout_by_gender_is_hidden_when_a_group_has_fewer_than_five(app, voting, create_user, add_member):
+    with app.app_context():
+        consultation = db.session.get(Consultation, voting["consultation_id"])
+        assert services.turnout_by_gender(consultation) is None
+    voters = []
+    for gender in [Gender.WOMAN] * 5 + [Gender.MAN] * 5:
+        person = create_user(gender=gender)
+        add_member(person, voting["club"])
+        voters.append(person)
+    with app.app_context():
+        # the federation_world people (3 without a woman/man gender, one of them voting) form a group under 5
+        for person in voters:
+            consultation = db.session.get(Consultation, voting["consultation_id"])
+            services.cast_ballot(consultation, db.session.get(User, person.id), [[voting["items"][0]]], [])
+        assert services.turnout_by_gender(consultation) is None
+        for user in db.session.scalars(select(User).where(User.gender.is_(None))):
+            user.gender = Gender.MAN
+        db.session.commit()
+        groups = {g.group: (g.members, g.voters) for g in services.turnout_by_gender(consultation)}
+    assert groups == {"woman": (7, 5), "man": (7, 5)}
+
+
+def test_bloc_and_capped_rules_are_counted_and_what_if_needs_no_cap(app, voting, create_user, add_member):
+    _small_profile(app, voting, create_user, add_member)
+    with app.app_context():
+        consultation = db.session.get(Consultation, voting["consultation_id"])
+        consultation.club_weighting = ClubWeighting.EQUAL
+        db.session.commit()
+        others = services.what_if(consultation)
+    assert set(others) == {"members", "sqrt", "capped"}
+
+
+def test_spanish_pages_for_ballot_and_results(app, client, voting, create_user, add_member, log_in):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es"
+    with app.app_context():
+        db.session.get(User, voting["member"].id).locale = "es"
+        db.session.commit()
+    log_in(client, voting["member"])
+    page = client.get(f"/consultations/{voting['consultation_id']}/ballot").get_data(as_text=True)
+    assert "Tu boleta" in page and "Punto A" in page and "sin posición" in page
+    _small_profile(app, voting, create_user, add_member)
+    _advance(app, voting)
+    page = client.get(f"/consultations/{voting['consultation_id']}/results").get_data(as_text=True)
+    assert "Resultados" in page and "Doble mayoría" in page
+
+
+def test_a_club_outside_the_federation_never_enters_the_count(app, voting, create_organization):
+    create_organization("Club suelto", kind=OrganizationKind.CLUB)
+    with app.app_context():
+        document = services.official_tally_input(db.session.get(Consultation, voting["consultation_id"]))
+    assert set(document["clubs"]) == {voting["club"].slug, voting["other_club"].slug}
