@@ -250,6 +250,10 @@ def advance_phase(consultation: Consultation, actor: User, expected_current: Pha
         raise Conflict("stale")
     consultation.phase, consultation.phase_changed_at = target, now
     # Hooks for later issues go here (before the commit), e.g. when target is Phase.VOTING.
+    if target is Phase.VOTING:  # the opinion map's final snapshot, frozen for the agenda's minority section
+        from deliberate.opinion.services import freeze_for_voting
+
+        freeze_for_voting(consultation)
     if target is Phase.TALLIED:
         from deliberate.ballots.services import store_official_tally
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from flask.cli import with_appcontext
 
 from deliberate.domain.opinion import OpinionMap, compute_opinion_map
 from deliberate.polis import PolisExport, PolisFormatError, read_polis_export
@@ -74,3 +75,17 @@ def opinion_map_command(directory: Path, indent: int | None) -> None:
     except PolisFormatError as error:
         raise click.ClickException(str(error)) from error
     click.echo(json.dumps(opinion_map_payload(opinion_map_of_export(export)), indent=indent))
+
+
+@click.command("opinion-refresh")
+@with_appcontext
+def opinion_refresh_command() -> None:
+    """Recompute the opinion map of every open consultation whose snapshot is stale (run it from cron).
+
+    A snapshot is stale once enough reactions arrived since it was computed (50, or 10% of those it counted);
+    frozen snapshots (voting has opened) are never recomputed.
+    """
+    from deliberate.opinion.services import refresh_stale
+
+    done = refresh_stale()
+    click.echo(json.dumps({"recomputed": done}))

@@ -1,0 +1,380 @@
+"""The opinion map in the app: computing, storing, refreshing and freezing a consultation's snapshot.
+
+When the map is recomputed (one choice, no background threads):
+
+* the board asks for it (a POST): :func:`recompute` runs at once;
+* enough new reactions arrived since the last snapshot (:func:`is_stale`: at least ``STALE_MIN_NEW`` reactions
+  added or changed, or at least ``STALE_SHARE`` of the reactions counted last time): the snapshot is stale. A
+  normal member's request never computes; it shows the stored snapshot and says it is being updated. The next
+  board request to the page computes it (:func:`refresh_if_stale`), and so does ``deliberate opinion-refresh``
+  (:func:`refresh_stale`), meant for cron, every few minutes;
+* when voting opens (:func:`freeze_for_voting`, called from ``advance_phase``) a final snapshot is computed and
+  frozen; a frozen snapshot is never recomputed again and stays for the published agenda's minority section
+  (:func:`frozen_snapshot`).
+
+Privacy: positions and groups per user id stay in ``OpinionSnapshot.result``; :func:`map_view` hands the page
+anonymous dots plus the viewer's own position only.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from deliberate import audit
+from deliberate.domain import opinion as engine
+from deliberate.domain.errors import Conflict
+from deliberate.domain.phases import Phase
+from deliberate.extensions import db
+from deliberate.models import (
+    Consultation,
+    Demand,
+    Gender,
+    Membership,
+    MembershipStatus,
+    OpinionSnapshot,
+    Organization,
+    Reaction,
+    Role,
+    User,
+    utcnow,
+)
+from deliberate.permissions import has_role
+
+#: A snapshot is stale once this many reactions were added or changed since it was computed ...
+STALE_MIN_NEW = 50
+#: ... or this share of the reactions it counted (whichever comes first).
+STALE_SHARE = 0.10
+#: Gender is shown for a group only when every category shown holds at least this many people.
+GENDER_MIN = 5
+#: The gender categories counted: women, men, and everyone else (other, undisclosed or not said) together.
+GENDER_CATEGORIES = ("woman", "man", "other")
+#: The map's drawing area (SVG user units) and its margin.
+MAP_SIZE = 400
+MAP_MARGIN = 24
+
+
+# --- reading --------------------------------------------------------------------------------------------------
+
+def can_view(consultation: Consultation, user: User | None) -> bool:
+    """Tell whether a person may see the map: members of the federation (once out of draft), everyone once published."""
+    if consultation.phase is Phase.PUBLISHED:
+        return True
+    if consultation.phase is Phase.DRAFT:
+        return has_role(user, consultation.federation, Role.BOARD)
+    return has_role(user, consultation.federation, Role.MEMBER)
+
+
+def can_recompute(consultation: Consultation, user: User | None) -> bool:
+    """Tell whether a person may ask for a recomputation (the federation's board, admins, site admins)."""
+    return has_role(user, consultation.federation, Role.BOARD)
+
+
+def snapshot_of(consultation: Consultation) -> OpinionSnapshot | None:
+    """Return the consultation's stored snapshot, if it was ever computed."""
+    return db.session.scalar(select(OpinionSnapshot).where(OpinionSnapshot.consultation_id == consultation.id))
+
+
+def frozen_snapshot(consultation: Consultation) -> OpinionSnapshot | None:
+    """Return the snapshot frozen when voting opened (for the published agenda's minority section), or None."""
+    snapshot = snapshot_of(consultation)
+    return snapshot if snapshot is not None and snapshot.is_frozen else None
+
+
+def reactions_total(consultation: Consultation) -> int:
+    """Count the reactions to the consultation's demands."""
+    return db.session.scalar(
+        select(func.count(Reaction.id)).join(Demand, Reaction.demand_id == Demand.id)
+        .where(Demand.consultation_id == consultation.id)
+    ) or 0
+
+
+def new_reactions(consultation: Consultation, since: datetime) -> int:
+    """Count the reactions added or changed since a moment."""
+    return db.session.scalar(
+        select(func.count(Reaction.id)).join(Demand, Reaction.demand_id == Demand.id)
+        .where(Demand.consultation_id == consultation.id, Reaction.updated_at > since)
+    ) or 0
+
+
+def is_stale(consultation: Consultation, snapshot: OpinionSnapshot | None = None) -> bool:
+    """Tell whether enough reactions arrived since the snapshot to compute it again (never when frozen).
+
+    With no snapshot yet, the map is stale as soon as there is any reaction.
+    """
+    snapshot = snapshot if snapshot is not None else snapshot_of(consultation)
+    if snapshot is None:
+        return reactions_total(consultation) > 0
+    if snapshot.is_frozen:
+        return False
+    fresh = new_reactions(consultation, snapshot.computed_at)
+    return fresh >= STALE_MIN_NEW or (fresh > 0 and fresh >= STALE_SHARE * snapshot.reactions_count)
+
+
+# --- computing ------------------------------------------------------------------------------------------------
+
+def _compute_into(consultation: Consultation) -> OpinionSnapshot:
+    """Compute the map and store it in the consultation's snapshot row (does not commit).
+
+    Raises Conflict("frozen") when the snapshot was frozen; concurrent writers are serialised by a row lock.
+    """
+    snapshot = db.session.scalar(
+        select(OpinionSnapshot).where(OpinionSnapshot.consultation_id == consultation.id).with_for_update()
+    )
+    if snapshot is not None and snapshot.is_frozen:
+        raise Conflict("frozen")
+    started = utcnow()
+    demands = db.session.execute(
+        select(Demand.id, Demand.hidden_at, Demand.is_withdrawn).where(Demand.consultation_id == consultation.id)
+    ).all()
+    hidden = [d.id for d in demands if d.hidden_at is not None or d.is_withdrawn]
+    reactions = [
+        (row.user_id, row.demand_id, int(row.value))
+        for row in db.session.execute(
+            select(Reaction.user_id, Reaction.demand_id, Reaction.value)
+            .join(Demand, Reaction.demand_id == Demand.id)
+            .where(Demand.consultation_id == consultation.id)
+        )
+    ]
+    participants = sorted({user_id for user_id, _, _ in reactions})
+    result = engine.compute_opinion_map(participants, [d.id for d in demands], reactions, hidden=hidden)
+    if snapshot is None:
+        snapshot = OpinionSnapshot(consultation_id=consultation.id)
+        db.session.add(snapshot)
+    snapshot.computed_at = started
+    snapshot.reactions_count = len(reactions)
+    snapshot.participants_count = len(participants)
+    snapshot.result = {
+        str(p.participant): {"group": p.group, "x": round(p.x, 5), "y": round(p.y, 5)} for p in result.participants
+    }
+    snapshot.groups = [
+        {
+            "id": group.id,
+            "size": group.size,
+            "representative": [
+                {
+                    "demand_id": r.statement, "direction": r.direction, "agree": round(r.agree, 4),
+                    "disagree": round(r.disagree, 4), "agree_rest": round(r.agree_rest, 4),
+                    "disagree_rest": round(r.disagree_rest, 4), "significant": r.is_significant,
+                }
+                for r in group.representative
+            ],
+        }
+        for group in result.groups
+    ]
+    snapshot.consensus = [
+        {"demand_id": c.statement, "direction": c.direction, "agree": round(c.agree, 4),
+         "disagree": round(c.disagree, 4), "gic": round(c.group_informed_consensus, 4)}
+        for c in result.consensus
+    ]
+    snapshot.group_informed_consensus = {str(s): round(v, 5) for s, v in result.group_informed_consensus.items()}
+    snapshot.composition = _composition(consultation.federation, result.groups)
+    snapshot.parameters = {
+        "min_reactions": engine.MIN_REACTIONS, "groups_tried": [engine.MIN_GROUPS, engine.MAX_GROUPS],
+        "base_clusters": engine.BASE_CLUSTERS, "z": engine.Z_90, "min_group_size": engine.MIN_GROUP_SIZE,
+        "hidden_demands": len(hidden), "explained_variance": [round(v, 4) for v in result.explained_variance],
+        "stale_min_new": STALE_MIN_NEW, "stale_share": STALE_SHARE, "gender_min": GENDER_MIN,
+    }
+    db.session.flush()
+    return snapshot
+
+
+def _composition(federation: Organization, groups: tuple[engine.OpinionGroup, ...]) -> list[dict[str, Any]]:
+    """Count each group's members by club and by gender (gender only when every category has at least five)."""
+    members = {m for group in groups for m in group.members}
+    club_of: dict[int, int] = {}
+    if members:
+        rows = db.session.execute(
+            select(Membership.user_id, Organization.id)
+            .join(Organization, Membership.organization_id == Organization.id)
+            .where(Membership.user_id.in_(members), Membership.status == MembershipStatus.ACTIVE,
+                   Organization.parent_id == federation.id)
+            .order_by(Membership.id.desc())
+        )
+        club_of = dict(rows.all())  # the earliest membership wins (as elsewhere)
+    gender_of = (
+        {row.id: row.gender for row in db.session.execute(select(User.id, User.gender).where(User.id.in_(members)))}
+        if members else {}
+    )
+    composition = []
+    for group in groups:
+        clubs = Counter(club_of.get(m) for m in group.members)
+        genders = Counter(_gender_category(gender_of.get(m)) for m in group.members)
+        shown = {c: genders.get(c, 0) for c in GENDER_CATEGORIES}
+        composition.append({
+            "group": group.id,
+            # JSON keys are strings; people with no active club in the federation count under "none".
+            "clubs": {str(club) if club is not None else "none": n for club, n in clubs.items()},
+            "gender": shown if all(n >= GENDER_MIN for n in shown.values()) else None,
+        })
+    return composition
+
+
+def _gender_category(gender: Gender | None) -> str:
+    if gender is Gender.WOMAN:
+        return "woman"
+    if gender is Gender.MAN:
+        return "man"
+    return "other"
+
+
+def recompute(consultation: Consultation, actor: User | None = None) -> OpinionSnapshot:
+    """Compute the map now and store it (the board's button, the command); Conflict("frozen") once voting opened."""
+    if consultation.phase in (Phase.VOTING, Phase.TALLIED, Phase.PUBLISHED):
+        raise Conflict("frozen")
+    try:
+        snapshot = _compute_into(consultation)
+        if actor is not None:
+            audit.record(consultation.federation, actor, "opinion.recompute", consultation.title("es"),
+                         str(snapshot.reactions_count))
+        db.session.commit()
+    except IntegrityError:  # someone created the first snapshot at the same moment: theirs stands
+        db.session.rollback()
+        snapshot = snapshot_of(consultation)
+        if snapshot is None:
+            raise
+    return snapshot
+
+
+def refresh_if_stale(consultation: Consultation) -> OpinionSnapshot | None:
+    """Recompute when the snapshot is stale (a board request, the command); return the snapshot as it now is."""
+    if consultation.phase in (Phase.DRAFT, Phase.VOTING, Phase.TALLIED, Phase.PUBLISHED) or not is_stale(
+        consultation
+    ):
+        return snapshot_of(consultation)
+    try:
+        return recompute(consultation)
+    except Conflict:
+        db.session.rollback()
+        return snapshot_of(consultation)
+
+
+def refresh_stale() -> list[int]:
+    """Recompute every open consultation's stale map (for cron); return the ids recomputed."""
+    done = []
+    open_phases = (Phase.COLLECTING, Phase.CONSOLIDATING, Phase.DELIBERATING)
+    for consultation in db.session.scalars(select(Consultation).where(Consultation.phase.in_(open_phases))):
+        if is_stale(consultation):
+            recompute(consultation)
+            done.append(consultation.id)
+    return done
+
+
+def freeze_for_voting(consultation: Consultation) -> OpinionSnapshot:
+    """Compute the final snapshot and freeze it, inside the caller's transaction (``advance_phase`` commits).
+
+    An already frozen snapshot is kept as it is.
+    """
+    existing = frozen_snapshot(consultation)
+    if existing is not None:
+        return existing
+    snapshot = _compute_into(consultation)
+    snapshot.is_frozen = True
+    snapshot.frozen_at = utcnow()
+    db.session.flush()
+    return snapshot
+
+
+# --- what the page shows --------------------------------------------------------------------------------------
+
+SHAPES = ("circle", "square", "triangle", "diamond", "cross")
+LETTERS = "ABCDE"
+
+
+@dataclass(frozen=True)
+class Dot:
+    """An anonymous point on the map: where, which group (or None), nothing about who."""
+
+    x: float
+    y: float
+    group: int | None
+
+
+@dataclass(frozen=True)
+class MapView:
+    """Everything the page draws, with no person's identity except the viewer's own position."""
+
+    snapshot: OpinionSnapshot
+    dots: list[Dot]
+    own: Dot | None
+    labels: dict[int, tuple[float, float]]
+    groups: list[dict[str, Any]]
+    consensus: list[dict[str, Any]]
+    demands: dict[int, Demand]
+    clubs: dict[str, str]
+    stale: bool
+
+
+def group_letter(group: int) -> str:
+    return LETTERS[group] if 0 <= group < len(LETTERS) else str(group + 1)
+
+
+def map_view(consultation: Consultation, viewer: User | None) -> MapView | None:
+    """Prepare the stored snapshot for the page: scaled anonymous dots, the viewer's own dot, groups, demands."""
+    snapshot = snapshot_of(consultation)
+    if snapshot is None:
+        return None
+    positions = list(snapshot.result.values())
+    xs = [p["x"] for p in positions] or [0.0]
+    ys = [p["y"] for p in positions] or [0.0]
+    span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
+    cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+    inner = MAP_SIZE - 2 * MAP_MARGIN
+
+    def place(p: dict[str, Any]) -> Dot:
+        return Dot(
+            x=round(MAP_SIZE / 2 + (p["x"] - cx) / span * inner, 1),
+            y=round(MAP_SIZE / 2 - (p["y"] - cy) / span * inner, 1),
+            group=p["group"],
+        )
+
+    # Sorted by place, not by person: the order of the dots says nothing about who they are.
+    dots = sorted((place(p) for p in positions), key=lambda d: (d.group is not None, d.x, d.y, d.group or 0))
+    own_position = snapshot.result.get(str(viewer.id)) if viewer is not None and viewer.is_authenticated else None
+    labels: dict[int, tuple[float, float]] = {}
+    for group in snapshot.groups:
+        members = [d for d in dots if d.group == group["id"]]
+        if members:
+            labels[group["id"]] = (
+                round(sum(d.x for d in members) / len(members), 1), round(sum(d.y for d in members) / len(members), 1)
+            )
+    composition = {c["group"]: c for c in snapshot.composition}
+    demand_ids = {r["demand_id"] for g in snapshot.groups for r in g["representative"]}
+    demand_ids |= {c["demand_id"] for c in snapshot.consensus}
+    demands = {d.id: d for d in db.session.scalars(select(Demand).where(Demand.id.in_(demand_ids)))} if demand_ids \
+        else {}
+    club_ids = {int(k) for c in snapshot.composition for k in c["clubs"] if k != "none"}
+    clubs = {str(o.id): o.name for o in db.session.scalars(select(Organization).where(Organization.id.in_(club_ids)))} \
+        if club_ids else {}
+    groups = [
+        {
+            **group,
+            "letter": group_letter(group["id"]),
+            "shape": SHAPES[group["id"] % len(SHAPES)],
+            "representative": [r for r in group["representative"] if _shown(demands.get(r["demand_id"]))],
+            "clubs": sorted(composition.get(group["id"], {}).get("clubs", {}).items(), key=lambda kv: (-kv[1], kv[0])),
+            "gender": composition.get(group["id"], {}).get("gender"),
+        }
+        for group in snapshot.groups
+    ]
+    return MapView(
+        snapshot=snapshot,
+        dots=dots,
+        own=place(own_position) if own_position is not None else None,
+        labels=labels,
+        groups=groups,
+        consensus=[c for c in snapshot.consensus if _shown(demands.get(c["demand_id"]))],
+        demands=demands,
+        clubs=clubs,
+        stale=is_stale(consultation, snapshot),
+    )
+
+
+def _shown(demand: Demand | None) -> bool:
+    """Only demands still visible are listed (one hidden after the snapshot drops out of the page)."""
+    return demand is not None and demand.is_visible
