@@ -352,6 +352,18 @@ def test_gender_is_shown_only_where_every_category_has_five(app, create_user, cr
     assert composition[1]["clubs"] == {str(club.id): 9}
 
 
+@pytest.mark.parametrize(("counts", "shown"), [
+    ({"woman": 5, "man": 5, "other": 0}, True),
+    ({"woman": 5, "man": 5, "other": 5}, True),
+    ({"woman": 5, "man": 5, "other": 4}, False),
+    ({"woman": 5, "man": 4, "other": 0}, False),
+    ({"woman": 0, "man": 12, "other": 0}, False),
+    ({"woman": 4, "man": 30, "other": 9}, False),
+])
+def test_gender_needs_five_women_five_men_and_no_small_rest(counts, shown):
+    assert services._gender_shown(counts) is shown
+
+
 def test_the_page_shows_clubs_and_hides_small_gender_counts(app, client, world):
     compute(app, world)
     login(client, world["member"])

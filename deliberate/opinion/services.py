@@ -50,7 +50,7 @@ from deliberate.permissions import has_role
 STALE_MIN_NEW = 50
 #: ... or this share of the reactions it counted (whichever comes first).
 STALE_SHARE = 0.10
-#: Gender is shown for a group only when every category shown holds at least this many people.
+#: Gender is shown for a group only when every category shown holds at least this many people (see _gender_shown).
 GENDER_MIN = 5
 #: The gender categories counted: women, men, and everyone else (other, undisclosed or not said) together.
 GENDER_CATEGORIES = ("woman", "man", "other")
@@ -210,9 +210,17 @@ def _composition(federation: Organization, groups: tuple[engine.OpinionGroup, ..
             "group": group.id,
             # JSON keys are strings; people with no active club in the federation count under "none".
             "clubs": {str(club) if club is not None else "none": n for club, n in clubs.items()},
-            "gender": shown if all(n >= GENDER_MIN for n in shown.values()) else None,
+            "gender": shown if _gender_shown(shown) else None,
         })
     return composition
+
+
+def _gender_shown(counts: dict[str, int]) -> bool:
+    """Tell whether a group's gender counts may be shown: at least five women and five men, and the others
+    (other, undisclosed, not said, together) either none or at least five. A category of one to four people is
+    never shown, nor can it be worked out from the group's size."""
+    return (counts["woman"] >= GENDER_MIN and counts["man"] >= GENDER_MIN
+            and (counts["other"] == 0 or counts["other"] >= GENDER_MIN))
 
 
 def _gender_category(gender: Gender | None) -> str:
