@@ -391,4 +391,5 @@ def results_view(consultation: Consultation, result: dict[str, Any]) -> dict[str
         "weighting": result["weighting"],
         "method": result["method"],
         "club_mode": result["club_mode"],
+        "cap": result.get("cap"),
     }

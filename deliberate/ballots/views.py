@@ -17,7 +17,7 @@ from deliberate.domain.phases import Phase, accepts_ballots
 bp = Blueprint("ballots", __name__)
 
 _ERRORS = {
-    "empty": _l("Give a position to at least one item: write 1 next to the item you prefer most."),
+    "empty": _l("Give a position to at least one item: choose 1 for the item you prefer most."),
     "invalid": _l("Some positions are not valid. Choose a position from the list for each item, or “not ranked”."),
     "already_cast": _l("You have already voted. To replace your ballot, type the receipt code you were given."),
     "bad_receipt": _l("This receipt code does not match your ballot. Check it and try again: your ranking is "
