@@ -85,5 +85,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(__import__("deliberate.deliberation.views", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("deliberate.consultations.views", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("deliberate.notifications.views", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("deliberate.consolidation.views", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("deliberate.opinion.views", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("deliberate.ballots.views", fromlist=["bp"]).bp)

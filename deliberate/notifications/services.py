@@ -10,7 +10,9 @@ Kinds and the params their texts use (missing params are tolerated):
 - ``content_hidden`` (to the author): ``subject_type`` (``"demand"`` or ``"argument"``), ``title`` (the demand's
   title), ``reason``
 - ``content_kept`` (to the people who reported it): ``subject_type``, ``title``
-- ``demand_linked``: reserved for a later issue
+- ``demand_linked`` (to the author, from the consolidation workspace): ``demand_id``, ``demand_title``, ``status``
+  (``linked``, ``own_item``, ``out_of_scope`` or ``answered`` when the board answered their objection),
+  ``item_title_es`` / ``item_title_en`` (linked), ``reason`` (out of scope), ``days`` (the objection window)
 """
 
 from __future__ import annotations
@@ -115,6 +117,19 @@ def describe(notification: Notification) -> str:
             return _("The board reviewed the argument on “%(title)s” that you reported and decided to keep it.",
                      title=title)
         return _("The board reviewed the demand “%(title)s” that you reported and decided to keep it.", title=title)
+    if kind == "demand_linked":
+        title, status = params.get("demand_title", ""), params.get("status")
+        if status == "answered":
+            return _("The board answered your objection about your demand “%(title)s”.", title=title)
+        if status == "out_of_scope":
+            return _("The board set your demand “%(title)s” aside as out of scope. Reason: %(reason)s You may "
+                     "object within %(days)s days.", title=title, reason=params.get("reason", ""),
+                     days=params.get("days", ""))
+        locale = _locale()
+        item = (params.get("item_title_en") if locale == "en" else None) or params.get("item_title_es") or params.get(
+            "item_title_en", "")
+        return _("The board linked your demand “%(title)s” to the agenda item “%(item)s”. You may object within "
+                 "%(days)s days.", title=title, item=item, days=params.get("days", ""))
     return _("You have a new notification.")
 
 

@@ -1,0 +1,59 @@
+"""Forms of the consolidation workspace (the many per-row forms are rendered by hand with unique ids)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from deliberate.forms import CleanText
+
+
+class EmptyForm(FlaskForm):
+    """Only the CSRF token: for one-button actions."""
+
+
+class ItemForm(FlaskForm):
+    title_es = StringField(_l("Title in Spanish"), validators=[Optional(), Length(max=160), CleanText()])
+    title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=160), CleanText()])
+    summary_es = TextAreaField(_l("Summary in Spanish"), validators=[Optional(), Length(max=5000), CleanText()])
+    summary_en = TextAreaField(_l("Summary in English"), validators=[Optional(), Length(max=5000), CleanText()])
+
+
+class AcceptForm(ItemForm):
+    """Accept a suggested group (or the checked part of it) as a new agenda item."""
+
+    demand_ids = SelectMultipleField(_l("Demands"), coerce=int, validate_choice=False)
+
+
+class SplitForm(ItemForm):
+    """Take the checked demands out of an item into a new item."""
+
+    demand_ids = SelectMultipleField(_l("Demands"), coerce=int, validate_choice=False)
+
+
+class MergeForm(FlaskForm):
+    target_id = IntegerField(_l("Merge into"), validators=[DataRequired()])
+
+
+class MoveForm(FlaskForm):
+    target_id = IntegerField(_l("Move to"), validators=[DataRequired()])
+    expected = HiddenField()
+
+
+class PlaceForm(FlaskForm):
+    expected = HiddenField()
+
+
+class OutOfScopeForm(FlaskForm):
+    reason = StringField(_l("Public reason"), validators=[DataRequired(), Length(max=1000), CleanText()])
+    expected = HiddenField()
+
+
+class ObjectionForm(FlaskForm):
+    text = TextAreaField(_l("Your objection"), validators=[DataRequired(), Length(max=2000), CleanText()])
+
+
+class AnswerForm(FlaskForm):
+    answer = TextAreaField(_l("The board's answer"), validators=[DataRequired(), Length(max=2000), CleanText()])

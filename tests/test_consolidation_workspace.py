@@ -1,0 +1,380 @@
+"""The board's consolidation workspace: suggestions, agenda items with provenance and objections."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from deliberate.consolidation import services
+from deliberate.domain.errors import Conflict, PhaseClosed
+from deliberate.domain.phases import Phase
+from deliberate.extensions import db
+from deliberate.models import AuditEntry, Consultation, Demand, Language, Notification, Reaction, User
+from deliberate.models.agenda import AgendaItem, DemandPlacement, Objection, PlacementStatus
+from tests.conftest import login
+
+TEXTS = [
+    ("Pavimentar la calle principal de Jerez", Language.ES),
+    ("Pave the main street in Jerez", Language.EN),
+    ("Pavimentación de la calle principal en Jerez", Language.ES),
+    ("Un médico para la clínica de Tlaltenango", Language.ES),
+    ("A doctor for the Tlaltenango clinic", Language.EN),
+    ("Becas para estudiantes de preparatoria", Language.ES),
+]
+STATUS_BOARD = {"anonymous": 302, "outsider": 403, "member": 403, "officer": 403, "board": 200}
+
+
+@pytest.fixture
+def world(federation_world):
+    return federation_world
+
+
+def make(app, world, phase: Phase = Phase.CONSOLIDATING, hidden: int | None = None) -> dict:
+    """Create a consultation with six demands by the member, officer and other-club member."""
+    with app.app_context():
+        consultation = Consultation(federation_id=world["federation"].id, title_es="Agenda 2027",
+                                    title_en="2027 agenda", phase=phase)
+        db.session.add(consultation)
+        db.session.flush()
+        authors = [world["member"], world["officer"], world["other_club_member"]]
+        clubs = [world["club"], world["club"], world["other_club"]]
+        ids = []
+        for n, (title, language) in enumerate(TEXTS):
+            demand = Demand(consultation_id=consultation.id, author_id=authors[n % 3].id, club_id=clubs[n % 3].id,
+                            title=title, body="", language=language)
+            if n == hidden:
+                demand.hidden_at = consultation.phase_changed_at
+            db.session.add(demand)
+            db.session.flush()
+            ids.append(demand.id)
+        db.session.commit()
+        return {"consultation": consultation.id, "demands": ids}
+
+
+def as_role(client, world, role):
+    if role != "anonymous":
+        login(client, world[role])
+    return client
+
+
+def user(world, role) -> User:
+    return db.session.get(User, world[role].id)
+
+
+def placed_once(consultation_id: int) -> dict[int, DemandPlacement]:
+    rows = db.session.scalars(select(DemandPlacement).where(DemandPlacement.consultation_id == consultation_id))
+    result: dict[int, DemandPlacement] = {}
+    for row in rows:
+        assert row.demand_id not in result
+        result[row.demand_id] = row
+    return result
+
+
+def accept(consultation_id, board, demand_ids, title="Calles"):
+    consultation = db.session.get(Consultation, consultation_id)
+    return services.accept_cluster(consultation, board, demand_ids, title_es=title, title_en=title + " (en)")
+
+
+# --- permissions and phases ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("role", sorted(STATUS_BOARD))
+def test_only_the_board_opens_the_workspace(app, client, world, role):
+    data = make(app, world)
+    response = as_role(client, world, role).get(f"/consultations/{data['consultation']}/consolidation")
+    assert response.status_code == STATUS_BOARD[role]
+
+
+@pytest.mark.parametrize("role", ["outsider", "member", "officer"])
+def test_people_outside_the_board_cannot_accept_a_group(app, client, world, role):
+    data = make(app, world)
+    response = as_role(client, world, role).post(
+        f"/consultations/{data['consultation']}/consolidation/accept",
+        data={"demand_ids": data["demands"][:2], "title_es": "Calles"})
+    assert response.status_code == 403
+    with app.app_context():
+        assert db.session.scalar(select(func.count(AgendaItem.id))) == 0
+
+
+def test_board_actions_are_refused_outside_consolidating_with_a_clear_message(app, client, world):
+    data = make(app, world, phase=Phase.COLLECTING)
+    login(client, world["board"])
+    response = client.post(f"/consultations/{data['consultation']}/consolidation/accept",
+                           data={"demand_ids": data["demands"][:2], "title_es": "Calles"}, follow_redirects=True)
+    assert "only while the consultation is consolidating" in response.get_data(as_text=True)
+    response = client.post(f"/consultations/{data['consultation']}/consolidation/suggestions", follow_redirects=True)
+    assert "Nothing was changed" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(AgendaItem.id))) == 0
+        with pytest.raises(PhaseClosed):
+            accept(data["consultation"], user(world, "board"), data["demands"][:1])
+
+
+@pytest.mark.parametrize(("role", "status"), [("anonymous", 302), ("outsider", 403), ("member", 200),
+                                               ("board", 200)])
+def test_members_of_the_federation_read_an_item_while_consolidating(app, client, world, role, status):
+    data = make(app, world)
+    with app.app_context():
+        item = accept(data["consultation"], user(world, "board"), data["demands"][:3])
+        item_id = item.id
+    assert as_role(client, world, role).get(f"/agenda-items/{item_id}").status_code == status
+    assert client.get(f"/consultations/{data['consultation']}/items").status_code == status
+
+
+def test_the_public_reads_items_after_consolidating(app, client, world):
+    data = make(app, world)
+    with app.app_context():
+        item_id = accept(data["consultation"], user(world, "board"), data["demands"][:3]).id
+        db.session.get(Consultation, data["consultation"]).phase = Phase.DELIBERATING
+        db.session.commit()
+    page = client.get(f"/agenda-items/{item_id}")
+    assert page.status_code == 200
+    assert "Pave the main street in Jerez" in page.get_data(as_text=True)
+    assert f"/demands/{data['demands'][0]}\"" not in page.get_data(as_text=True)  # demand pages are for members
+
+
+# --- suggestions --------------------------------------------------------------------------------------------------
+
+def test_suggestions_group_visible_demands_and_skip_hidden_ones(app, client, world):
+    data = make(app, world, hidden=5)
+    login(client, world["board"])
+    response = client.post(f"/consultations/{data['consultation']}/consolidation/suggestions",
+                           follow_redirects=True)
+    assert "The suggestions were updated" in response.get_data(as_text=True)
+    with app.app_context():
+        suggestion = services.suggestion_of(db.session.get(Consultation, data["consultation"]))
+        flat = sorted(i for group in suggestion.clusters for i in group)
+        assert flat == sorted(data["demands"][:5])
+        jerez = next(g for g in suggestion.clusters if data["demands"][0] in g)
+        assert set(data["demands"][:3]) <= set(jerez)
+        assert data["demands"][3] not in jerez
+    page = client.get(f"/consultations/{data['consultation']}/consolidation").get_data(as_text=True)
+    assert "Pave the main street in Jerez" in page and "Becas para estudiantes" not in page
+
+
+def test_rerunning_suggestions_keeps_accepted_work(app, world):
+    data = make(app, world)
+    with app.app_context():
+        board = user(world, "board")
+        consultation = db.session.get(Consultation, data["consultation"])
+        services.refresh_suggestions(consultation, board)
+        item = accept(data["consultation"], board, data["demands"][:3])
+        suggestion = services.refresh_suggestions(consultation, board)
+        flat = {i for group in suggestion.clusters for i in group}
+        assert flat == set(data["demands"][3:])
+        assert {p.agenda_item_id for p in placed_once(consultation.id).values()} == {item.id}
+        assert len(placed_once(consultation.id)) == 3
+
+
+# --- the board's actions ------------------------------------------------------------------------------------------
+
+def test_accepting_a_group_links_its_demands_notifies_authors_and_is_audited(app, client, world):
+    data = make(app, world)
+    login(client, world["board"])
+    response = client.post(f"/consultations/{data['consultation']}/consolidation/accept", data={
+        "demand_ids": data["demands"][:3], "title_es": "Pavimentar la calle de Jerez",
+        "title_en": "Pave Jerez's main street", "summary_es": "Tres clubes", "summary_en": "Three clubs"})
+    assert response.status_code == 302
+    with app.app_context():
+        item = db.session.scalar(select(AgendaItem))
+        assert (item.title_es, item.title_en) == ("Pavimentar la calle de Jerez", "Pave Jerez's main street")
+        assert set(placed_once(data["consultation"])) == set(data["demands"][:3])
+        notes = db.session.scalars(select(Notification).where(Notification.kind == "demand_linked")).all()
+        assert {n.user_id for n in notes} == {world["member"].id, world["officer"].id, world["other_club_member"].id}
+        assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "consolidation.accept")).actor_id \
+            == world["board"].id
+    login(client, world["member"])
+    listing = client.get("/notifications").get_data(as_text=True)
+    assert "linked your demand" in listing
+
+
+def test_accepting_without_a_title_keeps_the_text_and_says_why(app, client, world):
+    data = make(app, world)
+    login(client, world["board"])
+    response = client.post(f"/consultations/{data['consultation']}/consolidation/accept", data={
+        "demand_ids": data["demands"][:2], "title_es": "", "title_en": "", "summary_es": "Mi resumen"})
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert "Mi resumen" in text and "This field is required" in text
+    with app.app_context():
+        assert db.session.scalar(select(func.count(AgendaItem.id))) == 0
+
+
+def test_accepting_demands_already_placed_is_a_stale_form_that_changes_nothing(app, client, world):
+    data = make(app, world)
+    with app.app_context():
+        accept(data["consultation"], user(world, "board"), data["demands"][:2])
+    login(client, world["board"])
+    response = client.post(f"/consultations/{data['consultation']}/consolidation/accept",
+                           data={"demand_ids": data["demands"][1:3], "title_es": "Otra"}, follow_redirects=True)
+    assert "already been placed" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(AgendaItem.id))) == 1
+        assert set(placed_once(data["consultation"])) == set(data["demands"][:2])
+
+
+def test_merge_moves_links_and_keeps_the_source_item(app, client, world):
+    data = make(app, world)
+    with app.app_context():
+        board = user(world, "board")
+        a = accept(data["consultation"], board, data["demands"][:2]).id
+        b = accept(data["consultation"], board, data["demands"][2:3], title="Pavimentación").id
+    login(client, world["board"])
+    response = client.post(f"/agenda-items/{b}/merge", data={"target_id": a}, follow_redirects=True)
+    assert "was merged into" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(AgendaItem, b).merged_into_id == a
+        assert {p.agenda_item_id for p in placed_once(data["consultation"]).values()} == {a}
+        assert db.session.scalar(select(func.count(AgendaItem.id))) == 2
+        assert [i.id for i in services.active_items(db.session.get(Consultation, data["consultation"]))] == [a]
+    again = client.post(f"/agenda-items/{b}/merge", data={"target_id": a}, follow_redirects=True)
+    assert "already been merged" in again.get_data(as_text=True)
+    merged_page = client.get(f"/agenda-items/{b}").get_data(as_text=True)
+    assert "was merged into another one" in merged_page
+
+
+def test_split_move_own_and_out_of_scope_keep_every_demand_placed_exactly_once(app, client, world):
+    data = make(app, world)
+    d = data["demands"]
+    with app.app_context():
+        board = user(world, "board")
+        first = accept(data["consultation"], board, d[:5]).id
+    login(client, world["board"])
+    assert client.post(f"/agenda-items/{first}/split", data={
+        "demand_ids": [d[3], d[4]], "title_es": "Médico para la clínica", "title_en": "A doctor"}).status_code == 302
+    with app.app_context():
+        second = db.session.get(DemandPlacement, placed_once(data["consultation"])[d[3]].id).agenda_item_id
+    assert second != first
+    assert client.post(f"/demands/{d[2]}/placement/move",
+                       data={"target_id": second, "expected": f"item:{first}"}).status_code == 302
+    assert client.post(f"/demands/{d[5]}/placement/own", data={"expected": ""}).status_code == 302
+    assert client.post(f"/demands/{d[2]}/placement/out-of-scope",
+                       data={"reason": "Ya lo hace el municipio", "expected": f"item:{second}"}).status_code == 302
+    with app.app_context():
+        placed = placed_once(data["consultation"])
+        assert set(placed) == set(d)
+        assert placed[d[2]].status is PlacementStatus.OUT_OF_SCOPE and placed[d[2]].agenda_item_id is None
+        assert placed[d[5]].status is PlacementStatus.OWN_ITEM
+        assert {placed[d[0]].agenda_item_id, placed[d[1]].agenda_item_id} == {first}
+        assert db.session.scalar(select(func.count(Demand.id))) == len(d)
+        assert db.session.get(Demand, d[2]).title == TEXTS[2][0]  # never rewritten
+        actions = set(db.session.scalars(select(AuditEntry.action)))
+        assert {"consolidation.split", "consolidation.move", "consolidation.own",
+                "consolidation.out_of_scope"} <= actions
+    page = client.get(f"/consultations/{data['consultation']}/consolidation").get_data(as_text=True)
+    assert "Ya lo hace el municipio" in page
+    log = client.get(f"/consultations/{data['consultation']}/consolidation/log").get_data(as_text=True)
+    assert "Demand set aside" in log and "Board B" in log
+
+
+def test_a_stale_move_changes_nothing(app, client, world):
+    data = make(app, world)
+    d = data["demands"]
+    with app.app_context():
+        board = user(world, "board")
+        a = accept(data["consultation"], board, d[:2]).id
+        b = accept(data["consultation"], board, d[2:3]).id
+        c = accept(data["consultation"], board, d[3:4]).id
+        consultation = db.session.get(Consultation, data["consultation"])
+        services.move_demand(db.session.get(Demand, d[0]), db.session.get(AgendaItem, b), board, f"item:{a}")
+        with pytest.raises(Conflict):
+            services.move_demand(db.session.get(Demand, d[0]), db.session.get(AgendaItem, c), board, f"item:{a}")
+        assert consultation is not None
+    login(client, world["board"])
+    response = client.post(f"/demands/{d[0]}/placement/move", data={"target_id": c, "expected": f"item:{a}"},
+                           follow_redirects=True)
+    assert "out of date" in response.get_data(as_text=True)
+    with app.app_context():
+        assert placed_once(data["consultation"])[d[0]].agenda_item_id == b
+
+
+def test_out_of_scope_without_a_reason_is_refused_and_keeps_nothing_half_done(app, client, world):
+    data = make(app, world)
+    login(client, world["board"])
+    response = client.post(f"/demands/{data['demands'][5]}/placement/out-of-scope", data={"reason": "", "expected": ""})
+    assert response.status_code == 422
+    with app.app_context():
+        assert placed_once(data["consultation"]) == {}
+
+
+# --- provenance ---------------------------------------------------------------------------------------------------
+
+def test_an_item_counts_clubs_and_members_who_wrote_or_agreed(app, client, world):
+    data = make(app, world)
+    with app.app_context():
+        db.session.add(Reaction(demand_id=data["demands"][0], user_id=world["board"].id, value=1))
+        db.session.add(Reaction(demand_id=data["demands"][0], user_id=world["officer"].id, value=1))
+        db.session.add(Reaction(demand_id=data["demands"][1], user_id=world["admin"].id, value=-1))
+        db.session.commit()
+        item = accept(data["consultation"], user(world, "board"), data["demands"][:3])
+        numbers = services.provenance(item)
+        assert (numbers.demand_count, numbers.club_count, numbers.clubs_in_federation) == (3, 2, 2)
+        assert (numbers.author_count, numbers.member_count) == (3, 4)
+        item_id = item.id
+    login(client, world["member"])
+    page = client.get(f"/agenda-items/{item_id}").get_data(as_text=True)
+    assert "Raised by 2 of 2 clubs" in page and "4 members" in page and "Club Jerez" in page
+    assert f"/demands/{data['demands'][0]}" in page
+
+
+def test_the_spanish_item_page_speaks_spanish(app, client, world):
+    data = make(app, world)
+    with app.app_context():
+        item_id = accept(data["consultation"], user(world, "board"), data["demands"][:3]).id
+        user(world, "member").locale = "es"
+        db.session.commit()
+    login(client, world["member"])
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es"
+    page = client.get(f"/agenda-items/{item_id}").get_data(as_text=True)
+    assert "Planteado por 2 de 2 clubes" in page
+
+
+# --- objections ---------------------------------------------------------------------------------------------------
+
+def test_an_author_objects_within_the_window_and_reads_the_board_answer(app, client, world):
+    data = make(app, world)
+    demand_id = data["demands"][0]  # written by the member
+    with app.app_context():
+        accept(data["consultation"], user(world, "board"), data["demands"][:2])
+    login(client, world["member"])
+    page = client.get(f"/demands/{demand_id}/placement").get_data(as_text=True)
+    assert "Object to this placement" in page
+    response = client.post(f"/demands/{demand_id}/placement/objection", data={"text": "Es otra calle"})
+    assert response.status_code == 302
+    login(client, world["officer"])  # not the author
+    assert client.post(f"/demands/{demand_id}/placement/objection", data={"text": "Yo también"}).status_code == 403
+    login(client, world["board"])
+    workspace = client.get(f"/consultations/{data['consultation']}/consolidation").get_data(as_text=True)
+    assert "Es otra calle" in workspace
+    with app.app_context():
+        objection_id = db.session.scalar(select(Objection.id))
+    client.post(f"/objections/{objection_id}/answer", data={"answer": "Es la misma calle principal"})
+    again = client.post(f"/objections/{objection_id}/answer", data={"answer": "Otra vez"}, follow_redirects=True)
+    assert "out of date" in again.get_data(as_text=True)
+    login(client, world["member"])
+    page = client.get(f"/demands/{demand_id}/placement").get_data(as_text=True)
+    assert "Es la misma calle principal" in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Objection.id))) == 1
+        kinds = [n.params.get("status") for n in db.session.scalars(
+            select(Notification).where(Notification.user_id == world["member"].id,
+                                       Notification.kind == "demand_linked"))]
+        assert "answered" in kinds
+
+
+def test_objections_after_the_window_are_refused(app, client, world):
+    data = make(app, world)
+    demand_id = data["demands"][0]
+    with app.app_context():
+        accept(data["consultation"], user(world, "board"), data["demands"][:1])
+        placement = db.session.scalar(select(DemandPlacement))
+        placement.placed_at = placement.placed_at - timedelta(days=8)
+        db.session.commit()
+    login(client, world["member"])
+    assert "time to object" in client.get(f"/demands/{demand_id}/placement").get_data(as_text=True)
+    response = client.post(f"/demands/{demand_id}/placement/objection", data={"text": "Tarde"},
+                           follow_redirects=True)
+    assert "time to object to this placement has passed" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Objection.id))) == 0
