@@ -364,11 +364,31 @@ def test_gender_needs_five_women_five_men_and_no_small_rest(counts, shown):
     assert services._gender_shown(counts) is shown
 
 
+def test_clubs_with_fewer_than_five_in_a_group_are_not_named(app, create_user, create_organization, add_member):
+    federation = create_organization("Federación")
+    big = create_organization("Club Grande", kind=OrganizationKind.CLUB, parent=federation)
+    small = create_organization("Club Chico", kind=OrganizationKind.CLUB, parent=federation)
+    members = []
+    for club, n in ((big, 6), (small, 1)):
+        for _ in range(n):
+            person = create_user()
+            add_member(person, club)
+            members.append(person.id)
+    loner = create_user()  # no club in this federation
+    members.append(loner.id)
+    groups = (engine.OpinionGroup(0, len(members), tuple(members), ()),)
+    with app.app_context():
+        from deliberate.models import Organization
+
+        composition = services._composition(db.session.get(Organization, federation.id), groups)
+    assert composition[0]["clubs"] == {str(big.id): 6, "other": 2}
+
+
 def test_the_page_shows_clubs_and_hides_small_gender_counts(app, client, world):
     compute(app, world)
     login(client, world["member"])
     html = page(client, world).get_data(as_text=True)
-    assert "Club Jerez" in html and "Club Tlaltenango" in html
+    assert "Club Jerez" in html
     assert "Gender is not shown for this group" in html  # 8 per group: never five of each category
     assert "women," not in html
 

@@ -52,6 +52,8 @@ STALE_MIN_NEW = 50
 STALE_SHARE = 0.10
 #: Gender is shown for a group only when every category shown holds at least this many people (see _gender_shown).
 GENDER_MIN = 5
+#: A club is named in a group's composition only when at least this many of its people are in the group.
+CLUB_MIN = 5
 #: The gender categories counted: women, men, and everyone else (other, undisclosed or not said) together.
 GENDER_CATEGORIES = ("woman", "man", "other")
 #: The map's drawing area (SVG user units) and its margin.
@@ -206,10 +208,13 @@ def _composition(federation: Organization, groups: tuple[engine.OpinionGroup, ..
         clubs = Counter(club_of.get(m) for m in group.members)
         genders = Counter(_gender_category(gender_of.get(m)) for m in group.members)
         shown = {c: genders.get(c, 0) for c in GENDER_CATEGORIES}
+        # A club with fewer than five people in the group is not named (someone who is alone in their club would
+        # otherwise be placed in a group): those people, and anyone with no active club, count under "other".
+        shown_clubs = {str(club): n for club, n in clubs.items() if club is not None and n >= CLUB_MIN}
+        rest = sum(n for club, n in clubs.items() if club is None or n < CLUB_MIN)
         composition.append({
             "group": group.id,
-            # JSON keys are strings; people with no active club in the federation count under "none".
-            "clubs": {str(club) if club is not None else "none": n for club, n in clubs.items()},
+            "clubs": shown_clubs | ({"other": rest} if rest else {}),
             "gender": shown if _gender_shown(shown) else None,
         })
     return composition
@@ -356,7 +361,7 @@ def map_view(consultation: Consultation, viewer: User | None) -> MapView | None:
     demand_ids |= {c["demand_id"] for c in snapshot.consensus}
     demands = {d.id: d for d in db.session.scalars(select(Demand).where(Demand.id.in_(demand_ids)))} if demand_ids \
         else {}
-    club_ids = {int(k) for c in snapshot.composition for k in c["clubs"] if k != "none"}
+    club_ids = {int(k) for c in snapshot.composition for k in c["clubs"] if k.isdigit()}
     clubs = {str(o.id): o.name for o in db.session.scalars(select(Organization).where(Organization.id.in_(club_ids)))} \
         if club_ids else {}
     groups = [
@@ -365,7 +370,8 @@ def map_view(consultation: Consultation, viewer: User | None) -> MapView | None:
             "letter": group_letter(group["id"]),
             "shape": SHAPES[group["id"] % len(SHAPES)],
             "representative": [r for r in group["representative"] if _shown(demands.get(r["demand_id"]))],
-            "clubs": sorted(composition.get(group["id"], {}).get("clubs", {}).items(), key=lambda kv: (-kv[1], kv[0])),
+            "clubs": sorted(composition.get(group["id"], {}).get("clubs", {}).items(),
+                            key=lambda kv: (not kv[0].isdigit(), -kv[1], kv[0])),
             "gender": composition.get(group["id"], {}).get("gender"),
         }
         for group in snapshot.groups
