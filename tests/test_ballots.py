@@ -109,6 +109,7 @@ def test_review_shows_ties_and_unranked_items_before_casting(app, client, voting
     assert response.status_code == 200
     assert "tie" in page and "Not ranked" in page and "Cast my ballot" in page
     assert f'name="rank_{c}" value=""' in page and f'name="support_{a}"' in page
+    assert 'id="cast-form"' in page and "js/ranking.js" in page  # the script guards against a double cast
     with app.app_context():
         assert db.session.scalar(select(Ballot)) is None  # nothing is saved before casting
 

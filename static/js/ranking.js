@@ -2,6 +2,15 @@
    rank selectors of the plain form follow the order of the list. Without this script the selectors work alone. */
 (function () {
   "use strict";
+  /* The cast form: a second click must not send the ballot twice (the receipt would be shown to a lost request). */
+  var castForm = document.getElementById("cast-form");
+  if (castForm) {
+    castForm.addEventListener("submit", function (event) {
+      if (castForm.getAttribute("data-sent")) { event.preventDefault(); return; }
+      castForm.setAttribute("data-sent", "1");
+    });
+    window.addEventListener("pageshow", function () { castForm.removeAttribute("data-sent"); });
+  }
   var list = document.getElementById("ballot-list");
   if (!list) { return; }
   var announcer = document.getElementById("ballot-announce");
