@@ -88,3 +88,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(__import__("deliberate.consolidation.views", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("deliberate.opinion.views", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("deliberate.ballots.views", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("deliberate.agenda.views", fromlist=["bp"]).bp)

@@ -12,6 +12,8 @@ from flask.cli import FlaskGroup, with_appcontext
 
 # Commands that live with their area; each module defines a click command. Registered when present.
 AREA_COMMANDS = (
+    ("deliberate.agenda.cli", "verify_agenda_command"),
+    ("deliberate.agenda.cli", "demo_cycle_command"),
     ("deliberate.ballots.cli", "tally_command"),
     ("deliberate.consolidation.cli", "cluster_command"),
     ("deliberate.deliberation.cli", "import_polis_command"),

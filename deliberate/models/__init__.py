@@ -38,8 +38,13 @@ from deliberate.models.demands import (
     Target,
 )
 from deliberate.models.opinion import OpinionSnapshot
+from deliberate.models.publication import Agenda, AgendaVersion, MinorityReport, MinorityReportCosign
 
 __all__ = [
+    "Agenda",
+    "AgendaVersion",
+    "MinorityReport",
+    "MinorityReportCosign",
     "AgendaItem",
     "AgendaSelection",
     "Argument",

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-28 03:31:20.526289
+Create Date: 2026-11-28 03:56:38.308882
 
 """
 from alembic import op

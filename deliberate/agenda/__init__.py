@@ -1,0 +1,1 @@
+"""The published agenda: drafting, equity checks, minority section and reports, versions, public pages."""

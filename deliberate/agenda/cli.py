@@ -1,0 +1,176 @@
+"""Agenda commands: verify a published agenda by recounting it, and run a whole demo cycle in one command."""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+
+import click
+from flask import current_app, url_for
+from flask.cli import with_appcontext
+
+from deliberate.domain.errors import NotFound
+
+
+@click.command("verify-agenda")
+@click.argument("agenda_id", type=int)
+@with_appcontext
+def verify_agenda_command(agenda_id: int) -> None:
+    """Recount a published agenda from its stored inputs; exit 0 only if every version's result and hash match."""
+    from deliberate.agenda.services import verify_agenda
+
+    try:
+        checks = verify_agenda(agenda_id)
+    except NotFound:
+        click.echo(f"No published agenda with id {agenda_id}.", err=True)
+        sys.exit(2)
+    failed = False
+    for check in checks:
+        if check.ok:
+            click.echo(f"version {check.version}: OK (sha256 {check.sha256})")
+        else:
+            failed = True
+            for problem in check.problems:
+                click.echo(f"version {check.version}: FAILED: {problem}", err=True)
+    sys.exit(1 if failed else 0)
+
+
+def _ranking_for(scores: dict[int, float]) -> tuple[list[list[int]], list[int]]:
+    ordered = sorted(scores, key=lambda item: (-scores[item], item))
+    approved = [item for item in ordered if scores[item] > 0] or ordered[:1]
+    return [[item] for item in ordered], sorted(approved)
+
+
+def run_demo_cycle() -> tuple[int, int]:
+    """Run a complete demo consultation on the demo federation; return (agenda id, consultation id)."""
+    from datetime import timedelta
+
+    from sqlalchemy import func, insert, select
+
+    from deliberate import demo
+    from deliberate.agenda import services as agenda_services
+    from deliberate.ballots.services import active_items, cast_ballot
+    from deliberate.consolidation import services as consolidation
+    from deliberate.consultations.services import advance_phase, create_consultation, ensure_default_categories
+    from deliberate.domain.phases import Phase
+    from deliberate.extensions import db
+    from deliberate.models import (
+        Consultation,
+        Demand,
+        Gender,
+        Language,
+        Membership,
+        MembershipStatus,
+        Organization,
+        Reaction,
+        Role,
+        Target,
+        User,
+        utcnow,
+    )
+    from deliberate.text import render_markdown
+
+    demo.seed_demo()
+    federation = db.session.scalar(select(Organization).where(Organization.slug == demo.FEDERATION_SLUG))
+    board = db.session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.organization_id == federation.id, Membership.role == Role.BOARD,
+               Membership.status == MembershipStatus.ACTIVE).order_by(Membership.id)).first()
+    runs = db.session.scalar(select(func.count(Consultation.id)).where(
+        Consultation.federation_id == federation.id, Consultation.title_en.like("Demo cycle%"))) or 0
+    consultation = create_consultation(
+        federation, board, title_es=f"Ciclo de demostración {runs + 1}", title_en=f"Demo cycle {runs + 1}",
+        description_es="Una consulta completa de demostración: demandas, consolidación, votación y publicación.",
+        description_en="A complete demo consultation: demands, consolidation, vote and publication.")
+    consultation.agenda_size = 5
+    db.session.commit()
+    advance_phase(consultation, board, Phase.DRAFT, Phase.COLLECTING)
+
+    rng = random.Random(2028 + runs)
+    categories = {c.slug: c.id for c in ensure_default_categories(federation)}
+    named = {club.name: club for club in federation.clubs()}
+    clubs = [named[name] for name, *_ in demo.CLUBS if name in named]
+    members = db.session.scalars(
+        select(Membership).where(Membership.organization_id.in_([c.id for c in clubs]),
+                                 Membership.status == MembershipStatus.ACTIVE).order_by(Membership.id)).all()
+    by_club: dict[int, list[Membership]] = {}
+    for membership in members:
+        by_club.setdefault(membership.organization_id, []).append(membership)
+    camp_of: dict[int, int] = {}
+    for index, club in enumerate(clubs):
+        for membership in by_club.get(club.id, []):
+            camp = demo.CAMPS.index(demo.CLUB_CAMPS[index % len(demo.CLUB_CAMPS)])
+            if membership.user.gender is Gender.WOMAN and rng.random() < 0.5:
+                camp = demo.CAMPS.index("mujeres")
+            camp_of[membership.user_id] = camp
+    now = utcnow().replace(microsecond=0)
+    demands: list[tuple[Demand, str]] = []
+    for club_index, language, category, target, theme, title, body in demo.DEMANDS:
+        club = clubs[club_index % len(clubs)]
+        author = rng.choice(by_club[club.id])
+        demand = Demand(consultation_id=consultation.id, author_id=author.user_id, club_id=club.id, title=title,
+                        body=body, body_html=render_markdown(body), category_id=categories.get(category),
+                        target=Target(target), language=Language(language), created_at=now, updated_at=now)
+        db.session.add(demand)
+        demands.append((demand, theme))
+    db.session.flush()
+    rows = []
+    for membership in members:
+        camp = camp_of[membership.user_id]
+        for demand, theme in demands:
+            agree = demo.AGREEMENT[theme][camp]
+            draw = rng.random()
+            value = 1 if draw < agree else (0 if draw < agree + (1 - agree) * 0.2 else -1)
+            rows.append({"demand_id": demand.id, "user_id": membership.user_id, "value": value,
+                         "created_at": now - timedelta(minutes=rng.randrange(600)), "updated_at": now})
+    db.session.execute(insert(Reaction), rows)
+    for demand, _theme in demands:
+        values = [row["value"] for row in rows if row["demand_id"] == demand.id]
+        demand.agree_count, demand.disagree_count = values.count(1), values.count(-1)
+        demand.pass_count = values.count(0)
+    db.session.commit()
+
+    advance_phase(consultation, board, Phase.COLLECTING, Phase.CONSOLIDATING)
+    suggestion = consolidation.refresh_suggestions(consultation, board)
+    by_id = {demand.id: demand for demand, _ in demands}
+    for cluster in suggestion.clusters:
+        first = by_id[cluster[0]]
+        consolidation.accept_cluster(consultation, board, cluster, title_es=first.title, title_en=first.title)
+    advance_phase(consultation, board, Phase.CONSOLIDATING, Phase.DELIBERATING)
+    advance_phase(consultation, board, Phase.DELIBERATING, Phase.VOTING)
+    from deliberate.opinion.services import freeze_for_voting, frozen_snapshot
+
+    if frozen_snapshot(consultation) is None:
+        freeze_for_voting(consultation)
+        db.session.commit()
+
+    items = active_items(consultation)
+    linked = agenda_services._linked_demands(consultation)
+    reactions = {(row["user_id"], row["demand_id"]): row["value"] for row in rows}
+    for membership in members:
+        if rng.random() < 0.1:  # some members do not vote
+            continue
+        scores = {item.id: sum(reactions.get((membership.user_id, d), 0) for d in linked.get(item.id, []))
+                  + rng.random() * 0.5 for item in items}
+        ranking, approved = _ranking_for(scores)
+        cast_ballot(consultation, membership.user, ranking, approved)
+    advance_phase(consultation, board, Phase.VOTING, Phase.TALLIED)
+    agenda_services.save_framing(
+        consultation, board,
+        "Esta es la agenda que la federación presenta al gobierno de Zacatecas, al consulado y a nuestras "
+        "ciudades. Incluye, dentro de ella, a quienes no estuvieron de acuerdo y lo que pedían.",
+        "This is the agenda the federation presents to the government of Zacatecas, the consulate and our cities. "
+        "It includes, inside it, those who disagreed and what they asked for instead.")
+    version = agenda_services.publish(consultation, board, expected_versions=0)
+    return version.agenda_id, consultation.id
+
+
+@click.command("demo-cycle")
+@with_appcontext
+def demo_cycle_command() -> None:
+    """Run a complete demo consultation (demands to publication) and print {"agenda_id": .., "url": ..}."""
+    agenda_id, _consultation_id = run_demo_cycle()
+    with current_app.test_request_context(base_url=current_app.config.get("DEMO_BASE_URL", "http://localhost:5000")):
+        url = url_for("agenda.public", agenda_id=agenda_id, _external=True)
+    click.echo(json.dumps({"agenda_id": agenda_id, "url": url}))

@@ -1,0 +1,708 @@
+"""The agenda: draft it from the official count, check equity, collect minority reports, publish and verify.
+
+The draft is the count's: the top N items of the official ranking (or the proportional selection), in the count's
+order, with the count's documented tie-break. The board adds framing texts only. The minority section comes from
+``deliberate.domain.minority`` on the anonymised ballots (the same document ``deliberate tally`` reads) and, for
+opinion groups, from the members' reactions to each item's linked demands: ballots carry no link to a person, so
+a voter's opinion group cannot be known without breaking ballot secrecy.
+
+Publishing freezes a version: the canonical JSON (sorted keys, no spaces, UTF-8) of its inputs and result, and the
+SHA-256 of exactly those bytes. A correction is a new version; a published version is never written again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import select
+
+from deliberate import audit
+from deliberate.domain import minority as engine
+from deliberate.domain.errors import Conflict, NotFound, PermissionDenied, PhaseClosed, ValidationFailed
+from deliberate.domain.phases import Phase
+from deliberate.extensions import db
+from deliberate.models import (
+    Agenda,
+    AgendaItem,
+    AgendaVersion,
+    Consultation,
+    Gender,
+    Membership,
+    MembershipStatus,
+    MinorityReport,
+    MinorityReportCosign,
+    Organization,
+    OrganizationKind,
+    Reaction,
+    Role,
+    User,
+    utcnow,
+)
+from deliberate.models.ballots import BallotCast
+from deliberate.permissions import club_membership, has_role
+from deliberate.text import clean_text
+
+FORMAT = "deliberate-agenda/1"
+MAX_REPORT = 3000
+MAX_TITLE = 160
+MAX_FRAMING = 5000
+REPORT_LANGUAGES = ("es", "en")
+DRAFT_PHASES = (Phase.TALLIED, Phase.PUBLISHED)
+
+
+# --- canonical JSON -----------------------------------------------------------------------------------------------
+
+def canonical(document: Any) -> bytes:
+    """Return the canonical JSON bytes of a document: sorted keys, no spaces, UTF-8."""
+    return orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+
+
+def sorted_copy(value: Any) -> Any:
+    """Return a copy whose dicts list their keys in sorted order, so that plain dumping gives the canonical bytes."""
+    if isinstance(value, dict):
+        return {key: sorted_copy(value[key]) for key in sorted(value)}
+    if isinstance(value, (list, tuple)):
+        return [sorted_copy(item) for item in value]
+    return value
+
+
+def recount(ballots: dict[str, Any]) -> dict[str, Any]:
+    """Count an input document from its canonical bytes, exactly as ``deliberate tally`` counts the downloaded file.
+
+    The count's lottery tie-break is seeded by the SHA-256 of the file it reads; counting the canonical form makes
+    the published result reproducible by anyone from the published ballots.
+    """
+    from deliberate.ballots.services import count
+
+    return count(sorted_copy(ballots))
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# --- reading ------------------------------------------------------------------------------------------------------
+
+def is_board(user: User | None, consultation: Consultation) -> bool:
+    return has_role(user, consultation.federation, Role.BOARD)
+
+
+def agenda_of(consultation: Consultation) -> Agenda | None:
+    return db.session.scalar(select(Agenda).where(Agenda.consultation_id == consultation.id))
+
+
+def published_agenda(agenda_id: int) -> Agenda:
+    """Return an agenda with at least one published version, or raise NotFound (drafts are not public)."""
+    agenda = db.session.get(Agenda, agenda_id)
+    if agenda is None or agenda.latest is None:
+        raise NotFound("agenda", agenda_id)
+    return agenda
+
+
+def version_of(agenda: Agenda, number: int | None = None) -> AgendaVersion:
+    if number is None:
+        return agenda.latest
+    for version in agenda.versions:
+        if version.number == number:
+            return version
+    raise NotFound("agenda_version", number)
+
+
+def document_of(version: AgendaVersion) -> dict[str, Any]:
+    return orjson.loads(version.document)
+
+
+def published_agendas(federation: Organization) -> list[Agenda]:
+    """Return the federation's published agendas, the most recently changed first."""
+    agendas = db.session.scalars(
+        select(Agenda).join(Consultation, Consultation.id == Agenda.consultation_id)
+        .where(Consultation.federation_id == federation.id)
+    ).all()
+    published = [agenda for agenda in agendas if agenda.latest is not None]
+    return sorted(published, key=lambda agenda: (agenda.latest.created_at, agenda.id), reverse=True)
+
+
+def federation_by_slug(slug: str) -> Organization:
+    federation = db.session.scalar(
+        select(Organization).where(Organization.slug == slug, Organization.kind == OrganizationKind.FEDERATION))
+    if federation is None:
+        raise NotFound("federation", slug)
+    return federation
+
+
+# --- the count's order --------------------------------------------------------------------------------------------
+
+def _flat(ranking: Sequence[Sequence[str]]) -> list[str]:
+    return [item for tier in ranking for item in tier]
+
+
+def count_agenda(result: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
+    """Return the agenda the count chose (item ids as text, best first) and how any tie was broken.
+
+    With the ranking rule, the count's selection already gives the top N in order, its tie-break documented
+    (a lottery order seeded by the inputs' digest, applied only inside a tier cut by the last seat). With a
+    proportional rule the chosen items are listed in the ranking's order.
+    """
+    selection = result.get("selection")
+    if not selection:
+        return [], {"used": False}
+    if selection["rule"] == "ranking":
+        return list(selection["items"]), dict(selection.get("tie_break") or {"used": False})
+    chosen = set(selection["items"])
+    order = [item for item in _flat(result["ranking"]) if item in chosen]
+    ties = list(selection.get("tie_breaks") or [])
+    return order, {"used": bool(ties), "descriptions": ties, "rule": selection["rule"]}
+
+
+# --- building the analysis ----------------------------------------------------------------------------------------
+
+def equity_config(consultation: Consultation) -> engine.EquityConfig:
+    baseline = consultation.federation.parity_baseline
+    return engine.EquityConfig(
+        womens_priority_slot=engine.CheckMode(consultation.women_slot.value),
+        participation_parity=engine.CheckMode(consultation.participation_parity.value),
+        board_composition=engine.CheckMode(consultation.board_composition.value),
+        women_baseline=engine.DEFAULT_WOMEN_BASELINE if baseline is None else baseline,
+    )
+
+
+def _gender_word(gender: Gender | None) -> str | None:
+    if gender is None or gender is Gender.UNDISCLOSED:
+        return None
+    return gender.value
+
+
+def board_genders(federation: Organization) -> list[str | None]:
+    """Return the self-described gender of each active board member of the federation."""
+    rows = db.session.scalars(
+        select(User.gender).join(Membership, Membership.user_id == User.id)
+        .where(Membership.organization_id == federation.id, Membership.status == MembershipStatus.ACTIVE,
+               Membership.role == Role.BOARD, User.is_deleted.is_(False)))
+    return [_gender_word(gender) for gender in rows]
+
+
+def voters_from_ballots(document: dict[str, Any]) -> tuple[list[engine.Voter], bool]:
+    """Turn the anonymised ballots into Voter records; say whether they carry a gender bucket.
+
+    Ballots are stored without the voter's gender (secrecy); when a ballot carries a ``gender`` bucket it is used.
+    """
+    has_gender = any("gender" in ballot for ballot in document["ballots"])
+    voters = [engine.Voter(club=ballot["club"], gender=ballot.get("gender"), ranking=ballot["ranking"],
+                           approved=ballot["approved"]) for ballot in document["ballots"]]
+    return voters, has_gender
+
+
+def voter_genders(consultation: Consultation) -> list[str | None]:
+    """Return the genders of the people who voted (from who voted, never from what was voted)."""
+    rows = db.session.scalars(
+        select(User.gender).join(BallotCast, BallotCast.user_id == User.id)
+        .where(BallotCast.consultation_id == consultation.id))
+    return [_gender_word(gender) for gender in rows]
+
+
+def _user_clubs(federation: Organization) -> dict[int, str]:
+    rows = db.session.execute(
+        select(Membership.user_id, Organization.slug).join(Organization, Organization.id == Membership.organization_id)
+        .where(Organization.parent_id == federation.id, Membership.status == MembershipStatus.ACTIVE)
+        .order_by(Membership.id))
+    clubs: dict[int, str] = {}
+    for user_id, slug in rows:
+        clubs.setdefault(user_id, slug)
+    return clubs
+
+
+def _linked_demands(consultation: Consultation) -> dict[int, list[int]]:
+    """Return each agenda item's linked demand ids (empty when consolidation has not placed any)."""
+    from deliberate.models import agenda as agenda_models
+
+    placement = getattr(agenda_models, "DemandPlacement", None)
+    if placement is None:
+        return {}
+    rows = db.session.execute(
+        select(placement.agenda_item_id, placement.demand_id)
+        .where(placement.consultation_id == consultation.id, placement.agenda_item_id.is_not(None)))
+    linked: dict[int, list[int]] = defaultdict(list)
+    for item_id, demand_id in rows:
+        linked[item_id].append(demand_id)
+    return linked
+
+
+def group_voters(consultation: Consultation, items: Sequence[str]) -> list[engine.Voter] | None:
+    """Build one record per opinion-group member from their reactions to each item's linked demands.
+
+    A member supports an item when they agreed with more of its linked demands than they disagreed with; their
+    "ranking" orders the items by that net agreement. Returns None without a frozen opinion snapshot.
+    """
+    from deliberate.opinion.services import frozen_snapshot
+
+    snapshot = frozen_snapshot(consultation)
+    if snapshot is None:
+        return None
+    groups = {int(user): entry.get("group") for user, entry in (snapshot.result or {}).items()
+              if entry.get("group") is not None}
+    linked = _linked_demands(consultation)
+    item_of = {demand: str(item) for item, demands in linked.items() for demand in demands if str(item) in items}
+    if not groups or not item_of:
+        return []
+    net: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    rows = db.session.execute(
+        select(Reaction.user_id, Reaction.demand_id, Reaction.value)
+        .where(Reaction.demand_id.in_(list(item_of)), Reaction.user_id.in_(list(groups))))
+    for user_id, demand_id, value in rows:
+        net[user_id][item_of[demand_id]] += value
+    clubs = _user_clubs(consultation.federation)
+    voters = []
+    for user_id in sorted(net):
+        scores = {item: score for item, score in net[user_id].items() if score > 0}
+        levels = sorted(set(scores.values()), reverse=True)
+        ranking = [sorted(item for item, score in scores.items() if score == level) for level in levels]
+        voters.append(engine.Voter(club=clubs.get(user_id, "-"), group=groups[user_id], ranking=ranking,
+                                   approved=sorted(scores)))
+    return voters
+
+
+@dataclass(frozen=True)
+class Draft:
+    """Everything the draft page and the published version show."""
+
+    consultation: Consultation
+    tally: dict[str, Any]
+    inputs: dict[str, Any]
+    count_order: tuple[str, ...]
+    tie_break: dict[str, Any]
+    agenda: tuple[str, ...]
+    analysis: engine.Analysis
+    gender_on_ballots: bool
+    groups: engine.MinorityAnalysis | None
+    groups_source: str  # "reactions" or "unavailable"
+    items: dict[str, AgendaItem]
+    matches_official: bool  # the recount from the published ballots chose the same items as the stored count
+
+    @property
+    def blocks_publishing(self) -> bool:
+        return self.analysis.equity.blocks_publishing
+
+    @property
+    def womens_slot_item(self) -> str | None:
+        slot = self.analysis.equity.womens_priority_slot
+        return str(slot.item) if slot.status is engine.CheckStatus.ADJUSTED else None
+
+
+def build_draft(consultation: Consultation) -> Draft:
+    """Draft the agenda from the official count and run the equity checks and the minority analysis."""
+    from deliberate.ballots.services import official_tally, official_tally_input
+
+    if consultation.phase not in DRAFT_PHASES:
+        raise PhaseClosed(consultation.phase)
+    tally = official_tally(consultation)
+    if tally is None:
+        raise NotFound("tally", consultation.id)
+    inputs = official_tally_input(consultation)
+    result = recount(inputs)
+    order, tie_break = count_agenda(result)
+    ranked = _flat(result.get("ranking") or [])
+    items_order = ranked + [c for c in inputs["candidates"] if c not in ranked]
+    voters, has_gender = voters_from_ballots(inputs)
+    analysis = engine.analyse(items_order, order, voters, board_genders=board_genders(consultation.federation),
+                              config=equity_config(consultation))
+    if not has_gender:
+        # Ballots carry no gender: women's first choice and the gender split cannot be known. Participation
+        # parity is measured on who voted (BallotCast), which is stored apart from what was voted.
+        electorate = engine.Electorate.build(
+            items_order, [engine.Voter(club="-", gender=gender) for gender in voter_genders(consultation)])
+        config = equity_config(consultation)
+        parity = engine.check_participation_parity(electorate, config.participation_parity, config.women_baseline,
+                                                   config.parity_tolerance)
+        analysis = replace(analysis, equity=replace(analysis.equity, participation_parity=parity))
+    reaction_voters = group_voters(consultation, items_order)
+    groups = None
+    if reaction_voters:
+        groups = engine.analyse_minority(items_order, analysis.equity.agenda, reaction_voters)
+    items = {str(item.id): item for item in db.session.scalars(
+        select(AgendaItem).where(AgendaItem.consultation_id == consultation.id))}
+    return Draft(consultation=consultation, tally=result, inputs=inputs, count_order=tuple(order),
+                 tie_break=tie_break, agenda=tuple(str(i) for i in analysis.equity.agenda), analysis=analysis,
+                 gender_on_ballots=has_gender, groups=groups,
+                 groups_source="reactions" if reaction_voters else "unavailable", items=items,
+                 matches_official=count_agenda(tally.result)[0] == order)
+
+
+# --- drafting: framing and the report window ----------------------------------------------------------------------
+
+def _require_board(consultation: Consultation, actor: User) -> None:
+    if not is_board(actor, consultation):
+        raise PermissionDenied("not_board")
+
+
+def ensure_agenda(consultation: Consultation) -> Agenda:
+    agenda = agenda_of(consultation)
+    if agenda is None:
+        agenda = Agenda(consultation_id=consultation.id, framing_es="", framing_en="")
+        db.session.add(agenda)
+        db.session.flush()
+    return agenda
+
+
+def save_framing(consultation: Consultation, actor: User, framing_es: str, framing_en: str) -> Agenda:
+    """Save the board's framing texts (Spanish and English); items and their order are the count's."""
+    _require_board(consultation, actor)
+    if consultation.phase not in DRAFT_PHASES:
+        raise PhaseClosed(consultation.phase)
+    framing_es, framing_en = clean_text(framing_es), clean_text(framing_en)
+    for name, value in (("framing_es", framing_es), ("framing_en", framing_en)):
+        if len(value) > MAX_FRAMING:
+            raise ValidationFailed(name, "too_long")
+    agenda = ensure_agenda(consultation)
+    agenda.framing_es, agenda.framing_en = framing_es, framing_en
+    audit.record(consultation.federation, actor, "agenda.framing", consultation.title("es"))
+    db.session.commit()
+    return agenda
+
+
+def open_report_window(consultation: Consultation, actor: User, until: datetime) -> Agenda:
+    """Set until when minority reports may be written; a window can be extended, never shortened."""
+    _require_board(consultation, actor)
+    if consultation.phase not in DRAFT_PHASES:
+        raise PhaseClosed(consultation.phase)
+    if until <= utcnow():
+        raise ValidationFailed("minority_report_until", "in_the_past")
+    agenda = ensure_agenda(consultation)
+    if agenda.minority_report_until is not None and until < agenda.minority_report_until:
+        raise ValidationFailed("minority_report_until", "shorter")
+    agenda.minority_report_until = until
+    audit.record(consultation.federation, actor, "agenda.report_window", consultation.title("es"), until.isoformat())
+    db.session.commit()
+    return agenda
+
+
+def report_window_open(agenda: Agenda | None) -> bool:
+    return agenda is not None and agenda.minority_report_until is not None and utcnow() < agenda.minority_report_until
+
+
+# --- minority reports ---------------------------------------------------------------------------------------------
+
+def reports_of(consultation: Consultation) -> list[MinorityReport]:
+    return list(db.session.scalars(
+        select(MinorityReport).where(MinorityReport.consultation_id == consultation.id)
+        .order_by(MinorityReport.submitted_at, MinorityReport.id)))
+
+
+def officer_club(user: User | None, consultation: Consultation) -> Organization | None:
+    """Return the club in which the person is an officer (their own membership), or None."""
+    if user is None or not user.is_authenticated:
+        return None
+    membership = club_membership(user, consultation.federation)
+    if membership is None or membership.role.rank < Role.OFFICER.rank:
+        return None
+    return membership.organization
+
+
+def own_group(user: User | None, consultation: Consultation) -> int | None:
+    """Return the person's own opinion group in the frozen snapshot (only ever used for themself)."""
+    from deliberate.opinion.services import frozen_snapshot
+
+    if user is None or not user.is_authenticated or club_membership(user, consultation.federation) is None:
+        return None
+    snapshot = frozen_snapshot(consultation)
+    if snapshot is None:
+        return None
+    entry = (snapshot.result or {}).get(str(user.id)) or {}
+    return entry.get("group")
+
+
+def minority_clubs(draft: Draft) -> set[str]:
+    """Return the slugs of clubs entitled to a report: dissenting on an agenda item, or left out of their first."""
+    clubs = {club for item in draft.analysis.minority.items for club in item.dissenting_clubs}
+    clubs |= {club for priority in draft.analysis.minority.priorities for club in priority.first_for_clubs}
+    return {str(club) for club in clubs}
+
+
+def _check_open(consultation: Consultation) -> Agenda:
+    agenda = agenda_of(consultation)
+    if consultation.phase not in DRAFT_PHASES or not report_window_open(agenda):
+        raise Conflict("window_closed")
+    return agenda
+
+
+def submit_report(consultation: Consultation, author: User, *, as_club: bool, language: str, title: str,
+                  text: str) -> MinorityReport:
+    """Record a minority report by an officer of a dissenting club, or by a member of an opinion group."""
+    _check_open(consultation)
+    title, text = clean_text(title), clean_text(text)
+    if language not in REPORT_LANGUAGES:
+        raise ValidationFailed("language", "invalid")
+    if not title:
+        raise ValidationFailed("title", "required")
+    if len(title) > MAX_TITLE:
+        raise ValidationFailed("title", "too_long")
+    if not text:
+        raise ValidationFailed("text", "required")
+    if len(text) > MAX_REPORT:
+        raise ValidationFailed("text", "too_long")
+    club, group = None, None
+    if as_club:
+        club = officer_club(author, consultation)
+        if club is None:
+            raise PermissionDenied("not_officer")
+        if club.slug not in minority_clubs(build_draft(consultation)):
+            raise PermissionDenied("not_dissenting")
+        duplicate = MinorityReport.club_id == club.id
+    else:
+        group = own_group(author, consultation)
+        if group is None:
+            raise PermissionDenied("no_group")
+        duplicate = (MinorityReport.opinion_group == group) & (MinorityReport.author_id == author.id)
+    if db.session.scalar(select(MinorityReport.id).where(MinorityReport.consultation_id == consultation.id,
+                                                         duplicate)) is not None:
+        raise Conflict("duplicate")
+    report = MinorityReport(consultation_id=consultation.id, club_id=club.id if club else None, opinion_group=group,
+                            author_id=author.id, language=language, title=title, text=text, submitted_at=utcnow())
+    db.session.add(report)
+    audit.record(consultation.federation, author, "agenda.minority_report", title)
+    db.session.commit()
+    return report
+
+
+def cosign_report(report: MinorityReport, signer: User) -> MinorityReportCosign:
+    """Co-sign a report on behalf of the signer's club (officers of another club; once per club)."""
+    consultation = report.consultation
+    _check_open(consultation)
+    club = officer_club(signer, consultation)
+    if club is None:
+        raise PermissionDenied("not_officer")
+    if club.id == report.club_id:
+        raise Conflict("own_report")
+    if any(sign.club_id == club.id for sign in report.cosignatures):
+        raise Conflict("duplicate")
+    cosign = MinorityReportCosign(report_id=report.id, club_id=club.id, signed_by_id=signer.id, created_at=utcnow())
+    db.session.add(cosign)
+    audit.record(consultation.federation, signer, "agenda.cosign", report.title, club.name)
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise Conflict("duplicate") from None
+    return cosign
+
+
+# --- publishing ---------------------------------------------------------------------------------------------------
+
+def _opinion_summary(consultation: Consultation) -> dict[str, Any] | None:
+    from deliberate.opinion.services import frozen_snapshot
+
+    snapshot = frozen_snapshot(consultation)
+    if snapshot is None:
+        return None
+    groups = [{"id": group.get("id"), "size": group.get("size")} for group in snapshot.groups or []
+              if isinstance(group, dict)]
+    return {"frozen_at": snapshot.frozen_at.isoformat() if snapshot.frozen_at else None,
+            "participants": snapshot.participants_count, "reactions": snapshot.reactions_count, "groups": groups}
+
+
+def _report_entry(report: MinorityReport) -> dict[str, Any]:
+    return {
+        "id": report.id,
+        "club": report.club.slug if report.club else None,
+        "club_name": report.club.name if report.club else None,
+        "opinion_group": report.opinion_group,
+        "language": report.language,
+        "title": report.title,
+        "text": report.text,
+        "submitted_at": report.submitted_at.replace(microsecond=0).isoformat(),
+        "cosigned_by": [{"club": sign.club.slug, "club_name": sign.club.name} for sign in report.cosignatures],
+    }
+
+
+def equity_dict(report: engine.EquityReport) -> dict[str, Any]:
+    """Return the equity report as plain data, each check under its name."""
+    data: dict[str, Any] = {"agenda": [str(item) for item in report.agenda],
+                            "blocks_publishing": report.blocks_publishing}
+    for result in report.results:
+        data[result.check.value] = result.to_dict()
+    return data
+
+
+def version_document(draft: Draft, agenda: Agenda, number: int, previous: AgendaVersion | None) -> dict[str, Any]:
+    """Return the document a version freezes: its inputs and its result, all of them public."""
+    from deliberate.ballots.services import inputs_hash
+
+    consultation = draft.consultation
+    config = equity_config(consultation)
+    clubs = {club.slug: club.name for club in consultation.federation.clubs()}
+    slot = draft.womens_slot_item
+    entries = []
+    for position, item_id in enumerate(draft.agenda, start=1):
+        item = draft.items[item_id]
+        entries.append({"position": position, "item": item_id, "title_es": item.title_es, "title_en": item.title_en,
+                        "summary_es": item.summary_es, "summary_en": item.summary_en,
+                        "is_womens_slot": item_id == slot})
+    return {
+        "format": FORMAT,
+        "agenda_id": agenda.id,
+        "version": number,
+        "previous_sha256": previous.sha256 if previous else None,
+        "consultation": {"id": consultation.id, "title_es": consultation.title_es, "title_en": consultation.title_en,
+                         "federation": consultation.federation.name,
+                         "federation_slug": consultation.federation.slug},
+        "inputs": {
+            "ballots": draft.inputs,
+            "ballots_sha256": inputs_hash(draft.inputs),
+            "equity_rules": {"womens_priority_slot": config.womens_priority_slot.value,
+                             "participation_parity": config.participation_parity.value,
+                             "board_composition": config.board_composition.value,
+                             "women_baseline": config.women_baseline, "parity_tolerance": config.parity_tolerance},
+            "gender_on_ballots": draft.gender_on_ballots,
+            "opinion_snapshot": _opinion_summary(consultation),
+        },
+        "result": {
+            "tally": draft.tally,
+            "count_agenda": list(draft.count_order),
+            "tie_break": draft.tie_break,
+            "agenda": entries,
+            "framing": {"es": agenda.framing_es, "en": agenda.framing_en},
+            "equity": equity_dict(draft.analysis.equity),
+            "minority": draft.analysis.minority.to_dict(),
+            "opinion_groups": {"source": draft.groups_source,
+                               "analysis": draft.groups.to_dict() if draft.groups else None},
+            "clubs": clubs,
+            "candidates": {item_id: {"title_es": item.title_es, "title_en": item.title_en}
+                           for item_id, item in sorted(draft.items.items()) if item_id in draft.inputs["candidates"]},
+            "reports": [_report_entry(report) for report in reports_of(consultation)],
+        },
+    }
+
+
+def publish(consultation: Consultation, actor: User, *, expected_versions: int, correction_note: str = "",
+            ) -> AgendaVersion:
+    """Freeze a new version of the agenda; the first one also moves the consultation to published.
+
+    ``expected_versions`` is the number of versions the board member saw (a stale form raises Conflict("stale")).
+    Raises Conflict("blocked") when an enforced equity check fails, Conflict("window_open") while minority reports
+    may still be written, and Conflict("empty") when no ballot chose any item.
+    """
+    from deliberate.consultations.services import advance_phase
+
+    _require_board(consultation, actor)
+    draft = build_draft(consultation)
+    agenda = ensure_agenda(consultation)
+    if len(agenda.versions) != expected_versions:
+        raise Conflict("stale")
+    if draft.blocks_publishing:
+        raise Conflict("blocked")
+    if report_window_open(agenda):
+        raise Conflict("window_open")
+    if not draft.agenda:
+        raise Conflict("empty")
+    correction_note = clean_text(correction_note)
+    if agenda.versions and not correction_note:
+        raise ValidationFailed("correction_note", "required")
+    previous = agenda.latest
+    number = len(agenda.versions) + 1
+    document = version_document(draft, agenda, number, previous)
+    data = canonical(document)
+    version = AgendaVersion(agenda=agenda, number=number, previous=previous, framing_es=agenda.framing_es,
+                            framing_en=agenda.framing_en, correction_note=correction_note,
+                            document=data.decode("utf-8"), sha256=sha256(data), created_by_id=actor.id,
+                            created_at=utcnow())
+    db.session.add(version)
+    audit.record(consultation.federation, actor, "agenda.publish", consultation.title("es"),
+                 f"version {number}, sha256 {version.sha256}")
+    try:
+        if consultation.phase is Phase.TALLIED:
+            advance_phase(consultation, actor, Phase.TALLIED, Phase.PUBLISHED)  # commits the version with the move
+        else:
+            db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return version
+
+
+# --- differences between versions ---------------------------------------------------------------------------------
+
+def diff(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    """Say what changed from one version's document to the next: items added, removed, moved; texts changed."""
+    if old is None:
+        return {"added": [], "removed": [], "moved": [], "texts": [], "reports_added": [], "reports_removed": []}
+    before = {entry["item"]: entry for entry in old["result"]["agenda"]}
+    after = {entry["item"]: entry for entry in new["result"]["agenda"]}
+    texts = []
+    for key in ("es", "en"):
+        if old["result"]["framing"].get(key) != new["result"]["framing"].get(key):
+            texts.append({"what": f"framing_{key}", "item": None})
+    for item, entry in after.items():
+        if item in before:
+            for key in ("title_es", "title_en", "summary_es", "summary_en"):
+                if before[item].get(key) != entry.get(key):
+                    texts.append({"what": key, "item": item})
+    old_reports = {report["id"] for report in old["result"]["reports"]}
+    new_reports = {report["id"] for report in new["result"]["reports"]}
+    return {
+        "added": [after[item] for item in after if item not in before],
+        "removed": [before[item] for item in before if item not in after],
+        "moved": [{"item": item, "title_es": after[item]["title_es"], "title_en": after[item]["title_en"],
+                   "from": before[item]["position"], "to": after[item]["position"]}
+                  for item in after if item in before and before[item]["position"] != after[item]["position"]],
+        "texts": texts,
+        "reports_added": sorted(new_reports - old_reports),
+        "reports_removed": sorted(old_reports - new_reports),
+    }
+
+
+# --- verification -------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    problems: tuple[str, ...]
+    sha256: str
+    version: int
+
+
+def expected_agenda(document: dict[str, Any], tally: dict[str, Any]) -> list[str]:
+    """Recompute the published agenda's order from a recount and the stored women's-slot decision."""
+    order, _ = count_agenda(tally)
+    slot = document["result"]["equity"]["womens_priority_slot"]
+    if slot.get("status") == "adjusted" and slot.get("item") is not None:
+        item = str(slot["item"])
+        order = [*order[:-1], item] if order else [item]
+    return order
+
+
+def verify_version(version: AgendaVersion) -> Verification:
+    """Recount from the stored inputs with the counting functions and check the result and the hash."""
+    from deliberate.ballots.services import inputs_hash
+
+    problems: list[str] = []
+    data = version.document.encode("utf-8")
+    actual = sha256(data)
+    if actual != version.sha256:
+        problems.append(f"hash mismatch: stored {version.sha256}, computed {actual}")
+    try:
+        document = orjson.loads(data)
+        ballots = document["inputs"]["ballots"]
+        if inputs_hash(ballots) != document["inputs"]["ballots_sha256"]:
+            problems.append("the ballots do not match their recorded SHA-256")
+        again = recount(ballots)
+        if canonical(again) != canonical(document["result"]["tally"]):
+            problems.append("the recount differs from the published count")
+        published = [entry["item"] for entry in document["result"]["agenda"]]
+        if expected_agenda(document, again) != published:
+            problems.append("the published agenda is not the recount's agenda")
+        if canonical(document) != data:
+            problems.append("the stored JSON is not in canonical form")
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+        problems.append(f"the stored document cannot be read: {error!r}")
+    return Verification(not problems, tuple(problems), actual, version.number)
+
+
+def verify_agenda(agenda_id: int) -> list[Verification]:
+    """Verify every version of an agenda (raises NotFound when it has none)."""
+    agenda = published_agenda(agenda_id)
+    return [verify_version(version) for version in agenda.versions]
