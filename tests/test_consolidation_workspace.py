@@ -378,3 +378,26 @@ def test_objections_after_the_window_are_refused(app, client, world):
     assert "time to object to this placement has passed" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count(Objection.id))) == 0
+
+
+def test_the_board_sets_the_objection_window_and_it_applies_to_placements(app, client, world):
+    data = make(app, world)
+    demand_id = data["demands"][0]
+    with app.app_context():
+        accept(data["consultation"], user(world, "board"), data["demands"][:1])
+        placement = db.session.scalar(select(DemandPlacement))
+        placement.placed_at = placement.placed_at - timedelta(days=8)
+        db.session.commit()
+    login(client, world["member"])
+    assert client.post(f"/consultations/{data['consultation']}/consolidation/window",
+                       data={"days": 10}).status_code == 403
+    login(client, world["board"])
+    bad = client.post(f"/consultations/{data['consultation']}/consolidation/window", data={"days": 0},
+                      follow_redirects=True)
+    assert "between 1 and 60" in bad.get_data(as_text=True)
+    client.post(f"/consultations/{data['consultation']}/consolidation/window", data={"days": 10})
+    login(client, world["member"])
+    assert client.post(f"/demands/{demand_id}/placement/objection", data={"text": "A tiempo"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(Consultation, data["consultation"]).objection_days == 10
+        assert db.session.scalar(select(func.count(Objection.id))) == 1

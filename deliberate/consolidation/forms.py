@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from deliberate.forms import CleanText
 
@@ -57,3 +57,7 @@ class ObjectionForm(FlaskForm):
 
 class AnswerForm(FlaskForm):
     answer = TextAreaField(_l("The board's answer"), validators=[DataRequired(), Length(max=2000), CleanText()])
+
+
+class WindowForm(FlaskForm):
+    days = IntegerField(_l("Days to object after a placement"), validators=[DataRequired(), NumberRange(min=1, max=60)])

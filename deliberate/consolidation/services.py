@@ -486,6 +486,18 @@ def set_out_of_scope(demand: Demand, actor: User, reason: str, expected: str | N
     return placement
 
 
+def set_objection_days(consultation: Consultation, actor: User, days: int) -> Consultation:
+    """Set how many days authors have to object after a placement (1 to 60); applies to every placement."""
+    if consultation.phase not in OBJECTION_PHASES:
+        raise PhaseClosed(consultation.phase)
+    if not 1 <= int(days) <= 60:
+        raise ValidationFailed("days", "out_of_range")
+    consultation.objection_days = int(days)
+    _record(consultation, actor, "window", consultation.title("es"), f"objection window set to {days} days")
+    db.session.commit()
+    return consultation
+
+
 # --- objections ---------------------------------------------------------------------------------------------------
 
 def object_to_placement(demand: Demand, author: User, text: str) -> Objection:

@@ -21,6 +21,7 @@ from deliberate.consolidation.forms import (
     OutOfScopeForm,
     PlaceForm,
     SplitForm,
+    WindowForm,
 )
 from deliberate.consultations import phase_name
 from deliberate.consultations import services as consultation_services
@@ -54,6 +55,7 @@ ACTION_NAMES = {
     "consolidation.out_of_scope": _l("Demand set aside"),
     "consolidation.objection": _l("Objection by an author"),
     "consolidation.answer": _l("Objection answered"),
+    "consolidation.window": _l("Objection window changed"),
 }
 _FIELD_MESSAGES = {
     "required": _l("This field is required."),
@@ -369,6 +371,29 @@ def answer(objection_id: int):
             flash(_("Your answer was recorded; the author has been notified."), "success")
             return _to_workspace(consultation.id, "objections")
     return _form_page(form, consultation, _("Answer the objection"), url_for(".answer", objection_id=objection.id))
+
+
+@bp.post("/consultations/<int:consultation_id>/consolidation/window")
+@login_required
+def window(consultation_id: int):
+    """Set how many days authors have to object after their demand is placed."""
+    consultation = _board_consultation(consultation_id)
+    form = WindowForm()
+    if not form.validate_on_submit():
+        flash(_("The objection window must be a whole number of days between 1 and 60. Nothing was changed."),
+              "danger")
+        return _to_workspace(consultation_id, "objections")
+    try:
+        services.set_objection_days(consultation, current_user, form.days.data)
+    except PhaseClosed:
+        flash(_("The objection window can be changed only while consolidating or deliberating."), "danger")
+    except ValidationFailed:
+        flash(_("The objection window must be a whole number of days between 1 and 60. Nothing was changed."),
+              "danger")
+    else:
+        flash(ngettext("Authors now have %(num)d day to object after a placement.",
+                       "Authors now have %(num)d days to object after a placement.", form.days.data), "success")
+    return _to_workspace(consultation_id, "objections")
 
 
 @bp.get("/consultations/<int:consultation_id>/consolidation/log")
