@@ -401,3 +401,34 @@ def test_the_board_sets_the_objection_window_and_it_applies_to_placements(app, c
     with app.app_context():
         assert db.session.get(Consultation, data["consultation"]).objection_days == 10
         assert db.session.scalar(select(func.count(Objection.id))) == 1
+
+
+def test_the_board_edits_an_item_and_bad_input_keeps_the_text(app, client, world):
+    data = make(app, world)
+    with app.app_context():
+        item_id = accept(data["consultation"], user(world, "board"), data["demands"][:2]).id
+    login(client, world["board"])
+    assert client.get(f"/agenda-items/{item_id}/edit").status_code == 200
+    bad = client.post(f"/agenda-items/{item_id}/edit", data={"title_es": "", "title_en": "", "summary_es": "Guardado"})
+    assert bad.status_code == 422 and "Guardado" in bad.get_data(as_text=True)
+    assert client.post(f"/agenda-items/{item_id}/edit", data={"title_es": "Calles de Jerez",
+                                                             "title_en": "Jerez streets"}).status_code == 302
+    with app.app_context():
+        item = db.session.get(AgendaItem, item_id)
+        assert (item.title_es, item.title_en) == ("Calles de Jerez", "Jerez streets")
+        assert len(placed_once(data["consultation"])) == 2
+
+
+def test_active_items_lists_live_items_with_demands_for_the_ballot(app, world):
+    data = make(app, world)
+    d = data["demands"]
+    with app.app_context():
+        board = user(world, "board")
+        a = accept(data["consultation"], board, d[:2])
+        b = accept(data["consultation"], board, d[2:3])
+        c = accept(data["consultation"], board, d[3:4])
+        services.move_demand(db.session.get(Demand, d[3]), a, board, f"item:{c.id}")  # c is left empty
+        services.merge_items(b, a, board)
+        consultation = db.session.get(Consultation, data["consultation"])
+        assert [i.id for i in services.active_items(consultation)] == [a.id]
+        assert db.session.scalar(select(func.count(AgendaItem.id))) == 3

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, url_for
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from deliberate import audit
@@ -308,6 +309,15 @@ def _new_item(consultation: Consultation, actor: User, values: dict[str, str]) -
     return item
 
 
+def _commit() -> None:
+    """Commit; two board members placing the same demand at once meet the unique constraint: one wins."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("already_placed") from None
+
+
 def _ids(demands: Sequence[Demand]) -> str:
     return ", ".join(f"#{d.id}" for d in demands)
 
@@ -349,7 +359,7 @@ def accept_cluster(consultation: Consultation, actor: User, demand_ids: Sequence
     for demand in demands:
         _place(consultation, actor, demand, PlacementStatus.LINKED, item)
     _record(consultation, actor, "accept", item.title("es"), f"item #{item.id} created, linking {_ids(demands)}")
-    db.session.commit()
+    _commit()
     return item
 
 
@@ -387,7 +397,7 @@ def merge_items(source: AgendaItem, target: AgendaItem, actor: User) -> AgendaIt
     source.merged_into_id = target.id
     _record(consultation, actor, "merge", target.title("es"),
             f"item #{source.id} merged into item #{target.id}, moving {_ids([p.demand for p in moved]) or 'nothing'}")
-    db.session.commit()
+    _commit()
     return target
 
 
@@ -413,7 +423,7 @@ def split_item(item: AgendaItem, actor: User, demand_ids: Sequence[int], *, titl
         _place(consultation, actor, demand, PlacementStatus.LINKED, new)
     _record(consultation, actor, "split", new.title("es"),
             f"{_ids(demands)} split out of item #{item.id} into new item #{new.id}")
-    db.session.commit()
+    _commit()
     return new
 
 
@@ -445,7 +455,7 @@ def move_demand(demand: Demand, target: AgendaItem, actor: User, expected: str |
     placement = _place(consultation, actor, demand, PlacementStatus.LINKED, target)
     _record(consultation, actor, "move", target.title("es"),
             f"#{demand.id} moved from {f'item #{before}' if before else 'no item'} to item #{target.id}")
-    db.session.commit()
+    _commit()
     return placement
 
 
@@ -462,7 +472,7 @@ def keep_as_own_item(demand: Demand, actor: User, expected: str | None = None) -
                                            "summary_es": "", "summary_en": ""})
     _place(consultation, actor, demand, PlacementStatus.OWN_ITEM, item)
     _record(consultation, actor, "own", item.title("es"), f"#{demand.id} kept as its own item #{item.id}")
-    db.session.commit()
+    _commit()
     return item
 
 
@@ -482,7 +492,7 @@ def set_out_of_scope(demand: Demand, actor: User, reason: str, expected: str | N
         raise Conflict("stale")
     placement = _place(consultation, actor, demand, PlacementStatus.OUT_OF_SCOPE, None, reason)
     _record(consultation, actor, "out_of_scope", demand.title, f"#{demand.id} set aside: {reason}")
-    db.session.commit()
+    _commit()
     return placement
 
 
