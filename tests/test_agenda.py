@@ -1,0 +1,460 @@
+"""The agenda: draft from the count, equity checks, minority reports, publication, versions, public pages, verify."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import timedelta
+from xml.etree import ElementTree as ET
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from deliberate.agenda import services
+from deliberate.agenda.cli import verify_agenda_command
+from deliberate.ballots.services import cast_ballot
+from deliberate.consultations.services import advance_phase
+from deliberate.domain import minority
+from deliberate.domain.errors import Conflict, PermissionDenied, ValidationFailed
+from deliberate.domain.phases import Phase
+from deliberate.extensions import db
+from deliberate.models import (
+    AgendaItem,
+    AgendaVersion,
+    CheckMode,
+    Consultation,
+    Gender,
+    Membership,
+    MinorityReport,
+    Role,
+    User,
+    utcnow,
+)
+
+
+def _get(model, key):
+    return db.session.get(model, key)
+
+
+@pytest.fixture
+def tallied(app, federation_world, create_user, add_member):
+    """A consultation counted and waiting for its agenda: 4 items, 8 voters in Club Jerez, 6 in Club Tlaltenango.
+
+    The count's top 2 are "Becas" and "Salud"; Club Jerez approves only "Becas", so it dissents on "Salud".
+    """
+    world = federation_world
+    voters_a = [create_user(f"Jerez voter {i}", gender=Gender.MAN) for i in range(6)]
+    voters_b = [create_user(f"Tlalte voter {i}", gender=Gender.WOMAN if i % 2 else Gender.MAN) for i in range(5)]
+    for user in voters_a:
+        add_member(user, world["club"])
+    for user in voters_b:
+        add_member(user, world["other_club"])
+    with app.app_context():
+        consultation = Consultation(federation_id=world["federation"].id, title_es="Agenda 2027",
+                                    title_en="2027 Agenda", phase=Phase.VOTING, agenda_size=2)
+        db.session.add(consultation)
+        db.session.flush()
+        titles = ["Salud", "Agua", "Becas", "Cultura"]
+        items = [AgendaItem(consultation_id=consultation.id, title_es=t, title_en=t + " (en)") for t in titles]
+        db.session.add_all(items)
+        db.session.commit()
+        salud, agua, becas, cultura = (item.id for item in items)
+        jerez = [_get(User, u.id) for u in voters_a] + [_get(User, world["member"].id), _get(User, world["officer"].id)]
+        tlalte = [_get(User, u.id) for u in voters_b] + [_get(User, world["other_club_member"].id)]
+        for user in jerez:
+            cast_ballot(consultation, user, [[becas], [salud], [agua], [cultura]], [becas])
+        for user in tlalte:
+            cast_ballot(consultation, user, [[agua], [salud], [becas], [cultura]], [agua, salud, becas])
+        board = _get(User, world["board"].id)
+        advance_phase(consultation, board, Phase.VOTING, Phase.TALLIED)
+        ids = {"salud": salud, "agua": agua, "becas": becas, "cultura": cultura, "consultation": consultation.id}
+    return {**world, **ids}
+
+
+def _consultation(data):
+    return _get(Consultation, data["consultation"])
+
+
+def _publish(app, data, **kwargs):
+    with app.app_context():
+        version = services.publish(_consultation(data), _get(User, data["board"].id), expected_versions=0, **kwargs)
+        return version.agenda_id
+
+
+# --- the draft ----------------------------------------------------------------------------------------------------
+
+def test_the_draft_is_the_top_of_the_count_in_its_order(app, tallied):
+    with app.app_context():
+        draft = services.build_draft(_consultation(tallied))
+        assert draft.agenda[0] in {str(tallied["salud"]), str(tallied["becas"]), str(tallied["agua"])}
+        assert len(draft.agenda) == 2
+        assert list(draft.agenda) == services.count_agenda(draft.tally)[0]
+
+
+def test_a_club_whose_majority_did_not_approve_an_item_dissents(app, tallied):
+    with app.app_context():
+        draft = services.build_draft(_consultation(tallied))
+        club_slug = tallied["club"].slug
+        dissent = {item.item: item.dissenting_clubs for item in draft.analysis.minority.items}
+        assert list(draft.agenda) == [str(tallied["becas"]), str(tallied["salud"])]
+        assert club_slug in dissent[str(tallied["salud"])]
+        assert club_slug not in dissent[str(tallied["becas"])]
+
+
+def test_gender_analysis_is_unavailable_when_ballots_carry_no_gender(app, tallied, client, log_in):
+    log_in(client, tallied["board"])
+    page = client.get(f"/consultations/{tallied['consultation']}/agenda").get_data(as_text=True)
+    assert "ballots are stored without the voter&#39;s gender" in page.lower() or "without the voter" in page
+
+
+def test_only_the_board_sees_the_draft(app, tallied, client, log_in):
+    url = f"/consultations/{tallied['consultation']}/agenda"
+    assert client.get(url).status_code == 302  # anonymous: to the log-in page
+    for role in ("member", "officer", "outsider"):
+        log_in(client, tallied[role])
+        assert client.get(url).status_code == 403, role
+        client.post("/account/logout")
+    log_in(client, tallied["board"])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Equity checks" in page.get_data(as_text=True)
+
+
+def test_the_board_saves_framing_texts_but_cannot_change_items(app, tallied, client, log_in):
+    log_in(client, tallied["board"])
+    response = client.post(f"/consultations/{tallied['consultation']}/agenda/framing",
+                           data={"framing_es": "<b>Hola</b> federación", "framing_en": "Hello"})
+    assert response.status_code == 302
+    with app.app_context():
+        agenda = services.agenda_of(_consultation(tallied))
+        assert agenda.framing_es == "Hola federación"
+
+
+def test_a_too_long_framing_text_is_refused_and_kept(app, tallied, client, log_in):
+    log_in(client, tallied["board"])
+    text = "x" * 5001
+    response = client.post(f"/consultations/{tallied['consultation']}/agenda/framing",
+                           data={"framing_es": text, "framing_en": ""})
+    assert response.status_code == 422
+    assert text in response.get_data(as_text=True)
+
+
+# --- equity checks ------------------------------------------------------------------------------------------------
+
+def test_an_enforced_failing_check_blocks_publishing(app, tallied):
+    with app.app_context():
+        consultation = _consultation(tallied)
+        consultation.participation_parity = CheckMode.ENFORCE
+        consultation.federation.parity_baseline = 0.9
+        db.session.commit()
+        draft = services.build_draft(consultation)
+        assert draft.analysis.equity.participation_parity.status is minority.CheckStatus.FAIL
+        with pytest.raises(Conflict) as error:
+            services.publish(consultation, _get(User, tallied["board"].id), expected_versions=0)
+        assert error.value.reason == "blocked"
+        assert _get(Consultation, tallied["consultation"]).phase is Phase.TALLIED
+
+
+def test_a_warned_check_shows_but_does_not_block(app, tallied):
+    with app.app_context():
+        consultation = _consultation(tallied)
+        consultation.participation_parity = CheckMode.WARN
+        consultation.federation.parity_baseline = 0.9
+        db.session.commit()
+        draft = services.build_draft(consultation)
+        assert draft.analysis.equity.participation_parity.status is minority.CheckStatus.WARN
+        assert not draft.blocks_publishing
+
+
+def test_an_off_check_is_not_checked(app, tallied):
+    with app.app_context():
+        consultation = _consultation(tallied)
+        consultation.board_composition = CheckMode.OFF
+        db.session.commit()
+        draft = services.build_draft(consultation)
+        assert draft.analysis.equity.board_composition.status is minority.CheckStatus.OFF
+
+
+def test_the_womens_slot_adjusts_a_count_that_left_it_out(app, tallied, monkeypatch):
+    """Women put "Cultura" first; the count's top 2 leave it out; enforce puts it last, warn leaves the agenda."""
+    original = services.voters_from_ballots
+
+    def voters(document):
+        result, _ = original(document)
+        cultura = str(tallied["cultura"])
+        out = [minority.Voter(club=v.club, gender="man", ranking=v.ranking, approved=v.approved) for v in result]
+        out += [minority.Voter(club="women", gender="woman", ranking=[[cultura]], approved=[cultura])] * 5
+        return out, True
+
+    monkeypatch.setattr(services, "voters_from_ballots", voters)
+    with app.app_context():
+        consultation = _consultation(tallied)
+        consultation.women_slot = CheckMode.WARN
+        db.session.commit()
+        warned = services.build_draft(consultation)
+        assert warned.analysis.equity.womens_priority_slot.status is minority.CheckStatus.WARN
+        assert str(tallied["cultura"]) not in warned.agenda
+        consultation.women_slot = CheckMode.ENFORCE
+        db.session.commit()
+        enforced = services.build_draft(consultation)
+        assert enforced.agenda[-1] == str(tallied["cultura"])
+        assert enforced.agenda[:-1] == warned.agenda[:-1]
+        assert enforced.womens_slot_item == str(tallied["cultura"])
+    agenda_id = _publish(app, tallied)
+    with app.app_context():
+        version = services.published_agenda(agenda_id).latest
+        document = services.document_of(version)
+        assert document["result"]["agenda"][-1]["is_womens_slot"] is True
+        assert services.verify_version(version).ok
+
+
+# --- minority reports ---------------------------------------------------------------------------------------------
+
+def _open_window(app, data, hours=2):
+    with app.app_context():
+        services.open_report_window(_consultation(data), _get(User, data["board"].id),
+                                    utcnow() + timedelta(hours=hours))
+
+
+def test_an_officer_of_a_dissenting_club_writes_a_report_and_another_club_cosigns(app, tallied, create_user,
+                                                                                 add_member):
+    other_officer = create_user("Tlalte officer")
+    add_member(other_officer, tallied["other_club"], Role.OFFICER)
+    _open_window(app, tallied)
+    with app.app_context():
+        consultation = _consultation(tallied)
+        report = services.submit_report(consultation, _get(User, tallied["officer"].id), as_club=True, language="es",
+                                        title="Queremos becas", text="<script>x</script>Las becas primero.\n\nGracias.")
+        assert report.text == "xLas becas primero.\n\nGracias." or "script" not in report.text
+        with pytest.raises(Conflict):
+            services.cosign_report(report, _get(User, tallied["officer"].id))  # own club
+        services.cosign_report(report, _get(User, other_officer.id))
+        with pytest.raises(Conflict):
+            services.cosign_report(report, _get(User, other_officer.id))  # once per club
+        with pytest.raises(PermissionDenied):
+            services.submit_report(consultation, _get(User, tallied["member"].id), as_club=True, language="es",
+                                   title="T", text="t")
+
+
+def test_a_report_longer_than_3000_characters_is_refused(app, tallied, client, log_in):
+    _open_window(app, tallied)
+    log_in(client, tallied["officer"])
+    text = "a" * 3001
+    response = client.post(f"/consultations/{tallied['consultation']}/agenda/reports",
+                           data={"author": "club", "language": "en", "title": "Too long", "text": text})
+    assert response.status_code == 422
+    assert text in response.get_data(as_text=True)
+
+
+def test_reports_are_refused_outside_the_window_and_the_window_cannot_shrink(app, tallied):
+    with app.app_context():
+        consultation = _consultation(tallied)
+        with pytest.raises(Conflict):
+            services.submit_report(consultation, _get(User, tallied["officer"].id), as_club=True, language="es",
+                                   title="T", text="t")
+    _open_window(app, tallied, hours=5)
+    with app.app_context(), pytest.raises(ValidationFailed):
+        services.open_report_window(_consultation(tallied), _get(User, tallied["board"].id),
+                                    utcnow() + timedelta(hours=1))
+
+
+def test_publishing_waits_for_the_report_window_and_includes_reports_unedited(app, tallied):
+    _open_window(app, tallied)
+    with app.app_context():
+        consultation = _consultation(tallied)
+        services.submit_report(consultation, _get(User, tallied["officer"].id), as_club=True, language="es",
+                               title="Queremos becas", text="Las becas primero.")
+        with pytest.raises(Conflict) as error:
+            services.publish(consultation, _get(User, tallied["board"].id), expected_versions=0)
+        assert error.value.reason == "window_open"
+        services.agenda_of(consultation).minority_report_until = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    agenda_id = _publish(app, tallied)
+    with app.app_context():
+        document = services.document_of(services.published_agenda(agenda_id).latest)
+        assert document["result"]["reports"][0]["text"] == "Las becas primero."
+
+
+# --- publication, immutability, versions ----------------------------------------------------------------------------
+
+def test_publishing_moves_the_consultation_and_freezes_a_canonical_hashed_version(app, tallied):
+    agenda_id = _publish(app, tallied)
+    with app.app_context():
+        assert _consultation(tallied).phase is Phase.PUBLISHED
+        version = services.published_agenda(agenda_id).latest
+        document = json.loads(version.document)
+        assert version.document == json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert version.sha256 == services.sha256(version.document.encode())
+        assert document["inputs"]["ballots"]["ballots"] and "user" not in version.document
+
+
+def test_a_correction_is_a_new_version_and_the_first_never_changes(app, tallied):
+    agenda_id = _publish(app, tallied)
+    with app.app_context():
+        first = services.published_agenda(agenda_id).latest
+        first_document, first_hash = first.document, first.sha256
+        consultation = _consultation(tallied)
+        board = _get(User, tallied["board"].id)
+        services.save_framing(consultation, board, "Nueva introducción", "New introduction")
+        with pytest.raises(ValidationFailed):
+            services.publish(consultation, board, expected_versions=1)  # a correction needs a note
+        with pytest.raises(Conflict):
+            services.publish(consultation, board, expected_versions=0, correction_note="stale")
+        second = services.publish(consultation, board, expected_versions=1, correction_note="Typo")
+        assert second.number == 2 and second.previous_id == first.id
+        assert _get(AgendaVersion, first.id).document == first_document
+        assert _get(AgendaVersion, first.id).sha256 == first_hash
+        changes = services.diff(services.document_of(first), services.document_of(second))
+        assert {"what": "framing_es", "item": None} in changes["texts"]
+
+
+def test_the_hash_is_stable_for_the_same_inputs(app, tallied):
+    with app.app_context():
+        consultation = _consultation(tallied)
+        agenda = services.ensure_agenda(consultation)
+        one = services.canonical(services.version_document(services.build_draft(consultation), agenda, 1, None))
+        two = services.canonical(services.version_document(services.build_draft(consultation), agenda, 1, None))
+        assert services.sha256(one) == services.sha256(two)
+
+
+def test_diff_reports_added_removed_and_moved_items():
+    def doc(items):
+        return {"result": {"framing": {"es": "", "en": ""}, "reports": [],
+                           "agenda": [{"item": i, "position": p, "title_es": i, "title_en": i}
+                                      for p, i in enumerate(items, 1)]}}
+
+    changes = services.diff(doc(["a", "b", "c"]), doc(["b", "a", "d"]))
+    assert [e["item"] for e in changes["added"]] == ["d"]
+    assert [e["item"] for e in changes["removed"]] == ["c"]
+    assert {(e["item"], e["from"], e["to"]) for e in changes["moved"]} == {("a", 1, 2), ("b", 2, 1)}
+
+
+# --- verify-agenda ------------------------------------------------------------------------------------------------
+
+def test_verify_agenda_exits_zero_for_an_intact_agenda(app, tallied):
+    agenda_id = _publish(app, tallied)
+    result = CliRunner().invoke(verify_agenda_command, [str(agenda_id)], obj=_script_info(app))
+    assert result.exit_code == 0, result.output
+    assert "OK" in result.output
+
+
+def test_verify_agenda_fails_when_the_stored_json_is_tampered_with(app, tallied):
+    agenda_id = _publish(app, tallied)
+    with app.app_context():
+        version = services.published_agenda(agenda_id).latest
+        version.document = version.document.replace('"Salud"', '"Salud!"', 1)
+        db.session.commit()
+    result = CliRunner().invoke(verify_agenda_command, [str(agenda_id)], obj=_script_info(app))
+    assert result.exit_code == 1
+    assert "hash mismatch" in result.output
+
+
+def test_verify_agenda_fails_when_the_result_is_changed_and_rehashed(app, tallied):
+    agenda_id = _publish(app, tallied)
+    with app.app_context():
+        version = services.published_agenda(agenda_id).latest
+        document = json.loads(version.document)
+        document["result"]["agenda"].reverse()
+        data = services.canonical(document)
+        version.document, version.sha256 = data.decode(), services.sha256(data)
+        db.session.commit()
+    result = CliRunner().invoke(verify_agenda_command, [str(agenda_id)], obj=_script_info(app))
+    assert result.exit_code == 1
+    assert "not the recount's agenda" in result.output
+
+
+def test_verify_agenda_says_clearly_when_there_is_no_such_agenda(app):
+    result = CliRunner().invoke(verify_agenda_command, ["999"], obj=_script_info(app))
+    assert result.exit_code == 2
+    assert "No published agenda" in result.output
+
+
+def _script_info(app):
+    from flask.cli import ScriptInfo
+
+    return ScriptInfo(create_app=lambda: app)
+
+
+# --- public pages -------------------------------------------------------------------------------------------------
+
+def test_anyone_reads_the_published_agenda_with_its_minority_section(app, tallied, client):
+    agenda_id = _publish(app, tallied)
+    page = client.get(f"/agendas/{agenda_id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Minority section" in html and "Salud (en)" in html
+    assert html.index("The agenda") < html.index("Minority section")
+    assert client.get(f"/agendas/{agenda_id}/print").status_code == 200
+    assert client.get(f"/agendas/{agenda_id}/versions").status_code == 200
+    assert client.get(f"/agendas/{agenda_id}/v1").status_code == 200
+    assert client.get(f"/agendas/{agenda_id}/v9").status_code == 404
+
+
+def test_the_public_page_is_in_spanish(app, tallied, client):
+    agenda_id = _publish(app, tallied)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es"
+    html = client.get(f"/agendas/{agenda_id}").get_data(as_text=True)
+    assert "Sección de minorías" in html and "Verificaciones de equidad" in html
+    assert "Salud" in html and "Salud (en)" not in html
+
+
+def test_an_unpublished_agenda_is_not_public(app, tallied, client):
+    with app.app_context():
+        services.ensure_agenda(_consultation(tallied))
+        db.session.commit()
+        agenda_id = services.agenda_of(_consultation(tallied)).id
+    assert client.get(f"/agendas/{agenda_id}").status_code == 404
+    assert client.get(f"/agendas/{agenda_id}.json").status_code == 404
+
+
+def test_downloads_are_well_formed_and_the_ballots_recount_to_the_same_result(app, tallied, client):
+    agenda_id = _publish(app, tallied)
+    document = client.get(f"/agendas/{agenda_id}.json")
+    assert document.mimetype == "application/json"
+    data = json.loads(document.data)
+    with app.app_context():
+        assert services.sha256(document.data) == services.published_agenda(agenda_id).latest.sha256
+    rows = list(csv.DictReader(io.StringIO(client.get(f"/agendas/{agenda_id}.csv").get_data(as_text=True))))
+    assert [row["item"] for row in rows] == [entry["item"] for entry in data["result"]["agenda"]]
+    ballots = client.get(f"/agendas/{agenda_id}/ballots.json").data
+    from deliberate.ballots.tallyfile import parse_tally, tally_input
+
+    rules = data["inputs"]["ballots"]["rules"]
+    recount = tally_input(parse_tally(ballots), method=rules["method"], weighting=rules["weighting"],
+                          cap=data["result"]["tally"]["cap"], club_mode=rules["club_mode"],
+                          seats=data["result"]["tally"]["selection"]["seats"], selection=rules["selection"])
+    assert recount["selection"]["items"] == data["result"]["tally"]["selection"]["items"]
+
+
+def test_the_atom_feed_lists_the_federations_published_agendas(app, tallied, client):
+    agenda_id = _publish(app, tallied)
+    response = client.get(f"/o/{tallied['federation'].slug}/agendas.atom")
+    assert response.mimetype == "application/atom+xml"
+    root = ET.fromstring(response.data)  # noqa: S314 - our own feed
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    entries = root.findall("a:entry", ns)
+    assert len(entries) == 1
+    assert entries[0].find("a:link", ns).get("href").endswith(f"/agendas/{agenda_id}")
+    assert client.get("/o/no-such-federation/agendas.atom").status_code == 404
+
+
+def test_members_cannot_publish(app, tallied, client, log_in):
+    log_in(client, tallied["officer"])
+    response = client.post(f"/consultations/{tallied['consultation']}/agenda/publish", data={"expected_versions": "0"})
+    assert response.status_code == 403
+    with app.app_context():
+        assert services.agenda_of(_consultation(tallied)) is None
+
+
+def test_the_board_publishes_through_the_page(app, tallied, client, log_in):
+    log_in(client, tallied["board"])
+    response = client.post(f"/consultations/{tallied['consultation']}/agenda/publish", data={"expected_versions": "0"})
+    assert response.status_code == 302 and "/agendas/" in response.headers["Location"]
+    again = client.post(f"/consultations/{tallied['consultation']}/agenda/publish", data={"expected_versions": "0"})
+    assert again.status_code == 302
+    with app.app_context():
+        assert len(services.agenda_of(_consultation(tallied)).versions) == 1
+        assert db.session.scalar(select(MinorityReport.id)) is None
+        assert db.session.scalar(select(Membership.id)) is not None
