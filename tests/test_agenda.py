@@ -458,3 +458,21 @@ def test_the_board_publishes_through_the_page(app, tallied, client, log_in):
         assert len(services.agenda_of(_consultation(tallied)).versions) == 1
         assert db.session.scalar(select(MinorityReport.id)) is None
         assert db.session.scalar(select(Membership.id)) is not None
+
+
+def test_demo_cycle_publishes_a_verifiable_agenda_with_a_minority_report(app, client):
+    from deliberate.agenda.cli import demo_cycle_command
+
+    result = CliRunner().invoke(demo_cycle_command, [], obj=_script_info(app))
+    assert result.exit_code == 0, result.output
+    output = json.loads(result.output.strip().splitlines()[-1])
+    agenda_id = output["agenda_id"]
+    assert output["url"].endswith(f"/agendas/{agenda_id}")
+    with app.app_context():
+        version = services.published_agenda(agenda_id).latest
+        assert services.verify_version(version).ok
+        assert services.document_of(version)["result"]["reports"]
+        consultation_id = services.published_agenda(agenda_id).consultation_id
+    assert client.get(f"/agendas/{agenda_id}").status_code == 200
+    show = client.get(f"/consultations/{consultation_id}").get_data(as_text=True)
+    assert f"/consultations/{consultation_id}/published-agenda" in show

@@ -38,7 +38,7 @@ def verify_agenda_command(agenda_id: int) -> None:
 
 def _ranking_for(scores: dict[int, float]) -> tuple[list[list[int]], list[int]]:
     ordered = sorted(scores, key=lambda item: (-scores[item], item))
-    approved = [item for item in ordered if scores[item] > 0] or ordered[:1]
+    approved = [item for item in ordered[:4] if scores[item] > 0] or ordered[:1]  # an approval line after 4 at most
     return [[item] for item in ordered], sorted(approved)
 
 
@@ -162,8 +162,46 @@ def run_demo_cycle() -> tuple[int, int]:
         "ciudades. Incluye, dentro de ella, a quienes no estuvieron de acuerdo y lo que pedían.",
         "This is the agenda the federation presents to the government of Zacatecas, the consulate and our cities. "
         "It includes, inside it, those who disagreed and what they asked for instead.")
+    _demo_reports(consultation, board)
     version = agenda_services.publish(consultation, board, expected_versions=0)
     return version.agenda_id, consultation.id
+
+
+def _demo_reports(consultation, board) -> None:
+    """Open the report window, let a dissenting club's officer write a report and another club co-sign, close it."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from deliberate.agenda import services as agenda_services
+    from deliberate.extensions import db
+    from deliberate.models import Membership, MembershipStatus, Organization, Role, utcnow
+
+    draft = agenda_services.build_draft(consultation)
+    slugs = sorted(agenda_services.minority_clubs(draft))
+    if not slugs:
+        return
+    agenda = agenda_services.open_report_window(consultation, board, utcnow() + timedelta(days=7))
+
+    def officer_of(slug: str):
+        return db.session.scalars(
+            select(Membership).join(Organization, Organization.id == Membership.organization_id)
+            .where(Organization.slug == slug, Membership.role == Role.OFFICER,
+                   Membership.status == MembershipStatus.ACTIVE).order_by(Membership.id)).first()
+
+    author = officer_of(slugs[0])
+    report = agenda_services.submit_report(
+        consultation, author.user, as_club=True, language="es", title="Lo que nuestro club pidió",
+        text="Nuestro club no está de acuerdo con todo el orden de esta agenda. Para nuestro pueblo, lo más urgente "
+             "es lo que pusimos en primer lugar y quedó fuera. Pedimos que la federación lo lleve también a las "
+             "reuniones con el gobierno del estado.\n\nFirmamos este informe para que quede constancia.")
+    others = [club.slug for club in consultation.federation.clubs() if club.id != report.club_id]
+    if others:
+        signer = officer_of(others[0])
+        if signer is not None:
+            agenda_services.cosign_report(report, signer.user)
+    agenda.minority_report_until = utcnow() - timedelta(seconds=1)  # the demo's window closes at once
+    db.session.commit()
 
 
 @click.command("demo-cycle")
