@@ -476,3 +476,45 @@ def test_demo_cycle_publishes_a_verifiable_agenda_with_a_minority_report(app, cl
     assert client.get(f"/agendas/{agenda_id}").status_code == 200
     show = client.get(f"/consultations/{consultation_id}").get_data(as_text=True)
     assert f"/consultations/{consultation_id}/published-agenda" in show
+
+
+def test_the_reports_page_is_for_the_federations_members(app, tallied, client, log_in):
+    url = f"/consultations/{tallied['consultation']}/agenda/reports"
+    assert client.get(url).status_code == 302
+    log_in(client, tallied["outsider"])
+    assert client.get(url).status_code == 403
+    client.post("/account/logout")
+    log_in(client, tallied["member"])
+    assert client.get(url).status_code == 200
+
+
+def test_an_officer_writes_a_report_and_another_clubs_officer_cosigns_through_the_pages(
+        app, tallied, client, log_in, create_user, add_member):
+    other_officer = create_user("Tlalte officer")
+    add_member(other_officer, tallied["other_club"], Role.OFFICER)
+    _open_window(app, tallied)
+    log_in(client, tallied["officer"])
+    url = f"/consultations/{tallied['consultation']}/agenda/reports"
+    page = client.get(url).get_data(as_text=True)
+    assert "Write a report" in page
+    response = client.post(url, data={"author": "club", "language": "es", "title": "Becas primero",
+                                      "text": "Nuestro club quería las becas."})
+    assert response.status_code == 302
+    client.post("/account/logout")
+    log_in(client, other_officer)
+    with app.app_context():
+        report_id = db.session.scalar(select(MinorityReport.id))
+    assert client.post(f"/agenda/reports/{report_id}/cosign").status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "Co-signed by:" in page and "Becas primero" in page
+    client.post("/account/logout")
+    log_in(client, tallied["member"])
+    client.post(f"/agenda/reports/{report_id}/cosign")
+    with app.app_context():
+        assert len(_get(MinorityReport, report_id).cosignatures) == 1
+
+
+def test_the_print_layout_shows_the_minority_tables_open(app, tallied, client):
+    agenda_id = _publish(app, tallied)
+    html = client.get(f"/agendas/{agenda_id}/print").get_data(as_text=True)
+    assert "<details open>" in html and "Minority section" in html

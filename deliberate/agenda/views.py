@@ -243,7 +243,7 @@ def cosign(report_id: int):
 
 # --- public pages -------------------------------------------------------------------------------------------------
 
-def _public_page(agenda, number: int | None, template: str):
+def _public_page(agenda, number: int | None, template: str, printing: bool = False):
     try:
         version = services.version_of(agenda, number)
     except NotFound:
@@ -252,7 +252,7 @@ def _public_page(agenda, number: int | None, template: str):
     previous = services.document_of(version.previous) if version.previous else None
     return render_template(template, agenda=agenda, version=version, doc=document,
                            changes=services.diff(previous, document) if previous else None,
-                           consultation=agenda.consultation)
+                           consultation=agenda.consultation, printing=printing)
 
 
 @bp.get("/consultations/<int:consultation_id>/published-agenda")
@@ -280,7 +280,7 @@ def public_version(agenda_id: int, number: int):
 @bp.get("/agendas/<int:agenda_id>/print")
 def print_version(agenda_id: int):
     """Show the latest version laid out for printing."""
-    return _public_page(_agenda_or_404(agenda_id), request.args.get("v", type=int), "agenda/print.html")
+    return _public_page(_agenda_or_404(agenda_id), request.args.get("v", type=int), "agenda/print.html", printing=True)
 
 
 @bp.get("/agendas/<int:agenda_id>/versions")
