@@ -17,7 +17,7 @@ from deliberate.agenda.cli import verify_agenda_command
 from deliberate.ballots.services import cast_ballot
 from deliberate.consultations.services import advance_phase
 from deliberate.domain import minority
-from deliberate.domain.errors import Conflict, PermissionDenied, ValidationFailed
+from deliberate.domain.errors import Conflict, PermissionDenied, PhaseClosed, ValidationFailed
 from deliberate.domain.phases import Phase
 from deliberate.extensions import db
 from deliberate.models import (
@@ -518,3 +518,27 @@ def test_the_print_layout_shows_the_minority_tables_open(app, tallied, client):
     agenda_id = _publish(app, tallied)
     html = client.get(f"/agendas/{agenda_id}/print").get_data(as_text=True)
     assert "<details open>" in html and "Minority section" in html
+
+
+def test_the_draft_waits_for_the_count(app, federation_world, client, log_in):
+    with app.app_context():
+        consultation = Consultation(federation_id=federation_world["federation"].id, title_es="Votando",
+                                    title_en="Voting", phase=Phase.VOTING)
+        db.session.add(consultation)
+        db.session.commit()
+        consultation_id = consultation.id
+    log_in(client, federation_world["board"])
+    page = client.get(f"/consultations/{consultation_id}/agenda")
+    assert page.status_code == 200
+    assert "cannot be drafted yet" in page.get_data(as_text=True)
+    with app.app_context(), pytest.raises(PhaseClosed):
+        services.publish(_get(Consultation, consultation_id), _get(User, federation_world["board"].id),
+                         expected_versions=0)
+
+
+def test_the_board_sees_the_draft_in_spanish(app, tallied, client, log_in):
+    log_in(client, tallied["board"])
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es"
+    client.post("/account/language", data={"locale": "es", "next": "/"})
+    html = client.get(f"/consultations/{tallied['consultation']}/agenda").get_data(as_text=True)
+    assert "Borrador de la agenda" in html and "Publicar la agenda" in html
