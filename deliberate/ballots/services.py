@@ -252,7 +252,7 @@ def count(document: dict[str, Any], *, weighting: str | None = None) -> dict[str
     cap = rule["cap"]
     if weighting == "capped" and cap is None:
         cap = max((club["members"] for club in document["clubs"].values()), default=1) or 1
-    data = parse_tally(orjson.dumps(document))
+    data = parse_tally(orjson.dumps(document, option=orjson.OPT_SORT_KEYS))  # the bytes anyone downloads
     seats = min(rule["seats"], len(document["candidates"])) or None
     result = tally_input(data, method=rule["method"], weighting=weighting, cap=cap, club_mode=rule["club_mode"],
                          seats=seats if document["ballots"] else None, selection=rule["selection"])
