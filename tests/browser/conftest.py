@@ -47,11 +47,20 @@ def _free_port() -> int:
 
 def _deliberate(*args: str, env: dict) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "flask", "--app", "deliberate", *args]
-    return subprocess.run(command, env=env, cwd=ROOT, check=True, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    if result.returncode != 0:
+        pytest.fail(f"deliberate {' '.join(args)} failed ({result.returncode}):\n{result.stderr[-3000:]}")
+    return result
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server_env() -> dict[str, str]:
+    """Return the live server's environment, for commands run against its database."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory, server_env: dict[str, str]) -> Iterator[str]:
     """Serve the demo federation from a fresh SQLite database in a real server process; return its base URL."""
     instance = tmp_path_factory.mktemp("browser-instance")
     env = {
@@ -63,6 +72,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "PYTHONWARNINGS": "ignore",
     }
     env.pop("DELIBERATE_TEST_DATABASE_URL", None)
+    server_env.update(env)
     _deliberate("db", "upgrade", env=env)
     seeded = _deliberate("seed-demo", env=env)
     (instance / "logins.txt").write_text(seeded.stdout)
