@@ -103,10 +103,22 @@ def test_a_club_whose_majority_did_not_approve_an_item_dissents(app, tallied):
         assert club_slug not in dissent[str(tallied["becas"])]
 
 
-def test_gender_analysis_is_unavailable_when_ballots_carry_no_gender(app, tallied, client, log_in):
+def test_a_ballot_shows_its_gender_only_where_five_ballots_of_its_club_share_it(app, tallied, client, log_in):
+    from deliberate.ballots.services import official_tally_input
+    from deliberate.models import Consultation
+
+    with app.app_context():
+        document = official_tally_input(db.session.get(Consultation, tallied["consultation"]))
+    by_club: dict[str, set] = {}
+    for ballot in document["ballots"]:
+        by_club.setdefault(ballot["club"], set()).add(ballot["gender"])
+    # the men of the first club are at least five: shown; every smaller group (its one woman, the other club's two
+    # women and three men) is hidden
+    assert any("man" in genders for genders in by_club.values()) and {None} in by_club.values()
+    assert all("woman" not in genders for genders in by_club.values())
     log_in(client, tallied["board"])
     page = client.get(f"/consultations/{tallied['consultation']}/agenda").get_data(as_text=True)
-    assert "ballots are stored without the voter&#39;s gender" in page.lower() or "without the voter" in page
+    assert "only where at least 5 voters of the same club share it" not in page
 
 
 def test_only_the_board_sees_the_draft(app, tallied, client, log_in):

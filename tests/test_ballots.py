@@ -147,7 +147,7 @@ def test_no_column_links_a_ballot_to_a_person(app):
     with app.app_context():
         columns = {column["name"] for column in inspect(db.engine).get_columns("ballot")}
         foreign = inspect(db.engine).get_foreign_keys("ballot")
-    assert columns == {"id", "consultation_id", "club_id", "ranking", "approved", "receipt_hash", "cast_on"}
+    assert columns == {"id", "consultation_id", "club_id", "ranking", "approved", "receipt_hash", "cast_on", "gender"}
     assert {key["referred_table"] for key in foreign} == {"consultation", "organization"}
     assert "created_at" not in columns  # only the day is kept
 

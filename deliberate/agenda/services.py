@@ -190,9 +190,10 @@ def board_genders(federation: Organization) -> list[str | None]:
 def voters_from_ballots(document: dict[str, Any]) -> tuple[list[engine.Voter], bool]:
     """Turn the anonymised ballots into Voter records; say whether they carry a gender bucket.
 
-    Ballots are stored without the voter's gender (secrecy); when a ballot carries a ``gender`` bucket it is used.
+    A ballot carries a ``gender`` bucket only where at least five ballots of its club share it (secrecy); the
+    buckets that are present are used.
     """
-    has_gender = any("gender" in ballot for ballot in document["ballots"])
+    has_gender = any(ballot.get("gender") for ballot in document["ballots"])
     voters = [engine.Voter(club=ballot["club"], gender=ballot.get("gender"), ranking=ballot["ranking"],
                            approved=ballot["approved"]) for ballot in document["ballots"]]
     return voters, has_gender

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -129,6 +130,13 @@ def read_ballot(items: list[AgendaItem], ranks: Mapping[int, str | int | None],
     return [sorted(levels[rank]) for rank in sorted(levels)], approved
 
 
+def gender_bucket(user: User) -> str | None:
+    """Return the coarse gender bucket stored on a ballot: woman, man, other, or None when not stated."""
+    if user.gender is None or user.gender is Gender.UNDISCLOSED:
+        return None
+    return {Gender.WOMAN: "woman", Gender.MAN: "man"}.get(user.gender, "other")
+
+
 def cast_ballot(consultation: Consultation, user: User, ranking: list[list[int]], approved: list[int],
                 receipt: str | None = None) -> str | None:
     """Cast the member's ballot, or replace it with its receipt code; return the new receipt code (None on replace).
@@ -156,6 +164,7 @@ def cast_ballot(consultation: Consultation, user: User, ranking: list[list[int]]
         if ballot is None:
             raise Conflict("bad_receipt")
         ballot.ranking, ballot.approved, ballot.club_id, ballot.cast_on = ranking, approved, club.id, today
+        ballot.gender = gender_bucket(user)
         db.session.commit()
         return None
     if has_cast(user, consultation):
@@ -163,7 +172,7 @@ def cast_ballot(consultation: Consultation, user: User, ranking: list[list[int]]
     code = new_receipt_code()
     db.session.add(BallotCast(consultation_id=consultation.id, user_id=user.id, cast_on=today))
     db.session.add(Ballot(consultation_id=consultation.id, club_id=club.id, ranking=ranking, approved=approved,
-                          receipt_hash=hash_receipt(code), cast_on=today))
+                          receipt_hash=hash_receipt(code), cast_on=today, gender=gender_bucket(user)))
     try:
         db.session.commit()
     except IntegrityError as error:
@@ -225,13 +234,16 @@ def official_tally_input(consultation: Consultation) -> dict[str, Any]:
     slugs = {club.id: club.slug for club in clubs}
     known = {item.id for item in items}
     ballots = []
-    for ballot in db.session.scalars(
-            select(Ballot).where(Ballot.consultation_id == consultation.id).order_by(Ballot.receipt_hash)):
-        if ballot.club_id not in slugs:
-            continue
+    stored = [ballot for ballot in db.session.scalars(
+        select(Ballot).where(Ballot.consultation_id == consultation.id).order_by(Ballot.receipt_hash))
+        if ballot.club_id in slugs]
+    # A gender bucket is exported only where at least MIN_GROUP ballots of one club share it (k-anonymity).
+    cells = Counter((ballot.club_id, ballot.gender) for ballot in stored if ballot.gender)
+    for ballot in stored:
         tiers = [[str(i) for i in tier if i in known] for tier in ballot.ranking]
+        gender = ballot.gender if cells[(ballot.club_id, ballot.gender)] >= MIN_GROUP else None
         ballots.append({"club": slugs[ballot.club_id], "ranking": [tier for tier in tiers if tier],
-                        "approved": [str(i) for i in ballot.approved if i in known]})
+                        "approved": [str(i) for i in ballot.approved if i in known], "gender": gender})
     return {
         "candidates": [str(item.id) for item in items],
         "clubs": {club.slug: {"members": members.get(club.id, 0)} for club in clubs},

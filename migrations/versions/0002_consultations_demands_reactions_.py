@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-28 03:56:38.308882
+Create Date: 2026-11-28 04:17:18.770552
 
 """
 from alembic import op
@@ -120,6 +120,7 @@ def upgrade():
     sa.Column('approved', sa.JSON(), nullable=False),
     sa.Column('receipt_hash', sa.String(length=64), nullable=False),
     sa.Column('cast_on', sa.Date(), nullable=False),
+    sa.Column('gender', sa.String(length=10), nullable=True),
     sa.ForeignKeyConstraint(['club_id'], ['organization.id'], name=op.f('fk_ballot_club_id_organization'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], name=op.f('fk_ballot_consultation_id_consultation'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ballot')),
