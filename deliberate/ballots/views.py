@@ -74,16 +74,24 @@ def review(consultation_id: int):
     consultation, club = _voter_consultation(consultation_id)
     if not accepts_ballots(consultation.phase):
         return _closed(consultation)
+    ballot, refused = _posted_ballot(consultation, club)
+    if refused is not None:
+        return refused
+    return _review_page(consultation, club, *ballot)
+
+
+def _posted_ballot(consultation, club):
+    """Read and check the posted ranking: return (ballot fields, None), or (None, the ranking page shown again)."""
     form = BallotForm()
     items = services.active_items(consultation)
     ranks, supported = _read_form(items)
     if not form.validate_on_submit():
-        return _ranking_page(consultation, club, items, ranks, supported, status=422, form=form)
+        return None, _ranking_page(consultation, club, items, ranks, supported, status=422, form=form)
     try:
         tiers, approved = services.read_ballot(items, ranks, supported)
     except ValidationFailed as error:
-        return _ranking_page(consultation, club, items, ranks, supported, _ERRORS[error.code], 422, form)
-    return _review_page(consultation, club, items, ranks, supported, tiers, approved, form)
+        return None, _ranking_page(consultation, club, items, ranks, supported, _ERRORS[error.code], 422, form)
+    return (items, ranks, supported, tiers, approved, form), None
 
 
 def _review_page(consultation, club, items, ranks, supported, tiers, approved, form, error=None, status=200):
@@ -104,15 +112,10 @@ def cast(consultation_id: int):
     consultation, club = _voter_consultation(consultation_id)
     if not accepts_ballots(consultation.phase):
         return _closed(consultation)
-    form = BallotForm()
-    items = services.active_items(consultation)
-    ranks, supported = _read_form(items)
-    if not form.validate_on_submit():
-        return _ranking_page(consultation, club, items, ranks, supported, status=422, form=form)
-    try:
-        tiers, approved = services.read_ballot(items, ranks, supported)
-    except ValidationFailed as error:
-        return _ranking_page(consultation, club, items, ranks, supported, _ERRORS[error.code], 422, form)
+    ballot, refused = _posted_ballot(consultation, club)
+    if refused is not None:
+        return refused
+    items, ranks, supported, tiers, approved, form = ballot
     try:
         code = services.cast_ballot(consultation, current_user, tiers, approved, form.receipt.data)
     except PhaseClosed:
