@@ -24,7 +24,7 @@ from deliberate.models import (
     User,
     utcnow,
 )
-from deliberate.opinion import services
+from deliberate.opinion import layout, services
 from tests.conftest import login
 
 N_DEMANDS = 12
@@ -103,6 +103,31 @@ def snapshot(app, world) -> OpinionSnapshot | None:
 
 def svg_of(html: str) -> str:
     return re.search(r"<svg class=\"om-map\".*?</svg>", html, re.S).group(0)
+
+
+def drawn_labels(svg: str) -> tuple[list[layout.Box], tuple[float, float] | None]:
+    """Read the letters and the viewer's label back from the page, with the room each takes; and the ring's centre."""
+    boxes = []
+    for cls, x, y, anchor, text in re.findall(
+        r'<text class="(om-label|om-own-label)" x="([\d.-]+)" y="([\d.-]+)" text-anchor="(\w+)">([^<]+)</text>', svg
+    ):
+        size = layout.LETTER_SIZE if cls == "om-label" else layout.OWN_SIZE
+        width, height = layout.text_extent(text, size)
+        at = float(x)
+        left = {"start": at - layout.HALO, "end": at + layout.HALO - width}.get(anchor, at - width / 2)
+        top = float(y) - layout.ASCENT * size - layout.HALO
+        boxes.append(layout.Box(left, top, left + width, top + height))
+    ring = re.search(r'<circle class="om-own" cx="([\d.-]+)" cy="([\d.-]+)"', svg)
+    return boxes, (float(ring.group(1)), float(ring.group(2))) if ring else None
+
+
+def assert_labels_apart(svg: str) -> None:
+    boxes, ring = drawn_labels(svg)
+    for i, a in enumerate(boxes):
+        assert a.inside(services.MAP_SIZE), a
+        assert ring is None or a.distance_to(*ring) >= layout.ring_extent(), (a, ring)
+        for b in boxes[i + 1:]:
+            assert not a.overlaps(b), (a, b)
 
 
 # --- who may see it ----------------------------------------------------------------------------------------------
@@ -411,6 +436,19 @@ def test_the_page_is_in_spanish_for_spanish_speakers(app, client, world):
     assert "Calculado el" in html
 
 
+def test_no_members_labels_overlap_on_their_map_in_either_language(app, client, world):
+    compute(app, world)
+    for person in world["voters"][:8]:
+        login(client, person)
+        for language in ("en", "es"):
+            client.post("/account/language", data={"locale": language, "next": "/"})
+            svg = svg_of(page(client, world).get_data(as_text=True))
+            assert ("You are here" if language == "en" else "Aquí estás") in svg
+            assert svg.count('class="om-label"') == CAMPS
+            assert_labels_apart(svg)
+        client.post("/account/logout")
+
+
 def test_the_demo_consultation_shows_its_opinion_groups(app, client):
     from deliberate.demo import seed_demo
 
@@ -427,3 +465,4 @@ def test_the_demo_consultation_shows_its_opinion_groups(app, client):
     html = client.get(f"/consultations/{consultation_id}/opinion-map").get_data(as_text=True)
     assert "Grupo A" in html and "Grupo B" in html  # the demo's people read Spanish
     assert "<svg class=\"om-map\"" in html
+    assert_labels_apart(svg_of(html))  # the demo board's label used to be drawn across group A's letter

@@ -44,6 +44,7 @@ from deliberate.models import (
     User,
     utcnow,
 )
+from deliberate.opinion import layout
 from deliberate.permissions import has_role
 
 #: A snapshot is stale once this many reactions were added or changed since it was computed ...
@@ -387,6 +388,14 @@ def map_view(consultation: Consultation, viewer: User | None) -> MapView | None:
         clubs=clubs,
         stale=is_stale(consultation, snapshot),
     )
+
+
+def map_marks(view: MapView, own_text: str) -> layout.MapMarks:
+    """Place the group letters and the viewer's label (in the viewer's language) so that none overlaps another."""
+    letters = {group["id"]: group["letter"] for group in view.groups if group["id"] in view.labels}
+    centroids = {group_id: view.labels[group_id] for group_id in letters}
+    own = (view.own.x, view.own.y) if view.own is not None else None
+    return layout.place_marks(centroids, letters, own, own_text, MAP_SIZE)
 
 
 def _shown(demand: Demand | None) -> bool:

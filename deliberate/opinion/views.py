@@ -45,9 +45,10 @@ def show(consultation_id: int):
     if is_board:
         services.refresh_if_stale(consultation)
     view = services.map_view(consultation, current_user)
+    marks = services.map_marks(view, _("You are here")) if view is not None else None
     return render_template(
         "opinion/map.html", consultation=consultation, federation=consultation.federation, view=view,
-        is_board=is_board, form=EmptyForm(formdata=None), letter=services.group_letter,
+        marks=marks, is_board=is_board, form=EmptyForm(formdata=None), letter=services.group_letter,
         map_size=services.MAP_SIZE,
     )
 
