@@ -261,6 +261,34 @@ def test_closing_the_vote_stores_the_official_count_with_the_hash_of_its_inputs(
         assert tally.result["double_majority"] == expected["double_majority"]
 
 
+def test_the_tally_command_recounts_the_boards_double_majority_thresholds(
+        app, voting, create_user, add_member, tmp_path):
+    from click.testing import CliRunner
+
+    from deliberate.ballots.cli import tally_command
+
+    a = str(voting["items"][0])
+    _small_profile(app, voting, create_user, add_member)
+    with app.app_context():
+        consultation = db.session.get(Consultation, voting["consultation_id"])
+        consultation.voters_threshold, consultation.clubs_threshold = 0.35, 0.45
+        db.session.commit()
+    _advance(app, voting)
+    with app.app_context():
+        official = db.session.scalar(select(Tally)).result
+        path = tmp_path / "ballots.json"
+        path.write_bytes(orjson.dumps(services.official_tally_input(
+            db.session.get(Consultation, voting["consultation_id"])), option=orjson.OPT_SORT_KEYS))
+    # A is approved by 2 of 5 voters and by the majority of one club in two: it passes only under these thresholds.
+    assert official["double_majority"][a]["passes"] is True
+    result = CliRunner().invoke(tally_command, [str(path), "--voters-threshold", "35%", "--clubs-threshold", "0.45"])
+    assert result.exit_code == 0, result.output
+    recount = orjson.loads(result.output)
+    assert recount["double_majority"] == official["double_majority"]
+    assert recount["double_majority_rule"] == official["double_majority_rule"] == {
+        "voters_threshold": 0.35, "clubs_threshold": 0.45, "min_blocking": 0}
+
+
 def test_results_show_the_known_profile_correctly(app, client, voting, create_user, add_member, log_in):
     a, b, c = (str(i) for i in voting["items"])
     _small_profile(app, voting, create_user, add_member)

@@ -150,3 +150,70 @@ def test_capped_weighting_without_a_cap_is_a_usage_error(tmp_path: Path) -> None
     assert code == 2 and "--cap" in output
     code, output = run(tmp_path, SMALL, "--selection", "pav")
     assert code == 2 and "--seats" in output
+
+
+def test_the_double_majority_thresholds_decide_which_items_pass(tmp_path: Path) -> None:
+    # a: 2 of 4 voters approve it, and the majority of club-1 but not of club-2.
+    code, output = run(tmp_path, SMALL)
+    assert code == 0 and json.loads(output)["double_majority"]["a"]["passes"] is False
+    code, output = run(tmp_path, SMALL, "--voters-threshold", "0.45", "--clubs-threshold", "40%")
+    assert code == 0
+    result = json.loads(output)
+    assert result["double_majority_rule"] == {"voters_threshold": 0.45, "clubs_threshold": 0.4, "min_blocking": 0}
+    assert result["double_majority"]["a"] == {
+        "voter_share": 0.5, "club_share": 0.5, "voters_pass": True, "clubs_pass": True, "passes": True,
+    }
+    assert result["double_majority"]["b"]["passes"] is False  # 1 voter in 4, no club's majority
+    code, output = run(tmp_path, SMALL, "--voters-threshold", "1", "--clubs-threshold", "0%")
+    assert code == 0
+    assert not any(item["voters_pass"] for item in json.loads(output)["double_majority"].values())
+
+
+def test_a_blocking_minority_of_clubs_is_needed_to_fail_the_voters_test(tmp_path: Path) -> None:
+    # Only club-2 opposes a: with a blocking minority of two clubs, a passes the voters' test at 50%.
+    code, output = run(tmp_path, SMALL, "--min-blocking", "2")
+    assert code == 0
+    result = json.loads(output)
+    assert result["double_majority_rule"]["min_blocking"] == 2
+    assert result["double_majority"]["a"]["voters_pass"] is True
+    assert result["double_majority"]["a"]["clubs_pass"] is False  # the clubs' test is untouched
+
+
+def test_the_weighting_options_are_reported_with_the_result(tmp_path: Path) -> None:
+    code, output = run(tmp_path, SMALL, "--weighting", "sqrt", "--club-mode", "bloc")
+    assert code == 0
+    result = json.loads(output)
+    assert (result["weighting"], result["club_mode"], result["cap"]) == ("sqrt", "bloc", None)
+    assert [club["weight"] for club in result["clubs"].values()] == pytest.approx([40 ** 0.5, 12 ** 0.5])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--voters-threshold", "1.5"], "'1.5' is not between 0 and 1"),
+        (["--voters-threshold", "150%"], "'150%' is not between 0 and 1"),
+        (["--clubs-threshold", "-0.1"], "'-0.1' is not between 0 and 1"),
+        (["--clubs-threshold", "nan"], "'nan' is not between 0 and 1"),
+        (["--voters-threshold", "half"], "'half' is not a share"),
+        (["--min-blocking", "-1"], "--min-blocking"),
+        (["--min-blocking", "3"], "--min-blocking must be between 0 and the number of clubs (2)"),
+        (["--cap", "0", "--weighting", "capped"], "--cap"),
+        (["--cap", "20"], "--cap applies only to --weighting capped, not members"),
+        (["--weighting", "penrose"], "--weighting"),
+        (["--club-mode", "mandate"], "--club-mode"),
+    ],
+)
+def test_bad_weighting_and_threshold_options_are_refused_with_exit_code_2(
+        tmp_path: Path, args: list[str], message: str) -> None:
+    code, output = run(tmp_path, SMALL, *args)
+    assert code == 2
+    assert message in output and "Traceback" not in output
+
+
+def test_every_counting_option_is_explained_in_the_help() -> None:
+    result = CliRunner().invoke(tally_command, ["--help"])
+    assert result.exit_code == 0
+    for option in ("--method", "--weighting", "--cap", "--club-mode", "--seats", "--selection",
+                   "--voters-threshold", "--clubs-threshold", "--min-blocking"):
+        assert option in result.output
+    assert "55%" in result.output and "blocking minority" in result.output

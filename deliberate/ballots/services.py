@@ -267,19 +267,8 @@ def count(document: dict[str, Any], *, weighting: str | None = None) -> dict[str
     data = parse_tally(orjson.dumps(document, option=orjson.OPT_SORT_KEYS))  # the bytes anyone downloads
     seats = min(rule["seats"], len(document["candidates"])) or None
     result = tally_input(data, method=rule["method"], weighting=weighting, cap=cap, club_mode=rule["club_mode"],
-                         seats=seats if document["ballots"] else None, selection=rule["selection"])
-    thresholds = (rule["voters_threshold"], rule["clubs_threshold"])
-    if thresholds != (0.5, 0.5) and document["ballots"]:
-        units = federation_engine.club_units(data.ranks, data.approved, data.clubs, data.club_names,
-                                             data.club_members)
-        majorities = federation_engine.double_majority(units, *thresholds)
-        names = data.candidates
-        result["double_majority"] = {
-            names[item.item]: {"voter_share": item.voter_share, "club_share": item.club_share,
-                               "voters_pass": item.voters_pass, "clubs_pass": item.clubs_pass,
-                               "passes": item.passes}
-            for item in majorities
-        }
+                         seats=seats if document["ballots"] else None, selection=rule["selection"],
+                         voters_threshold=rule["voters_threshold"], clubs_threshold=rule["clubs_threshold"])
     result["cap"] = cap
     return result
 

@@ -212,25 +212,43 @@ def tally_input(
     club_mode: str = "proportional",
     seats: int | None = None,
     selection: str = "ranking",
+    voters_threshold: float = 0.5,
+    clubs_threshold: float = 0.5,
+    min_blocking: int = 0,
 ) -> dict[str, Any]:
     """Count parsed ballots per club and for the federation, and return the result as JSON-able data.
 
     The result holds ``ranking`` (tiers of candidate names), ``scores`` when the method has them, ``clubs``
-    (each club's ``ranking``, ``voters``, ``members``, ``weight``), ``double_majority`` per candidate, the
-    combined ``pairwise`` matrix and, when ``seats`` is given, ``selection``.
+    (each club's ``ranking``, ``voters``, ``members``, ``weight``), ``double_majority`` per candidate under the
+    ``double_majority_rule`` given (an item passes a test with *more than* its threshold; ``min_blocking``, 0 for
+    off, passes the voters' test when fewer clubs than that oppose), the combined ``pairwise`` matrix and, when
+    ``seats`` is given, ``selection``.
     """
     if weighting == "capped" and cap is None:
         raise TallyFileError("the capped weighting needs --cap")
+    if cap is not None and not cap > 0:
+        raise TallyFileError("--cap must be a positive number of members")
     if selection not in SELECTIONS:
         raise TallyFileError(f"unknown selection {selection!r}")
+    for option, share in (("--voters-threshold", voters_threshold), ("--clubs-threshold", clubs_threshold)):
+        if not 0 <= share <= 1:  # also refuses NaN
+            raise TallyFileError(f"{option} must be a share between 0 and 1, not {share!r}")
+    if not 0 <= min_blocking <= len(data.club_names):
+        raise TallyFileError(f"--min-blocking must be between 0 and the number of clubs ({len(data.club_names)})")
     names = data.candidates
     units = federation.club_units(data.ranks, data.approved, data.clubs, data.club_names, data.club_members)
-    result = federation.combine(units, weighting, cap=cap, club_mode=club_mode, method=method)
+    result = federation.combine(
+        units, weighting, cap=cap, club_mode=club_mode, method=method, voter_threshold=voters_threshold,
+        club_threshold=clubs_threshold, min_blocking=min_blocking,
+    )
     output: dict[str, Any] = {
         "method": result.method.replace("_", "-"),
         "weighting": weighting,
         "cap": cap,
         "club_mode": club_mode,
+        "double_majority_rule": {
+            "voters_threshold": voters_threshold, "clubs_threshold": clubs_threshold, "min_blocking": min_blocking,
+        },
         "candidates": list(names),
         "voters": result.voters,
         "ranking": _tiers(result.ranking, names),
