@@ -41,7 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             "SECRET_KEY in instance/config.py (for example: python -c 'import secrets; print(secrets.token_hex())')."
         )
 
-    from deliberate import errors, extensions, i18n, security
+    from deliberate import errors, extensions, i18n, mail, security
     from deliberate.cli import register_commands
 
     extensions.db.init_app(app)
@@ -52,6 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    mail.init_app(app)
     _init_login(app)
     _register_blueprints(app)
     register_commands(app)

@@ -33,6 +33,9 @@ MAIL_USERNAME: str | None = None
 MAIL_PASSWORD: str | None = None
 MAIL_USE_TLS = True
 MAIL_SENDER = "deliberate <no-reply@localhost>"
+#: The address people reach the site at, e.g. "https://agenda.example.org" (with a path if it is served under one).
+#: Links in emails start with it, also those a command sends (there is no request to take the host from).
+BASE_URL: str | None = None
 
 PASSWORD_RESET_HOURS = 2
 INVITATION_DAYS = 14
@@ -52,6 +55,7 @@ _ENVIRONMENT_KEYS = {
     "DELIBERATE_MAIL_PASSWORD": "MAIL_PASSWORD",
     "DELIBERATE_MAIL_USE_TLS": "MAIL_USE_TLS",
     "DELIBERATE_MAIL_SENDER": "MAIL_SENDER",
+    "DELIBERATE_BASE_URL": "BASE_URL",
     "DELIBERATE_SECURE_COOKIES": "SECURE_COOKIES",
 }
 _BOOLEAN_KEYS = {"MAIL_USE_TLS", "SECURE_COOKIES"}

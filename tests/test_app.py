@@ -18,8 +18,16 @@ def test_the_app_refuses_to_start_in_production_with_the_default_secret(tmp_path
 
 def test_settings_come_from_the_environment():
     settings = from_environment({"DELIBERATE_DATABASE_URL": "postgresql://x", "DELIBERATE_SECURE_COOKIES": "0",
-                                 "DELIBERATE_MAIL_PORT": "25"})
-    assert settings == {"SQLALCHEMY_DATABASE_URI": "postgresql://x", "SECURE_COOKIES": False, "MAIL_PORT": 25}
+                                 "DELIBERATE_MAIL_PORT": "25", "DELIBERATE_BASE_URL": "https://agenda.example.org"})
+    assert settings == {"SQLALCHEMY_DATABASE_URI": "postgresql://x", "SECURE_COOKIES": False, "MAIL_PORT": 25,
+                        "BASE_URL": "https://agenda.example.org"}
+
+
+@pytest.mark.parametrize("base", ["agenda.example.org", "ftp://agenda.example.org", "https://", "https://a.org/?x=1"])
+def test_the_app_refuses_to_start_with_a_base_url_that_is_not_an_address(tmp_path, monkeypatch, base):
+    monkeypatch.setenv("DELIBERATE_INSTANCE_PATH", str(tmp_path))
+    with pytest.raises(ValueError, match="DELIBERATE_BASE_URL must be the site's address"):
+        create_app({"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": "sqlite://", "BASE_URL": base})
 
 
 def test_every_page_carries_the_security_headers(client):

@@ -142,6 +142,25 @@ def test_the_reset_mail_is_written_in_the_members_language(client, create_user, 
     assert "contraseña" in outbox[0]["Subject"]
 
 
+def test_the_reset_link_uses_the_base_url_whatever_host_the_request_names(make_app, create_user):
+    app = make_app(BASE_URL="https://agenda.example.org", SERVER_NAME=None)
+    user = create_user()
+    app.test_client().post("/account/reset", data={"email": user.email}, base_url="http://attacker.example")
+    body = app.extensions["mail_outbox"][-1].get_content()
+    assert "https://agenda.example.org/account/reset/" in body and "attacker" not in body
+
+
+def test_a_reset_asked_for_outside_a_request_mails_an_absolute_link(make_app, create_user):
+    from deliberate.auth.services import request_password_reset
+
+    app = make_app(BASE_URL="https://agenda.example.org/", SERVER_NAME=None)
+    user = create_user()
+    with app.app_context():
+        request_password_reset(user.email)
+    body = app.extensions["mail_outbox"][-1].get_content()
+    assert re.search(r"https://agenda\.example\.org/account/reset/\S+", body)
+
+
 def test_a_member_edits_the_profile(client, app, create_user):
     user = create_user()
     login(client, user)

@@ -67,6 +67,81 @@ def test_mark_read_marks_only_the_owners_notifications(app, create_user):
         assert unread_count(ana_db) == 0
 
 
+# --- links in the emails ---------------------------------------------------------------------------------------------
+
+BASE = "https://agenda.example.org"
+
+
+def _mailed_link(outbox) -> str:
+    return outbox[-1].get_content().split("See it here: ")[1].split()[0]
+
+
+def _notify_in(app, users, link="/consultations/1") -> None:
+    """Notify as a command does: in the app's context, with no request."""
+    with app.app_context():
+        notify([db.session.get(User, u.id) for u in users], "phase_changed", {"phase": "voting"}, link)
+        db.session.commit()
+
+
+def test_mail_sent_by_a_command_links_to_the_base_url_without_a_server_name(make_app, create_user):
+    app = make_app(BASE_URL=BASE, SERVER_NAME=None)
+    _notify_in(app, [create_user("Bob", locale="en")])
+    assert _mailed_link(app.extensions["mail_outbox"]) == "https://agenda.example.org/consultations/1"
+
+
+def test_a_base_url_with_a_path_prefixes_the_links_once(make_app, create_user):
+    app = make_app(BASE_URL="https://example.org/federacion/", SERVER_NAME=None)
+    bob = create_user("Bob", locale="en")
+    _notify_in(app, [bob])
+    assert _mailed_link(app.extensions["mail_outbox"]) == "https://example.org/federacion/consultations/1"
+    _notify_in(app, [bob], link="/federacion/consultations/1")  # built in a request to the site under that path
+    assert _mailed_link(app.extensions["mail_outbox"]) == "https://example.org/federacion/consultations/1"
+
+
+def test_mail_sent_in_a_request_links_to_the_requests_host_when_no_base_url_is_set(make_app, create_user):
+    app = make_app(SERVER_NAME=None)
+    bob = create_user("Bob", locale="en")
+    with app.test_request_context(base_url="http://club.example.net:8080"):
+        notify([db.session.get(User, bob.id)], "phase_changed", {"phase": "voting"}, "/consultations/1")
+        db.session.commit()
+    assert _mailed_link(app.extensions["mail_outbox"]) == "http://club.example.net:8080/consultations/1"
+
+
+def test_the_base_url_wins_over_a_requests_forged_host(make_app, create_user):
+    app = make_app(BASE_URL=BASE, SERVER_NAME=None)
+    bob = create_user("Bob", locale="en")
+    with app.test_request_context(base_url="http://attacker.example"):
+        notify([db.session.get(User, bob.id)], "phase_changed", {"phase": "voting"}, "/consultations/1")
+        db.session.commit()
+    assert _mailed_link(app.extensions["mail_outbox"]) == "https://agenda.example.org/consultations/1"
+
+
+def test_without_a_base_url_a_commands_mail_keeps_the_path_and_warns(make_app, create_user, caplog):
+    app = make_app(SERVER_NAME=None)
+    _notify_in(app, [create_user("Bob", locale="en")])
+    assert _mailed_link(app.extensions["mail_outbox"]) == "/consultations/1"
+    assert "DELIBERATE_BASE_URL" in caplog.text
+
+
+def test_a_phase_change_from_a_command_mails_an_absolute_link(make_app, create_user, federation_world):
+    from deliberate.consultations.services import advance_phase
+    from deliberate.domain.phases import Phase
+    from deliberate.models import Consultation
+
+    command_app = make_app(BASE_URL=BASE, SERVER_NAME=None)
+    with command_app.app_context():
+        consultation = Consultation(federation_id=federation_world["federation"].id, title_es="Consulta",
+                                    title_en="Consultation", phase=Phase.DRAFT)
+        db.session.add(consultation)
+        db.session.commit()
+        advance_phase(consultation, db.session.get(User, federation_world["board"].id), Phase.DRAFT,
+                      Phase.COLLECTING)
+        consultation_id = consultation.id
+    outbox = command_app.extensions["mail_outbox"]
+    assert outbox, "the federation's members are told"
+    assert {_mailed_link([m]) for m in outbox} == {f"https://agenda.example.org/consultations/{consultation_id}"}
+
+
 # --- the page ------------------------------------------------------------------------------------------------------
 
 def _seed(app, user, count, link="/o/somewhere"):

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from deliberate.domain.errors import Conflict, NotFound, ValidationFailed
 from deliberate.extensions import db
-from deliberate.mail import send_mail
+from deliberate.mail import external_url, send_mail
 from deliberate.models import Gender, Membership, MembershipStatus, PasswordReset, User, utcnow
 from deliberate.text import clean_text
 
@@ -92,7 +92,7 @@ def request_password_reset(email: str) -> None:
         PasswordReset(user=user, token_hash=hash_token(token), expires_at=utcnow() + timedelta(hours=hours))
     )
     db.session.commit()
-    link = url_for("auth.reset_password", token=token, _external=True)
+    link = external_url("auth.reset_password", token=token)
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         subject = _("Reset your deliberate password")
         body = _(

@@ -18,16 +18,15 @@ Kinds and the params their texts use (missing params are tolerated):
 from __future__ import annotations
 
 from collections.abc import Iterable
-from urllib.parse import urljoin
 
-from flask import current_app, has_request_context, request
+from flask import current_app
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from deliberate.extensions import db
-from deliberate.mail import send_mail
+from deliberate.mail import absolute_link, send_mail
 from deliberate.models import Notification, User, utcnow
 
 _PENDING_MAIL = "deliberate_pending_notification_mail"
@@ -49,11 +48,7 @@ def notify(users: Iterable[User], kind: str, params: dict, link: str | None) -> 
 
 def _compose(user: User, notification: Notification) -> tuple[str, str, str]:
     """Write one person's email in their own language: (address, subject, body)."""
-    link = notification.link
-    if link and has_request_context():
-        link = urljoin(request.host_url, link)
-    elif link and current_app.config.get("SERVER_NAME"):
-        link = urljoin(f"{current_app.config['PREFERRED_URL_SCHEME']}://{current_app.config['SERVER_NAME']}/", link)
+    link = absolute_link(notification.link) if notification.link else None
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         text = describe(notification)
         subject = _("deliberate: %(text)s", text=_shorten(text, 90))
