@@ -1,5 +1,6 @@
-/* Ballot ranking: drag the items, or move them with the "Move up" / "Move down" buttons (keyboard), and the
-   rank selectors of the plain form follow the order of the list. Without this script the selectors work alone. */
+/* Ballot ranking: drag the items (mouse, pen or finger, by the grip), or move them with the "Move up" / "Move down"
+   buttons (keyboard), and the rank selectors of the plain form follow the order of the list. Without this script
+   the selectors work alone. Dragging uses Pointer Events, so it works the same on a phone's touch screen. */
 (function () {
   "use strict";
   /* The cast form: a second click must not send the ballot twice (the receipt would be shown to a lost request). */
@@ -17,7 +18,8 @@
   var template = list.getAttribute("data-moved-template") || "{item}: {position}/{total}";
   var upLabel = list.getAttribute("data-up-label") || "Up";
   var downLabel = list.getAttribute("data-down-label") || "Down";
-  var dragged = null;
+  var EDGE = 64;  /* px from the top or bottom of the window where a drag scrolls the page */
+  var drag = null;  /* {li, pointerId, y, scrolling, edgeSince} while an item is being dragged */
 
   function items() { return Array.prototype.slice.call(list.querySelectorAll(".ballot-item")); }
   function select(li) { return li.querySelector(".rank-select"); }
@@ -81,37 +83,81 @@
     return button;
   }
 
+  /* Place the dragged item before the first other item whose middle is below the pointer. */
+  function placeAt(clientY) {
+    var others = items().filter(function (li) { return li !== drag.li; });
+    var after = others.find(function (li) {
+      var box = li.getBoundingClientRect();
+      return clientY < box.top + box.height / 2;
+    });
+    if (after) { if (drag.li.nextSibling !== after) { list.insertBefore(drag.li, after); } }
+    else if (list.lastElementChild !== drag.li) { list.appendChild(drag.li); }
+  }
+
+  /* While the pointer rests near the top or bottom of the window, scroll and keep placing the item: faster the
+     closer it is to the edge, and faster the longer it stays there (a long ballot is many screens tall). */
+  function autoScroll(now) {
+    if (!drag) { return; }
+    var depth = drag.y < EDGE ? drag.y - EDGE : Math.max(0, drag.y - (window.innerHeight - EDGE));
+    if (depth) {
+      drag.edgeSince = drag.edgeSince || now;
+      var boost = Math.min(4, 1 + (now - drag.edgeSince) / 1000);
+      window.scrollBy(0, Math.round(Math.max(-1, Math.min(1, depth / EDGE)) * 20 * boost));
+      placeAt(drag.y);
+    } else {
+      drag.edgeSince = 0;
+    }
+    drag.scrolling = window.requestAnimationFrame(autoScroll);
+  }
+
+  function isControl(target) { return !!target.closest("select, input, button, label, a"); }
+
+  function startDrag(li, event) {
+    if (drag || event.button > 0) { return; }
+    /* A finger drags by the grip only, so that it can still scroll the page over the cards. */
+    if (event.pointerType !== "mouse" && !event.target.closest(".drag-handle")) { return; }
+    if (isControl(event.target)) { return; }
+    event.preventDefault();
+    drag = { li: li, pointerId: event.pointerId, y: event.clientY, scrolling: 0, edgeSince: 0 };
+    li.classList.add("dragging");
+    list.setPointerCapture(event.pointerId);  /* the list, not the item: moving the item in the page drops capture */
+    drag.scrolling = window.requestAnimationFrame(autoScroll);
+  }
+
+  function endDrag(event) {
+    if (!drag || event.pointerId !== drag.pointerId) { return; }
+    var li = drag.li;
+    window.cancelAnimationFrame(drag.scrolling);
+    li.classList.remove("dragging");
+    if (list.hasPointerCapture(event.pointerId)) { list.releasePointerCapture(event.pointerId); }
+    drag = null;
+    renumber();
+    say(li);
+  }
+
   items().forEach(function (li) {
     var box = document.createElement("div");
     box.className = "move-buttons";
     box.appendChild(makeButton("move-up", "↑ " + upLabel, li, -1));
     box.appendChild(makeButton("move-down", "↓ " + downLabel, li, 1));
     li.querySelector(".ballot-item-controls").appendChild(box);
-    li.setAttribute("draggable", "true");
-    li.addEventListener("dragstart", function (event) {
-      dragged = li;
-      li.classList.add("dragging");
-      event.dataTransfer.effectAllowed = "move";
-      event.dataTransfer.setData("text/plain", li.getAttribute("data-item"));
-    });
-    li.addEventListener("dragend", function () {
-      li.classList.remove("dragging");
-      if (dragged) { renumber(); say(li); }
-      dragged = null;
-    });
+    var grip = document.createElement("span");
+    grip.className = "drag-handle";
+    grip.setAttribute("aria-hidden", "true");  /* keyboard and screen-reader users have the Move buttons */
+    grip.textContent = "⠿";
+    li.insertBefore(grip, li.firstChild);
+    li.addEventListener("pointerdown", function (event) { startDrag(li, event); });
     select(li).addEventListener("change", sortBySelects);
   });
 
-  list.addEventListener("dragover", function (event) {
-    if (!dragged) { return; }
+  list.addEventListener("pointermove", function (event) {
+    if (!drag || event.pointerId !== drag.pointerId) { return; }
     event.preventDefault();
-    var after = items().filter(function (li) { return li !== dragged; }).find(function (li) {
-      var box = li.getBoundingClientRect();
-      return event.clientY < box.top + box.height / 2;
-    });
-    if (after) { list.insertBefore(dragged, after); } else { list.appendChild(dragged); }
+    drag.y = event.clientY;
+    placeAt(event.clientY);
   });
-  list.addEventListener("drop", function (event) { event.preventDefault(); });
+  list.addEventListener("pointerup", endDrag);
+  list.addEventListener("pointercancel", endDrag);
 
   Array.prototype.forEach.call(document.querySelectorAll(".js-only"), function (el) { el.hidden = false; });
   list.classList.add("sortable");
