@@ -41,7 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             "SECRET_KEY in instance/config.py (for example: python -c 'import secrets; print(secrets.token_hex())')."
         )
 
-    from deliberate import errors, extensions, i18n, mail, security
+    from deliberate import errors, extensions, i18n, mail, security, text
     from deliberate.cli import register_commands
 
     extensions.db.init_app(app)
@@ -50,6 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("RATELIMIT_ENABLED", True)
     extensions.limiter.init_app(app)
     i18n.init_app(app)
+    app.jinja_env.filters["markdown"] = text.markdown_filter
     security.init_app(app)
     errors.init_app(app)
     mail.init_app(app)

@@ -14,6 +14,7 @@ import unicodedata
 import bleach
 from bleach.linkifier import Linker
 from markdown_it import MarkdownIt
+from markupsafe import Markup
 
 ALLOWED_TAGS = frozenset(
     {"p", "br", "strong", "em", "ul", "ol", "li", "blockquote", "code", "pre", "a", "h3", "h4", "hr"}
@@ -66,3 +67,8 @@ def render_markdown(source: str | None) -> str:
         rendered, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, protocols=ALLOWED_PROTOCOLS, strip=True
     )
     return _linker.linkify(safe)
+
+
+def markdown_filter(source: str | None) -> Markup:
+    """Jinja filter ``|markdown``: render stored Markdown as safe HTML inside a template."""
+    return Markup(render_markdown(source))  # noqa: S704 - render_markdown sanitises with bleach

@@ -83,6 +83,17 @@ def test_club_members_of_every_role_see_the_ranking_form(client, voting, log_in,
     assert "js/ranking.js" in page
 
 
+def test_item_summaries_on_the_ballot_are_rendered_markdown_without_hostile_html(app, client, voting, log_in):
+    with app.app_context():
+        item = db.session.get(AgendaItem, voting["items"][0])
+        item.summary_en = "- Paved road\n- <script>alert(1)</script>Clinic"
+        db.session.commit()
+    log_in(client, voting["member"])
+    page = client.get(f"/consultations/{voting['consultation_id']}/ballot").get_data(as_text=True)
+    assert "<li>Paved road</li>" in page and "Clinic" in page
+    assert "<script>alert" not in page
+
+
 def test_voting_is_refused_outside_the_voting_phase(app, client, voting, log_in):
     with app.app_context():
         db.session.get(Consultation, voting["consultation_id"]).phase = Phase.DELIBERATING
