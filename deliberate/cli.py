@@ -34,6 +34,24 @@ def seed_demo_command() -> None:
         click.echo(f"  {role:<8} {email:<45} {where}")
 
 
+@click.command("demo-ballots")
+@click.argument("consultation_id", type=int)
+@click.option("--seed", type=int, default=2029, show_default=True, help="Seed of the members' random choices.")
+@with_appcontext
+def demo_ballots_command(consultation_id: int, seed: int) -> None:
+    """Let the demo federation's members who have not voted cast ballots that follow their reactions."""
+    from deliberate.demo import cast_demo_ballots
+    from deliberate.domain.errors import NotFound, PhaseClosed
+
+    try:
+        cast = cast_demo_ballots(consultation_id, seed=seed)
+    except NotFound:
+        raise click.ClickException(f"No consultation {consultation_id} in the demo federation.") from None
+    except PhaseClosed:
+        raise click.ClickException(f"Consultation {consultation_id} is not open for voting.") from None
+    click.echo(f"{cast} ballots cast.")
+
+
 @click.command("create-admin")
 @click.argument("email")
 @click.option("--name", default="Administrator", help="Display name for a new account.")
@@ -56,6 +74,7 @@ def create_admin_command(email: str, name: str, password: str | None) -> None:
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(demo_ballots_command)
     app.cli.add_command(create_admin_command)
     for module_name, attribute in AREA_COMMANDS:
         try:

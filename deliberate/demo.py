@@ -422,3 +422,56 @@ def _seed_demo_consultation(federation: Organization) -> None:
         demand.disagree_count = values.count(-1)
         demand.pass_count = values.count(0)
     db.session.commit()
+
+
+def cast_demo_ballots(consultation_id: int, *, seed: int = 2029, abstain: float = 0.1) -> int:
+    """Let the demo federation's members who have not voted yet cast a ballot; return how many were cast.
+
+    Each member ranks the agenda items by how much they agreed with the demands linked to each item (their own
+    reactions, plus a little noise), and supports their top items (at most four, those they lean towards). About one
+    member in ten abstains. Only the demo federation's consultations, and only while voting is open: these are real
+    ballots cast in the members' names, for demonstrations and browser tests where a few people vote by hand.
+    """
+    from deliberate.ballots.services import active_items, cast_ballot
+    from deliberate.domain.errors import Conflict, NotFound, PhaseClosed
+    from deliberate.domain.phases import Phase
+    from deliberate.models import BallotCast, Consultation, Reaction
+    from deliberate.models.agenda import DemandPlacement
+
+    consultation = db.session.get(Consultation, consultation_id)
+    if consultation is None or consultation.federation.slug != FEDERATION_SLUG:
+        raise NotFound("consultation")
+    if consultation.phase != Phase.VOTING:
+        raise PhaseClosed(consultation.phase)
+    items = [item.id for item in active_items(consultation)]
+    linked: dict[int, list[int]] = {}
+    for item_id, demand_id in db.session.execute(
+            select(DemandPlacement.agenda_item_id, DemandPlacement.demand_id)
+            .where(DemandPlacement.consultation_id == consultation.id, DemandPlacement.agenda_item_id.is_not(None))):
+        linked.setdefault(item_id, []).append(demand_id)
+    voted = set(db.session.scalars(select(BallotCast.user_id).where(BallotCast.consultation_id == consultation.id)))
+    clubs = [club.id for club in consultation.federation.clubs()]
+    members = db.session.scalars(
+        select(Membership).where(Membership.organization_id.in_(clubs), Membership.status == MembershipStatus.ACTIVE)
+        .order_by(Membership.id)).all()
+    reactions: dict[tuple[int, int], int] = {
+        (user_id, demand_id): value for user_id, demand_id, value in db.session.execute(
+            select(Reaction.user_id, Reaction.demand_id, Reaction.value)
+            .where(Reaction.user_id.in_([m.user_id for m in members]), Reaction.demand_id.in_(
+                [d for demands in linked.values() for d in demands])))}
+    rng = random.Random(seed)
+    cast = 0
+    for membership in members:
+        if membership.user_id in voted or rng.random() < abstain:
+            continue
+        scores = {item: sum(reactions.get((membership.user_id, d), 0) for d in linked.get(item, []))
+                  + rng.random() * 0.5 for item in items}
+        ordered = sorted(scores, key=lambda item: (-scores[item], item))
+        approved = [item for item in ordered[:4] if scores[item] >= 1] or ordered[:1]
+        try:
+            cast_ballot(consultation, membership.user, [[item] for item in ordered], sorted(approved))
+        except Conflict:  # voted meanwhile, or a member of two clubs already counted once
+            continue
+        voted.add(membership.user_id)
+        cast += 1
+    return cast

@@ -1,0 +1,58 @@
+"""The demo federation's helpers: members' ballots that follow their reactions, cast for a demonstration."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from deliberate import demo
+from deliberate.consolidation import services as consolidation
+from deliberate.consultations.services import advance_phase
+from deliberate.domain.phases import Phase
+from deliberate.extensions import db
+from deliberate.models import Ballot, BallotCast, Consultation, Membership, Organization, Role
+
+
+def _demo_consultation_in_voting() -> int:
+    demo.seed_demo()
+    consultation = db.session.scalar(select(Consultation).where(Consultation.title_es == demo.CONSULTATION_TITLE_ES))
+    board = db.session.scalars(
+        select(Membership).join(Organization, Organization.id == Membership.organization_id)
+        .where(Organization.slug == demo.FEDERATION_SLUG, Membership.role == Role.BOARD)).first().user
+    advance_phase(consultation, board, Phase.COLLECTING, Phase.CONSOLIDATING)
+    suggestion = consolidation.refresh_suggestions(consultation, board)
+    for cluster in suggestion.clusters[:6]:
+        consolidation.accept_cluster(consultation, board, cluster, title_es=f"Punto {cluster[0]}",
+                                     title_en=f"Item {cluster[0]}")
+    advance_phase(consultation, board, Phase.CONSOLIDATING, Phase.DELIBERATING)
+    advance_phase(consultation, board, Phase.DELIBERATING, Phase.VOTING)
+    return consultation.id
+
+
+def test_demo_members_who_have_not_voted_cast_ballots_that_follow_their_reactions(app):
+    with app.app_context():
+        consultation_id = _demo_consultation_in_voting()
+        members = db.session.scalar(select(func.count(func.distinct(Membership.user_id))).join(
+            Organization, Organization.id == Membership.organization_id).where(Organization.kind == "club"))
+        cast = demo.cast_demo_ballots(consultation_id)
+        assert members * 0.75 <= cast < members  # about one in ten abstains
+        assert db.session.scalar(select(func.count(Ballot.id))) == cast
+        assert db.session.scalar(select(func.count(BallotCast.id))) == cast
+        ballots = db.session.scalars(select(Ballot)).all()
+        assert all(len(ballot.ranking) == 6 and 1 <= len(ballot.approved) <= 4 for ballot in ballots)
+        assert len({tuple(map(tuple, ballot.ranking)) for ballot in ballots}) > 3  # members differ
+        again = demo.cast_demo_ballots(consultation_id, seed=7)  # only those who abstained may vote now
+        assert again < members - cast + 1
+        voters = db.session.scalar(select(func.count(func.distinct(BallotCast.user_id))))
+        assert voters == cast + again == db.session.scalar(select(func.count(Ballot.id)))  # nobody voted twice
+
+
+def test_the_demo_ballots_command_refuses_a_closed_phase_and_other_federations(app, federation_world):
+    runner = app.test_cli_runner()
+    with app.app_context():
+        demo.seed_demo()
+        consultation_id = db.session.scalar(
+            select(Consultation.id).where(Consultation.title_es == demo.CONSULTATION_TITLE_ES))
+    closed = runner.invoke(args=["demo-ballots", str(consultation_id)])
+    assert closed.exit_code == 1 and "not open for voting" in closed.output
+    missing = runner.invoke(args=["demo-ballots", "999999"])
+    assert missing.exit_code == 1 and "demo federation" in missing.output
