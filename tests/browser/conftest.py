@@ -7,6 +7,7 @@ are written under test-artifacts/screenshots/ (the path is printed at the end of
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -15,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -150,6 +152,7 @@ class Journey:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.step = 0
         self.axe_results: list[tuple[str, int]] = []
+        self.pages: list[dict] = []  # what axe checked, written to axe.json for the run's summary
 
     def shot(self, page, label: str, *, check_accessibility: bool = True) -> None:
         self.step += 1
@@ -157,6 +160,8 @@ class Journey:
         if check_accessibility:
             violations = accessibility_violations(page)
             self.axe_results.append((label, len(violations)))
+            self.pages.append({"step": label, "path": urlsplit(page.url).path, "serious_or_critical": len(violations)})
+            (self.folder / "axe.json").write_text(json.dumps(self.pages, indent=1))
             assert violations == [], f"{label}: {violations}"
 
 
@@ -207,3 +212,9 @@ def journey(request) -> Journey:
 def pytest_terminal_summary(terminalreporter):
     if SCREENSHOTS.exists() and any(SCREENSHOTS.iterdir()):
         terminalreporter.write_line(f"browser screenshots: {SCREENSHOTS}")
+        checks = [page for report in SCREENSHOTS.glob("*/axe.json") for page in json.loads(report.read_text())]
+        if checks:
+            failing = sum(1 for page in checks if page["serious_or_critical"])
+            terminalreporter.write_line(
+                f"axe-core: {len(checks)} page checks, {failing} with serious or critical violations "
+                f"(per journey: {SCREENSHOTS}/*/axe.json)")

@@ -88,7 +88,7 @@ def test_the_core_flows_work_without_javascript(live_server, demo_logins, new_pa
     page.click("header >> text=English")
     assert page.locator("html").get_attribute("lang") == "en"
     page.click("header >> text=Español")
-    journey.shot(page, "sin-javascript", check_accessibility=False)
+    journey.shot(page, "sin-javascript")
     log_out(page)
     assert "Cerraste sesión" in page.content()
 

@@ -242,7 +242,7 @@ def test_the_whole_cycle_in_spanish_on_a_phone_then_in_english_on_a_desktop(
     assert selects.count() == len(ids)
     journey.shot(plain, "sin-js-boleta")
     plain.click("main button.primary")
-    journey.shot(plain, "sin-js-revision", check_accessibility=False)
+    journey.shot(plain, "sin-js-revision")
     plain.click("#cast-form button.primary")
     assert plain.locator("#receipt-code").count() == 1
 
