@@ -143,6 +143,17 @@ def new_page(browser):
         context.close()
 
 
+def log_in(page, base: str, email: str, password: str = DEMO_PASSWORD, *, language: str | None = "Español") -> None:
+    """Log in through the form, then choose the language (it is the member's own setting, which a journey may have
+    changed); language=None keeps what the log-in gives."""
+    page.goto(f"{base}/account/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("main button[type=submit]")
+    if language:
+        page.click(f"header >> text={language}")
+
+
 class Journey:
     """Take numbered screenshots and run axe on each page a journey visits."""
 

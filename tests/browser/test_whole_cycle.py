@@ -13,19 +13,10 @@ import re
 import time
 
 from deliberate.demo import CONSULTATION_TITLE_ES
-from tests.browser.conftest import DEMO_PASSWORD, DESKTOP, PHONE, _deliberate
+from tests.browser.conftest import DESKTOP, PHONE, _deliberate, log_in
 
 NEWCOMER_EMAIL = "rosa.elvia.muro@example.org"
 NEWCOMER_PASSWORD = "tunas y nopales 2027"
-
-
-def log_in(page, base: str, email: str, password: str = DEMO_PASSWORD, *, language: str = "Español") -> None:
-    """Log in, then choose the language (it is the member's own setting: other journeys may have changed it)."""
-    page.goto(f"{base}/account/login")
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.click("main button[type=submit]")
-    page.click(f"header >> text={language}")
 
 
 def flash(page) -> str:
@@ -85,6 +76,15 @@ def advance_phase(board, journey, consultation_url: str, label: str) -> None:
     assert board.url.rstrip("/").endswith(consultation_url.rsplit("/", 1)[-1]), board.url
 
 
+def visit_in_english(page, journey, pages: dict[str, str]) -> None:
+    """Open each page: it must be in English with one main heading; screenshot and axe each."""
+    for label, url in pages.items():
+        page.goto(url)
+        assert page.locator("html").get_attribute("lang") == "en", label
+        assert page.locator("main h1").count() == 1, label
+        journey.shot(page, label)
+
+
 def test_the_whole_cycle_in_spanish_on_a_phone_then_in_english_on_a_desktop(
         live_server, demo_logins, server_env, new_page, journey):
     base = live_server
@@ -100,6 +100,7 @@ def test_the_whole_cycle_in_spanish_on_a_phone_then_in_english_on_a_desktop(
     rosa.check("input[name=gender][value=woman]")
     journey.shot(rosa, "registro")
     rosa.click("main button[type=submit]")
+    assert "Bienvenid" in flash(rosa)
     rosa.click("text=Federación de Clubes Zacatecanos del Sur de California")
     rosa.click(f"text={club}")
     rosa.click("text=Pedir unirme a este club")
@@ -113,6 +114,9 @@ def test_the_whole_cycle_in_spanish_on_a_phone_then_in_english_on_a_desktop(
     officer.locator("li", has_text="Rosa Elvia Muro").get_by_role("button", name="Aprobar").click()
     assert "ya es miembro del club" in flash(officer)
     journey.shot(officer, "dirigente-aprueba")
+    rosa.goto(base + "/account/profile")
+    assert club in rosa.inner_text("main") and "activo" in rosa.inner_text("main")
+    journey.shot(rosa, "mi-cuenta")
 
     # --- She finds the consultation, checks for similar demands, then submits her own.
     rosa.goto(base + "/o/zacatecanos-sur-california/consultations")
@@ -292,10 +296,7 @@ def test_the_whole_cycle_in_spanish_on_a_phone_then_in_english_on_a_desktop(
         "minority-reports": f"{base}/consultations/{consultation_id}/agenda/reports",
         "notifications": f"{base}/notifications",
     }
-    for label, url in pages.items():
-        desk.goto(url)
-        assert desk.locator("html").get_attribute("lang") == "en", label
-        journey.shot(desk, label)
+    visit_in_english(desk, journey, pages)
     desk.goto(f"{base}/consultations/{consultation_id}/demands")
     desk.click("main a:has-text('Becas para que las hijas')")
     journey.shot(desk, "my-demand")
@@ -315,9 +316,5 @@ def test_the_whole_cycle_in_spanish_on_a_phone_then_in_english_on_a_desktop(
         "board-settings": f"{base}/consultations/{consultation_id}/settings",
         "board-manage-federation": f"{base}/o/zacatecanos-sur-california/manage",
     }
-    for label, url in board_pages.items():
-        chair.goto(url)
-        assert chair.locator("html").get_attribute("lang") == "en", label
-        assert chair.locator("main h1").count() == 1, label
-        journey.shot(chair, label)
+    visit_in_english(chair, journey, board_pages)
     assert len(journey.axe_results) >= 45 and all(count == 0 for _, count in journey.axe_results)
