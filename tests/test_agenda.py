@@ -103,22 +103,98 @@ def test_a_club_whose_majority_did_not_approve_an_item_dissents(app, tallied):
         assert club_slug not in dissent[str(tallied["becas"])]
 
 
-def test_a_ballot_shows_its_gender_only_where_five_ballots_of_its_club_share_it(app, tallied, client, log_in):
+@pytest.fixture
+def spread(app, federation_world, create_user, add_member):
+    """A counted consultation whose 6 women voters are spread over two clubs, none with 5 women: 3 in Club Jerez
+    (with 6 men), 3 in Club Tlaltenango (with 4 men). The men put "Becas" then "Salud" first, the women "Cultura"."""
+    world = federation_world
+    jerez = [create_user(f"Jerez woman {i}", gender=Gender.WOMAN) for i in range(2)]
+    jerez += [create_user(f"Jerez man {i}", gender=Gender.MAN) for i in range(5)]
+    tlalte = [create_user(f"Tlalte woman {i}", gender=Gender.WOMAN) for i in range(2)]
+    tlalte += [create_user(f"Tlalte man {i}", gender=Gender.MAN) for i in range(4)]
+    for user in jerez:
+        add_member(user, world["club"])
+    for user in tlalte:
+        add_member(user, world["other_club"])
+    with app.app_context():
+        consultation = Consultation(federation_id=world["federation"].id, title_es="Agenda 2028",
+                                    title_en="2028 Agenda", phase=Phase.VOTING, agenda_size=2)
+        db.session.add(consultation)
+        db.session.flush()
+        items = [AgendaItem(consultation_id=consultation.id, title_es=t, title_en=t + " (en)")
+                 for t in ["Salud", "Agua", "Becas", "Cultura"]]
+        db.session.add_all(items)
+        db.session.commit()
+        salud, agua, becas, cultura = (item.id for item in items)
+        voters = [_get(User, u.id) for u in [*jerez, *tlalte, world["member"], world["officer"], world["board"]]]
+        for user in voters:
+            if user.gender is Gender.WOMAN:
+                cast_ballot(consultation, user, [[cultura], [agua], [salud], [becas]], [cultura, agua])
+            else:
+                cast_ballot(consultation, user, [[becas], [salud], [agua], [cultura]], [becas, salud])
+        advance_phase(consultation, _get(User, world["board"].id), Phase.VOTING, Phase.TALLIED)
+        ids = {"salud": salud, "agua": agua, "becas": becas, "cultura": cultura, "consultation": consultation.id}
+    return {**world, **ids}
+
+
+def test_the_published_ballots_carry_no_gender(app, tallied, client):
     from deliberate.ballots.services import official_tally_input
-    from deliberate.models import Consultation
 
     with app.app_context():
-        document = official_tally_input(db.session.get(Consultation, tallied["consultation"]))
-    by_club: dict[str, set] = {}
-    for ballot in document["ballots"]:
-        by_club.setdefault(ballot["club"], set()).add(ballot["gender"])
-    # the men of the first club are at least five: shown; every smaller group (its one woman, the other club's two
-    # women and three men) is hidden
-    assert any("man" in genders for genders in by_club.values()) and {None} in by_club.values()
-    assert all("woman" not in genders for genders in by_club.values())
-    log_in(client, tallied["board"])
-    page = client.get(f"/consultations/{tallied['consultation']}/agenda").get_data(as_text=True)
-    assert "only where at least 5 voters of the same club share it" not in page
+        document = official_tally_input(_consultation(tallied))
+    assert {key for ballot in document["ballots"] for key in ballot} == {"club", "ranking", "approved"}
+    agenda_id = _publish(app, tallied)
+    ballots = client.get(f"/agendas/{agenda_id}/ballots.json").data
+    assert b"gender" not in ballots and b"woman" not in ballots
+
+
+def test_a_small_clubs_women_are_counted_in_the_federation_table(app, spread):
+    with app.app_context():
+        draft = services.build_draft(_consultation(spread))
+    table = draft.gender_table
+    assert table.ballots == 16
+    assert table.genders[minority.Gender.WOMAN].ballots == 6  # no club has 5 women: none would have been counted before
+    assert table.genders[minority.Gender.MAN].ballots == 10
+    assert table.genders[minority.Gender.OTHER] is None
+    cultura = str(spread["cultura"])
+    assert table.genders[minority.Gender.WOMAN].ranked_first[cultura] == 6
+    becas = draft.analysis.minority.items[0]
+    assert becas.item == str(spread["becas"])
+    assert becas.by_gender[minority.Gender.WOMAN] == minority.Support(False, 6, 0, 0.0)
+    assert becas.gender_gap.is_flagged
+    slot = draft.analysis.equity.womens_priority_slot
+    assert (slot.women_voters, slot.first_choices, slot.status) == (6, (cultura,), minority.CheckStatus.WARN)
+    parity = draft.analysis.equity.participation_parity
+    assert (parity.women, parity.men, parity.other_or_unstated) == (6, 10, 0)
+
+
+def test_gender_figures_that_subtraction_would_reveal_are_hidden(app, tallied, client):
+    """3 women, 10 men and 1 voter who did not say: showing the men would give the other 4 away."""
+    with app.app_context():
+        draft = services.build_draft(_consultation(tallied))
+        assert list(draft.gender_table.genders.values()) == [None, None, None]
+        assert all(support.is_suppressed for item in draft.analysis.minority.items
+                   for support in item.by_gender.values())
+        assert draft.analysis.equity.participation_parity.women is None
+    agenda_id = _publish(app, tallied)
+    table = json.loads(client.get(f"/agendas/{agenda_id}/gender-table.json").data)
+    assert table == {"ballots": 14, "genders": {"woman": None, "man": None, "other": None}}
+    html = client.get(f"/agendas/{agenda_id}").get_data(as_text=True)
+    assert "hidden to protect a group of fewer than 5" in html
+
+
+def test_the_public_page_says_how_gender_figures_are_protected(app, spread, client):
+    agenda_id = _publish(app, spread)
+    html = client.get(f"/agendas/{agenda_id}").get_data(as_text=True)
+    assert "Figures by gender are federation totals only" in html
+    assert "Voters by gender" in html and "<td>6</td>" in html and "<td>10</td>" in html
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es"
+    html = client.get(f"/agendas/{agenda_id}").get_data(as_text=True)
+    assert "Las cifras por género son solo totales de la federación" in html
+    table = json.loads(client.get(f"/agendas/{agenda_id}/gender-table.json").data)
+    with app.app_context():
+        document = services.document_of(services.published_agenda(agenda_id).latest)
+    assert table == document["inputs"]["gender_table"] and table["genders"]["woman"]["ballots"] == 6
 
 
 def test_only_the_board_sees_the_draft(app, tallied, client, log_in):
@@ -189,32 +265,20 @@ def test_an_off_check_is_not_checked(app, tallied):
         assert draft.analysis.equity.board_composition.status is minority.CheckStatus.OFF
 
 
-def test_the_womens_slot_adjusts_a_count_that_left_it_out(app, tallied, monkeypatch):
+def test_the_womens_slot_adjusts_a_count_that_left_it_out(app, spread):
     """Women put "Cultura" first; the count's top 2 leave it out; enforce puts it last, warn leaves the agenda."""
-    original = services.voters_from_ballots
-
-    def voters(document):
-        result, _ = original(document)
-        cultura = str(tallied["cultura"])
-        out = [minority.Voter(club=v.club, gender="man", ranking=v.ranking, approved=v.approved) for v in result]
-        out += [minority.Voter(club="women", gender="woman", ranking=[[cultura]], approved=[cultura])] * 5
-        return out, True
-
-    monkeypatch.setattr(services, "voters_from_ballots", voters)
+    cultura = str(spread["cultura"])
     with app.app_context():
-        consultation = _consultation(tallied)
-        consultation.women_slot = CheckMode.WARN
-        db.session.commit()
+        consultation = _consultation(spread)
         warned = services.build_draft(consultation)
         assert warned.analysis.equity.womens_priority_slot.status is minority.CheckStatus.WARN
-        assert str(tallied["cultura"]) not in warned.agenda
+        assert warned.agenda == (str(spread["becas"]), str(spread["salud"]))
         consultation.women_slot = CheckMode.ENFORCE
         db.session.commit()
         enforced = services.build_draft(consultation)
-        assert enforced.agenda[-1] == str(tallied["cultura"])
-        assert enforced.agenda[:-1] == warned.agenda[:-1]
-        assert enforced.womens_slot_item == str(tallied["cultura"])
-    agenda_id = _publish(app, tallied)
+        assert enforced.agenda == (str(spread["becas"]), cultura)
+        assert enforced.womens_slot_item == cultura
+    agenda_id = _publish(app, spread)
     with app.app_context():
         version = services.published_agenda(agenda_id).latest
         document = services.document_of(version)
@@ -375,6 +439,55 @@ def test_verify_agenda_fails_when_the_result_is_changed_and_rehashed(app, tallie
     result = CliRunner().invoke(verify_agenda_command, [str(agenda_id)], obj=_script_info(app))
     assert result.exit_code == 1
     assert "not the recount's agenda" in result.output
+
+
+def _rewrite(app, agenda_id, change) -> None:
+    """Change a published version's document and store it with a matching hash, as someone with the database
+    could."""
+    with app.app_context():
+        version = services.published_agenda(agenda_id).latest
+        document = json.loads(version.document)
+        change(document)
+        data = services.canonical(document)
+        version.document, version.sha256 = data.decode(), services.sha256(data)
+        db.session.commit()
+
+
+@pytest.mark.parametrize(("change", "problem"), [
+    (lambda genders, ids: genders["man"]["approving"].update({ids["salud"]: 9}), "minority section differs"),
+    (lambda genders, ids: genders["woman"]["ranked_first"].update({ids["cultura"]: 0}),
+     "women's priority slot differs"),
+    (lambda genders, ids: genders["woman"].update({"ballots": 3}), "does not fit the ballots (not_suppressed)"),
+    (lambda genders, ids: genders["woman"]["approving"].update({ids["becas"]: 7}),
+     "does not fit the ballots (exceeds_ballots)"),
+])
+def test_verify_agenda_catches_a_changed_gender_table(app, spread, change, problem):
+    agenda_id = _publish(app, spread)
+    ids = {name: str(spread[name]) for name in ("salud", "becas", "cultura")}
+    _rewrite(app, agenda_id, lambda document: change(document["inputs"]["gender_table"]["genders"], ids))
+    result = CliRunner().invoke(verify_agenda_command, [str(agenda_id)], obj=_script_info(app))
+    assert result.exit_code == 1
+    assert problem in result.output
+
+
+def test_an_agenda_of_the_first_format_still_renders_and_verifies(app, tallied, client):
+    """Versions published before the gender table carry a gender on some ballots; they stay readable and valid."""
+    from pathlib import Path
+
+    data = (Path(__file__).parent / "data" / "agenda_v1_gender_on_ballots.json").read_bytes().strip()
+    agenda_id = _publish(app, tallied)
+    with app.app_context():
+        version = services.published_agenda(agenda_id).latest
+        version.document, version.sha256 = data.decode(), services.sha256(data)
+        db.session.commit()
+    result = CliRunner().invoke(verify_agenda_command, [str(agenda_id)], obj=_script_info(app))
+    assert result.exit_code == 0, result.output
+    html = client.get(f"/agendas/{agenda_id}").get_data(as_text=True)
+    assert "Men" in html and "Voters by gender" not in html
+    ballots = client.get(f"/agendas/{agenda_id}/ballots.json").data
+    assert services.sha256(ballots) == json.loads(data)["inputs"]["ballots_sha256"]  # as frozen, genders included
+    assert client.get(f"/agendas/{agenda_id}/gender-table.json").status_code == 404
+    assert client.get(f"/agendas/{agenda_id}.csv").status_code == 200
 
 
 def test_verify_agenda_says_clearly_when_there_is_no_such_agenda(app):

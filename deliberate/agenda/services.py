@@ -2,12 +2,15 @@
 
 The draft is the count's: the top N items of the official ranking (or the proportional selection), in the count's
 order, with the count's documented tie-break. The board adds framing texts only. The minority section comes from
-``deliberate.domain.minority`` on the anonymised ballots (the same document ``deliberate tally`` reads) and, for
-opinion groups, from the members' reactions to each item's linked demands: ballots carry no link to a person, so
-a voter's opinion group cannot be known without breaking ballot secrecy.
+``deliberate.domain.minority`` on the anonymised ballots (the same document ``deliberate tally`` reads), on a gender
+table of federation totals (from the gender bucket stored on each ballot, never published per ballot, groups under
+five hidden) and, for opinion groups, on the members' reactions to each item's linked demands: ballots carry no
+link to a person, so a voter's opinion group cannot be known without breaking ballot secrecy.
 
-Publishing freezes a version: the canonical JSON (sorted keys, no spaces, UTF-8) of its inputs and result, and the
-SHA-256 of exactly those bytes. A correction is a new version; a published version is never written again.
+Publishing freezes a version: the canonical JSON (sorted keys, no spaces, UTF-8) of its inputs (the ballots and the
+gender table) and result, and the SHA-256 of exactly those bytes. A correction is a new version; a published
+version is never written again. Versions of format ``deliberate-agenda/1`` carried a gender on some ballots instead
+of the table; they are still read and verified.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -44,11 +47,10 @@ from deliberate.models import (
     User,
     utcnow,
 )
-from deliberate.models.ballots import BallotCast
 from deliberate.permissions import club_membership, has_role
 from deliberate.text import clean_text
 
-FORMAT = "deliberate-agenda/1"
+FORMAT = "deliberate-agenda/2"
 MAX_REPORT = 3000
 MAX_TITLE = 160
 MAX_FRAMING = 5000
@@ -160,6 +162,12 @@ def count_agenda(result: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
     return order, {"used": bool(ties), "descriptions": ties, "rule": selection["rule"]}
 
 
+def _items_order(result: dict[str, Any], inputs: dict[str, Any]) -> list[str]:
+    """Return every candidate in the count's order, unranked ones last: the order the analysis sorts by."""
+    ranked = _flat(result.get("ranking") or [])
+    return ranked + [c for c in inputs["candidates"] if c not in ranked]
+
+
 # --- building the analysis ----------------------------------------------------------------------------------------
 
 def equity_config(consultation: Consultation) -> engine.EquityConfig:
@@ -187,24 +195,15 @@ def board_genders(federation: Organization) -> list[str | None]:
     return [_gender_word(gender) for gender in rows]
 
 
-def voters_from_ballots(document: dict[str, Any]) -> tuple[list[engine.Voter], bool]:
-    """Turn the anonymised ballots into Voter records; say whether they carry a gender bucket.
+def voters_from_ballots(document: dict[str, Any], genders: Sequence[str | None] | None = None) -> list[engine.Voter]:
+    """Turn the anonymised ballots into Voter records, with the stored gender buckets when given (in order).
 
-    A ballot carries a ``gender`` bucket only where at least five ballots of its club share it (secrecy); the
-    buckets that are present are used.
+    Only the draft has the buckets; they feed the gender table and the participation count, never the published
+    ballots. A ``gender`` key on ballots of the older format is ignored: the analysis reads genders from a table.
     """
-    has_gender = any(ballot.get("gender") for ballot in document["ballots"])
-    voters = [engine.Voter(club=ballot["club"], gender=ballot.get("gender"), ranking=ballot["ranking"],
-                           approved=ballot["approved"]) for ballot in document["ballots"]]
-    return voters, has_gender
-
-
-def voter_genders(consultation: Consultation) -> list[str | None]:
-    """Return the genders of the people who voted (from who voted, never from what was voted)."""
-    rows = db.session.scalars(
-        select(User.gender).join(BallotCast, BallotCast.user_id == User.id)
-        .where(BallotCast.consultation_id == consultation.id))
-    return [_gender_word(gender) for gender in rows]
+    genders = genders if genders is not None else [None] * len(document["ballots"])
+    return [engine.Voter(club=ballot["club"], gender=gender, ranking=ballot["ranking"], approved=ballot["approved"])
+            for ballot, gender in zip(document["ballots"], genders, strict=True)]
 
 
 def _user_clubs(federation: Organization) -> dict[int, str]:
@@ -279,7 +278,7 @@ class Draft:
     tie_break: dict[str, Any]
     agenda: tuple[str, ...]
     analysis: engine.Analysis
-    gender_on_ballots: bool
+    gender_table: engine.GenderTable
     groups: engine.MinorityAnalysis | None
     groups_source: str  # "reactions" or "unavailable"
     items: dict[str, AgendaItem]
@@ -297,30 +296,21 @@ class Draft:
 
 def build_draft(consultation: Consultation) -> Draft:
     """Draft the agenda from the official count and run the equity checks and the minority analysis."""
-    from deliberate.ballots.services import official_tally, official_tally_input
+    from deliberate.ballots.services import official_tally, official_tally_input_and_genders
 
     if consultation.phase not in DRAFT_PHASES:
         raise PhaseClosed(consultation.phase)
     tally = official_tally(consultation)
     if tally is None:
         raise NotFound("tally", consultation.id)
-    inputs = official_tally_input(consultation)
+    inputs, genders = official_tally_input_and_genders(consultation)
     result = recount(inputs)
     order, tie_break = count_agenda(result)
-    ranked = _flat(result.get("ranking") or [])
-    items_order = ranked + [c for c in inputs["candidates"] if c not in ranked]
-    voters, has_gender = voters_from_ballots(inputs)
-    analysis = engine.analyse(items_order, order, voters, board_genders=board_genders(consultation.federation),
-                              config=equity_config(consultation))
-    if not has_gender:
-        # Ballots carry no gender: women's first choice and the gender split cannot be known. Participation
-        # parity is measured on who voted (BallotCast), which is stored apart from what was voted.
-        electorate = engine.Electorate.build(
-            items_order, [engine.Voter(club="-", gender=gender) for gender in voter_genders(consultation)])
-        config = equity_config(consultation)
-        parity = engine.check_participation_parity(electorate, config.participation_parity, config.women_baseline,
-                                                   config.parity_tolerance)
-        analysis = replace(analysis, equity=replace(analysis.equity, participation_parity=parity))
+    items_order = _items_order(result, inputs)
+    electorate = engine.Electorate.build(items_order, voters_from_ballots(inputs, genders))
+    table = engine.tabulate_genders(items_order, electorate)
+    analysis = engine.analyse(items_order, order, electorate, genders=table,
+                              board_genders=board_genders(consultation.federation), config=equity_config(consultation))
     reaction_voters = group_voters(consultation, items_order)
     groups = None
     if reaction_voters:
@@ -329,7 +319,7 @@ def build_draft(consultation: Consultation) -> Draft:
         select(AgendaItem).where(AgendaItem.consultation_id == consultation.id))}
     return Draft(consultation=consultation, tally=result, inputs=inputs, count_order=tuple(order),
                  tie_break=tie_break, agenda=tuple(str(i) for i in analysis.equity.agenda), analysis=analysis,
-                 gender_on_ballots=has_gender, groups=groups,
+                 gender_table=table, groups=groups,
                  groups_source="reactions" if reaction_voters else "unavailable", items=items,
                  matches_official=count_agenda(tally.result)[0] == order)
 
@@ -558,7 +548,7 @@ def version_document(draft: Draft, agenda: Agenda, number: int, previous: Agenda
                              "participation_parity": config.participation_parity.value,
                              "board_composition": config.board_composition.value,
                              "women_baseline": config.women_baseline, "parity_tolerance": config.parity_tolerance},
-            "gender_on_ballots": draft.gender_on_ballots,
+            "gender_table": draft.gender_table.to_dict(),
             "opinion_snapshot": _opinion_summary(consultation),
         },
         "result": {
@@ -676,6 +666,37 @@ def expected_agenda(document: dict[str, Any], tally: dict[str, Any]) -> list[str
     return order
 
 
+def _frozen_config(rules: dict[str, Any]) -> engine.EquityConfig:
+    return engine.EquityConfig(
+        womens_priority_slot=rules["womens_priority_slot"], participation_parity=rules["participation_parity"],
+        board_composition=rules["board_composition"], women_baseline=rules["women_baseline"],
+        parity_tolerance=rules["parity_tolerance"])
+
+
+def gender_problems(document: dict[str, Any], tally: dict[str, Any]) -> list[str]:
+    """Recompute the minority section and the women's priority slot from the frozen ballots and gender table.
+
+    Versions of the first format carry a gender on some ballots and no table: their recount is checked, not this.
+    """
+    inputs = document["inputs"]
+    if "gender_table" not in inputs:
+        return []
+    try:
+        table = engine.GenderTable.from_dict(inputs["gender_table"])
+        order, _ = count_agenda(tally)
+        analysis = engine.analyse(_items_order(tally, inputs["ballots"]), order, voters_from_ballots(inputs["ballots"]),
+                                  genders=table, config=_frozen_config(inputs["equity_rules"]))
+    except ValidationFailed as error:
+        return [f"the gender table does not fit the ballots ({error.code})"]
+    problems = []
+    if canonical(analysis.minority.to_dict()) != canonical(document["result"]["minority"]):
+        problems.append("the minority section differs from the one recomputed from the ballots and the gender table")
+    slot = document["result"]["equity"]["womens_priority_slot"]
+    if canonical(analysis.equity.womens_priority_slot.to_dict()) != canonical(slot):
+        problems.append("the women's priority slot differs from the one recomputed from the gender table")
+    return problems
+
+
 def verify_version(version: AgendaVersion) -> Verification:
     """Recount from the stored inputs with the counting functions and check the result and the hash."""
     from deliberate.ballots.services import inputs_hash
@@ -696,6 +717,7 @@ def verify_version(version: AgendaVersion) -> Verification:
         published = [entry["item"] for entry in document["result"]["agenda"]]
         if expected_agenda(document, again) != published:
             problems.append("the published agenda is not the recount's agenda")
+        problems.extend(gender_problems(document, again))
         if canonical(document) != data:
             problems.append("the stored JSON is not in canonical form")
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:

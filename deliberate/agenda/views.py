@@ -319,6 +319,17 @@ def download_ballots(agenda_id: int):
                      f"agenda-{agenda_id}-v{version.number}-ballots.json")
 
 
+@bp.get("/agendas/<int:agenda_id>/gender-table.json")
+def download_gender_table(agenda_id: int):
+    """Download the federation's votes by gender (groups under 5 hidden), from which the gender analysis is redone."""
+    version = services.version_of(_agenda_or_404(agenda_id), request.args.get("v", type=int))
+    table = services.document_of(version)["inputs"].get("gender_table")
+    if table is None:
+        abort(404)
+    return _download(orjson.dumps(table, option=orjson.OPT_SORT_KEYS), "application/json",
+                     f"agenda-{agenda_id}-v{version.number}-gender-table.json")
+
+
 @bp.get("/agendas/<int:agenda_id>.csv")
 def download_csv(agenda_id: int):
     """Download the agenda items with their support, one row per item."""

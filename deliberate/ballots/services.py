@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -226,30 +225,39 @@ def official_tally_input(consultation: Consultation) -> dict[str, Any]:
     """Return the anonymised input document of the count, in the ``deliberate tally`` file format plus its rules.
 
     Candidates are agenda item ids (as text), clubs are club slugs with their active member counts, ballots are
-    sorted by their receipt hash (which is not shown): nothing in it points to a person.
+    sorted by their receipt hash (which is not shown): nothing in it points to a person. A ballot carries its
+    club, never its voter's gender: see :func:`official_tally_input_and_genders`.
+    """
+    return official_tally_input_and_genders(consultation)[0]
+
+
+def official_tally_input_and_genders(consultation: Consultation) -> tuple[dict[str, Any], list[str | None]]:
+    """Return the count's input document and, apart, the gender bucket stored on each of its ballots, in order.
+
+    The genders are never published per ballot (next to federation totals, they would let anyone subtract their
+    way to small groups): the agenda turns them into a table of federation totals with small groups hidden.
     """
     items = active_items(consultation)
     clubs = _clubs(consultation)
     members = _active_members([club.id for club in clubs])
     slugs = {club.id: club.slug for club in clubs}
     known = {item.id for item in items}
-    ballots = []
-    stored = [ballot for ballot in db.session.scalars(
-        select(Ballot).where(Ballot.consultation_id == consultation.id).order_by(Ballot.receipt_hash))
-        if ballot.club_id in slugs]
-    # A gender bucket is exported only where at least MIN_GROUP ballots of one club share it (k-anonymity).
-    cells = Counter((ballot.club_id, ballot.gender) for ballot in stored if ballot.gender)
-    for ballot in stored:
+    ballots, genders = [], []
+    for ballot in db.session.scalars(
+            select(Ballot).where(Ballot.consultation_id == consultation.id).order_by(Ballot.receipt_hash)):
+        if ballot.club_id not in slugs:
+            continue
         tiers = [[str(i) for i in tier if i in known] for tier in ballot.ranking]
-        gender = ballot.gender if cells[(ballot.club_id, ballot.gender)] >= MIN_GROUP else None
         ballots.append({"club": slugs[ballot.club_id], "ranking": [tier for tier in tiers if tier],
-                        "approved": [str(i) for i in ballot.approved if i in known], "gender": gender})
-    return {
+                        "approved": [str(i) for i in ballot.approved if i in known]})
+        genders.append(ballot.gender)
+    document = {
         "candidates": [str(item.id) for item in items],
         "clubs": {club.slug: {"members": members.get(club.id, 0)} for club in clubs},
         "ballots": ballots,
         "rules": rules(consultation),
     }
+    return document, genders
 
 
 def inputs_hash(document: dict[str, Any]) -> str:

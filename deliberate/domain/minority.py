@@ -1,28 +1,44 @@
 """Analyse who supports the agenda, who dissents, what minorities wanted instead, and check equity rules.
 
 This is the engine of the agenda's minority section and of the equity checks run before publishing. It is
-pure (stdlib + numpy): the service hands it item ids, the agenda and one :class:`Voter` record per counted
-ballot, and gets frozen dataclasses back. ``items`` should be given in the official count's order (best
-first): that order is used to sort outputs and as the last, documented tie-break.
+pure (stdlib + numpy): the service hands it item ids, the agenda, one :class:`Voter` record per counted
+ballot and a :class:`GenderTable`, and gets frozen dataclasses back. ``items`` should be given in the official
+count's order (best first): that order is used to sort outputs and as the last, documented tie-break.
 
 Decisions, each taken privacy-first (members may be undocumented; no breakdown of fewer than five people):
 
 * **Suppression.** Any subgroup (club, opinion group, gender) with fewer than :data:`MIN_GROUP_SIZE` voters
   is reported as suppressed (:attr:`Support.is_suppressed`, all figures ``None``), never as a number. The
   overall figure is suppressed too when fewer than five people voted.
+* **Gender comes only from a table of federation totals.** Ballots are published with their club, never with
+  their voter's gender: a gender on some ballots, next to federation totals, lets anyone subtract their way to
+  small groups. :func:`tabulate_genders` turns the voters' genders into a :class:`GenderTable` (per gender:
+  ballots, and per item how many approved it and how many ranked it first), the only gender data the analyses
+  read, so that anyone can redo the gender analysis from the published table. A gender is hidden when fewer
+  than five voters share it, and also when the voters left outside the shown genders (other genders hidden,
+  and voters who did not say) would number one to four: their figures would be the overall ones minus the
+  shown ones. Genders are then hidden in the order other, man, woman, so women stay visible when possible.
+  An item's figure (approving it, ranking it first) is not split by gender when one to four ballots in all
+  share it: next to the published ballots, "the two ballots that put X first are both women's" would name
+  the gender of two ballots of known clubs. Anything hidden is ``None``, never 0.
 * **Dissent.** A club dissents on an item when a strict majority of its voters did not approve it
   (``2 * approving < voters``; an exact half is not a majority). Dissent is assessed only for clubs with
   at least :data:`MIN_GROUP_SIZE` voters: saying "most of a three-voter club rejected X" reveals how at
   least two people voted. Smaller clubs are listed in :attr:`MinorityAnalysis.suppressed_clubs` and never
   appear as dissenting.
-* **Gender gap.** Flagged when both women and men number at least five, their approval shares differ by at
-  least :data:`GENDER_GAP_MIN_DIFFERENCE` (10 points) and a pooled two-proportion z-test gives
+* **Gender gap.** Flagged when the table shows both women and men, their approval shares differ by at least
+  :data:`GENDER_GAP_MIN_DIFFERENCE` (10 points) and a pooled two-proportion z-test gives
   ``p < GENDER_GAP_ALPHA`` (0.05, two-sided; p from ``math.erfc``).
-* **First choice of a group** (club, opinion group, women): plurality of first preferences. Each voter's
-  first tier carries one vote, split equally among the items tied in it (a voter who ranks nothing casts no
-  first preference). Items whose score equals the maximum are *all* the group's first choices: ties are
+* **First choice of a club or an opinion group**: plurality of first preferences. Each voter's first tier
+  carries one vote, split equally among the items tied in it (a voter who ranks nothing casts no first
+  preference). Items whose score equals the maximum are *all* the group's first choices: ties are
   reported, never broken silently. Only groups with at least :data:`MIN_GROUP_SIZE` voters have a reported
   first choice.
+* **First choice of the women voters**: the items the most women ranked first, from the table's whole
+  counts (a ballot with several items tied in first place counts once for each of them), reported only when
+  at least five women ranked it first (an item fewer than five ballots ranked first has no split by gender,
+  so only then is the maximum known). Whole counts keep the published table plain, and do not reveal how
+  individual ballots tied their first place.
 * **Minority priorities** are the items not on the agenda that are the first choice of some club, opinion
   group or of the women voters, or that at least :data:`WIDE_APPROVAL_SHARE` (a quarter) of all voters
   approved.
@@ -85,7 +101,9 @@ __all__ = [
     "EquityReport",
     "EquityResult",
     "Gender",
+    "GenderCounts",
     "GenderGap",
+    "GenderTable",
     "ItemAnalysis",
     "MinorityAnalysis",
     "MinorityPriority",
@@ -98,6 +116,7 @@ __all__ = [
     "blocks_publishing",
     "check_equity",
     "normalise_gender",
+    "tabulate_genders",
     "two_proportion_p_value",
 ]
 
@@ -166,7 +185,9 @@ class Voter:
 
     ``ranking`` is a list of tiers (best first; items in a tier are tied; unranked items tie below),
     ``approved`` the items above the ballot's approval line. ``gender`` is the self-description (see
-    :func:`normalise_gender`) and ``group`` the voter's opinion group, each ``None`` when unknown.
+    :func:`normalise_gender`) and ``group`` the voter's opinion group, each ``None`` when unknown. ``gender``
+    feeds only :func:`tabulate_genders` and the participation count; every other gender figure comes from a
+    :class:`GenderTable`.
     """
 
     club: ClubId
@@ -256,13 +277,78 @@ class GenderGap(_Plain):
 
 
 @dataclass(frozen=True, slots=True)
+class GenderCounts(_Plain):
+    """Give one gender's federation totals: its ballots, and per item how many approved it and ranked it first.
+
+    ``ranked_first`` counts the ballots whose first place holds the item, alone or tied with others. An item's
+    figure is None (hidden) when one to four ballots in all approved it (or ranked it first).
+    """
+
+    ballots: int
+    approving: Mapping[ItemId, int | None]
+    ranked_first: Mapping[ItemId, int | None]
+
+
+@dataclass(frozen=True, slots=True)
+class GenderTable(_Plain):
+    """Hold the federation's figures per gender: the only gender data the analyses read, and what is published.
+
+    ``ballots`` is the number of all counted ballots; ``genders`` maps woman, man and other to their
+    :class:`GenderCounts`, or to None when hidden (see :func:`tabulate_genders` for when). Build it with
+    :func:`tabulate_genders`, or read a published one with :meth:`from_dict`.
+    """
+
+    ballots: int
+    genders: Mapping[Gender, GenderCounts | None]
+
+    def shown(self, gender: Gender) -> GenderCounts | None:
+        """Return one gender's counts, or None when hidden."""
+        return self.genders.get(gender)
+
+    def support(self, item: ItemId) -> Mapping[Gender, Support]:
+        """Return each gender's support for ``item`` (SUPPRESSED where hidden)."""
+        return MappingProxyType({
+            gender: SUPPRESSED if counts is None or counts.approving[item] is None
+            else Support.of(counts.approving[item], counts.ballots)
+            for gender, counts in self.genders.items()
+        })
+
+    @classmethod
+    def from_dict(cls, data: Any) -> GenderTable:
+        """Read a table from its published JSON form; raise ValidationFailed("genders", "invalid") if malformed."""
+        try:
+            genders: dict[Gender, GenderCounts | None] = {}
+            if set(data["genders"]) != {gender.value for gender in Gender}:
+                raise ValueError
+            for gender in Gender:
+                entry = data["genders"][gender.value]
+                genders[gender] = None if entry is None else GenderCounts(
+                    _count(entry["ballots"]),
+                    MappingProxyType({str(k): _count(v, hidden=True) for k, v in entry["approving"].items()}),
+                    MappingProxyType({str(k): _count(v, hidden=True) for k, v in entry["ranked_first"].items()}),
+                )
+            return cls(_count(data["ballots"]), MappingProxyType(genders))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise ValidationFailed("genders", "invalid") from None
+
+
+def _count(value: Any, *, hidden: bool = False) -> int | None:
+    """Return ``value`` if it is a whole number of at least 0 (or None, when ``hidden`` may be); else ValueError."""
+    if value is None and hidden:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(value)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
 class ItemAnalysis(_Plain):
     """Describe who supports one agenda item.
 
     ``position`` is 1-based on the agenda. The mappings are read-only and sorted by key; suppressed groups
     are present with :data:`SUPPRESSED`. ``dissenting_clubs`` lists clubs (with at least MIN_GROUP_SIZE
-    voters) where a strict majority did not approve. ``gender_gap`` is None when women or men number fewer
-    than MIN_GROUP_SIZE.
+    voters) where a strict majority did not approve. ``gender_gap`` is None unless the gender table shows
+    both women and men.
     """
 
     item: ItemId
@@ -298,7 +384,7 @@ class MinorityAnalysis(_Plain):
     """Hold the minority section: per agenda item support, minority priorities and what was suppressed.
 
     ``voters`` is the total number of counted ballots. ``women_first_choices`` are the women voters' first
-    choices (empty when fewer than MIN_GROUP_SIZE women voted). ``suppressed_clubs`` / ``suppressed_groups``
+    choices (empty when the gender table hides women). ``suppressed_clubs`` / ``suppressed_groups``
     are those with fewer than MIN_GROUP_SIZE voters, whose figures, dissent and first choices are not shown.
     """
 
@@ -328,7 +414,8 @@ class EquityResult(_Plain):
 class WomensSlotCheck(EquityResult):
     """Report the women's priority slot.
 
-    ``women_voters`` is None when fewer than MIN_GROUP_SIZE women voted (then the rule does not apply).
+    ``women_voters`` is None when the gender table hides women (fewer than MIN_GROUP_SIZE women voted, or
+    showing them would reveal a smaller group): then the rule does not apply.
     ``first_choices`` are the women's tied first choices; ``item`` the one chosen by the tie rule (None when
     the rule does not apply or a first choice is already on the agenda). When the item was left out,
     ``displaced`` is the agenda item whose last place it takes (None for an empty agenda) and ``position``
@@ -349,10 +436,9 @@ class WomensSlotCheck(EquityResult):
 class ParityCheck(EquityResult):
     """Report participation parity: women's share of voters who said woman or man, against the baseline.
 
-    ``women``, ``men`` and ``women_share`` are None (suppressed) when either group has fewer than
-    MIN_GROUP_SIZE voters; the status is still computed from the true counts. Passes when
-    ``women_share >= baseline - tolerance``. ``other_or_unstated`` counts the voters outside the baseline's
-    two categories.
+    ``women``, ``men``, ``women_share`` and ``other_or_unstated`` (the voters outside the baseline's two
+    categories) are None unless the gender table shows both women and men; the status is still computed from
+    the true counts. Passes when ``women_share >= baseline - tolerance``.
     """
 
     check: ClassVar[EquityCheck] = EquityCheck.PARTICIPATION_PARITY
@@ -361,7 +447,7 @@ class ParityCheck(EquityResult):
     women_share: float | None
     baseline: float
     tolerance: float
-    other_or_unstated: int
+    other_or_unstated: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -566,6 +652,10 @@ class Electorate:
         """Return a k-by-items matrix of first-preference scores per category."""
         return _sum_by(codes, k, len(self.items), self.first_rows, self.first_cols, self.first_weights)
 
+    def first_counts_by(self, codes: np.ndarray, k: int) -> np.ndarray:
+        """Return a k-by-items matrix counting, per category, the ballots whose first tier holds each item."""
+        return _sum_by(codes, k, len(self.items), self.first_rows, self.first_cols, None).astype(np.int64)
+
     def total_approvals(self) -> np.ndarray:
         """Return how many voters approved each item."""
         return np.bincount(self.approval_cols, minlength=len(self.items)).astype(np.int64)
@@ -614,14 +704,119 @@ def _first_choices(scores: np.ndarray) -> np.ndarray:
     return (scores > 0) & (scores >= top - _SCORE_TOLERANCE * np.maximum(top, 1.0))
 
 
-def _women_first_choices(electorate: Electorate) -> tuple[int, np.ndarray]:
-    """Return the number of women voters and the item columns of their first choices (empty under 5 women)."""
-    woman = electorate.genders.index(Gender.WOMAN)
-    women = int(np.count_nonzero(electorate.gender == woman))
-    if women < MIN_GROUP_SIZE:
-        return women, np.zeros(0, dtype=np.int64)
-    codes = np.where(electorate.gender == woman, 0, -1)
-    return women, np.flatnonzero(_first_choices(electorate.first_scores_by(codes, 1))[0])
+# ----------------------------------------------------------------------------------------------------
+# The gender table
+# ----------------------------------------------------------------------------------------------------
+
+
+def tabulate_genders(items: Sequence[ItemId], voters: Sequence[Voter] | Electorate) -> GenderTable:
+    """Return the federation's figures per gender from the voters' own genders, hiding what must be hidden.
+
+    A gender is shown only when at least MIN_GROUP_SIZE voters share it, and only while the voters left
+    outside the shown genders number none or at least MIN_GROUP_SIZE; otherwise the shown genders are hidden
+    in the order other, man, woman until that holds (the overall figures minus the shown ones would otherwise
+    give away a group of one to four people). An item's figure is hidden for every gender when one to four
+    ballots in all approved it (or ranked it first): see :func:`_is_small`.
+    """
+    electorate = _electorate(items, voters)
+    k = len(Electorate.genders)
+    sizes = electorate.sizes(electorate.gender, k).tolist()
+    shown = _disclosable(sizes, electorate.size)
+    approvals, firsts = (
+        [[None if _is_small(n) else value for value, n in zip(row, total, strict=True)] for row in figure.tolist()]
+        for figure, total in zip(_figures(electorate, electorate.gender, k), _totals(electorate), strict=True)
+    )
+    genders = {
+        gender: GenderCounts(
+            sizes[g],
+            MappingProxyType(dict(zip(electorate.items, approvals[g], strict=True))),
+            MappingProxyType(dict(zip(electorate.items, firsts[g], strict=True))),
+        ) if shown[g] else None
+        for g, gender in enumerate(Electorate.genders)
+    }
+    return GenderTable(electorate.size, MappingProxyType(genders))
+
+
+def _figures(electorate: Electorate, codes: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return the k-by-items approvals and first-place counts per category (the table's two figures)."""
+    return electorate.approvals_by(codes, k), electorate.first_counts_by(codes, k)
+
+
+def _totals(electorate: Electorate) -> tuple[list[int], list[int]]:
+    """Return, per item, how many ballots in all approve it and how many rank it first."""
+    approvals, firsts = _figures(electorate, np.zeros(electorate.size, dtype=np.int64), 1)
+    return approvals[0].tolist(), firsts[0].tolist()
+
+
+def _is_small(total: int) -> bool:
+    """Say whether a figure covers one to four ballots: it is never split by gender, as the ballots show which."""
+    return 0 < total < MIN_GROUP_SIZE
+
+
+def _disclosable(sizes: list[int], total: int) -> list[bool]:
+    """Return which of the genders (woman, man, other) may be shown (see :func:`tabulate_genders`)."""
+    shown = [size >= MIN_GROUP_SIZE for size in sizes]
+    for g in reversed(range(len(sizes))):
+        rest = total - sum(size for size, is_shown in zip(sizes, shown, strict=True) if is_shown)
+        if rest == 0 or rest >= MIN_GROUP_SIZE:
+            break
+        shown[g] = False
+    return shown
+
+
+def _gender_table(electorate: Electorate, table: GenderTable | None) -> GenderTable:
+    """Return ``table`` after checking that it fits the electorate, or tabulate the voters' own genders.
+
+    A given table must count the same ballots over the same items, show no gender of fewer than
+    MIN_GROUP_SIZE ballots nor leave one to four ballots outside the shown ones, hide exactly the item figures
+    that one to four ballots share, and never count more approvals or first places than the ballots hold;
+    otherwise ValidationFailed("genders", code).
+    """
+    if table is None:
+        return tabulate_genders(electorate.items, electorate)
+    if table.ballots != electorate.size:
+        raise ValidationFailed("genders", "ballots_mismatch")
+    shown = [counts for counts in table.genders.values() if counts is not None]
+    items = set(electorate.items)
+    if any(set(c.approving) != items or set(c.ranked_first) != items for c in shown):
+        raise ValidationFailed("genders", "items_mismatch")
+    rest = table.ballots - sum(c.ballots for c in shown)
+    if any(c.ballots < MIN_GROUP_SIZE for c in shown) or 0 < rest < MIN_GROUP_SIZE:
+        raise ValidationFailed("genders", "not_suppressed")
+    if rest < 0:
+        raise ValidationFailed("genders", "exceeds_ballots")
+    for name, totals in zip(("approving", "ranked_first"), _totals(electorate), strict=True):
+        for item, total in zip(electorate.items, totals, strict=True):
+            values = [(getattr(c, name)[item], c.ballots) for c in shown]
+            if any((value is None) is not _is_small(total) for value, _ in values):
+                raise ValidationFailed("genders", "not_suppressed")
+            known = [(value, ballots) for value, ballots in values if value is not None]
+            if sum(value for value, _ in known) > total or any(value > ballots for value, ballots in known):
+                raise ValidationFailed("genders", "exceeds_ballots")
+    return table
+
+
+def _women_first_choices(table: GenderTable, items: Sequence[ItemId]) -> tuple[ItemId, ...]:
+    """Return the items the most women ranked first, in ``items`` order, when at least MIN_GROUP_SIZE did."""
+    women = table.shown(Gender.WOMAN)
+    if women is None:
+        return ()
+    top = max((women.ranked_first[item] or 0 for item in items), default=0)
+    if top < MIN_GROUP_SIZE:  # hidden figures (one to four ballots) could reach it: the maximum is not known
+        return ()
+    return tuple(item for item in items if women.ranked_first[item] == top)
+
+
+def _gender_gap(table: GenderTable, item: ItemId) -> GenderGap | None:
+    """Compare women's and men's approval of ``item``; None unless the table shows both figures."""
+    women, men = table.shown(Gender.WOMAN), table.shown(Gender.MAN)
+    if women is None or men is None or women.approving[item] is None or men.approving[item] is None:
+        return None
+    x1, n1, x2, n2 = women.approving[item], women.ballots, men.approving[item], men.ballots
+    z, p = two_proportion_z(x1, n1, x2, n2)
+    difference = x1 / n1 - x2 / n2
+    flagged = abs(difference) + _EPSILON >= GENDER_GAP_MIN_DIFFERENCE and p < GENDER_GAP_ALPHA
+    return GenderGap(Support.of(x1, n1), Support.of(x2, n2), difference, z, p, flagged)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -629,84 +824,96 @@ def _women_first_choices(electorate: Electorate) -> tuple[int, np.ndarray]:
 # ----------------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, eq=False)
+class _Breakdown:
+    """Hold the voters split one way (by club or by opinion group): sizes, approvals and first choices."""
+
+    keys: tuple[Any, ...]
+    sizes: np.ndarray
+    approvals: np.ndarray
+    shown: np.ndarray
+    first: np.ndarray
+
+    @classmethod
+    def of(cls, electorate: Electorate, codes: np.ndarray, keys: tuple[Any, ...]) -> _Breakdown:
+        """Split ``electorate`` by category ``codes`` into ``keys``; groups under MIN_GROUP_SIZE get no first."""
+        sizes = electorate.sizes(codes, len(keys))
+        shown = sizes >= MIN_GROUP_SIZE
+        first = _first_choices(electorate.first_scores_by(codes, len(keys))) & shown[:, None]
+        return cls(keys, sizes, electorate.approvals_by(codes, len(keys)), shown, first)
+
+    def support(self, j: int) -> Mapping[Any, Support]:
+        """Return each group's support for item column ``j``, suppressed under MIN_GROUP_SIZE voters."""
+        return _support_map(self.keys, self.approvals[:, j], self.sizes)
+
+    def first_for(self, j: int) -> tuple[Any, ...]:
+        """Return the groups whose first choice is item column ``j``."""
+        return tuple(self.keys[g] for g in np.flatnonzero(self.first[:, j]))
+
+    def suppressed(self) -> tuple[Any, ...]:
+        """Return the groups under MIN_GROUP_SIZE voters."""
+        return tuple(self.keys[g] for g in np.flatnonzero(~self.shown))
+
+
 def analyse_minority(
-    items: Sequence[ItemId], agenda: Sequence[ItemId], voters: Sequence[Voter] | Electorate
+    items: Sequence[ItemId],
+    agenda: Sequence[ItemId],
+    voters: Sequence[Voter] | Electorate,
+    genders: GenderTable | None = None,
 ) -> MinorityAnalysis:
-    """Compute the minority section of ``agenda``: support, dissent, gender gaps and minority priorities."""
+    """Compute the minority section of ``agenda``: support, dissent, gender gaps and minority priorities.
+
+    Gender figures come from ``genders`` (by default, the table of the voters' own genders).
+    """
     electorate = _electorate(items, voters)
     agenda = _check_agenda(electorate, agenda)
+    table = _gender_table(electorate, genders)
     n, items = electorate.size, electorate.items
     total_approvals = electorate.total_approvals()
-
-    n_clubs, n_groups = len(electorate.clubs), len(electorate.groups)
-    club_sizes = electorate.sizes(electorate.club, n_clubs)
-    club_approvals = electorate.approvals_by(electorate.club, n_clubs)
-    group_sizes = electorate.sizes(electorate.group, n_groups)
-    group_approvals = electorate.approvals_by(electorate.group, n_groups)
-    gender_sizes = electorate.sizes(electorate.gender, len(electorate.genders))
-    gender_approvals = electorate.approvals_by(electorate.gender, len(electorate.genders))
-
-    club_shown = club_sizes >= MIN_GROUP_SIZE
-    group_shown = group_sizes >= MIN_GROUP_SIZE
-    dissent = club_shown[:, None] & (2 * club_approvals < club_sizes[:, None])
-    woman, man = electorate.genders.index(Gender.WOMAN), electorate.genders.index(Gender.MAN)
-    gap_assessed = gender_sizes[woman] >= MIN_GROUP_SIZE and gender_sizes[man] >= MIN_GROUP_SIZE
+    clubs = _Breakdown.of(electorate, electorate.club, electorate.clubs)
+    groups = _Breakdown.of(electorate, electorate.group, electorate.groups)
+    dissent = clubs.shown[:, None] & (2 * clubs.approvals < clubs.sizes[:, None])
 
     analyses = []
     for position, item in enumerate(agenda, start=1):
         j = electorate.item_index[item]
-        gap = None
-        if gap_assessed:
-            x1, n1 = int(gender_approvals[woman, j]), int(gender_sizes[woman])
-            x2, n2 = int(gender_approvals[man, j]), int(gender_sizes[man])
-            z, p = two_proportion_z(x1, n1, x2, n2)
-            difference = x1 / n1 - x2 / n2
-            flagged = abs(difference) + _EPSILON >= GENDER_GAP_MIN_DIFFERENCE and p < GENDER_GAP_ALPHA
-            gap = GenderGap(Support.of(x1, n1), Support.of(x2, n2), difference, z, p, flagged)
         analyses.append(
             ItemAnalysis(
                 item=item,
                 position=position,
                 overall=Support.of(int(total_approvals[j]), n),
-                by_club=_support_map(electorate.clubs, club_approvals[:, j], club_sizes),
-                by_group=_support_map(electorate.groups, group_approvals[:, j], group_sizes),
-                by_gender=_support_map(electorate.genders, gender_approvals[:, j], gender_sizes),
-                dissenting_clubs=tuple(electorate.clubs[c] for c in np.flatnonzero(dissent[:, j])),
-                gender_gap=gap,
+                by_club=clubs.support(j),
+                by_group=groups.support(j),
+                by_gender=table.support(item),
+                dissenting_clubs=tuple(clubs.keys[c] for c in np.flatnonzero(dissent[:, j])),
+                gender_gap=_gender_gap(table, item),
             )
         )
 
-    club_first = _first_choices(electorate.first_scores_by(electorate.club, n_clubs)) & club_shown[:, None]
-    group_first = (
-        _first_choices(electorate.first_scores_by(electorate.group, n_groups)) & group_shown[:, None]
-    )
-    _, women_first = _women_first_choices(electorate)
-    women_first_mask = np.zeros(len(items), dtype=bool)
-    women_first_mask[women_first] = True
+    women_first = _women_first_choices(table, items)
+    on_agenda = set(agenda)
     widely = (n >= MIN_GROUP_SIZE) & (total_approvals + _EPSILON >= WIDE_APPROVAL_SHARE * n)
-    on_agenda = np.zeros(len(items), dtype=bool)
-    on_agenda[[electorate.item_index[item] for item in agenda]] = True
-    candidates = ~on_agenda & (club_first.any(axis=0) | group_first.any(axis=0) | women_first_mask | widely)
-
     priorities = tuple(
         MinorityPriority(
-            item=items[j],
-            first_for_clubs=tuple(electorate.clubs[c] for c in np.flatnonzero(club_first[:, j])),
-            first_for_groups=tuple(electorate.groups[g] for g in np.flatnonzero(group_first[:, j])),
-            is_first_for_women=bool(women_first_mask[j]),
+            item=item,
+            first_for_clubs=clubs.first_for(j),
+            first_for_groups=groups.first_for(j),
+            is_first_for_women=item in women_first,
             is_widely_approved=bool(widely[j]),
             overall=Support.of(int(total_approvals[j]), n),
         )
-        for j in np.flatnonzero(candidates)
+        for j, item in enumerate(items)
+        if item not in on_agenda
+        and (clubs.first[:, j].any() or groups.first[:, j].any() or item in women_first or widely[j])
     )
     return MinorityAnalysis(
         voters=n,
         agenda=agenda,
         items=tuple(analyses),
         priorities=priorities,
-        women_first_choices=tuple(items[j] for j in women_first),
-        suppressed_clubs=tuple(electorate.clubs[c] for c in np.flatnonzero(~club_shown)),
-        suppressed_groups=tuple(electorate.groups[g] for g in np.flatnonzero(~group_shown)),
+        women_first_choices=women_first,
+        suppressed_clubs=clubs.suppressed(),
+        suppressed_groups=groups.suppressed(),
     )
 
 
@@ -735,23 +942,24 @@ def _status(mode: CheckMode, passed: bool) -> CheckStatus:
 
 
 def check_womens_priority_slot(
-    electorate: Electorate, agenda: tuple[ItemId, ...], mode: CheckMode
+    table: GenderTable, items: Sequence[ItemId], agenda: tuple[ItemId, ...], mode: CheckMode
 ) -> WomensSlotCheck:
     """Check that women voters' first choice is on the agenda; under ENFORCE put it in the last place.
 
-    Applies only when at least MIN_GROUP_SIZE women voted and they expressed a first preference. Passes when
-    any of the women's (possibly tied) first choices is already on the agenda. Otherwise one item is chosen
-    among the tied first choices by: (1) more women approving it, then (2) earlier in ``items`` (the
-    official count's order). It replaces the agenda's last item (the agenda keeps its length; an empty
-    agenda gets it as its only item). Under WARN the agenda is unchanged and the status is WARN; under
-    ENFORCE the status is ADJUSTED.
+    Applies only when the gender table shows women (at least MIN_GROUP_SIZE of them) and at least
+    MIN_GROUP_SIZE women ranked the same item first. Passes when any of the women's (possibly tied) first
+    choices is already on the agenda. Otherwise one item is chosen among the tied first choices by: (1) more
+    women approving it (a hidden figure counts as 0), then (2) earlier in ``items`` (the official count's
+    order). It replaces the agenda's last item (the agenda keeps
+    its length; an empty agenda gets it as its only item). Under WARN the agenda is unchanged and the status
+    is WARN; under ENFORCE the status is ADJUSTED.
     """
-    women, first = _women_first_choices(electorate)
-    first_choices = tuple(electorate.items[j] for j in first)
+    women = table.shown(Gender.WOMAN)
+    first_choices = _women_first_choices(table, items)
     unchanged = WomensSlotCheck(
         mode=mode,
         status=CheckStatus.OFF if mode is CheckMode.OFF else CheckStatus.NOT_APPLICABLE,
-        women_voters=women if women >= MIN_GROUP_SIZE else None,
+        women_voters=None if women is None else women.ballots,
         first_choices=first_choices,
         item=None,
         is_left_out=False,
@@ -759,15 +967,13 @@ def check_womens_priority_slot(
         position=None,
         agenda=agenda,
     )
-    if not first_choices:
+    if women is None or not first_choices:
         return unchanged
     if any(item in agenda for item in first_choices):
         status = CheckStatus.OFF if mode is CheckMode.OFF else CheckStatus.PASS
         return replace(unchanged, status=status)
-    woman = electorate.genders.index(Gender.WOMAN)
-    women_approvals = electorate.approvals_by(np.where(electorate.gender == woman, 0, -1), 1)[0]
-    chosen = min(first.tolist(), key=lambda j: (-int(women_approvals[j]), j))
-    item = electorate.items[chosen]
+    order = {item: index for index, item in enumerate(items)}
+    item = min(first_choices, key=lambda choice: (-(women.approving[choice] or 0), order[choice]))
     displaced = agenda[-1] if agenda else None
     adjusted = (*agenda[:-1], item) if agenda else (item,)
     if mode is CheckMode.OFF:
@@ -786,18 +992,23 @@ def check_womens_priority_slot(
 
 
 def check_participation_parity(
-    electorate: Electorate, mode: CheckMode, baseline: float, tolerance: float
+    electorate: Electorate, table: GenderTable, mode: CheckMode, baseline: float, tolerance: float
 ) -> ParityCheck:
     """Check that women's share of voters who said woman or man reaches ``baseline - tolerance``.
 
-    Not applicable when no voter said woman or man. Figures are suppressed when either group has fewer than
-    MIN_GROUP_SIZE voters; the status still uses the true counts.
+    The figures are the table's when it shows both women and men; otherwise they are not shown, and the
+    status comes from the voters' own genders (who voted is known apart from what was voted). Not applicable
+    when no voter said woman or man.
     """
-    sizes = electorate.sizes(electorate.gender, len(electorate.genders))
-    women = int(sizes[electorate.genders.index(Gender.WOMAN)])
-    men = int(sizes[electorate.genders.index(Gender.MAN)])
+    women_counts, men_counts = table.shown(Gender.WOMAN), table.shown(Gender.MAN)
+    shown = women_counts is not None and men_counts is not None
+    if shown:
+        women, men = women_counts.ballots, men_counts.ballots
+    else:
+        sizes = electorate.sizes(electorate.gender, len(electorate.genders))
+        women = int(sizes[electorate.genders.index(Gender.WOMAN)])
+        men = int(sizes[electorate.genders.index(Gender.MAN)])
     known = women + men
-    shown = women >= MIN_GROUP_SIZE and men >= MIN_GROUP_SIZE
     if known == 0:
         status = CheckStatus.OFF if mode is CheckMode.OFF else CheckStatus.NOT_APPLICABLE
     else:
@@ -810,7 +1021,7 @@ def check_participation_parity(
         women_share=women / known if shown else None,
         baseline=baseline,
         tolerance=tolerance,
-        other_or_unstated=electorate.size - known,
+        other_or_unstated=table.ballots - known if shown else None,
     )
 
 
@@ -841,20 +1052,23 @@ def check_equity(
     agenda: Sequence[ItemId],
     voters: Sequence[Voter] | Electorate,
     *,
+    genders: GenderTable | None = None,
     board_genders: Sequence[str | None] = (),
     config: EquityConfig | None = None,
 ) -> EquityReport:
     """Run the three equity checks on a draft agenda and return the agenda to publish.
 
-    ``board_genders`` gives the self-described gender of each board member (None when unstated). The women's
-    priority slot is checked on the count's agenda; under ENFORCE the returned agenda carries the slot.
+    ``genders`` is the gender table (by default, the table of the voters' own genders). ``board_genders``
+    gives the self-described gender of each board member (None when unstated). The women's priority slot is
+    checked on the count's agenda; under ENFORCE the returned agenda carries the slot.
     """
     config = config or EquityConfig()
     electorate = _electorate(items, voters)
     agenda = _check_agenda(electorate, agenda)
-    slot = check_womens_priority_slot(electorate, agenda, config.womens_priority_slot)
+    table = _gender_table(electorate, genders)
+    slot = check_womens_priority_slot(table, electorate.items, agenda, config.womens_priority_slot)
     parity = check_participation_parity(
-        electorate, config.participation_parity, config.women_baseline, config.parity_tolerance
+        electorate, table, config.participation_parity, config.women_baseline, config.parity_tolerance
     )
     target = config.women_baseline if config.board_target is None else config.board_target
     board = check_board_composition(board_genders, config.board_composition, target)
@@ -868,13 +1082,16 @@ def analyse(
     agenda: Sequence[ItemId],
     voters: Sequence[Voter] | Electorate,
     *,
+    genders: GenderTable | None = None,
     board_genders: Sequence[str | None] = (),
     config: EquityConfig | None = None,
 ) -> Analysis:
     """Run the equity checks, then compute the minority section on the agenda they return."""
     electorate = _electorate(items, voters)
-    equity = check_equity(items, agenda, electorate, board_genders=board_genders, config=config)
-    return Analysis(equity=equity, minority=analyse_minority(items, equity.agenda, electorate))
+    table = _gender_table(electorate, genders)
+    equity = check_equity(electorate.items, agenda, electorate, genders=table, board_genders=board_genders,
+                          config=config)
+    return Analysis(equity=equity, minority=analyse_minority(electorate.items, equity.agenda, electorate, table))
 
 
 # ----------------------------------------------------------------------------------------------------

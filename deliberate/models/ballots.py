@@ -45,8 +45,8 @@ class Ballot(db.Model):
     approved: Mapped[list] = mapped_column(JSON)
     receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
     cast_on: Mapped[date]
-    # The voter's gender bucket (woman, man, other, or None) for the equity analysis. It is exported only where at
-    # least MIN_GROUP_SIZE ballots of the same club share it, so no ballot becomes identifiable by it.
+    # The voter's gender bucket (woman, man, other, or None) for the equity analysis. It is never exported with the
+    # ballot: only federation totals per bucket are published, with groups under MIN_GROUP_SIZE hidden.
     gender: Mapped[str | None] = mapped_column(String(10))
 
 

@@ -21,6 +21,8 @@ from deliberate.domain.minority import (
     Electorate,
     EquityConfig,
     Gender,
+    GenderCounts,
+    GenderTable,
     Support,
     Voter,
     analyse,
@@ -28,6 +30,7 @@ from deliberate.domain.minority import (
     blocks_publishing,
     check_equity,
     normalise_gender,
+    tabulate_genders,
     two_proportion_p_value,
 )
 
@@ -78,6 +81,7 @@ def test_small_opinion_groups_and_genders_are_suppressed():
     voters = people(5, gender="woman", group="g1", approved=["roads"]) + people(
         2, gender="man", group="g2", approved=["roads"]
     )
+    voters += people(5)  # unstated: the two men cannot be found as "everyone minus the women"
     item = only_item(analyse_minority(ITEMS, ["roads"], voters))
     assert item.by_group["g1"] == Support(False, 5, 5, 1.0)
     assert item.by_group["g2"].is_suppressed
@@ -103,6 +107,7 @@ def test_self_described_genders_other_than_woman_and_man_are_grouped_as_other():
     assert normalise_gender("") is None
     assert normalise_gender(None) is None
     voters = people(3, gender="non-binary", approved=["roads"]) + people(2, gender="agender")
+    voters += people(5, approved=["roads"])
     item = only_item(analyse_minority(ITEMS, ["roads"], voters))
     assert item.by_gender[Gender.OTHER] == Support(False, 5, 3, 0.6)
 
@@ -227,6 +232,243 @@ def test_a_gap_of_exactly_ten_points_counts_when_significant():
 def test_no_gender_gap_is_assessed_when_fewer_than_five_men_voted():
     item = only_item(analyse_minority(ITEMS, ["roads"], gendered(10, 10, 0, 4)))
     assert item.gender_gap is None
+
+
+# --- the gender table -------------------------------------------------------------------------------------
+
+
+def counts(ballots: int, approving: dict | None = None, ranked_first: dict | None = None) -> GenderCounts:
+    """Return one gender's hand-written counts over ITEMS (items not named count 0)."""
+    return GenderCounts(
+        ballots,
+        {item: (approving or {}).get(item, 0) for item in ITEMS},
+        {item: (ranked_first or {}).get(item, 0) for item in ITEMS},
+    )
+
+
+def hand_table(woman=None, man=None, other=None, unstated: int = 0) -> tuple[GenderTable, list[Voter]]:
+    """Return a hand-written gender table and as many genderless voters, each approving and ranking first
+    every item (so that any figure of the table fits them)."""
+    genders = {Gender.WOMAN: woman, Gender.MAN: man, Gender.OTHER: other}
+    ballots = unstated + sum(c.ballots for c in genders.values() if c is not None)
+    return GenderTable(ballots, genders), people(ballots, approved=ITEMS, ranking=(tuple(ITEMS),))
+
+
+def test_the_gender_table_counts_ballots_approvals_and_first_places_per_gender():
+    voters = (
+        people(3, gender="woman", ranking=(("roads",), ("water",)), approved=["roads", "water"])
+        + people(5, gender="woman", ranking=(("water", "school"),), approved=["water"])
+        + people(1, gender="woman")
+        + people(5, gender="man", ranking=(("jobs",),), approved=["jobs", "roads"])
+        + people(5, ranking=(("roads",),), approved=["roads"])
+        + people(2, ranking=(("clinic",),), approved=["clinic"])
+    )
+    table = tabulate_genders(ITEMS, voters)
+    assert table.ballots == 21
+    women = table.genders[Gender.WOMAN]
+    assert women.ballots == 9
+    # only 2 ballots approved the clinic and ranked it first: those figures are not split by gender
+    assert dict(women.approving) == {"roads": 3, "water": 8, "school": 0, "clinic": None, "jobs": 0}
+    # a first place tied between water and school counts once for each
+    assert dict(women.ranked_first) == {"roads": 3, "water": 5, "school": 5, "clinic": None, "jobs": 0}
+    men = table.genders[Gender.MAN]
+    assert (men.ballots, men.approving["roads"], men.ranked_first["jobs"], men.ranked_first["clinic"]) == (
+        5, 5, 5, None)
+    assert table.genders[Gender.OTHER] is None
+    assert table.to_dict()["genders"]["other"] is None  # hidden, never 0
+    assert analyse_minority(ITEMS, [], voters).women_first_choices == ("water", "school")
+
+
+def test_a_gender_of_four_voters_is_hidden_and_one_of_five_is_shown():
+    four = tabulate_genders(ITEMS, people(4, gender="woman") + people(10))
+    five = tabulate_genders(ITEMS, people(5, gender="woman") + people(10))
+    assert four.genders[Gender.WOMAN] is None
+    assert five.genders[Gender.WOMAN].ballots == 5
+
+
+@pytest.mark.parametrize(
+    ("women", "men", "others", "unstated", "shown"),
+    [
+        (20, 30, 0, 0, {Gender.WOMAN, Gender.MAN}),  # nobody outside: nothing to find by subtraction
+        (20, 30, 0, 5, {Gender.WOMAN, Gender.MAN}),
+        (20, 30, 5, 0, {Gender.WOMAN, Gender.MAN, Gender.OTHER}),
+        (20, 30, 2, 0, {Gender.WOMAN}),  # the 2 would be everyone minus women minus men: men are hidden too
+        (20, 30, 0, 2, {Gender.WOMAN}),
+        (20, 30, 5, 2, {Gender.WOMAN, Gender.MAN}),  # hiding the other genders leaves 7 outside: enough
+        (6, 3, 0, 0, set()),  # the 3 men would be everyone minus the women
+        (3, 30, 0, 0, set()),
+    ],
+)
+def test_no_gender_is_shown_when_subtracting_it_would_reveal_a_smaller_group(women, men, others, unstated, shown):
+    voters = people(women, gender="woman") + people(men, gender="man") + people(others, gender="non-binary")
+    table = tabulate_genders(ITEMS, voters + people(unstated))
+    assert {gender for gender, c in table.genders.items() if c is not None} == shown
+
+
+def test_a_shown_gender_table_never_leaves_a_group_of_one_to_four_people():
+    rng = random.Random(5)
+    for _ in range(300):
+        voters = [Voter(club="c", gender=rng.choice(["woman", "man", "other", None])) for _ in range(rng.randrange(40))]
+        table = tabulate_genders(ITEMS, voters)
+        shown = [c.ballots for c in table.genders.values() if c is not None]
+        assert all(size >= MIN_GROUP_SIZE for size in shown)
+        rest = table.ballots - sum(shown)
+        assert not shown or rest == 0 or rest >= MIN_GROUP_SIZE
+
+
+def test_the_analysis_reads_gender_only_from_the_table():
+    rng = random.Random(8)
+    voters = [
+        Voter(
+            club=rng.choice(["a", "b", "c"]),
+            gender=rng.choice(["woman", "man", None]),
+            ranking=tuple((item,) for item in rng.sample(ITEMS, 3)),
+            approved=rng.sample(ITEMS, 2),
+        )
+        for _ in range(120)
+    ]
+    genderless = [dataclasses.replace(voter, gender=None) for voter in voters]
+    published = GenderTable.from_dict(json.loads(json.dumps(tabulate_genders(ITEMS, voters).to_dict())))
+    config = EquityConfig(womens_priority_slot=CheckMode.ENFORCE)
+    private = analyse(ITEMS, ITEMS[:2], voters, config=config)
+    public = analyse(ITEMS, ITEMS[:2], genderless, genders=published, config=config)
+    assert public.minority.to_dict() == private.minority.to_dict()
+    assert public.equity.womens_priority_slot == private.equity.womens_priority_slot
+    assert public.equity.participation_parity == private.equity.participation_parity
+
+
+def test_support_by_gender_and_the_gap_come_from_a_hand_table():
+    table, voters = hand_table(counts(50, {"roads": 30}), counts(50, {"roads": 20}))
+    item = only_item(analyse_minority(ITEMS, ["roads"], voters, table))
+    assert item.by_gender[Gender.WOMAN] == Support(False, 50, 30, 0.6)
+    assert item.by_gender[Gender.MAN] == Support(False, 50, 20, 0.4)
+    assert item.by_gender[Gender.OTHER] is SUPPRESSED
+    assert item.gender_gap.p_value == pytest.approx(0.0455002638963584)
+    assert item.gender_gap.is_flagged
+
+
+@pytest.mark.parametrize(("women_yes", "flagged"), [(600, True), (599, False)])
+def test_the_gap_flag_needs_ten_points_from_a_hand_table(women_yes, flagged):
+    table, voters = hand_table(counts(1000, {"roads": women_yes}), counts(1000, {"roads": 500}))
+    gap = only_item(analyse_minority(ITEMS, ["roads"], voters, table)).gender_gap
+    assert gap.p_value < 0.001
+    assert gap.is_flagged is flagged
+
+
+def test_no_gap_is_assessed_when_the_table_hides_men():
+    table, voters = hand_table(counts(50, {"roads": 30}), unstated=5)
+    item = only_item(analyse_minority(ITEMS, ["roads"], voters, table))
+    assert item.gender_gap is None
+    assert item.by_gender[Gender.MAN] is SUPPRESSED
+
+
+@pytest.mark.parametrize(
+    ("agenda", "mode", "status", "published"),
+    [
+        (["clinic", "roads"], CheckMode.ENFORCE, CheckStatus.PASS, ("clinic", "roads")),
+        (["roads", "water"], CheckMode.WARN, CheckStatus.WARN, ("roads", "water")),
+        (["roads", "water"], CheckMode.ENFORCE, CheckStatus.ADJUSTED, ("roads", "clinic")),
+    ],
+)
+def test_the_women_slot_from_a_hand_table(agenda, mode, status, published):
+    women = counts(6, {"clinic": 6, "roads": 2}, {"clinic": 5, "roads": 1})
+    table, voters = hand_table(women, counts(9, {"roads": 9}, {"roads": 9}))
+    report = check_equity(ITEMS, agenda, voters, genders=table, config=EquityConfig(womens_priority_slot=mode))
+    assert report.womens_priority_slot.status is status
+    assert report.womens_priority_slot.women_voters == 6
+    assert report.agenda == published
+
+
+def test_the_women_slot_does_not_apply_when_the_table_hides_women():
+    table, voters = hand_table(None, counts(9, {"roads": 9}, {"roads": 9}), unstated=5)
+    config = EquityConfig(womens_priority_slot=CheckMode.ENFORCE)
+    report = check_equity(ITEMS, ["roads"], voters, genders=table, config=config)
+    assert report.womens_priority_slot.status is CheckStatus.NOT_APPLICABLE
+    assert report.womens_priority_slot.women_voters is None
+    assert report.agenda == ("roads",)
+
+
+def test_a_tie_in_the_table_goes_to_the_item_more_women_approve():
+    women = counts(10, {"jobs": 10, "water": 5}, {"jobs": 5, "water": 5})
+    table, voters = hand_table(women, unstated=5)
+    slot = check_equity(ITEMS, ["roads"], voters, genders=table, config=EquityConfig()).womens_priority_slot
+    assert (slot.first_choices, slot.item) == (("water", "jobs"), "jobs")
+
+
+def test_womens_first_choice_counts_a_tied_first_place_for_each_item_while_a_clubs_splits_it():
+    voters = (
+        people(5, "c", gender="woman", ranking=(("water",),))
+        + people(4, "c", gender="woman", ranking=(("jobs", "school"),))
+        + people(1, "c", gender="woman", ranking=(("jobs",),))
+    )
+    result = analyse_minority(ITEMS, ["roads"], voters)
+    assert result.women_first_choices == ("water", "jobs")  # 5 women ranked each first
+    assert [p.item for p in result.priorities if p.first_for_clubs] == ["water"]  # 5 against 3 for jobs
+
+
+def test_womens_first_choice_needs_five_women_ranking_it_first():
+    """Items fewer than 5 ballots ranked first are not split by gender, so a smaller maximum is not known."""
+    voters = people(3, gender="woman", ranking=(("water",),)) + people(3, gender="woman", ranking=(("jobs",),))
+    voters += people(10, gender="man", ranking=(("roads",),), approved=["roads"])
+    config = EquityConfig(womens_priority_slot=CheckMode.ENFORCE)
+    report = check_equity(ITEMS, ["roads"], voters, config=config)
+    assert report.womens_priority_slot.women_voters == 6
+    assert report.womens_priority_slot.first_choices == ()
+    assert report.womens_priority_slot.status is CheckStatus.NOT_APPLICABLE
+    assert report.agenda == ("roads",)
+
+
+def test_an_item_fewer_than_five_voters_approved_shows_no_support_by_gender():
+    voters = people(3, gender="woman", approved=["roads"]) + people(6, gender="woman")
+    voters += people(10, gender="man", approved=["water"])
+    item = only_item(analyse_minority(ITEMS, ["roads"], voters))
+    assert item.overall == Support(False, 19, 3, 3 / 19)
+    assert all(support is SUPPRESSED for support in item.by_gender.values())
+    assert item.gender_gap is None
+
+
+def test_parity_figures_follow_the_table_and_the_status_the_true_count():
+    config = EquityConfig(participation_parity=CheckMode.ENFORCE)
+    parity = check_equity(ITEMS, [], turnout(20, 30, other=2), config=config).participation_parity
+    assert (parity.women, parity.men, parity.women_share, parity.other_or_unstated) == (None, None, None, None)
+    assert parity.status is CheckStatus.PASS
+
+
+def test_a_table_that_does_not_fit_the_ballots_is_refused():
+    table, voters = hand_table(counts(5), counts(5))
+    cases = [
+        ((table, voters[:-1]), "ballots_mismatch"),
+        (hand_table(counts(4), counts(6)), "not_suppressed"),
+        (hand_table(counts(20), counts(30), unstated=2), "not_suppressed"),
+        (hand_table(counts(5, {"roads": 6}), counts(5)), "exceeds_ballots"),
+        ((hand_table(counts(5, {"roads": 5}), counts(5, {"roads": 5}))[0], people(10)), "exceeds_ballots"),
+        ((GenderTable(10, {Gender.WOMAN: GenderCounts(5, {"roads": 0}, {"roads": 0})}), voters), "items_mismatch"),
+        # three ballots approved roads: splitting them by gender would show whose they are
+        ((hand_table(counts(5, {"roads": 2}), counts(5, {"roads": 1}))[0], people(3, approved=["roads"]) + people(7)),
+         "not_suppressed"),
+    ]
+    for (wrong, electorate), code in cases:
+        with pytest.raises(ValidationFailed) as caught:
+            analyse(ITEMS, ["roads"], electorate, genders=wrong)
+        assert (caught.value.field, caught.value.code) == ("genders", code)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"ballots": 5, "genders": {"woman": None, "man": None}},
+        {"ballots": -1, "genders": {"woman": None, "man": None, "other": None}},
+        {"ballots": 5, "genders": {"woman": {"ballots": True, "approving": {}, "ranked_first": {}},
+                                   "man": None, "other": None}},
+        {"ballots": 5, "genders": {"woman": {"ballots": 5, "approving": {"a": "5"}, "ranked_first": {}},
+                                   "man": None, "other": None}},
+        {"ballots": 5},
+        None,
+    ],
+)
+def test_a_malformed_published_table_is_refused(data):
+    with pytest.raises(ValidationFailed):
+        GenderTable.from_dict(data)
 
 
 # --- minority priorities ----------------------------------------------------------------------------------
@@ -415,8 +657,8 @@ def test_the_women_slot_is_skipped_when_off():
 
 
 def test_a_tie_for_womens_first_choice_goes_to_the_item_more_women_approve():
-    voters = people(3, gender="woman", ranking=(("jobs",),), approved=["jobs", "water"]) + people(
-        3, gender="woman", ranking=(("water",),), approved=["water"]
+    voters = people(5, gender="woman", ranking=(("jobs",),), approved=["jobs", "water"]) + people(
+        5, gender="woman", ranking=(("water",),), approved=["water"]
     )
     config = EquityConfig(womens_priority_slot=CheckMode.ENFORCE)
     slot = check_equity(ITEMS, ["roads"], voters, config=config).womens_priority_slot
@@ -425,8 +667,8 @@ def test_a_tie_for_womens_first_choice_goes_to_the_item_more_women_approve():
 
 
 def test_a_full_tie_for_womens_first_choice_goes_to_the_earlier_item_in_the_count():
-    voters = people(3, gender="woman", ranking=(("jobs",),), approved=["jobs"]) + people(
-        3, gender="woman", ranking=(("water",),), approved=["water"]
+    voters = people(5, gender="woman", ranking=(("jobs",),), approved=["jobs"]) + people(
+        5, gender="woman", ranking=(("water",),), approved=["water"]
     )
     config = EquityConfig(womens_priority_slot=CheckMode.ENFORCE)
     assert check_equity(ITEMS, ["roads"], voters, config=config).womens_priority_slot.item == "water"
@@ -435,8 +677,8 @@ def test_a_full_tie_for_womens_first_choice_goes_to_the_earlier_item_in_the_coun
 
 
 def test_the_women_slot_passes_when_any_tied_first_choice_is_on_the_agenda():
-    voters = people(3, gender="woman", ranking=(("jobs",),)) + people(
-        3, gender="woman", ranking=(("water",),)
+    voters = people(5, gender="woman", ranking=(("jobs",),)) + people(
+        5, gender="woman", ranking=(("water",),)
     )
     config = EquityConfig(womens_priority_slot=CheckMode.ENFORCE)
     report = check_equity(ITEMS, ["roads", "jobs"], voters, config=config)
