@@ -441,6 +441,25 @@ def test_verify_agenda_fails_when_the_result_is_changed_and_rehashed(app, tallie
     assert "not the recount's agenda" in result.output
 
 
+def test_a_version_published_before_the_count_reported_more_still_verifies_on_what_it_published(app, tallied):
+    agenda_id = _publish(app, tallied)
+    with app.app_context():
+        version = services.published_agenda(agenda_id).latest
+        document = json.loads(version.document)
+        tally = document["result"]["tally"]
+        newest = "double_majority_rule" if "double_majority_rule" in tally else sorted(tally)[-1]
+        del tally[newest]  # as a version published before the count reported this entry
+        data = services.canonical(document)
+        version.document, version.sha256 = data.decode(), services.sha256(data)
+        db.session.commit()
+        assert services.verify_version(version).ok
+        tally[sorted(tally)[0]] = "changed"  # a figure it did publish is still checked
+        data = services.canonical(document)
+        version.document, version.sha256 = data.decode(), services.sha256(data)
+        db.session.commit()
+        assert "the recount differs from the published count" in services.verify_version(version).problems
+
+
 def _rewrite(app, agenda_id, change) -> None:
     """Change a published version's document and store it with a matching hash, as someone with the database
     could."""
