@@ -197,6 +197,17 @@ def test_the_public_page_says_how_gender_figures_are_protected(app, spread, clie
     assert table == document["inputs"]["gender_table"] and table["genders"]["woman"]["ballots"] == 6
 
 
+def test_item_summaries_on_the_public_agenda_are_rendered_markdown_without_hostile_html(app, tallied, client):
+    with app.app_context():
+        for item_id in (tallied["salud"], tallied["agua"], tallied["becas"]):
+            _get(AgendaItem, item_id).summary_en = "- Clinics in Jerez\n- <script>alert(1)</script>Mobile units"
+        db.session.commit()
+    agenda_id = _publish(app, tallied)
+    html = client.get(f"/agendas/{agenda_id}").get_data(as_text=True)
+    assert "<li>Clinics in Jerez</li>" in html and "Mobile units" in html
+    assert "<script>alert" not in html
+
+
 def test_only_the_board_sees_the_draft(app, tallied, client, log_in):
     url = f"/consultations/{tallied['consultation']}/agenda"
     assert client.get(url).status_code == 302  # anonymous: to the log-in page
