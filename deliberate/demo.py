@@ -424,11 +424,22 @@ def _seed_demo_consultation(federation: Organization) -> None:
     db.session.commit()
 
 
+def demo_ballot(leaning: dict[int, float]) -> tuple[list[list[int]], list[int]]:
+    """Return a demo member's ranking and supported items from their leaning towards each item.
+
+    The items are ranked by leaning; the member supports every item they lean towards (a net agreement of at
+    least one with its demands), and at least their first: people accept more than their favourite, and not all.
+    """
+    ordered = sorted(leaning, key=lambda item: (-leaning[item], item))
+    approved = [item for item in ordered if leaning[item] >= 1] or ordered[:1]
+    return [[item] for item in ordered], sorted(approved)
+
+
 def cast_demo_ballots(consultation_id: int, *, seed: int = 2029, abstain: float = 0.1) -> int:
     """Let the demo federation's members who have not voted yet cast a ballot; return how many were cast.
 
     Each member ranks the agenda items by how much they agreed with the demands linked to each item (their own
-    reactions, plus a little noise), and supports their top items (at most four, those they lean towards). About one
+    reactions, plus a little noise), and supports those they lean towards (see :func:`demo_ballot`). About one
     member in ten abstains. Only the demo federation's consultations, and only while voting is open: these are real
     ballots cast in the members' names, for demonstrations and browser tests where a few people vote by hand.
     """
@@ -466,10 +477,9 @@ def cast_demo_ballots(consultation_id: int, *, seed: int = 2029, abstain: float 
             continue
         scores = {item: sum(reactions.get((membership.user_id, d), 0) for d in linked.get(item, []))
                   + rng.random() * 0.5 for item in items}
-        ordered = sorted(scores, key=lambda item: (-scores[item], item))
-        approved = [item for item in ordered[:4] if scores[item] >= 1] or ordered[:1]
+        ranking, approved = demo_ballot(scores)
         try:
-            cast_ballot(consultation, membership.user, [[item] for item in ordered], sorted(approved))
+            cast_ballot(consultation, membership.user, ranking, approved)
         except Conflict:  # voted meanwhile, or a member of two clubs already counted once
             continue
         voted.add(membership.user_id)

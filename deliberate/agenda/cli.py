@@ -36,12 +36,6 @@ def verify_agenda_command(agenda_id: int) -> None:
     sys.exit(1 if failed else 0)
 
 
-def _ranking_for(scores: dict[int, float]) -> tuple[list[list[int]], list[int]]:
-    ordered = sorted(scores, key=lambda item: (-scores[item], item))
-    approved = [item for item in ordered[:4] if scores[item] > 0] or ordered[:1]  # an approval line after 4 at most
-    return [[item] for item in ordered], sorted(approved)
-
-
 def run_demo_cycle() -> tuple[int, int]:
     """Run a complete demo consultation on the demo federation; return (agenda id, consultation id)."""
     from datetime import timedelta
@@ -153,7 +147,7 @@ def run_demo_cycle() -> tuple[int, int]:
             continue
         scores = {item.id: sum(reactions.get((membership.user_id, d), 0) for d in linked.get(item.id, []))
                   + rng.random() * 0.5 for item in items}
-        ranking, approved = _ranking_for(scores)
+        ranking, approved = demo.demo_ballot(scores)
         cast_ballot(consultation, membership.user, ranking, approved)
     advance_phase(consultation, board, Phase.VOTING, Phase.TALLIED)
     agenda_services.save_framing(
