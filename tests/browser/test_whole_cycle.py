@@ -182,8 +182,23 @@ def test_the_whole_cycle_in_spanish_on_a_phone_then_in_english_on_a_desktop(
     journey.shot(board, "puntos-de-agenda")
     assert board.locator("main a[href*='/agenda-items/']").count() >= 5, items_text
 
-    # --- Deliberation: the opinion map, then the board opens the vote.
+    # --- Deliberation: an argument for a demand, up-voted by another member; the opinion map.
     advance_phase(board, journey, consultation_url, "deliberacion")
+    rosa.goto(f"{base}/consultations/{consultation_id}/demands")
+    demand_id = int(re.search(r"/demands/(\d+)", rosa.locator("main a[href^='/demands/']").first
+                              .get_attribute("href")).group(1))
+    discussion_url = f"{base}/consultations/{consultation_id}/demands/{demand_id}/discussion"
+    rosa.goto(discussion_url)
+    journey.shot(rosa, "discusion")
+    argument = "Con esto las familias del pueblo ya no tendrían que viajar hasta la ciudad."
+    form = rosa.locator("form.argument-form").first
+    form.locator("textarea").fill(argument)
+    form.locator("button[type=submit]").click()
+    assert argument in rosa.inner_text("main .argument-for")
+    journey.shot(rosa, "argumento-publicado")
+    officer.goto(discussion_url)
+    officer.locator(".argument-for form.inline button").first.click()
+    journey.shot(officer, "argumento-apoyado")
     rosa.goto(f"{base}/consultations/{consultation_id}/opinion-map")
     journey.shot(rosa, "mapa-de-opiniones")
     advance_phase(board, journey, consultation_url, "votacion")
@@ -295,6 +310,10 @@ def test_the_whole_cycle_in_spanish_on_a_phone_then_in_english_on_a_desktop(
         "receipts": f"{base}/consultations/{consultation_id}/receipts",
         "minority-reports": f"{base}/consultations/{consultation_id}/agenda/reports",
         "notifications": f"{base}/notifications",
+        "consultations": f"{base}/o/zacatecanos-sur-california/consultations",
+        "discussion": discussion_url,
+        "agenda-print": f"{agenda_url}/print",
+        "agenda-versions": f"{agenda_url}/versions",
     }
     visit_in_english(desk, journey, pages)
     desk.goto(f"{base}/consultations/{consultation_id}/demands")
@@ -317,4 +336,4 @@ def test_the_whole_cycle_in_spanish_on_a_phone_then_in_english_on_a_desktop(
         "board-manage-federation": f"{base}/o/zacatecanos-sur-california/manage",
     }
     visit_in_english(chair, journey, board_pages)
-    assert len(journey.axe_results) >= 45 and all(count == 0 for _, count in journey.axe_results)
+    assert len(journey.axe_results) >= 50 and all(count == 0 for _, count in journey.axe_results)
