@@ -19,7 +19,7 @@
   var upLabel = list.getAttribute("data-up-label") || "Up";
   var downLabel = list.getAttribute("data-down-label") || "Down";
   var EDGE = 64;  /* px from the top or bottom of the window where a drag scrolls the page */
-  var drag = null;  /* {li, pointerId, y, scrolling, edgeSince} while an item is being dragged */
+  var drag = null;  /* {li, pointerId, y, scrolling, edgeSince, from} while an item is being dragged */
 
   function items() { return Array.prototype.slice.call(list.querySelectorAll(".ballot-item")); }
   function select(li) { return li.querySelector(".rank-select"); }
@@ -118,7 +118,8 @@
     if (event.pointerType !== "mouse" && !event.target.closest(".drag-handle")) { return; }
     if (isControl(event.target)) { return; }
     event.preventDefault();
-    drag = { li: li, pointerId: event.pointerId, y: event.clientY, scrolling: 0, edgeSince: 0 };
+    drag = { li: li, pointerId: event.pointerId, y: event.clientY, scrolling: 0, edgeSince: 0,
+             from: items().indexOf(li) };
     li.classList.add("dragging");
     list.setPointerCapture(event.pointerId);  /* the list, not the item: moving the item in the page drops capture */
     drag.scrolling = window.requestAnimationFrame(autoScroll);
@@ -130,9 +131,9 @@
     window.cancelAnimationFrame(drag.scrolling);
     li.classList.remove("dragging");
     if (list.hasPointerCapture(event.pointerId)) { list.releasePointerCapture(event.pointerId); }
+    var moved = items().indexOf(li) !== drag.from;
     drag = null;
-    renumber();
-    say(li);
+    if (moved) { renumber(); say(li); }  /* a press without a move keeps the positions (and their ties) */
   }
 
   items().forEach(function (li) {

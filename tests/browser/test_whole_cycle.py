@@ -265,6 +265,31 @@ def test_the_whole_cycle_in_spanish_on_a_phone_then_in_english_on_a_desktop(
     plain.click("#cast-form button.primary")
     assert plain.locator("#receipt-code").count() == 1
 
+    # --- A board member on a computer: a tie set with the selectors survives a click on a card; a mouse drag moves.
+    desk_vote = new_page(DESKTOP)
+    log_in(desk_vote, base, demo_logins["board"])
+    desk_vote.goto(f"{base}/consultations/{consultation_id}/ballot")
+    desk_vote.wait_for_selector("#ballot-list.sortable")
+    ids = ballot_order(desk_vote)
+    desk_vote.select_option(f"#rank_{ids[0]}", "1")
+    desk_vote.select_option(f"#rank_{ids[1]}", "1")
+    desk_vote.click(f"#item-{ids[1]}-title")  # pressing a card without moving it changes nothing
+    assert [desk_vote.input_value(f"#rank_{item}") for item in ids[:2]] == ["1", "1"]
+    card = desk_vote.locator(f"#ballot-list .ballot-item[data-item='{ids[3]}'] .ballot-item-title")
+    card.scroll_into_view_if_needed()
+    box = card.bounding_box()
+    desk_vote.mouse.move(box["x"] + 20, box["y"] + 5)
+    desk_vote.mouse.down()
+    target = desk_vote.locator(f"#ballot-list .ballot-item[data-item='{ids[0]}']").bounding_box()
+    desk_vote.mouse.move(box["x"] + 20, target["y"] + 5, steps=10)
+    desk_vote.mouse.up()
+    assert ballot_order(desk_vote)[0] == ids[3]
+    assert rank_values(desk_vote) == [str(n) for n in range(1, len(ids) + 1)]
+    journey.shot(desk_vote, "boleta-raton")
+    desk_vote.click("main button:has-text('Revisar mi boleta')")
+    desk_vote.click("#cast-form button.primary")
+    assert desk_vote.locator("#receipt-code").count() == 1
+
     # --- The rest of the federation votes; the board closes the count and publishes.
     cast = _deliberate("demo-ballots", str(consultation_id), env=server_env)
     assert re.search(r"\d+ ballots cast", cast.stdout)
