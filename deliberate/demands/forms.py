@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, Form, HiddenField, IntegerField, SelectField, StringField, TextAreaField
@@ -10,6 +9,7 @@ from wtforms.validators import DataRequired, ValidationError
 
 from deliberate.demands.services import BODY_MAX, TITLE_MAX
 from deliberate.forms import CleanText, choices
+from deliberate.i18n import format_number
 from deliberate.models import Language, Target
 
 TARGET_LABELS = {
@@ -38,7 +38,7 @@ class MaxChars:
     def __call__(self, form: Form, field: Field) -> None:
         text = (field.data or "").replace("\r\n", "\n")
         if len(text) > self.limit:
-            numbers = {"max": format_decimal(self.limit), "length": format_decimal(len(text))}
+            numbers = {"max": format_number(self.limit), "length": format_number(len(text))}
             raise ValidationError(self.message % numbers)
 
 
