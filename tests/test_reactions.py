@@ -280,7 +280,7 @@ def test_the_flow_in_spanish(client, app, world):
         db.session.commit()
     login(client, world["member"])
     page = client.get(flow_path(world)).get_data(as_text=True)
-    assert "0 de 3 vistas" in page and "De acuerdo" in page
+    assert "Llevas 0 de 3" in page and "De acuerdo" in page
 
 
 def test_a_bad_reaction_value_is_refused(client, app, world):
