@@ -13,10 +13,6 @@ from deliberate import config as default_config
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-class InsecureConfiguration(RuntimeError):
-    """Raised when the app would run in production with the development secret key."""
-
-
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, commands."""
     app = Flask(
@@ -35,15 +31,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "deliberate.sqlite3")
-    if app.config["SECRET_KEY"] == default_config.DEFAULT_SECRET_KEY and not (app.debug or app.testing):
-        raise InsecureConfiguration(
-            "Refusing to start with the default secret key. Set DELIBERATE_SECRET_KEY in the environment or "
-            "SECRET_KEY in instance/config.py (for example: python -c 'import secrets; print(secrets.token_hex())')."
-        )
 
     from deliberate import errors, extensions, i18n, mail, security, text
     from deliberate.cli import register_commands
 
+    security.init_app(app)  # first: no other request hook runs while the secret key is the default one
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(PROJECT_ROOT / "migrations"))
     extensions.csrf.init_app(app)
@@ -51,7 +43,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     extensions.limiter.init_app(app)
     i18n.init_app(app)
     app.jinja_env.filters["markdown"] = text.markdown_filter
-    security.init_app(app)
     errors.init_app(app)
     mail.init_app(app)
     _init_login(app)

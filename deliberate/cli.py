@@ -5,10 +5,12 @@ from __future__ import annotations
 import getpass
 import importlib
 import json
+from typing import Any
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, pass_script_info, with_appcontext
+from flask.cli import run_command as flask_run_command
 
 # Commands that live with their area; each module defines a click command. Registered when present.
 AREA_COMMANDS = (
@@ -95,3 +97,26 @@ def _create_app() -> Flask:
 @click.group(cls=FlaskGroup, create_app=_create_app)
 def main() -> None:
     """Manage the deliberate application."""
+
+
+@pass_script_info
+def _run(info: ScriptInfo, **options: Any) -> None:
+    """Refuse the default secret key before the server starts, then run Flask's own ``run``."""
+    from deliberate.security import InsecureConfiguration, refuse_default_secret_key
+
+    try:
+        app = info.load_app()
+    except Exception:  # Flask's run reports it, and keeps the reloader's handling of a broken app
+        app = None
+    if app is not None:
+        try:
+            refuse_default_secret_key(app)
+        except InsecureConfiguration as error:
+            raise click.ClickException(str(error)) from None
+    flask_run_command.callback(**options)
+
+
+# Replaces the `run` that FlaskGroup adds: same options and help, but it refuses to serve with the default secret
+# key at once instead of answering every request with 503 (the guard in deliberate/security.py).
+main.add_command(click.Command("run", callback=_run, params=flask_run_command.params, help=flask_run_command.help,
+                               short_help=flask_run_command.short_help))

@@ -3,8 +3,10 @@
 import gc
 
 from deliberate import create_app
+from deliberate.security import refuse_default_secret_key
 
 app = create_app()
+refuse_default_secret_key(app)  # fail when the server starts, not on each request
 
 # Everything loaded at start-up (numpy, scikit-learn, the app) lives for the whole process: move it out of the
 # garbage collector's reach so full collections stay short. The demands-list benchmark shows the tail latency

@@ -2,18 +2,87 @@
 
 from __future__ import annotations
 
+import importlib
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
-from deliberate import InsecureConfiguration, create_app
+from deliberate import create_app
 from deliberate.config import from_environment
-from deliberate.security import safe_next
+from deliberate.security import InsecureConfiguration, safe_next
+
+DELIBERATE = Path(sys.executable).with_name("deliberate")
 
 
-def test_the_app_refuses_to_start_in_production_with_the_default_secret(tmp_path, monkeypatch):
-    monkeypatch.setenv("DELIBERATE_INSTANCE_PATH", str(tmp_path))
+def without_secret_key(tmp_path: Path) -> dict[str, str]:
+    """Return an environment with no secret key and an empty instance folder, as on a verifier's machine."""
+    environment = {name: value for name, value in os.environ.items()
+                   if not name.startswith(("DELIBERATE_", "FLASK_"))}
+    environment["DELIBERATE_INSTANCE_PATH"] = str(tmp_path / "instance")
+    return environment
+
+
+def test_anyone_can_recount_a_ballots_file_without_a_secret_key(tmp_path):
+    ballots = tmp_path / "ballots.json"
+    ballots.write_text(json.dumps({"candidates": ["a", "b"], "clubs": {"club-1": {"members": 3}},
+                                   "ballots": [{"club": "club-1", "ranking": [["b"], ["a"]], "approved": ["b"]}]}))
+    environment = without_secret_key(tmp_path)
+
+    def deliberate(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(DELIBERATE), *args], env=environment, cwd=tmp_path, capture_output=True,
+                              text=True, timeout=60, check=False)
+
+    overview = deliberate("--help")
+    assert overview.returncode == 0 and "tally" in overview.stdout and "Error" not in overview.stderr
+    assert deliberate("tally", "--help").returncode == 0
+    recount = deliberate("tally", str(ballots))
+    assert recount.returncode == 0, recount.stderr
+    assert json.loads(recount.stdout)["ranking"] == [["b"], ["a"]]
+
+
+def test_the_run_command_refuses_to_serve_with_the_default_secret(tmp_path):
+    result = subprocess.run([str(DELIBERATE), "run", "--port", "1"], env=without_secret_key(tmp_path),
+                            cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 1
+    assert "Refusing to serve with the default secret key" in result.stderr
+    assert "DELIBERATE_SECRET_KEY" in result.stderr
+
+
+def test_the_wsgi_entry_point_refuses_the_default_secret(tmp_path, monkeypatch):
+    for name, value in without_secret_key(tmp_path).items():
+        monkeypatch.setenv(name, value)
     monkeypatch.delenv("DELIBERATE_SECRET_KEY", raising=False)
+    monkeypatch.delitem(sys.modules, "deliberate.wsgi", raising=False)
     with pytest.raises(InsecureConfiguration, match="default secret key"):
-        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+        importlib.import_module("deliberate.wsgi")
+
+
+def test_every_request_is_refused_while_the_secret_is_the_default(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("DELIBERATE_INSTANCE_PATH", str(tmp_path))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "WTF_CSRF_ENABLED": True})
+    client = app.test_client()
+    with caplog.at_level(logging.ERROR):
+        page = client.get("/account/login", headers={"Accept-Language": "en"})
+    assert page.status_code == 503
+    assert "until its administrator finishes its configuration" in page.get_data(as_text=True)
+    assert "secret" not in page.get_data(as_text=True)  # visitors are not told which setting is missing
+    assert "Set-Cookie" not in page.headers  # nothing was signed with the public key
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Refusing to serve with the default secret key" in caplog.text
+    form = client.post("/account/login", data={"email": "a@example.org"}, headers={"Accept-Language": "es"})
+    assert form.status_code == 503 and "termine de configurarlo" in form.get_data(as_text=True)  # before the CSRF check
+
+
+def test_debug_serves_with_the_default_secret(tmp_path, monkeypatch):
+    monkeypatch.setenv("DELIBERATE_INSTANCE_PATH", str(tmp_path))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app.debug = True
+    assert app.test_client().get("/no/such/page").status_code == 404
 
 
 def test_settings_come_from_the_environment():
