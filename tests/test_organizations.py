@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from deliberate.extensions import db
 from deliberate.models import AuditEntry, Membership, MembershipStatus, Organization, Role
-from tests.conftest import login
+from tests.conftest import PASSWORD, login
 
 ROLES = ["anonymous", "stranger", "outsider", "other_club_member", "member", "officer", "board", "admin"]
 
@@ -160,6 +160,18 @@ def test_an_invitation_link_lets_a_person_join_directly_until_used_up(client, ap
     client.post("/account/logout")
     login(client, create_user("Late"))
     assert client.get(link).status_code == 302  # used up
+
+
+def test_an_invitation_link_starts_with_the_base_url_whatever_host_the_request_names(make_app, federation_world):
+    app = make_app(BASE_URL="https://agenda.example.org/mx", SERVER_NAME=None)
+    client = app.test_client()
+    forged = "http://attacker.example"  # every request names this host; the link must not
+    client.post("/account/login", base_url=forged, data={"email": federation_world["officer"].email,
+                                                         "password": PASSWORD})
+    response = client.post(f"/o/{federation_world['club'].slug}/invitations", base_url=forged,
+                           data={"role": "member", "max_uses": "1", "days": "7"}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert re.search(r"https://agenda\.example\.org/mx/invitations/[\w-]+", page) and "attacker" not in page
 
 
 def test_a_member_cannot_create_invitations(client, federation_world):

@@ -11,6 +11,7 @@ from deliberate import permissions
 from deliberate.domain.errors import Conflict, DomainError, NotFound
 from deliberate.extensions import db
 from deliberate.forms import choices
+from deliberate.mail import external_url
 from deliberate.models import AuditEntry, Membership, MembershipStatus, Organization, OrganizationKind, Role, User
 from deliberate.organizations import services
 from deliberate.organizations.forms import AppointForm, ClubForm, ClubRoleForm, EmptyForm, InvitationForm, ReasonForm
@@ -240,7 +241,7 @@ def invite(slug: str):
         _invitation, token = services.create_invitation(
             organization, current_user, role=Role(form.role.data), max_uses=form.max_uses.data, days=form.days.data
         )
-        link = url_for(".invitation", token=token, _external=True)
+        link = external_url("organizations.invitation", token=token)  # BASE_URL, not the request's Host
         flash(_("Share this invitation link (it is shown only once): %(link)s", link=link), "success")
     else:
         flash(_("Check the invitation's settings."), "warning")
