@@ -595,6 +595,20 @@ def test_the_atom_feed_lists_the_federations_published_agendas(app, tallied, cli
     assert client.get("/o/no-such-federation/agendas.atom").status_code == 404
 
 
+def test_the_atom_feed_addresses_start_with_the_base_url_whatever_host_the_request_names(app, tallied, make_app):
+    agenda_id = _publish(app, tallied)
+    site = make_app(BASE_URL="https://agenda.example.org/mx", SERVER_NAME=None)
+    slug = tallied["federation"].slug
+    response = site.test_client().get(f"/o/{slug}/agendas.atom", base_url="http://attacker.example")
+    root = ET.fromstring(response.data)  # noqa: S314 - our own feed
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    feed = f"https://agenda.example.org/mx/o/{slug}/agendas.atom"
+    assert root.find("a:id", ns).text == feed and root.find("a:link", ns).get("href") == feed
+    entry = root.find("a:entry", ns)
+    assert entry.find("a:link", ns).get("href") == f"https://agenda.example.org/mx/agendas/{agenda_id}"
+    assert entry.find("a:id", ns).text.startswith(f"https://agenda.example.org/mx/agendas/{agenda_id}#v")
+
+
 def test_members_cannot_publish(app, tallied, client, log_in):
     log_in(client, tallied["officer"])
     response = client.post(f"/consultations/{tallied['consultation']}/agenda/publish", data={"expected_versions": "0"})
@@ -615,14 +629,15 @@ def test_the_board_publishes_through_the_page(app, tallied, client, log_in):
         assert db.session.scalar(select(Membership.id)) is not None
 
 
-def test_demo_cycle_publishes_a_verifiable_agenda_with_a_minority_report(app, client):
+def test_demo_cycle_publishes_a_verifiable_agenda_with_a_minority_report(app, client, make_app):
     from deliberate.agenda.cli import demo_cycle_command
 
-    result = CliRunner().invoke(demo_cycle_command, [], obj=_script_info(app))
+    demo = make_app(SERVER_NAME=None)  # no DELIBERATE_BASE_URL: the address `make run` serves at
+    result = CliRunner().invoke(demo_cycle_command, [], obj=_script_info(demo))
     assert result.exit_code == 0, result.output
     output = json.loads(result.output.strip().splitlines()[-1])
     agenda_id = output["agenda_id"]
-    assert output["url"].endswith(f"/agendas/{agenda_id}")
+    assert output["url"] == f"http://localhost:5000/agendas/{agenda_id}"
     with app.app_context():
         version = services.published_agenda(agenda_id).latest
         assert services.verify_version(version).ok
@@ -631,6 +646,16 @@ def test_demo_cycle_publishes_a_verifiable_agenda_with_a_minority_report(app, cl
     assert client.get(f"/agendas/{agenda_id}").status_code == 200
     show = client.get(f"/consultations/{consultation_id}").get_data(as_text=True)
     assert f"/consultations/{consultation_id}/published-agenda" in show
+
+
+def test_demo_cycle_prints_the_agenda_address_under_the_base_url(make_app):
+    from deliberate.agenda.cli import demo_cycle_command
+
+    site = make_app(BASE_URL="https://agenda.example.org/mx", SERVER_NAME=None)
+    result = CliRunner().invoke(demo_cycle_command, [], obj=_script_info(site))
+    assert result.exit_code == 0, result.output
+    output = json.loads(result.output.strip().splitlines()[-1])
+    assert output["url"] == f"https://agenda.example.org/mx/agendas/{output['agenda_id']}"
 
 
 def test_the_reports_page_is_for_the_federations_members(app, tallied, client, log_in):

@@ -7,10 +7,14 @@ import random
 import sys
 
 import click
-from flask import current_app, url_for
+from flask import current_app
 from flask.cli import with_appcontext
 
 from deliberate.domain.errors import NotFound
+from deliberate.mail import external_url
+
+#: Where `make run` serves the demo: the address demo-cycle prints when DELIBERATE_BASE_URL is not set.
+DEMO_SERVER = "http://localhost:5000"
 
 
 @click.command("verify-agenda")
@@ -203,6 +207,6 @@ def _demo_reports(consultation, board) -> None:
 def demo_cycle_command() -> None:
     """Run a complete demo consultation (demands to publication) and print {"agenda_id": .., "url": ..}."""
     agenda_id, _consultation_id = run_demo_cycle()
-    with current_app.test_request_context(base_url=current_app.config.get("DEMO_BASE_URL", "http://localhost:5000")):
-        url = url_for("agenda.public", agenda_id=agenda_id, _external=True)
+    with current_app.test_request_context(base_url=DEMO_SERVER):  # used only without DELIBERATE_BASE_URL
+        url = external_url("agenda.public", agenda_id=agenda_id)
     click.echo(json.dumps({"agenda_id": agenda_id, "url": url}))

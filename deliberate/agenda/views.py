@@ -20,6 +20,7 @@ from deliberate.consultations.services import get_visible
 from deliberate.domain.errors import Conflict, NotFound, PermissionDenied, PhaseClosed, ValidationFailed
 from deliberate.extensions import db
 from deliberate.forms import choices
+from deliberate.mail import external_url
 from deliberate.models import Agenda, MinorityReport, Role
 
 bp = Blueprint("agenda", __name__)
@@ -364,15 +365,17 @@ def feed(slug: str):
     ns = "http://www.w3.org/2005/Atom"
     root = ET.Element("feed", xmlns=ns)
     ET.SubElement(root, "title").text = _("Published agendas: %(federation)s", federation=federation.name)
-    ET.SubElement(root, "id").text = url_for(".feed", slug=slug, _external=True)
-    ET.SubElement(root, "link", rel="self", href=url_for(".feed", slug=slug, _external=True))
+    # Feed readers keep these addresses: they start with DELIBERATE_BASE_URL, not with whatever Host was sent.
+    self_link = external_url("agenda.feed", slug=slug)
+    ET.SubElement(root, "id").text = self_link
+    ET.SubElement(root, "link", rel="self", href=self_link)
     agendas = services.published_agendas(federation)
     updated = max((agenda.latest.created_at for agenda in agendas), default=federation.created_at)
     ET.SubElement(root, "updated").text = _iso(updated)
     ET.SubElement(ET.SubElement(root, "author"), "name").text = federation.name
     for agenda in agendas:
         version = agenda.latest
-        link = url_for(".public", agenda_id=agenda.id, _external=True)
+        link = external_url("agenda.public", agenda_id=agenda.id)
         entry = ET.SubElement(root, "entry")
         ET.SubElement(entry, "title").text = agenda.consultation.title(_locale())
         ET.SubElement(entry, "id").text = f"{link}#v{version.number}"
