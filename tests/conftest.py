@@ -7,6 +7,7 @@ PostgreSQL instead, each pytest-xdist worker in a database of its own.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -220,3 +221,22 @@ def login(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
 @pytest.fixture
 def log_in() -> Callable[[FlaskClient, User], None]:
     return login
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say where this run's browser screenshots are, and sum up its axe-core checks (kept here, in the top conftest,
+    because under xdist the controller that prints the summary never loads tests/browser/conftest.py)."""
+    ran = {report.nodeid.rsplit("::", 1)[-1] for outcome in ("passed", "failed")
+           for report in terminalreporter.stats.get(outcome, [])
+           if report.when == "call" and report.nodeid.startswith("tests/browser/")}
+    if not ran:
+        return
+    from browser.conftest import SCREENSHOTS
+    terminalreporter.write_line(f"browser screenshots: {SCREENSHOTS}")
+    checks = [page for name in sorted(ran) if (SCREENSHOTS / name / "axe.json").exists()
+              for page in json.loads((SCREENSHOTS / name / "axe.json").read_text())]
+    if checks:
+        failing = sum(1 for page in checks if page["serious_or_critical"])
+        terminalreporter.write_line(
+            f"axe-core: {len(checks)} page checks, {failing} with serious or critical violations "
+            f"(per journey: {SCREENSHOTS}/*/axe.json)")

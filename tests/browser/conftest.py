@@ -218,14 +218,3 @@ def _violations_without_scripts(page) -> list[str]:
 @pytest.fixture
 def journey(request) -> Journey:
     return Journey(request.node.name)
-
-
-def pytest_terminal_summary(terminalreporter):
-    if SCREENSHOTS.exists() and any(SCREENSHOTS.iterdir()):
-        terminalreporter.write_line(f"browser screenshots: {SCREENSHOTS}")
-        checks = [page for report in SCREENSHOTS.glob("*/axe.json") for page in json.loads(report.read_text())]
-        if checks:
-            failing = sum(1 for page in checks if page["serious_or_critical"])
-            terminalreporter.write_line(
-                f"axe-core: {len(checks)} page checks, {failing} with serious or critical violations "
-                f"(per journey: {SCREENSHOTS}/*/axe.json)")
