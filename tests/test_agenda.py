@@ -38,6 +38,20 @@ def _get(model, key):
     return db.session.get(model, key)
 
 
+def _voting_consultation(world, title_es: str, title_en: str) -> tuple[Consultation, dict[str, int]]:
+    """Open a voting consultation of 2 seats on four items (call inside an app context): return it and the ids."""
+    consultation = Consultation(federation_id=world["federation"].id, title_es=title_es, title_en=title_en,
+                                phase=Phase.VOTING, agenda_size=2)
+    db.session.add(consultation)
+    db.session.flush()
+    titles = ["Salud", "Agua", "Becas", "Cultura"]
+    items = [AgendaItem(consultation_id=consultation.id, title_es=t, title_en=t + " (en)") for t in titles]
+    db.session.add_all(items)
+    db.session.commit()
+    ids = {title.lower(): item.id for title, item in zip(titles, items, strict=True)}
+    return consultation, {**ids, "consultation": consultation.id}
+
+
 @pytest.fixture
 def tallied(app, federation_world, create_user, add_member):
     """A consultation counted and waiting for its agenda: 4 items, 8 voters in Club Jerez, 6 in Club Tlaltenango.
@@ -52,15 +66,8 @@ def tallied(app, federation_world, create_user, add_member):
     for user in voters_b:
         add_member(user, world["other_club"])
     with app.app_context():
-        consultation = Consultation(federation_id=world["federation"].id, title_es="Agenda 2027",
-                                    title_en="2027 Agenda", phase=Phase.VOTING, agenda_size=2)
-        db.session.add(consultation)
-        db.session.flush()
-        titles = ["Salud", "Agua", "Becas", "Cultura"]
-        items = [AgendaItem(consultation_id=consultation.id, title_es=t, title_en=t + " (en)") for t in titles]
-        db.session.add_all(items)
-        db.session.commit()
-        salud, agua, becas, cultura = (item.id for item in items)
+        consultation, ids = _voting_consultation(world, "Agenda 2027", "2027 Agenda")
+        salud, agua, becas, cultura = (ids[key] for key in ("salud", "agua", "becas", "cultura"))
         jerez = [_get(User, u.id) for u in voters_a] + [_get(User, world["member"].id), _get(User, world["officer"].id)]
         tlalte = [_get(User, u.id) for u in voters_b] + [_get(User, world["other_club_member"].id)]
         for user in jerez:
@@ -69,7 +76,6 @@ def tallied(app, federation_world, create_user, add_member):
             cast_ballot(consultation, user, [[agua], [salud], [becas], [cultura]], [agua, salud, becas])
         board = _get(User, world["board"].id)
         advance_phase(consultation, board, Phase.VOTING, Phase.TALLIED)
-        ids = {"salud": salud, "agua": agua, "becas": becas, "cultura": cultura, "consultation": consultation.id}
     return {**world, **ids}
 
 
@@ -117,15 +123,8 @@ def spread(app, federation_world, create_user, add_member):
     for user in tlalte:
         add_member(user, world["other_club"])
     with app.app_context():
-        consultation = Consultation(federation_id=world["federation"].id, title_es="Agenda 2028",
-                                    title_en="2028 Agenda", phase=Phase.VOTING, agenda_size=2)
-        db.session.add(consultation)
-        db.session.flush()
-        items = [AgendaItem(consultation_id=consultation.id, title_es=t, title_en=t + " (en)")
-                 for t in ["Salud", "Agua", "Becas", "Cultura"]]
-        db.session.add_all(items)
-        db.session.commit()
-        salud, agua, becas, cultura = (item.id for item in items)
+        consultation, ids = _voting_consultation(world, "Agenda 2028", "2028 Agenda")
+        salud, agua, becas, cultura = (ids[key] for key in ("salud", "agua", "becas", "cultura"))
         voters = [_get(User, u.id) for u in [*jerez, *tlalte, world["member"], world["officer"], world["board"]]]
         for user in voters:
             if user.gender is Gender.WOMAN:
@@ -133,7 +132,6 @@ def spread(app, federation_world, create_user, add_member):
             else:
                 cast_ballot(consultation, user, [[becas], [salud], [agua], [cultura]], [becas, salud])
         advance_phase(consultation, _get(User, world["board"].id), Phase.VOTING, Phase.TALLIED)
-        ids = {"salud": salud, "agua": agua, "becas": becas, "cultura": cultura, "consultation": consultation.id}
     return {**world, **ids}
 
 
