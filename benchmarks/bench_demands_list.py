@@ -10,9 +10,9 @@ languages, reaction counts, a few withdrawn, hidden and endorsed), logs a member
 - the default first page (20 demands);
 - a demand's page.
 
-Each request runs in-process through Flask's test client (``--repeat`` times after two warm-ups); it prints the
-median and the 90th percentile in milliseconds, the number of SQL statements (an SQLAlchemy ``before_cursor_execute``
-listener) and the size of the HTML.
+Each request runs in-process through Flask's test client (``--repeat`` times after two warm-ups, 5 with
+``--quick``); it prints the median and the 90th percentile in milliseconds, the number of SQL statements (an
+SQLAlchemy ``before_cursor_execute`` listener) and the size of the HTML.
 
 The 90th percentile is dominated by the cyclic garbage collector's full collections over the whole heap (numpy,
 scikit-learn and the app's modules): ``--gc-freeze`` moves everything alive after start-up out of the collector's
@@ -146,7 +146,10 @@ def main() -> None:
     parser.add_argument("--demands", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=21)
     parser.add_argument("--gc-freeze", action="store_true", help="call gc.freeze() once the app and data are built")
+    parser.add_argument("--quick", action="store_true", help="5 requests each instead of --repeat (for `make bench`)")
     args = parser.parse_args()
+    if args.quick:
+        args.repeat = 5
     with tempfile.TemporaryDirectory() as folder:
         os.environ["DELIBERATE_INSTANCE_PATH"] = folder
         url = args.database or f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
