@@ -81,6 +81,7 @@ def seed_demo() -> DemoResult:
         founded_year=1972,
         public_contact="contacto@" + EMAIL_DOMAIN,
         parity_baseline=0.439,
+        time_zone="America/Los_Angeles",  # the clubs meet in Southern California
     )
     db.session.add(federation)
     password_hash = generate_password_hash(DEMO_PASSWORD, method="scrypt")

@@ -16,7 +16,7 @@ class FramingForm(FlaskForm):
 
 
 class ReportWindowForm(FlaskForm):
-    until = DateTimeLocalField(_l("Minority reports can be written until (UTC)"), format="%Y-%m-%dT%H:%M",
+    until = DateTimeLocalField(_l("Minority reports can be written until"), format="%Y-%m-%dT%H:%M",
                                validators=[DataRequired()])
 
 

@@ -17,9 +17,11 @@ from deliberate import permissions
 from deliberate.agenda import services
 from deliberate.agenda.forms import EmptyForm, FramingForm, MinorityReportForm, PublishForm, ReportWindowForm
 from deliberate.consultations.services import get_visible
+from deliberate.domain import timezones
 from deliberate.domain.errors import Conflict, NotFound, PermissionDenied, PhaseClosed, ValidationFailed
 from deliberate.extensions import db
 from deliberate.forms import choices
+from deliberate.i18n import time_zone_name
 from deliberate.mail import external_url
 from deliberate.models import Agenda, MinorityReport, Role
 
@@ -79,7 +81,12 @@ def _draft_page(consultation, framing_form=None, window_form=None, publish_form=
     versions = len(agenda.versions)
     document = services.version_document(draft, agenda, versions + 1, agenda.latest)
     framing_form = framing_form or FramingForm(framing_es=agenda.framing_es, framing_en=agenda.framing_en)
-    window_form = window_form or ReportWindowForm(until=agenda.minority_report_until)
+    zone = consultation.federation.time_zone
+    until = agenda.minority_report_until
+    window_form = window_form or ReportWindowForm(
+        until=timezones.to_local(until, zone).replace(tzinfo=None) if until else None)
+    # The board types the time on its federation's clock; the page says which clock that is.
+    window_form.until.description = _("On the federation's clock: %(zone)s.", zone=time_zone_name(zone))
     publish_form = publish_form or PublishForm(expected_versions=str(versions))
     return render_template("agenda/draft.html", consultation=consultation, agenda=agenda, doc=document, draft=draft,
                            framing_form=framing_form, window_form=window_form, publish_form=publish_form,
@@ -124,7 +131,8 @@ def window(consultation_id: int):
     if not form.validate_on_submit():
         return _draft_page(consultation, window_form=form, status=422)
     try:
-        services.open_report_window(consultation, current_user, form.until.data)
+        until = timezones.to_stored(form.until.data, consultation.federation.time_zone)
+        services.open_report_window(consultation, current_user, until)
     except ValidationFailed as error:
         _field_error(form, error)
         return _draft_page(consultation, window_form=form, status=422)

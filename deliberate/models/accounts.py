@@ -9,6 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from deliberate.domain.timezones import DEFAULT_ZONE
 from deliberate.extensions import db
 from deliberate.models.base import enum_column, utcnow
 
@@ -93,6 +94,8 @@ class Organization(db.Model):
     founded_year: Mapped[int | None]
     public_contact: Mapped[str | None] = mapped_column(String(200))
     parity_baseline: Mapped[float | None]  # women's share the federation compares participation with
+    # The IANA zone its pages show times in and its board's typed times are read in (clubs use their federation's).
+    time_zone: Mapped[str] = mapped_column(String(64), default=DEFAULT_ZONE, server_default=DEFAULT_ZONE)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     parent: Mapped[Organization | None] = relationship(remote_side=[id], back_populates="children")

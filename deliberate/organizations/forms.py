@@ -7,8 +7,26 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from deliberate.domain.timezones import ZONES
 from deliberate.forms import CleanText, choices
 from deliberate.models import Role
+
+# How each zone a federation may choose is called on the settings page: its common name, then a city on its clock.
+ZONE_LABELS = {
+    "America/Los_Angeles": _l("Pacific (Los Angeles)"),
+    "America/Denver": _l("Mountain (Denver)"),
+    "America/Phoenix": _l("Arizona (Phoenix)"),
+    "America/Chicago": _l("Central (Chicago)"),
+    "America/New_York": _l("Eastern (New York)"),
+    "America/Anchorage": _l("Alaska (Anchorage)"),
+    "Pacific/Honolulu": _l("Hawaii (Honolulu)"),
+    "America/Tijuana": _l("Baja California (Tijuana)"),
+    "America/Hermosillo": _l("Sonora (Hermosillo)"),
+    "America/Mazatlan": _l("Mexican Pacific (Mazatlán)"),
+    "America/Mexico_City": _l("Central Mexico (Mexico City)"),
+    "America/Cancun": _l("Quintana Roo (Cancún)"),
+    "UTC": _l("Coordinated Universal Time (UTC)"),
+}
 
 
 class ClubForm(FlaskForm):
@@ -22,6 +40,16 @@ class ClubForm(FlaskForm):
     founded_year = IntegerField(_l("Year founded"), validators=[Optional(), NumberRange(min=1900, max=2100)])
     public_contact = StringField(_l("Public contact"), validators=[Optional(), Length(max=200), CleanText()])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000), CleanText()])
+
+
+class FederationSettingsForm(FlaskForm):
+    time_zone = SelectField(
+        _l("Time zone"),
+        choices=choices((name, ZONE_LABELS[name]) for name in ZONES),
+        validate_choice=True,
+        description=_l("Dates and times on the federation's pages are shown on this clock, and the times the board "
+                       "types are read on it. A phase's last day ends at midnight on this clock."),
+    )
 
 
 class ReasonForm(FlaskForm):

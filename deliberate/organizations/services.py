@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from deliberate import audit
 from deliberate.auth.services import hash_token
+from deliberate.domain import timezones
 from deliberate.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from deliberate.extensions import db
 from deliberate.models import (
@@ -74,6 +75,21 @@ def update_organization(organization: Organization, actor: User, **details) -> N
         raise ValidationFailed("name", "required")
     organization.description = organization.description or ""
     audit.record(organization, actor, "organization.update", organization.name)
+    db.session.commit()
+
+
+def set_time_zone(federation: Organization, actor: User, name: str) -> None:
+    """Choose the clock the federation's pages show times on and its board's typed times are read on."""
+    if federation.is_club:
+        raise ValidationFailed("time_zone", "clubs_follow_their_federation")
+    try:
+        timezones.zone(name)
+    except timezones.UnknownZone as error:
+        raise ValidationFailed("time_zone", "unknown") from error
+    if federation.time_zone == name:
+        return
+    previous, federation.time_zone = federation.time_zone, name
+    audit.record(federation, actor, "federation.time_zone", name, f"{previous} -> {name}")
     db.session.commit()
 
 

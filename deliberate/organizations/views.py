@@ -14,7 +14,15 @@ from deliberate.forms import choices
 from deliberate.mail import external_url
 from deliberate.models import AuditEntry, Membership, MembershipStatus, Organization, OrganizationKind, Role, User
 from deliberate.organizations import services
-from deliberate.organizations.forms import AppointForm, ClubForm, ClubRoleForm, EmptyForm, InvitationForm, ReasonForm
+from deliberate.organizations.forms import (
+    AppointForm,
+    ClubForm,
+    ClubRoleForm,
+    EmptyForm,
+    FederationSettingsForm,
+    InvitationForm,
+    ReasonForm,
+)
 
 bp = Blueprint("organizations", __name__)
 
@@ -107,6 +115,7 @@ def manage(slug: str):
         appoint_form = AppointForm()
         appoint_form.user_id.choices = choices((u.id, u.display_name) for u in services.federation_people(organization))
         context |= {
+            "settings_form": FederationSettingsForm(time_zone=organization.time_zone),
             "club_form": ClubForm(),
             "appoint_form": appoint_form,
             "board": services.members(organization),
@@ -201,6 +210,27 @@ def remove(membership_id: int):
         else:
             flash(_("%(name)s has been removed.", name=membership.user.display_name), "success")
     return redirect(url_for(".manage", slug=org.slug))
+
+
+@bp.post("/o/<slug>/settings")
+@login_required
+def settings(slug: str):
+    """Save the federation's settings: the clock its pages show times on."""
+    federation = organization_or_404(slug)
+    if federation.is_club:
+        abort(404)
+    permissions.require_role(federation, Role.BOARD)
+    form = FederationSettingsForm()
+    if form.validate_on_submit():
+        try:
+            services.set_time_zone(federation, current_user, form.time_zone.data)
+        except DomainError:
+            flash(_("Choose a time zone from the list."), "warning")
+        else:
+            flash(_("The federation's settings have been saved."), "success")
+    else:
+        flash(_("Choose a time zone from the list."), "warning")
+    return redirect(url_for(".manage", slug=slug))
 
 
 @bp.post("/o/<slug>/appoint")
