@@ -32,7 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "deliberate.sqlite3")
 
-    from deliberate import errors, extensions, i18n, mail, security, text
+    from deliberate import audit, errors, extensions, i18n, mail, security, text
     from deliberate.cli import register_commands
 
     security.init_app(app)  # first: no other request hook runs while the secret key is the default one
@@ -43,6 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     extensions.limiter.init_app(app)
     i18n.init_app(app)
     app.jinja_env.filters["markdown"] = text.markdown_filter
+    app.jinja_env.globals.update(audit_detail=audit.describe, audit_subject=audit.describe_subject)
     errors.init_app(app)
     mail.init_app(app)
     _init_login(app)

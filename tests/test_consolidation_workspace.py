@@ -432,3 +432,67 @@ def test_active_items_lists_live_items_with_demands_for_the_ballot(app, world):
         consultation = db.session.get(Consultation, data["consultation"])
         assert [i.id for i in services.active_items(consultation)] == [a.id]
         assert db.session.scalar(select(func.count(AgendaItem.id))) == 3
+
+
+# --- the log, in the reader's language -----------------------------------------------------------------------------
+
+def _log_world(app, world) -> tuple[int, list[int], int, int]:
+    """Accept a group, set a demand aside, move one, change the window; add an entry written in the older English."""
+    data = make(app, world)
+    d = data["demands"]
+    with app.app_context():
+        board = user(world, "board")
+        first = accept(data["consultation"], board, d[:3])
+        second = accept(data["consultation"], board, d[3:4])
+        services.move_demand(db.session.get(Demand, d[2]), second, board, f"item:{first.id}")
+        services.set_out_of_scope(db.session.get(Demand, d[5]), board, "Ya lo hace el municipio", "")
+        services.set_objection_days(db.session.get(Consultation, data["consultation"]), board, 10)
+        db.session.add(AuditEntry(organization_id=world["federation"].id, actor_id=board.id,
+                                  action="consolidation.edit", subject="Calles",
+                                  detail=f"consultation {data['consultation']}: item #{first.id} edited"))
+        db.session.commit()
+        return data["consultation"], d, first.id, second.id
+
+
+def _reading_in(app, world, locale: str) -> None:
+    with app.app_context():
+        user(world, "board").locale = locale
+        db.session.commit()
+
+
+def test_the_consolidation_log_tells_each_action_in_english(app, client, world):
+    consultation_id, d, first, second = _log_world(app, world)
+    _reading_in(app, world, "en")
+    login(client, world["board"])
+    page = client.get(f"/consultations/{consultation_id}/consolidation/log").get_data(as_text=True)
+    assert f"Item #{first} created, linking #{d[0]}, #{d[1]}, #{d[2]}." in page
+    assert f"Demand #{d[2]} moved from item #{first} to item #{second}." in page
+    assert f"Demand #{d[5]} set aside: Ya lo hace el municipio" in page
+    assert "Objection window set to 10 days." in page
+    assert f'<p class="cons-demand-meta muted" lang="en">item #{first} edited</p>' in page  # the older entry
+    assert page.count('muted" lang="en"') == 1  # only the older entry: the new ones are in the page's language
+    assert '{"consultation"' not in page
+
+
+def test_the_consolidation_log_tells_each_action_in_spanish(app, client, world):
+    consultation_id, d, first, second = _log_world(app, world)
+    _reading_in(app, world, "es")
+    login(client, world["board"])
+    page = client.get(f"/consultations/{consultation_id}/consolidation/log").get_data(as_text=True)
+    assert f"Punto #{first} creado; vincula #{d[0]}, #{d[1]}, #{d[2]}." in page
+    assert f"Demanda #{d[2]} movida del punto #{first} al punto #{second}." in page
+    assert f"Demanda #{d[5]} apartada: Ya lo hace el municipio" in page
+    assert "Plazo para objetar: 10 días." in page
+    assert "created, linking" not in page and "set aside" not in page and "moved from" not in page
+    assert f'lang="en">item #{first} edited</p>' in page  # an older entry is still shown, marked as English
+    assert '{"consultation"' not in page
+
+
+def test_the_consolidation_log_lists_only_its_own_consultation(app, client, world):
+    consultation_id, _d, _first, _second = _log_world(app, world)
+    other = make(app, world)
+    with app.app_context():
+        accept(other["consultation"], user(world, "board"), other["demands"][:1])
+        consultation = db.session.get(Consultation, consultation_id)
+        assert len(services.audit_log(consultation)) == 6  # five actions and the older entry
+        assert len(services.audit_log(db.session.get(Consultation, other["consultation"]))) == 1

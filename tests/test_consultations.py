@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -277,7 +278,7 @@ def test_advancing_shows_a_confirmation_then_moves_one_step_notifying_every_memb
         members = {federation_world[r].id for r in ("member", "officer", "board", "admin", "other_club_member")}
         assert notified == members | {spanish.id}  # not the other federation's people, nor strangers
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "consultation.phase"))
-        assert entry.detail == "draft -> collecting"
+        assert json.loads(entry.detail) == {"from": "draft", "to": "collecting"}
     mails = {message["To"]: message.get_content() for message in outbox}
     assert set(mails) == {user.email for user in (spanish, *(federation_world[r] for r in (
         "member", "officer", "board", "admin", "other_club_member")))}

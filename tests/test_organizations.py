@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 from sqlalchemy import select
 
 from deliberate.extensions import db
-from deliberate.models import AuditEntry, Membership, MembershipStatus, Organization, Role
+from deliberate.models import AuditEntry, Membership, MembershipStatus, Organization, Role, User
 from tests.conftest import PASSWORD, login
 
 ROLES = ["anonymous", "stranger", "outsider", "other_club_member", "member", "officer", "board", "admin"]
@@ -102,7 +103,7 @@ def test_an_officer_promotes_a_member_and_removes_one_with_a_reason(client, app,
         removed = db.session.get(Membership, membership.id)
         assert removed.status is MembershipStatus.REMOVED and removed.removal_reason == "Se mudó a Texas"
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "membership.remove"))
-        assert entry.detail == "Se mudó a Texas"
+        assert json.loads(entry.detail) == {"reason": "Se mudó a Texas"}
 
 
 def test_an_officer_cannot_remove_another_officer_but_the_board_can(client, app, federation_world, create_user,
@@ -197,3 +198,42 @@ def test_the_federation_audit_log_is_shown_to_the_board(client, app, federation_
     client.post(f"/o/{federation_world['federation'].slug}/clubs", data={"name": "Club Audit"})
     page = client.get(f"/o/{federation_world['federation'].slug}/manage").get_data(as_text=True)
     assert "organization.create" in page and "Club Audit" in page
+
+
+def _older_and_newer_entries(client, app, federation_world) -> None:
+    """Record a club's creation and a removal through the pages; add entries as they were written before facts."""
+    login(client, federation_world["board"])
+    client.post(f"/o/{federation_world['federation'].slug}/clubs", data={"name": "Club Audit"})
+    with app.app_context():
+        membership_id = db.session.scalar(select(Membership.id).where(
+            Membership.user_id == federation_world["other_club_member"].id))
+        db.session.add_all([
+            AuditEntry(organization_id=federation_world["federation"].id, action="consultation.phase",
+                       subject="Agenda 2027", detail="draft -> collecting"),
+            AuditEntry(organization_id=federation_world["club"].id, action="membership.role",
+                       subject="Officer O", detail="officer"),
+            AuditEntry(organization_id=federation_world["federation"].id, action="demand.hide", subject="demand 7",
+                       detail=json.dumps({"reason": "Insulto", "content": {"title": "Texto", "body": "feo"}})),
+        ])
+        db.session.commit()
+    client.post(f"/memberships/{membership_id}/remove", data={"reason": "Se mudó a Texas"})
+
+
+def test_the_federation_audit_log_reads_in_spanish(client, app, federation_world):
+    _older_and_newer_entries(client, app, federation_world)
+    with app.app_context():
+        db.session.get(User, federation_world["board"].id).locale = "es"
+        db.session.commit()
+    page = client.get(f"/o/{federation_world['federation'].slug}/manage").get_data(as_text=True)
+    assert "Un club" in page and "Motivo: Se mudó a Texas" in page
+    assert "De «Borrador» a «Recogiendo demandas»." in page and "Nuevo cargo: Dirigente" in page
+    assert "Demanda #7" in page and "Motivo: Insulto · Texto ocultado: Texto — feo" in page
+    assert "draft -&gt; collecting" not in page and "{&#34;" not in page and '{"' not in page
+
+
+def test_the_federation_audit_log_reads_in_english(client, app, federation_world):
+    _older_and_newer_entries(client, app, federation_world)
+    page = client.get(f"/o/{federation_world['federation'].slug}/manage").get_data(as_text=True)
+    assert "A club" in page and "Reason: Se mudó a Texas" in page
+    assert "From “Draft” to “Collecting demands”." in page and "New role: Officer" in page
+    assert "Demand #7" in page and "Reason: Insulto · Hidden text: Texto — feo" in page

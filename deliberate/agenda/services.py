@@ -367,7 +367,8 @@ def open_report_window(consultation: Consultation, actor: User, until: datetime)
     if agenda.minority_report_until is not None and until < agenda.minority_report_until:
         raise ValidationFailed("minority_report_until", "shorter")
     agenda.minority_report_until = until
-    audit.record(consultation.federation, actor, "agenda.report_window", consultation.title("es"), until.isoformat())
+    audit.record(consultation.federation, actor, "agenda.report_window", consultation.title("es"),
+                 facts={"until": until.isoformat()})
     db.session.commit()
     return agenda
 
@@ -473,7 +474,7 @@ def cosign_report(report: MinorityReport, signer: User) -> MinorityReportCosign:
         raise Conflict("duplicate")
     cosign = MinorityReportCosign(report_id=report.id, club_id=club.id, signed_by_id=signer.id, created_at=utcnow())
     db.session.add(cosign)
-    audit.record(consultation.federation, signer, "agenda.cosign", report.title, club.name)
+    audit.record(consultation.federation, signer, "agenda.cosign", report.title, facts={"club": club.name})
     try:
         db.session.commit()
     except Exception:
@@ -603,7 +604,7 @@ def publish(consultation: Consultation, actor: User, *, expected_versions: int, 
                             created_at=utcnow())
     db.session.add(version)
     audit.record(consultation.federation, actor, "agenda.publish", consultation.title("es"),
-                 f"version {number}, sha256 {version.sha256}")
+                 facts={"version": number, "sha256": version.sha256})
     try:
         if consultation.phase is Phase.TALLIED:
             advance_phase(consultation, actor, Phase.TALLIED, Phase.PUBLISHED)  # commits the version with the move

@@ -290,7 +290,7 @@ def store_official_tally(consultation: Consultation) -> Tally:
                   inputs_hash=inputs_hash(document), created_at=utcnow(), is_official=True)
     db.session.add(tally)
     audit.record(consultation.federation, None, "consultation.tally", consultation.title("es"),
-                 f"{len(document['ballots'])} ballots, sha256 {tally.inputs_hash}")
+                 facts={"ballots": len(document["ballots"]), "sha256": tally.inputs_hash})
     return tally
 
 

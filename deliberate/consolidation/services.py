@@ -3,8 +3,8 @@
 Every demand the board places has exactly one ``DemandPlacement`` row: linked to an item (``linked`` or
 ``own_item``) or set aside (``out_of_scope``, with a public reason). Demands are never rewritten or deleted, and
 items are never deleted: a merged item keeps its row with ``merged_into_id`` and its links move to the target.
-Every action is recorded in the audit log with ``detail`` starting ``consultation <id>:`` so the workspace can
-list the consultation's log.
+Every action is recorded in the audit log with its facts (ids, counts, the reason given) starting with the
+consultation's id, so the workspace can list the consultation's log and show it in the reader's language.
 
 For other areas (ballots, opinion): :func:`active_items` lists a consultation's live agenda items.
 """
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -207,7 +207,7 @@ def audit_log(consultation: Consultation, limit: int = 200) -> list[AuditEntry]:
         select(AuditEntry)
         .where(AuditEntry.organization_id == consultation.federation_id,
                AuditEntry.action.like("consolidation.%"),
-               AuditEntry.detail.like(f"consultation {consultation.id}:%"))
+               or_(*(AuditEntry.detail.like(pattern) for pattern in audit.consultation_prefixes(consultation.id))))
         .options(joinedload(AuditEntry.actor))
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
         .limit(limit)
@@ -235,9 +235,9 @@ def _require_consolidating(consultation: Consultation) -> None:
         raise PhaseClosed(consultation.phase)
 
 
-def _record(consultation: Consultation, actor: User, action: str, subject: str, detail: str) -> None:
+def _record(consultation: Consultation, actor: User, action: str, subject: str, **facts: object) -> None:
     audit.record(consultation.federation, actor, f"consolidation.{action}", subject,
-                 f"consultation {consultation.id}: {detail}")
+                 facts={audit.CONSULTATION_KEY: consultation.id, **facts})
 
 
 def _item_link(item: AgendaItem) -> str:
@@ -318,8 +318,8 @@ def _commit() -> None:
         raise Conflict("already_placed") from None
 
 
-def _ids(demands: Sequence[Demand]) -> str:
-    return ", ".join(f"#{d.id}" for d in demands)
+def _ids(demands: Sequence[Demand]) -> list[int]:
+    return [d.id for d in demands]
 
 
 # --- suggestions --------------------------------------------------------------------------------------------------
@@ -339,7 +339,7 @@ def refresh_suggestions(consultation: Consultation, actor: User) -> Consolidatio
     suggestion.clusters = [[demands[i].id for i in group] for group in groups]
     suggestion.created_by_id, suggestion.created_at = actor.id, utcnow()
     _record(consultation, actor, "suggest", consultation.title("es"),
-            f"{len(groups)} suggested groups from {len(demands)} demands not placed yet")
+            groups=len(groups), demands=len(demands))
     db.session.commit()
     return suggestion
 
@@ -358,7 +358,7 @@ def accept_cluster(consultation: Consultation, actor: User, demand_ids: Sequence
     item = _new_item(consultation, actor, values)
     for demand in demands:
         _place(consultation, actor, demand, PlacementStatus.LINKED, item)
-    _record(consultation, actor, "accept", item.title("es"), f"item #{item.id} created, linking {_ids(demands)}")
+    _record(consultation, actor, "accept", item.title("es"), item=item.id, demands=_ids(demands))
     _commit()
     return item
 
@@ -373,7 +373,7 @@ def edit_item(item: AgendaItem, actor: User, *, title_es: str, title_en: str, su
     values = _titles(title_es, title_en, summary_es, summary_en)
     for name, value in values.items():
         setattr(item, name, value)
-    _record(consultation, actor, "edit", item.title("es"), f"item #{item.id} edited")
+    _record(consultation, actor, "edit", item.title("es"), item=item.id)
     db.session.commit()
     return item
 
@@ -396,7 +396,7 @@ def merge_items(source: AgendaItem, target: AgendaItem, actor: User) -> AgendaIt
         _place(consultation, actor, placement.demand, PlacementStatus.LINKED, target)
     source.merged_into_id = target.id
     _record(consultation, actor, "merge", target.title("es"),
-            f"item #{source.id} merged into item #{target.id}, moving {_ids([p.demand for p in moved]) or 'nothing'}")
+            source=source.id, target=target.id, demands=_ids([p.demand for p in moved]))
     _commit()
     return target
 
@@ -422,7 +422,7 @@ def split_item(item: AgendaItem, actor: User, demand_ids: Sequence[int], *, titl
     for demand in demands:
         _place(consultation, actor, demand, PlacementStatus.LINKED, new)
     _record(consultation, actor, "split", new.title("es"),
-            f"{_ids(demands)} split out of item #{item.id} into new item #{new.id}")
+            demands=_ids(demands), source=item.id, item=new.id)
     _commit()
     return new
 
@@ -454,7 +454,7 @@ def move_demand(demand: Demand, target: AgendaItem, actor: User, expected: str |
     before = placement.agenda_item_id if placement else None
     placement = _place(consultation, actor, demand, PlacementStatus.LINKED, target)
     _record(consultation, actor, "move", target.title("es"),
-            f"#{demand.id} moved from {f'item #{before}' if before else 'no item'} to item #{target.id}")
+            demand=demand.id, from_item=before, to_item=target.id)
     _commit()
     return placement
 
@@ -471,7 +471,7 @@ def keep_as_own_item(demand: Demand, actor: User, expected: str | None = None) -
     item = _new_item(consultation, actor, {"title_es": title if spanish else "", "title_en": "" if spanish else title,
                                            "summary_es": "", "summary_en": ""})
     _place(consultation, actor, demand, PlacementStatus.OWN_ITEM, item)
-    _record(consultation, actor, "own", item.title("es"), f"#{demand.id} kept as its own item #{item.id}")
+    _record(consultation, actor, "own", item.title("es"), demand=demand.id, item=item.id)
     _commit()
     return item
 
@@ -491,7 +491,7 @@ def set_out_of_scope(demand: Demand, actor: User, reason: str, expected: str | N
     if placement is not None and placement.status is PlacementStatus.OUT_OF_SCOPE:
         raise Conflict("stale")
     placement = _place(consultation, actor, demand, PlacementStatus.OUT_OF_SCOPE, None, reason)
-    _record(consultation, actor, "out_of_scope", demand.title, f"#{demand.id} set aside: {reason}")
+    _record(consultation, actor, "out_of_scope", demand.title, demand=demand.id, reason=reason)
     _commit()
     return placement
 
@@ -503,7 +503,7 @@ def set_objection_days(consultation: Consultation, actor: User, days: int) -> Co
     if not 1 <= int(days) <= 60:
         raise ValidationFailed("days", "out_of_range")
     consultation.objection_days = int(days)
-    _record(consultation, actor, "window", consultation.title("es"), f"objection window set to {days} days")
+    _record(consultation, actor, "window", consultation.title("es"), days=int(days))
     db.session.commit()
     return consultation
 
@@ -528,7 +528,7 @@ def object_to_placement(demand: Demand, author: User, text: str) -> Objection:
         raise ValidationFailed("text", "too_long")
     objection = Objection(demand_id=demand.id, author_id=author.id, text=text)
     db.session.add(objection)
-    _record(demand.consultation, author, "objection", demand.title, f"#{demand.id} objection by its author")
+    _record(demand.consultation, author, "objection", demand.title, demand=demand.id)
     db.session.commit()
     return objection
 
@@ -547,7 +547,7 @@ def answer_objection(objection: Objection, actor: User, answer: str) -> Objectio
         raise ValidationFailed("answer", "too_long")
     objection.answer, objection.answered_by_id, objection.answered_at = answer, actor.id, utcnow()
     _record(consultation, actor, "answer", objection.demand.title,
-            f"#{objection.demand_id} objection #{objection.id} answered")
+            demand=objection.demand_id, objection=objection.id)
     if objection.author is not None:
         notify([objection.author], "demand_linked",
                {"demand_id": objection.demand_id, "demand_title": objection.demand.title, "status": "answered"},

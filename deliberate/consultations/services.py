@@ -187,8 +187,9 @@ def update_settings(consultation: Consultation, actor: User, **settings: Any) ->
     values = _check_settings(settings)
     for key, value in values.items():
         setattr(consultation, key, value)
-    detail = ", ".join(f"{key}={getattr(value, 'value', value)}" for key, value in values.items())
-    audit.record(consultation.federation, actor, "consultation.settings", consultation.title("es"), detail)
+    saved = {key: getattr(value, "value", value) for key, value in values.items()}
+    audit.record(consultation.federation, actor, "consultation.settings", consultation.title("es"),
+                 facts={"settings": saved})
     db.session.commit()
 
 
@@ -260,7 +261,7 @@ def advance_phase(consultation: Consultation, actor: User, expected_current: Pha
         store_official_tally(consultation)
     federation = consultation.federation
     audit.record(federation, actor, "consultation.phase", consultation.title("es"),
-                 f"{expected_current.value} -> {target.value}")
+                 facts={"from": expected_current.value, "to": target.value})
     notify(
         federation_audience(federation),
         "phase_changed",
@@ -336,7 +337,7 @@ def add_category(federation: Organization, actor: User, name_es: str, name_en: s
     category = Category(federation_id=federation.id, slug=slug, name_es=name_es, name_en=name_en,
                         position=max((c.position for c in existing), default=-1) + 1, is_archived=False)
     db.session.add(category)
-    audit.record(federation, actor, "category.create", name_es, slug)
+    audit.record(federation, actor, "category.create", name_es, facts={"slug": slug})
     try:
         db.session.commit()
     except IntegrityError as error:  # the same category added twice at once
@@ -348,10 +349,10 @@ def add_category(federation: Organization, actor: User, name_es: str, name_en: s
 def rename_category(category: Category, actor: User, name_es: str, name_en: str) -> None:
     """Change a category's names (its slug, used in links, stays)."""
     name_es, name_en = _category_names(name_es, name_en)
-    before = f"{category.name_es} / {category.name_en}"
+    before = {"name_es": category.name_es, "name_en": category.name_en}
     category.name_es, category.name_en = name_es, name_en
     federation = db.session.get(Organization, category.federation_id)
-    audit.record(federation, actor, "category.rename", f"{name_es} / {name_en}", before)
+    audit.record(federation, actor, "category.rename", f"{name_es} / {name_en}", facts=before)
     db.session.commit()
 
 

@@ -10,7 +10,6 @@ aggregate query, so 50,000 reactions take seconds.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -209,6 +208,6 @@ def import_polis_export(consultation: Consultation, export: PolisExport,
         new_participants=new_participants,
     )
     audit.record(consultation.federation, None, "consultation.import_polis", f"consultation {consultation.id}",
-                 json.dumps(result.__dict__))
+                 facts=dict(result.__dict__))
     db.session.commit()
     return result

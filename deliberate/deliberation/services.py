@@ -18,7 +18,6 @@ Rules decided here (and documented in the tests):
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -464,7 +463,7 @@ def hide(consultation: Consultation, actor: User, subject: Subject, reason: str)
     subject.hidden_at, subject.hidden_reason, subject.hidden_by_id = utcnow(), text, actor.id
     _resolve_reports(subject, actor, "hidden")
     audit.record(consultation.federation, actor, f"{subject_type}.hide", f"{subject_type} {subject.id}",
-                 json.dumps({"reason": text, "content": _snapshot(subject)}, ensure_ascii=False))
+                 facts={"reason": text, "content": _snapshot(subject)})
     notify([subject.author], "content_hidden",
             {"subject_type": subject_type, "title": _title(subject), "reason": text},
             demand_url(subject if isinstance(subject, Demand) else subject.demand))
@@ -480,7 +479,7 @@ def keep(consultation: Consultation, actor: User, subject: Subject) -> int:
     if not resolved:
         raise Conflict("no_open_reports")
     audit.record(consultation.federation, actor, f"{subject_type}.keep", f"{subject_type} {subject.id}",
-                 json.dumps({"reports": len(resolved)}))
+                 facts={"reports": len(resolved)})
     notify([entry.reporter for entry in resolved], "content_kept",
             {"subject_type": subject_type, "title": _title(subject)},
             demand_url(subject if isinstance(subject, Demand) else subject.demand))
@@ -496,7 +495,7 @@ def unhide(consultation: Consultation, actor: User, subject: Subject) -> None:
     if not subject.is_hidden:
         raise Conflict("not_hidden")
     audit.record(consultation.federation, actor, f"{subject_type}.unhide", f"{subject_type} {subject.id}",
-                 json.dumps({"previous_reason": subject.hidden_reason}, ensure_ascii=False))
+                 facts={"previous_reason": subject.hidden_reason})
     subject.hidden_at, subject.hidden_reason, subject.hidden_by_id = None, None, None
     if isinstance(subject, Demand):  # its reactions count again
         recount_reactions(subject)

@@ -399,7 +399,7 @@ def edit_demand(demand: Demand, actor: User, data: DemandInput, expected_version
     demand.version += 1
     demand.title, demand.body, demand.body_html = title, body, render_markdown(body)
     demand.category_id, demand.target, demand.language = data.category_id, data.target, data.language
-    audit.record(demand.club, actor, "demand.edit", f"demand:{demand.id}", f"version {demand.version}")
+    audit.record(demand.club, actor, "demand.edit", f"demand:{demand.id}", facts={"version": demand.version})
     try:
         db.session.commit()
     except IntegrityError as error:  # the same version saved at the same moment by another request

@@ -245,7 +245,7 @@ def recompute(consultation: Consultation, actor: User | None = None) -> OpinionS
         snapshot = _compute_into(consultation)
         if actor is not None:
             audit.record(consultation.federation, actor, "opinion.recompute", consultation.title("es"),
-                         str(snapshot.reactions_count))
+                         facts={"reactions": snapshot.reactions_count})
         db.session.commit()
     except IntegrityError:  # someone created the first snapshot at the same moment: theirs stands
         db.session.rollback()

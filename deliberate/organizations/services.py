@@ -62,7 +62,7 @@ def create_organization(
     if cleaned.get("description") is None:
         organization.description = ""
     db.session.add(organization)
-    audit.record(parent or organization, actor, "organization.create", name, kind.value)
+    audit.record(parent or organization, actor, "organization.create", name, facts={"kind": kind.value})
     db.session.commit()
     return organization
 
@@ -138,7 +138,8 @@ def set_club_role(membership: Membership, role: Role, actor: User) -> None:
     if membership.status is not MembershipStatus.ACTIVE:
         raise Conflict("not_active")
     membership.role = role
-    audit.record(membership.organization, actor, "membership.role", membership.user.display_name, role.value)
+    audit.record(membership.organization, actor, "membership.role", membership.user.display_name,
+                 facts={"role": role.value})
     db.session.commit()
 
 
@@ -158,7 +159,8 @@ def appoint_to_federation(federation: Organization, user: User, role: Role | Non
         )
     else:
         membership.role, membership.status, membership.decided_by = role, MembershipStatus.ACTIVE, actor
-    audit.record(federation, actor, "federation.appoint", user.display_name, role.value if role else "none")
+    audit.record(federation, actor, "federation.appoint", user.display_name,
+                 facts={"role": role.value if role else None})
     db.session.commit()
 
 
@@ -174,7 +176,8 @@ def remove_member(membership: Membership, actor: User, reason: str) -> None:
     membership.status = MembershipStatus.REMOVED
     membership.removal_reason = reason
     membership.decided_by = actor
-    audit.record(membership.organization, actor, "membership.remove", membership.user.display_name, reason)
+    audit.record(membership.organization, actor, "membership.remove", membership.user.display_name,
+                 facts={"reason": reason})
     db.session.commit()
 
 
@@ -197,7 +200,8 @@ def create_invitation(
         uses=0,
     )
     db.session.add(invitation)
-    audit.record(organization, actor, "invitation.create", organization.name, f"{role.value} x{max_uses}")
+    audit.record(organization, actor, "invitation.create", organization.name,
+                 facts={"role": role.value, "max_uses": max_uses})
     db.session.commit()
     return invitation, token
 
@@ -223,7 +227,7 @@ def accept_invitation(token: str, user: User) -> Membership:
     membership.role, membership.status, membership.removal_reason = invitation.role, MembershipStatus.ACTIVE, None
     membership.decided_by = invitation.created_by
     invitation.uses += 1
-    audit.record(organization, user, "invitation.accept", user.display_name, invitation.role.value)
+    audit.record(organization, user, "invitation.accept", user.display_name, facts={"role": invitation.role.value})
     db.session.commit()
     return membership
 

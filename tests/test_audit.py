@@ -1,0 +1,63 @@
+"""The audit log's detail lines: facts written without a language, told in the reader's language."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from deliberate import audit
+from deliberate.extensions import db
+from deliberate.models import AuditEntry
+from tests.test_demo import _demo_consultation_in_voting
+
+OLDER = [  # (action, detail as written before facts, the English line, the Spanish line)
+    ("consultation.phase", "collecting -> consolidating", "From “Collecting demands” to “Consolidating”.",
+     "De «Recogiendo demandas» a «Consolidando»."),
+    ("consultation.tally", "12 ballots, sha256 abc123", "12 ballots counted; SHA-256 of the inputs: abc123",
+     "12 boletas contadas; SHA-256 de los datos: abc123"),
+    ("agenda.publish", "version 2, sha256 abc123", "Version 2; SHA-256: abc123", "Versión 2; SHA-256: abc123"),
+    ("invitation.create", "officer x5", "Role: Officer; usable 5 times.", "Cargo: Dirigente; se puede usar 5 veces."),
+    ("federation.appoint", "none", "No longer on the board.", "Ya no forma parte de la mesa directiva."),
+    ("opinion.recompute", "1", "From 1 reaction.", "A partir de 1 reacción."),
+    ("demand.edit", "version 3", "Version 3", "Versión 3"),
+    ("category.rename", "Salud / Health", "Before: Salud / Health", "Antes: Salud / Health"),
+    ("demand.keep", '{"reports": 2}', "2 reports closed.", "2 reportes cerrados."),
+]
+
+
+def _told(app, entry: AuditEntry, language: str) -> audit.Detail:
+    with app.test_request_context(headers={"Accept-Language": language}):
+        return audit.describe(entry)
+
+
+@pytest.mark.parametrize(("action", "detail", "english", "spanish"), OLDER)
+def test_older_entries_are_read_back_and_told_in_both_languages(app, action, detail, english, spanish):
+    entry = AuditEntry(action=action, subject="", detail=detail)
+    assert _told(app, entry, "en") == audit.Detail(english)
+    assert _told(app, entry, "es") == audit.Detail(spanish)
+
+
+def test_an_older_consolidation_sentence_is_shown_marked_as_english(app):
+    entry = AuditEntry(action="consolidation.merge", detail="consultation 3: item #4 merged into item #5, moving #9")
+    assert _told(app, entry, "es") == audit.Detail("item #4 merged into item #5, moving #9", "en")
+
+
+def test_a_bare_value_of_an_unknown_action_is_shown_as_it_is(app):
+    entry = AuditEntry(action="demand.submit", subject="demand:12", detail="Pavimentar la calle")
+    assert _told(app, entry, "en") == audit.Detail("Pavimentar la calle")
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        assert audit.describe_subject(entry) == "Demanda #12"
+
+
+def test_every_entry_of_a_cycle_is_told_in_each_language_without_raw_facts(app):
+    with app.app_context():
+        _demo_consultation_in_voting()
+        entries = db.session.scalars(select(AuditEntry)).all()
+        actions = {entry.action for entry in entries}
+        assert {"consultation.phase", "consolidation.suggest", "consolidation.accept"} <= actions
+        for entry in entries:
+            for language in ("en", "es"):
+                detail = _told(app, entry, language)
+                assert detail.lang is None, (entry.action, entry.detail)
+                if entry.action in audit._SENTENCES:
+                    assert not detail.text.startswith("{"), (entry.action, detail.text)
