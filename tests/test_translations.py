@@ -51,3 +51,34 @@ def test_translations_keep_every_placeholder():
         wanted = set(PLACEHOLDER.findall(ids[-1]))
         broken += [ids[0] for s in strings if s and set(PLACEHOLDER.findall(s)) != wanted and "num" not in wanted]
     assert broken == []
+
+
+def _spanish() -> list[tuple[str, str]]:
+    """Return (msgid, msgstr) for every Spanish string of the catalog (each plural form apart)."""
+    with CATALOG.open("rb") as handle:
+        catalog = read_po(handle, locale="es")
+    pairs = []
+    for message in catalog:
+        if not message.id:
+            continue
+        key = message.id[0] if isinstance(message.id, tuple) else message.id
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        pairs += [(key, string) for string in strings if string]
+    return pairs
+
+
+def test_a_person_in_a_club_is_a_socio_in_spanish():
+    """One word for one thing: "miembro" only where it is not a person of a club (member clubs of a federation)."""
+    person = re.compile(r"\b(ex)?miembros?\b", re.IGNORECASE)
+    allowed = re.compile(r"\b(clubes|organizaciones) miembros?\b", re.IGNORECASE)
+    wrong = [key for key, string in _spanish() if person.search(allowed.sub("", string))]
+    assert wrong == []
+
+
+def test_spanish_quotes_are_angle_quotes():
+    """«Like this» in Spanish (the English keeps “like this”); a straight quote only inside an HTML attribute."""
+    wrong = [key for key, string in _spanish()
+             if re.search(r"[“”„]", string) or '"' in re.sub(r'="[^"]*"', "", string)]
+    unbalanced = [key for key, string in _spanish() if string.count("«") != string.count("»")]
+    assert wrong == [] and unbalanced == []
+    assert all(string.count("«") >= key.count("“") for key, string in _spanish())
