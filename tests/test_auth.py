@@ -51,6 +51,45 @@ def test_gender_is_optional_and_another_keeps_its_description(client, app):
         assert user.gender is Gender.ANOTHER and user.gender_description == "Muxe"
 
 
+def _gender_options(html: str) -> list[str]:
+    return re.findall(r'<input[^>]*name="gender"[^>]*value="([^"]*)"', html)
+
+
+def test_the_gender_question_offers_one_way_not_to_answer_in_each_language(client):
+    english = client.get("/account/register", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert _gender_options(english) == ["woman", "man", "non_binary", "another", ""]
+    assert english.count("Prefer not to say") == 1 and "I prefer not to answer" not in english
+    spanish = client.get("/account/register", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert _gender_options(spanish) == ["woman", "man", "non_binary", "another", ""]
+    assert spanish.count("Prefiero no decirlo") == 1 and "Prefiero no contestar" not in spanish
+    assert re.search(r'<input[^>]*checked[^>]*value=""|<input[^>]*value=""[^>]*checked', spanish)  # the default
+
+
+def test_not_answering_stores_no_gender_and_the_older_undisclosed_is_no_longer_offered(client, app):
+    assert register(client, gender="undisclosed").status_code == 422
+    assert register(client, gender="").status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(User)).gender is None
+
+
+def test_a_profile_saved_before_shows_undisclosed_as_not_answering_and_keeps_counting_it_so(client, app, create_user):
+    from deliberate.agenda.services import _gender_word
+    from deliberate.ballots.services import gender_bucket
+
+    user = create_user(gender=Gender.UNDISCLOSED)
+    login(client, user)
+    page = client.get("/account/profile").get_data(as_text=True)
+    assert re.search(r'<input[^>]*checked[^>]*value=""|<input[^>]*value=""[^>]*checked', page)
+    assert client.post("/account/profile", data={"display_name": "Rosa", "locale": "es", "gender": ""}).status_code \
+        == 302
+    with app.app_context():
+        saved = db.session.get(User, user.id)
+        assert saved.gender is None
+        # The same figures as before the change: neither value is a woman, a man or another gender.
+        for gender in (None, Gender.UNDISCLOSED):
+            assert gender_bucket(User(gender=gender)) is None and _gender_word(gender) is None
+
+
 def test_log_in_with_the_wrong_password_fails_without_saying_which_part(client, create_user):
     user = create_user()
     response = client.post("/account/login", data={"email": user.email, "password": "wrong password!"})

@@ -12,13 +12,15 @@ from deliberate.auth.passwords import password_problem
 from deliberate.forms import CleanText, choices
 from deliberate.models import Gender
 
+#: One way not to answer: the empty choice, stored as no gender. Gender.UNDISCLOSED, which earlier forms offered
+#: beside it, is counted exactly like no answer in every gender table and check (never as a woman or a man), and
+#: shows as this choice.
 GENDER_CHOICES = [
-    ("", _l("I prefer not to answer")),
     (Gender.WOMAN.value, _l("Woman")),
     (Gender.MAN.value, _l("Man")),
     (Gender.NON_BINARY.value, _l("Non-binary")),
     (Gender.ANOTHER.value, _l("Another (describe it below)")),
-    (Gender.UNDISCLOSED.value, _l("Prefer not to say")),
+    ("", _l("Prefer not to say")),
 ]
 LANGUAGE_CHOICES = [("es", "Español"), ("en", "English")]
 
@@ -44,6 +46,11 @@ class StrongPassword:
 
 def gender_value(raw: str | None) -> Gender | None:
     return Gender(raw) if raw else None
+
+
+def gender_choice(gender: Gender | None) -> str:
+    """Return the choice that shows a stored gender ("" for no answer, also the older "undisclosed")."""
+    return "" if gender is None or gender is Gender.UNDISCLOSED else gender.value
 
 
 class RegisterForm(FlaskForm):

@@ -16,6 +16,7 @@ from deliberate.auth.forms import (
     RegisterForm,
     ResetPasswordForm,
     ResetRequestForm,
+    gender_choice,
     gender_value,
 )
 from deliberate.domain.errors import Conflict, NotFound, ValidationFailed
@@ -111,7 +112,7 @@ def profile():
     """Edit the member's name, language, gender and directory contact."""
     form = ProfileForm(obj=current_user)
     if request.method == "GET":
-        form.gender.data = current_user.gender.value if current_user.gender else ""
+        form.gender.data = gender_choice(current_user.gender)
         form.locale.data = current_user.locale or "es"
     if form.validate_on_submit():
         services.update_profile(

@@ -21,7 +21,7 @@ class Gender(enum.StrEnum):
     MAN = "man"
     NON_BINARY = "non_binary"
     ANOTHER = "another"
-    UNDISCLOSED = "undisclosed"
+    UNDISCLOSED = "undisclosed"  # offered by earlier forms; counted like no answer (None), no longer offered
 
 
 class OrganizationKind(enum.StrEnum):
