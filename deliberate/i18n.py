@@ -151,8 +151,8 @@ def format_date(value: date | datetime, format: str = "medium") -> str:
 
 
 def format_datetime(value: datetime, format: str = "medium") -> str:
-    """Write a moment on the page's federation's clock, saying which clock: "8 nov 2026, 7:21 p.m. (hora del
-    Pacífico)", "Nov 8, 2026, 7:21 PM PST".
+    """Write a moment on the page's federation's clock, saying which clock: "8 nov 2026, 7:21 p.m., hora del
+    Pacífico", "Nov 8, 2026, 7:21 PM PST".
 
     "short" and "medium" both give a date in words and a time without seconds: an all-digit date such as 8/11/26
     reads as August 11 to someone who lives in the United States, and the seconds are noise. "long" and "full" keep
@@ -163,7 +163,9 @@ def format_datetime(value: datetime, format: str = "medium") -> str:
     if format in ("short", "medium"):
         time = dates.format_time(value, "short", locale=locale)
         zone = zone_abbreviation(value)
-        time = f"{time} {zone}" if zone.isupper() else f"{time} ({zone})"
+        # "7:21 PM PST", but "7:21 p.m., hora del Pacífico": a name reads after a comma, and needs no brackets that
+        # would nest inside a sentence's own "(replaced on …)".
+        time = f"{time} {zone}" if zone.isupper() else f"{time}, {zone}"
         day = dates.format_date(value, "medium", locale=locale)
         return locale.datetime_formats["medium"].format(time, day)
     return dates.format_datetime(value, format, locale=locale)
