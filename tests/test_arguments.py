@@ -191,3 +191,64 @@ def test_the_page_shows_for_and_against_columns_in_order(client, app, world):
     positions = [page.index(text) for text in ('id="arguments-for-', "primero a favor", 'id="arguments-against-',
                                                "primero en contra")]
     assert positions == sorted(positions)
+
+
+# --- the folded forms: a summary per side, open again after a failed submit ----------------------------------------
+
+def _write_form(page, side):
+    """Return the <details> that holds the form to write an argument on one side."""
+    start = page.index(f'<details class="argument-write" id="write-{side}-')
+    return page[start:page.index("</details>", start)]
+
+
+def test_the_forms_to_write_an_argument_are_folded_behind_a_summary(client, world):
+    login(client, world["member"])
+    page = client.get(discussion_path(world, "d_other")).get_data(as_text=True)
+    for side, summary in (("for", "Write an argument for"), ("against", "Write an argument against")):
+        folded = _write_form(page, side)
+        assert folded.split(">", 1)[0].endswith(f'id="write-{side}-{world["d_other"]}"')  # closed: no open attribute
+        assert f"<summary>{summary}</summary>" in folded and 'class="stack argument-form"' in folded
+        assert f'arguments/{side}"' in folded  # no #anchor: a page opened at one would ignore autofocus
+    assert "autofocus" not in page
+
+
+def test_a_failed_argument_comes_back_in_an_open_form_with_its_text_error_and_focus(client, world):
+    login(client, world["member"])
+    long_text = "palabra " * 200
+    response = client.post(argument_path(world, "d_other", "against"), data={"against-body": long_text})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    against, for_ = _write_form(page, "against"), _write_form(page, "for")
+    assert against.split(">", 1)[0].endswith(" open")
+    assert long_text.strip() in against and 'aria-invalid="true" autofocus' in against
+    assert 'class="error" id="against-body-error"' in against
+    assert not for_.split(">", 1)[0].endswith(" open") and "autofocus" not in for_
+
+
+def test_a_written_argument_is_shown_where_it_landed(client, app, world):
+    login(client, world["member"])
+    response = client.post(argument_path(world, "d_other", "for"), data={"for-body": ARGUMENT})
+    [argument] = arguments(app)
+    assert response.status_code == 302 and response.location.endswith(f"#argument-{argument.id}")
+
+
+def test_the_folded_forms_keep_their_csrf_token(make_app, world):
+    import re
+
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+
+    def token(page, name="csrf_token"):
+        return re.search(rf'name="{name}" type="hidden" value="([^"]+)"', page).group(1)
+
+    from tests.conftest import PASSWORD
+    login_page = client.get("/account/login").get_data(as_text=True)
+    assert client.post("/account/login", data={"email": world["member"].email, "password": PASSWORD,
+                                               "csrf_token": token(login_page)}).status_code == 302
+    page = client.get(discussion_path(world, "d_other")).get_data(as_text=True)
+    folded = _write_form(page, "for")
+    assert 'name="for-csrf_token"' in folded  # the form's prefix names its token too
+    path = argument_path(world, "d_other", "for")
+    assert client.post(path, data={"for-body": ARGUMENT}).status_code == 400
+    assert client.post(path, data={"for-body": ARGUMENT, "for-csrf_token": token(folded, "for-csrf_token")}
+                       ).status_code == 302

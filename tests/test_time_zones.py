@@ -111,6 +111,9 @@ def test_a_phase_last_day_names_the_federation_clock(client, app, federation_wor
     login(client, federation_world["member"])
     page = client.get(f"/consultations/{consultation_id}").get_data(as_text=True)
     assert "March 1, 2027 (last day, Pacific Time)" in page
+    login(client, federation_world["board"])
+    schedule = client.get(f"/consultations/{consultation_id}/edit").get_data(as_text=True)
+    assert "it ends at midnight, Pacific Time" in schedule
 
 
 # --- the settings form ----------------------------------------------------------------------------------------

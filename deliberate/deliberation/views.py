@@ -149,7 +149,7 @@ def write_argument(consultation_id: int, demand_id: int, side: str):
     problem = None
     if form.validate_on_submit():
         try:
-            services.write_argument(consultation, current_user, demand, side, form.body.data)
+            argument = services.write_argument(consultation, current_user, demand, side, form.body.data)
         except ValidationFailed as error:
             problem = _message(error)
         except DomainError as error:
@@ -157,7 +157,7 @@ def write_argument(consultation_id: int, demand_id: int, side: str):
             return redirect(services.demand_url(demand))
         else:
             flash(_("Your argument has been added."), "success")
-            return redirect(services.demand_url(demand))
+            return redirect(f"{services.demand_url(demand)}#argument-{argument.id}")  # land on the new argument
     if problem:
         form.body.errors = [*form.body.errors, problem]
     g.deliberation_forms = {Side(side): form}

@@ -190,8 +190,19 @@ def test_the_whole_cycle_in_spanish_on_a_phone_then_in_english_on_a_desktop(
     discussion_url = f"{base}/consultations/{consultation_id}/demands/{demand_id}/discussion"
     rosa.goto(discussion_url)
     journey.shot(rosa, "discusion")
+    # The forms are folded under their summaries; a text the server refuses comes back in the open form, focused.
+    write_for = rosa.locator("details.argument-write").first
+    assert write_for.get_attribute("open") is None
+    write_for.locator("summary").click()
+    form = write_for.locator("form.argument-form")
+    form.locator("textarea").fill("hola\u202emundo")
+    form.locator("button[type=submit]").click()
+    write_for = rosa.locator("details.argument-write[open]")
+    assert write_for.count() == 1
+    assert rosa.evaluate("document.activeElement.getAttribute('aria-invalid')") == "true"
+    journey.shot(rosa, "argumento-con-error")
     argument = "Con esto las familias del pueblo ya no tendrían que viajar hasta la ciudad."
-    form = rosa.locator("form.argument-form").first
+    form = write_for.locator("form.argument-form")
     form.locator("textarea").fill(argument)
     form.locator("button[type=submit]").click()
     assert argument in rosa.inner_text("main .argument-for")
