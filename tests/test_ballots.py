@@ -348,6 +348,70 @@ def test_what_if_weightings_are_for_the_board_only_and_marked_not_official(
         assert len(db.session.scalars(select(Tally)).all()) == 1  # nothing stored
 
 
+def test_what_if_rankings_are_folded_under_what_they_change(
+        app, client, voting, create_user, add_member, log_in, monkeypatch):
+    a, b, c = voting["items"]
+    extra = create_user("Extra voter")
+    add_member(extra, voting["club"])
+    with app.app_context():
+        consultation = db.session.get(Consultation, voting["consultation_id"])
+        jerez = [voting["member"].id, voting["officer"].id, extra.id]
+        tlaltenango = [voting["board"].id, voting["other_club_member"].id]
+        for person in jerez:
+            services.cast_ballot(consultation, db.session.get(User, person), [[a], [b], [c]], [a])
+        for person in tlaltenango:
+            services.cast_ballot(consultation, db.session.get(User, person), [[c], [b], [a]], [c])
+    _advance(app, voting)
+    with app.app_context():
+        consultation = db.session.get(Consultation, voting["consultation_id"])
+        official = db.session.scalar(select(Tally)).result
+        cases = services.what_if_cases(consultation, official)
+    # Jerez's three voters outnumber Tlaltenango's two; counted one club, one vote, the two clubs tie for first.
+    assert official["ranking"] == [[str(a)], [str(b)], [str(c)]]
+    assert cases["equal"]["new_first"] and cases["equal"]["moved"] == {c: 3, b: 2} and cases["equal"]["is_open"]
+    unchanged = [w for w, case in cases.items() if not case["moved"]]
+    assert unchanged and all(not cases[w]["new_first"] for w in unchanged)
+    log_in(client, voting["board"])
+    url = f"/consultations/{voting['consultation_id']}/results?what_if=1"
+    page = client.get(url).get_data(as_text=True)
+    assert page.count('<details class="what-if-ranking') == 3
+    assert page.count("Same ranking as the official count") == len(unchanged)
+    equal = page[page.index('id="what-if-equal-ranking"'):]
+    equal = equal[:equal.index("</details>")]
+    moved = len(cases["equal"]["moved"])
+    assert f"{moved} item{'s' if moved > 1 else ''} change" in equal and "including the first place" in equal
+    assert "official place: 3" in equal and "official place: 1" not in equal  # C moves up, A stays first
+    # Three items are few: every ranking is unfolded. Past the limit only the one with another first place is.
+    assert page.count(" open>") == 3
+    monkeypatch.setattr(services, "WHAT_IF_UNFOLDED_UP_TO", 2)
+    page = client.get(url).get_data(as_text=True)
+    assert page.count(" open>") == 1 and 'id="what-if-equal-ranking" open>' in page
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es"
+    with app.app_context():
+        db.session.get(User, voting["board"].id).locale = "es"
+        db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert "cambian de lugar" in page and "incluido el primer lugar" in page and "lugar oficial: 3" in page
+
+
+def test_the_double_majority_table_is_a_table_that_folds_into_cards_on_a_phone(
+        app, client, voting, create_user, add_member, log_in):
+    _small_profile(app, voting, create_user, add_member)
+    _advance(app, voting)
+    log_in(client, voting["member"])
+    page = client.get(f"/consultations/{voting['consultation_id']}/results").get_data(as_text=True)
+    start = page.index('<table class="data double-majority">')
+    table = page[start:page.index("</table>", start)]
+    assert page[:start].rstrip().endswith("</p>")  # no sideways-scrolling box around it any more
+    assert "<caption>" in table and table.count('<th scope="col">') == 4 and table.count('<th scope="row">') == 3
+    assert table.count('data-label="Voters"') == 3 and table.count('data-label="Clubs"') == 3
+    assert table.count('data-label="Double majority"') == 3
+    css = (client.application.static_folder + "/css/style.css")
+    with open(css, encoding="utf-8") as stylesheet:
+        rules = stylesheet.read()
+    assert "table.double-majority td::before { content: attr(data-label)" in rules
+
+
 def test_receipts_page_lists_hashes_and_checks_a_code_without_revealing_votes(app, client, voting, log_in):
     log_in(client, voting["member"])
     code = client.get(_cast(client, voting, [1, 2, 3]).location).get_data(as_text=True).split(

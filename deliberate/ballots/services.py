@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from deliberate import audit
 from deliberate.ballots.tallyfile import parse_tally, tally_input
 from deliberate.domain import federation as federation_engine
+from deliberate.domain import tally as tally_engine
 from deliberate.domain.errors import Conflict, PhaseClosed, ValidationFailed
 from deliberate.domain.phases import Phase, accepts_ballots
 from deliberate.extensions import db
@@ -304,6 +305,34 @@ def what_if(consultation: Consultation) -> dict[str, dict[str, Any]]:
     document = official_tally_input(consultation)
     official = consultation.club_weighting.value
     return {weighting: count(document, weighting=weighting) for weighting in WEIGHTINGS if weighting != official}
+
+
+#: A what-if ranking this short is shown unfolded: it is no longer than its summary would be useful.
+WHAT_IF_UNFOLDED_UP_TO = 6
+
+
+def what_if_cases(consultation: Consultation, official: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Return, for each other weighting, its results view and how its ranking differs from the official one.
+
+    ``moved`` maps the id of each item that changes place to its official position; ``new_first`` says the first
+    place changes; ``is_open`` says the board should see the ranking unfolded: it is short, its first place
+    differs, or it is the only weighting that changes anything.
+    """
+    cases = {}
+    for weighting, result in what_if(consultation).items():
+        moved = tally_engine.moved_items(official["ranking"], result["ranking"])
+        firsts = [set(ranking[0]) if ranking else set() for ranking in (official["ranking"], result["ranking"])]
+        cases[weighting] = {
+            "view": results_view(consultation, result),
+            "moved": {int(name): position for name, position in moved.items()},
+            "new_first": firsts[0] != firsts[1],
+            "items": sum(len(tier) for tier in result["ranking"]),
+        }
+    differing = [case for case in cases.values() if case["moved"]]
+    for case in cases.values():
+        case["is_open"] = (case["items"] <= WHAT_IF_UNFOLDED_UP_TO or case["new_first"]
+                           or (len(differing) == 1 and case is differing[0]))
+    return cases
 
 
 @dataclass(frozen=True)

@@ -170,10 +170,7 @@ def results(consultation_id: int):
         abort(404)
     board = services.is_board(current_user, consultation)
     view = services.results_view(consultation, tally.result)
-    what_if = None
-    if board and request.args.get("what_if"):
-        what_if = {weighting: services.results_view(consultation, result)
-                   for weighting, result in services.what_if(consultation).items()}
+    what_if = services.what_if_cases(consultation, tally.result) if board and request.args.get("what_if") else None
     return render_template("ballots/results.html", consultation=consultation, tally=tally, view=view,
                            is_board=board, what_if=what_if,
                            gender=services.turnout_by_gender(consultation))

@@ -41,6 +41,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
+from typing import TypeVar
 
 import numpy as np
 
@@ -53,6 +54,8 @@ Ranking = tuple[tuple[int, ...], ...]
 """Tiers of item indices, best first; items inside a tier are tied."""
 
 _TOLERANCE = 1e-9
+
+T = TypeVar("T")
 
 
 class InvalidBallot(DomainError):
@@ -619,3 +622,26 @@ def top_seats(ranking: Ranking, seats: int, priority: Sequence[int] | None = Non
             return TotalOrder(full.order[:seats], True, (tuple(tier),), full.rule)
         seen += len(tier)
     return TotalOrder(full.order[:seats], False, (), full.rule)
+
+
+def tier_positions(ranking: Iterable[Iterable[T]]) -> dict[T, int]:
+    """Return each item's position in a ranking of tiers: 1 + the number of items ranked ahead of its tier."""
+    positions: dict[T, int] = {}
+    ahead = 0
+    for tier in ranking:
+        members = list(tier)
+        positions.update((item, ahead + 1) for item in members)
+        ahead += len(members)
+    return positions
+
+
+def moved_items(official: Iterable[Iterable[T]], other: Iterable[Iterable[T]]) -> dict[T, int]:
+    """Return the official position of every item that has another position (or none) in ``other``.
+
+    Used to say how much another rule would change a ranking: an item counts as moved when the number of items
+    ahead of it changes, so two tiers swapping places move every item in both, and a tie that forms or breaks
+    moves the items whose position changes.
+    """
+    before, after = tier_positions(official), tier_positions(other)
+    return {item: position for item, position in sorted(before.items(), key=lambda pair: pair[1])
+            if after.get(item) != position}

@@ -328,3 +328,18 @@ def test_the_count_is_the_same_without_numpy_2_popcount(monkeypatch: pytest.Monk
     expected = tally.pairwise_support_by_group(ranks, clubs, 4)
     monkeypatch.delattr(np, "bitwise_count", raising=False)
     assert np.array_equal(tally.pairwise_support_by_group(ranks, clubs, 4), expected)
+
+
+# --- comparing two rankings (the board's what-if page) -------------------------------------------------------------
+
+def test_tier_positions_count_the_items_ahead_of_each_tier():
+    assert tally.tier_positions([["c"], ["a", "b"], ["d"]]) == {"c": 1, "a": 2, "b": 2, "d": 4}
+
+
+def test_moved_items_gives_the_official_place_of_each_item_that_moves():
+    official = [["c"], ["a", "b"], ["d"]]
+    assert tally.moved_items(official, official) == {}
+    assert tally.moved_items(official, [["c"], ["a"], ["b", "d"]]) == {"b": 2, "d": 4}  # a tie that breaks and forms
+    assert tally.moved_items([["c"], ["a"]], [["a"], ["c"]]) == {"c": 1, "a": 2}
+    assert tally.moved_items([["c"], ["a"]], [["c"]]) == {"a": 2}  # an item left out has moved
+    assert list(tally.moved_items([["x"], ["y"], ["z"]], [["z"], ["y"], ["x"]])) == ["x", "z"]  # in official order
