@@ -120,8 +120,9 @@ def _merge(f: dict[str, Any]) -> str:
     if not f["demands"]:
         return _("Item #%(source)d merged into item #%(target)d, which had no demands to move.",
                  source=f["source"], target=f["target"])
-    return _("Item #%(source)d merged into item #%(target)d, moving %(demands)s.",
-             source=f["source"], target=f["target"], demands=_ids(f["demands"]))
+    return ngettext("Item #%(source)d merged into item #%(target)d, moving demand %(demands)s.",
+                    "Item #%(source)d merged into item #%(target)d, moving demands %(demands)s.", len(f["demands"]),
+                    source=f["source"], target=f["target"], demands=_ids(f["demands"]))
 
 
 def _move(f: dict[str, Any]) -> str:
@@ -163,12 +164,15 @@ _SENTENCES: dict[str, Any] = {
     "consolidation.suggest": lambda f: ngettext(
         "%(num)d suggested group from %(demands)d demands not placed yet.",
         "%(num)d suggested groups from %(demands)d demands not placed yet.", f["groups"], demands=f["demands"]),
-    "consolidation.accept": lambda f: _("Item #%(item)d created, linking %(demands)s.", item=f["item"],
-                                        demands=_ids(f["demands"])),
+    "consolidation.accept": lambda f: ngettext(
+        "Item #%(item)d created, linking demand %(demands)s.", "Item #%(item)d created, linking demands %(demands)s.",
+        len(f["demands"]), item=f["item"], demands=_ids(f["demands"])),
     "consolidation.edit": lambda f: _("Item #%(item)d edited.", item=f["item"]),
     "consolidation.merge": _merge,
-    "consolidation.split": lambda f: _("%(demands)s split out of item #%(source)d into the new item #%(item)d.",
-                                       demands=_ids(f["demands"]), source=f["source"], item=f["item"]),
+    "consolidation.split": lambda f: ngettext(
+        "Demand %(demands)s split out of item #%(source)d into the new item #%(item)d.",
+        "Demands %(demands)s split out of item #%(source)d into the new item #%(item)d.", len(f["demands"]),
+        demands=_ids(f["demands"]), source=f["source"], item=f["item"]),
     "consolidation.move": _move,
     "consolidation.own": lambda f: _("Demand #%(demand)d kept as its own item #%(item)d.", demand=f["demand"],
                                      item=f["item"]),

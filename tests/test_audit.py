@@ -25,6 +25,38 @@ OLDER = [  # (action, detail as written before facts, the English line, the Span
 ]
 
 
+NEWER = [  # (action, facts as services write them, the English line, the Spanish line)
+    ("consolidation.merge", {"consultation": 3, "source": 4, "target": 5, "demands": [9]},
+     "Item #4 merged into item #5, moving demand #9.",
+     "Punto #4 fusionado con el punto #5; se movió la demanda #9."),
+    ("consolidation.merge", {"consultation": 3, "source": 4, "target": 5, "demands": []},
+     "Item #4 merged into item #5, which had no demands to move.",
+     "Punto #4 fusionado con el punto #5, que no tenía demandas que mover."),
+    ("consolidation.split", {"consultation": 3, "demands": [7, 8], "source": 4, "item": 6},
+     "Demands #7, #8 split out of item #4 into the new item #6.",
+     "Demandas #7, #8 separadas del punto #4 en el nuevo punto #6."),
+    ("consolidation.move", {"consultation": 3, "demand": 7, "from_item": None, "to_item": 6},
+     "Demand #7 moved to item #6 (it had no item).", "Demanda #7 movida al punto #6 (no tenía punto)."),
+    ("consolidation.window", {"consultation": 3, "days": 1}, "Objection window set to 1 day.",
+     "Plazo para objetar: 1 día."),
+    ("consolidation.answer", {"consultation": 3, "demand": 7, "objection": 2},
+     "Objection #2 to demand #7 answered.", "Objeción #2 a la demanda #7 respondida."),
+    ("invitation.create", {"role": "member", "max_uses": 1}, "Role: Member; usable once.",
+     "Cargo: Socio(a); se puede usar una vez."),
+    ("demand.unhide", {"previous_reason": "Insulto"}, "It had been hidden for this reason: Insulto",
+     "Se había ocultado por este motivo: Insulto"),
+]
+
+
+@pytest.mark.parametrize(("action", "facts", "english", "spanish"), NEWER)
+def test_facts_are_told_in_both_languages(app, action, facts, english, spanish):
+    with app.app_context():
+        audit.record(None, None, action, facts=facts)
+        (entry,) = db.session.new  # recorded, not committed: the detail is what services store
+    assert _told(app, entry, "en") == audit.Detail(english)
+    assert _told(app, entry, "es") == audit.Detail(spanish)
+
+
 def _told(app, entry: AuditEntry, language: str) -> audit.Detail:
     with app.test_request_context(headers={"Accept-Language": language}):
         return audit.describe(entry)

@@ -465,7 +465,7 @@ def test_the_consolidation_log_tells_each_action_in_english(app, client, world):
     _reading_in(app, world, "en")
     login(client, world["board"])
     page = client.get(f"/consultations/{consultation_id}/consolidation/log").get_data(as_text=True)
-    assert f"Item #{first} created, linking #{d[0]}, #{d[1]}, #{d[2]}." in page
+    assert f"Item #{first} created, linking demands #{d[0]}, #{d[1]}, #{d[2]}." in page
     assert f"Demand #{d[2]} moved from item #{first} to item #{second}." in page
     assert f"Demand #{d[5]} set aside: Ya lo hace el municipio" in page
     assert "Objection window set to 10 days." in page
@@ -479,7 +479,7 @@ def test_the_consolidation_log_tells_each_action_in_spanish(app, client, world):
     _reading_in(app, world, "es")
     login(client, world["board"])
     page = client.get(f"/consultations/{consultation_id}/consolidation/log").get_data(as_text=True)
-    assert f"Punto #{first} creado; vincula #{d[0]}, #{d[1]}, #{d[2]}." in page
+    assert f"Punto #{first} creado; vincula las demandas #{d[0]}, #{d[1]}, #{d[2]}." in page
     assert f"Demanda #{d[2]} movida del punto #{first} al punto #{second}." in page
     assert f"Demanda #{d[5]} apartada: Ya lo hace el municipio" in page
     assert "Plazo para objetar: 10 días." in page
