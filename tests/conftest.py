@@ -10,6 +10,7 @@ import itertools
 import json
 import os
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -240,3 +241,8 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(
             f"axe-core: {len(checks)} page checks, {failing} with serious or critical violations "
             f"(per journey: {SCREENSHOTS}/*/axe.json)")
+        other = Counter((f["impact"], f["id"]) for page in checks for f in page.get("findings", [])
+                        if f["impact"] not in ("serious", "critical"))
+        if other:
+            terminalreporter.write_line("axe-core, other findings (pages): " + ", ".join(
+                f"{rule} ({impact}) {count}" for (impact, rule), count in sorted(other.items())))

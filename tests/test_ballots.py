@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 import orjson
@@ -410,6 +411,28 @@ def test_the_double_majority_table_is_a_table_that_folds_into_cards_on_a_phone(
     with open(css, encoding="utf-8") as stylesheet:
         rules = stylesheet.read()
     assert "table.double-majority td::before { content: attr(data-label)" in rules
+
+
+def test_the_clubs_and_gender_tables_fold_into_cards_and_each_landmark_has_its_own_name(
+        app, client, voting, create_user, add_member, log_in, monkeypatch):
+    monkeypatch.setattr(services, "MIN_GROUP", 1)  # five ballots: show the gender table all the same
+    _small_profile(app, voting, create_user, add_member)
+    _advance(app, voting)
+    log_in(client, voting["board"])
+    page = client.get(f"/consultations/{voting['consultation_id']}/results").get_data(as_text=True)
+    tables = re.findall(r'<table class="data cards">(.*?)</table>', page, re.S)
+    assert len(tables) == 2  # the clubs, and turnout by gender
+    for table in tables:
+        cells = re.findall(r"<td[^>]*>", table)
+        assert cells and all("data-label=" in cell for cell in cells)
+    assert 'data-label="Share of the weight"' in tables[0] and 'data-label="Turnout"' in tables[1]
+    # A scrolling region is named by its table's caption, not by its section's heading (two landmarks, one name).
+    labels = re.findall(r'<(?:section|div)[^>]*aria-labelledby="([^"]+)"', page)
+    assert len(labels) == len(set(labels))
+    for label in labels:
+        assert f'id="{label}"' in page
+    with open(client.application.static_folder + "/css/style.css", encoding="utf-8") as stylesheet:
+        assert "table.cards td::before { content: attr(data-label)" in stylesheet.read()
 
 
 def test_receipts_page_lists_hashes_and_checks_a_code_without_revealing_votes(app, client, voting, log_in):

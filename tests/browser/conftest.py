@@ -169,15 +169,21 @@ class Journey:
         self.step += 1
         page.screenshot(path=str(self.folder / f"{self.step:02d}-{label}.png"), full_page=True)
         if check_accessibility:
-            violations = accessibility_violations(page)
+            findings = axe_findings(page)
+            violations = [f"{f['id']} ({f['impact']}): {f['help']} at {f['targets']}" for f in findings
+                          if f["impact"] in FAILING_IMPACTS]
             self.axe_results.append((label, len(violations)))
-            self.pages.append({"step": label, "path": urlsplit(page.url).path, "serious_or_critical": len(violations)})
+            self.pages.append({"step": label, "path": urlsplit(page.url).path, "serious_or_critical": len(violations),
+                               "findings": findings})
             (self.folder / "axe.json").write_text(json.dumps(self.pages, indent=1))
             assert violations == [], f"{label}: {violations}"
 
 
-def accessibility_violations(page) -> list[str]:
-    """Run axe-core on the page and return its serious and critical violations, described.
+FAILING_IMPACTS = ("serious", "critical")  # moderate and minor findings are recorded in axe.json, not failed on
+
+
+def axe_findings(page) -> list[dict]:
+    """Run axe-core on the page and return every violation: its rule, impact, help text and first targets.
 
     A page opened with JavaScript disabled cannot run axe itself: its exact HTML is then checked in a twin page that
     receives the same document and stylesheets but none of the site's scripts.
@@ -185,15 +191,13 @@ def accessibility_violations(page) -> list[str]:
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE))
     if not page.evaluate("typeof window.axe !== 'undefined'"):
-        return _violations_without_scripts(page)
+        return _findings_without_scripts(page)
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in result["violations"] if v["impact"] in ("serious", "critical")
-    ]
+    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+             "targets": [n["target"] for n in v["nodes"]][:3]} for v in result["violations"]]
 
 
-def _violations_without_scripts(page) -> list[str]:
+def _findings_without_scripts(page) -> list[dict]:
     html, url = page.content(), page.url
     context = page.context.browser.new_context(viewport=page.viewport_size, bypass_csp=True)
     try:
@@ -210,7 +214,7 @@ def _violations_without_scripts(page) -> list[str]:
 
         twin.route("**/*", serve)
         twin.goto(url)
-        return accessibility_violations(twin)
+        return axe_findings(twin)
     finally:
         context.close()
 
