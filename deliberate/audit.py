@@ -152,8 +152,9 @@ def _polis(f: dict[str, Any]) -> str:
 
 
 def _settings(f: dict[str, Any]) -> str:
-    values = ", ".join(f"{key}={value}" for key, value in f["settings"].items())
-    return _("Settings saved: %(values)s", values=values)
+    from deliberate.consultations.forms import SettingsForm  # the settings' names and choices are the form's
+
+    return _("Settings saved: %(values)s", values=SettingsForm.describe(f["settings"]))
 
 
 def _report_window(f: dict[str, Any]) -> str:

@@ -22,6 +22,10 @@ OLDER = [  # (action, detail as written before facts, the English line, the Span
     ("demand.edit", "version 3", "Version 3", "Versión 3"),
     ("category.rename", "Salud / Health", "Before: Salud / Health", "Antes: Salud / Health"),
     ("demand.keep", '{"reports": 2}', "2 reports closed.", "2 reportes cerrados."),
+    ("consultation.settings", "voting_method=schulze, weighting_cap=None, voters_threshold=0.5, agenda_size=10",
+     "Settings saved: Voting method: Schulze (recommended); Majority of voters needed (%): 50%; Agenda size: 10",
+     "Configuración guardada: Método de votación: Schulze (recomendado); Mayoría de votantes necesaria (%): 50%; "
+     "Tamaño de la agenda: 10"),
 ]
 
 
@@ -45,6 +49,16 @@ NEWER = [  # (action, facts as services write them, the English line, the Spanis
      "Cargo: Socio(a); se puede usar una vez."),
     ("demand.unhide", {"previous_reason": "Insulto"}, "It had been hidden for this reason: Insulto",
      "Se había ocultado por este motivo: Insulto"),
+    ("consultation.settings", {"settings": {"club_weighting": "capped", "weighting_cap": 50, "club_mode": "bloc",
+                                            "selection": "equal-shares", "women_slot": "enforce",
+                                            "clubs_threshold": 0.6, "retired_setting": "x"}},
+     "Settings saved: How much each club weighs: By members, with a cap; Cap (members): 50; How a club's votes "
+     "count: Bloc; How the agenda is chosen: Method of Equal Shares (proportional); Women's priority slot: Required "
+     "to publish; Majority of clubs needed (%): 60%; retired_setting=x",
+     "Configuración guardada: Cuánto pesa cada club: Por socios, con un tope; Tope (socios): 50; Cómo cuentan los "
+     "votos de un club: En bloque; Cómo se elige la agenda: Método de partes iguales (proporcional); Lugar "
+     "prioritario de las mujeres: Obligatorio para publicar; Mayoría de clubes necesaria (%): 60%; "
+     "retired_setting=x"),
 ]
 
 

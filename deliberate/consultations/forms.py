@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from deliberate.forms import CleanText, choices
+from deliberate.i18n import format_number, format_percent
 from deliberate.models import AgendaSelection, CheckMode, ClubMode, ClubWeighting, VotingMethod
 
 
@@ -103,6 +107,34 @@ class SettingsForm(FlaskForm):
         ])
         for field in (self.women_slot, self.participation_parity, self.board_composition):
             field.choices = modes
+
+    #: Settings stored as a share (0.6) that the form asks as a percentage (60).
+    SHARES = ("voters_threshold", "clubs_threshold")
+
+    @classmethod
+    def describe(cls, values: Mapping[str, Any]) -> str:
+        """Write saved settings as this form names them, in the reader's language ("Voting method: Borda count;
+        …"), for the audit log; a setting the form no longer has is written as it was stored."""
+        form = cls(formdata=None, meta={"csrf": False})
+        parts = []
+        for key, value in values.items():
+            field = form._fields.get(key)
+            if value is None or value == "None":
+                continue
+            if field is None:
+                parts.append(f"{key}={value}")
+                continue
+            if isinstance(field, SelectField):
+                text = next((str(choice.label) for choice in field.choices if choice.value == value), str(value))
+            else:
+                try:
+                    number = float(value)
+                except (TypeError, ValueError):
+                    text = str(value)
+                else:
+                    text = format_percent(number) if key in cls.SHARES else format_number(number)
+            parts.append(f"{field.label.text}: {text}")
+        return "; ".join(parts)
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
