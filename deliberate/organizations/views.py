@@ -31,6 +31,15 @@ def organization_or_404(slug: str) -> Organization:
     return db.first_or_404(select(Organization).where(Organization.slug == slug))
 
 
+def federation_or_404(slug: str, role: Role) -> Organization:
+    """Load a federation (a club's address answers 404) and require the given role in it."""
+    federation = organization_or_404(slug)
+    if federation.is_club:
+        abort(404)
+    permissions.require_role(federation, role)
+    return federation
+
+
 def membership_or_404(membership_id: int, minimum: Role) -> Membership:
     """Load a membership and check the current user may manage its organization."""
     membership = db.get_or_404(Membership, membership_id)
@@ -69,10 +78,7 @@ def show(slug: str):
 @login_required
 def leaders(slug: str):
     """List the federation's leaders to its members, with the contacts they chose to share."""
-    federation = organization_or_404(slug)
-    if federation.is_club:
-        abort(404)
-    permissions.require_role(federation, Role.MEMBER)
+    federation = federation_or_404(slug, Role.MEMBER)
     return render_template("organizations/leaders.html", organization=federation, leaders=services.leaders(federation))
 
 
@@ -216,10 +222,7 @@ def remove(membership_id: int):
 @login_required
 def settings(slug: str):
     """Save the federation's settings: the clock its pages show times on."""
-    federation = organization_or_404(slug)
-    if federation.is_club:
-        abort(404)
-    permissions.require_role(federation, Role.BOARD)
+    federation = federation_or_404(slug, Role.BOARD)
     form = FederationSettingsForm()
     if form.validate_on_submit():
         try:
