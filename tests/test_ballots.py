@@ -95,6 +95,27 @@ def test_item_summaries_on_the_ballot_are_rendered_markdown_without_hostile_html
     assert "<script>alert" not in page
 
 
+def test_a_long_ballot_folds_each_summary_under_its_title_and_a_short_one_shows_them(
+        app, client, voting, log_in, monkeypatch):
+    with app.app_context():
+        for item_id in voting["items"]:
+            db.session.get(AgendaItem, item_id).summary_en = "- Paved road\n- Clinic"
+        db.session.commit()
+    log_in(client, voting["member"])
+    url = f"/consultations/{voting['consultation_id']}/ballot"
+    page = client.get(url).get_data(as_text=True)
+    assert page.count('<div class="ballot-item-summary prose">') == 3 and "ballot-item-more" not in page
+    monkeypatch.setattr(services, "BALLOT_SUMMARIES_OPEN_UP_TO", 2)
+    page = client.get(url).get_data(as_text=True)
+    assert page.count('<details class="ballot-item-more">') == 3 and "<li>Paved road</li>" in page
+    assert "What this item gathers<span class=\"visually-hidden\">: Item A</span>" in page
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es"
+    with app.app_context():
+        db.session.get(User, voting["member"].id).locale = "es"
+        db.session.commit()
+    assert "Qué reúne este punto" in client.get(url).get_data(as_text=True)
+
+
 def test_voting_is_refused_outside_the_voting_phase(app, client, voting, log_in):
     with app.app_context():
         db.session.get(Consultation, voting["consultation_id"]).phase = Phase.DELIBERATING

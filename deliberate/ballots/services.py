@@ -307,6 +307,11 @@ def what_if(consultation: Consultation) -> dict[str, dict[str, Any]]:
     return {weighting: count(document, weighting=weighting) for weighting in WEIGHTINGS if weighting != official}
 
 
+#: A ballot of more items than this folds each item's summary under its title: forty open summaries make a phone
+#: ballot some fourteen screens tall, and the titles are what a voter ranks by.
+BALLOT_SUMMARIES_OPEN_UP_TO = 8
+
+
 #: A what-if ranking this short is shown unfolded: it is no longer than its summary would be useful.
 WHAT_IF_UNFOLDED_UP_TO = 6
 

@@ -52,6 +52,7 @@ def _ranking_page(consultation, club, items, ranks, supported, error=None, statu
     return render_template(
         "ballots/rank.html", consultation=consultation, club=club, items=items, ranks=ranks, supported=supported,
         error=error, form=form or BallotForm(), already_cast=services.has_cast(current_user, consultation),
+        fold_summaries=len(items) > services.BALLOT_SUMMARIES_OPEN_UP_TO,
     ), status
 
 

@@ -110,7 +110,7 @@
     drag.scrolling = window.requestAnimationFrame(autoScroll);
   }
 
-  function isControl(target) { return !!target.closest("select, input, button, label, a"); }
+  function isControl(target) { return !!target.closest("select, input, button, label, a, summary"); }
 
   function startDrag(li, event) {
     if (drag || event.button > 0) { return; }
