@@ -210,7 +210,13 @@ def test_the_whole_cycle_in_spanish_on_a_phone_then_in_english_on_a_desktop(
     officer.goto(discussion_url)
     officer.locator(".argument-for form.inline button").first.click()
     journey.shot(officer, "argumento-apoyado")
-    rosa.goto(f"{base}/consultations/{consultation_id}/opinion-map")
+    # A member's request never computes the map; the board's does, when enough reactions are new (or by cron).
+    map_url = f"{base}/consultations/{consultation_id}/opinion-map"
+    board.goto(map_url)
+    assert board.locator("svg.om-map").count() == 1
+    journey.shot(board, "junta-mapa-de-opiniones")
+    rosa.goto(map_url)
+    assert rosa.locator("svg.om-map circle").count() >= 10 and "Grupo A" in rosa.inner_text("main")
     journey.shot(rosa, "mapa-de-opiniones")
     advance_phase(board, journey, consultation_url, "votacion")
 
