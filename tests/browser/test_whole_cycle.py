@@ -20,6 +20,9 @@ NEWCOMER_PASSWORD = "tunas y nopales 2027"
 
 
 def flash(page) -> str:
+    """Return the flashed messages of the page a form's POST led to (waiting for it: a click does not wait)."""
+    page.wait_for_load_state()
+    page.locator(".flash").first.wait_for(timeout=15_000)
     return " ".join(page.locator(".flash").all_inner_texts())
 
 
@@ -205,6 +208,7 @@ def test_the_whole_cycle_in_spanish_on_a_phone_then_in_english_on_a_desktop(
     form = write_for.locator("form.argument-form")
     form.locator("textarea").fill(argument)
     form.locator("button[type=submit]").click()
+    rosa.wait_for_url(re.compile(r"#argument-\d+$"))  # the page the argument was posted to, at the new argument
     assert argument in rosa.inner_text("main .argument-for")
     journey.shot(rosa, "argumento-publicado")
     officer.goto(discussion_url)
