@@ -157,6 +157,13 @@ def _settings(f: dict[str, Any]) -> str:
     return _("Settings saved: %(values)s", values=SettingsForm.describe(f["settings"]))
 
 
+def _time_zone(f: dict[str, Any]) -> str:
+    from deliberate.organizations.forms import ZONE_LABELS  # the zones' names, as the settings page offers them
+
+    source, target = (str(ZONE_LABELS.get(name, name)) for name in (f["from"], f["to"]))
+    return _("From %(source)s to %(target)s.", source=source, target=target)
+
+
 def _report_window(f: dict[str, Any]) -> str:
     return _("Minority reports accepted until %(date)s.", date=format_datetime(datetime.fromisoformat(f["until"])))
 
@@ -190,7 +197,7 @@ _SENTENCES: dict[str, Any] = {
     "consultation.phase": lambda f: _("From “%(source)s” to “%(target)s”.", source=_phase(f["from"]),
                                       target=_phase(f["to"])),
     "consultation.settings": _settings,
-    "federation.time_zone": lambda f: _("From %(source)s to %(target)s.", source=f["from"], target=f["to"]),
+    "federation.time_zone": _time_zone,
     "consultation.import_polis": _polis,
     "agenda.report_window": _report_window,
     "agenda.cosign": lambda f: _("Co-signed for %(club)s.", club=f["club"]),

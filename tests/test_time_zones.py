@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import pytest
@@ -141,8 +142,9 @@ def test_the_board_chooses_the_federation_time_zone(client, app, federation_worl
     assert zone_of(app, federation) == "America/Chicago"
     with app.app_context():
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "federation.time_zone"))
-        assert entry.detail == "UTC -> America/Chicago"
-    assert "Time zone changed" in response.get_data(as_text=True)
+        assert json.loads(entry.detail) == {"from": "UTC", "to": "America/Chicago"}
+    page = response.get_data(as_text=True)
+    assert "Time zone changed" in page and "From Coordinated Universal Time (UTC) to Central (Chicago)." in page
 
 
 @pytest.mark.parametrize("value", ["Mars/Olympus_Mons", "Europe/Madrid", "", "America/Los_Angeles'--"])

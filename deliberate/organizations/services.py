@@ -89,7 +89,7 @@ def set_time_zone(federation: Organization, actor: User, name: str) -> None:
     if federation.time_zone == name:
         return
     previous, federation.time_zone = federation.time_zone, name
-    audit.record(federation, actor, "federation.time_zone", name, f"{previous} -> {name}")
+    audit.record(federation, actor, "federation.time_zone", name, facts={"from": previous, "to": name})
     db.session.commit()
 
 
