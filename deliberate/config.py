@@ -37,6 +37,10 @@ MAIL_SENDER = "deliberate <no-reply@localhost>"
 #: Links in emails start with it, also those a command sends (there is no request to take the host from).
 BASE_URL: str | None = None
 
+#: The key that seals ballots while voting is open (any long random text). It must live outside the database and
+#: its backups, and must not change while a vote is open. Without it, a key derived from SECRET_KEY is used.
+BALLOT_KEY: str | None = None
+
 PASSWORD_RESET_HOURS = 2
 INVITATION_DAYS = 14
 MIN_PASSWORD_LENGTH = 10
@@ -57,6 +61,7 @@ _ENVIRONMENT_KEYS = {
     "DELIBERATE_MAIL_SENDER": "MAIL_SENDER",
     "DELIBERATE_BASE_URL": "BASE_URL",
     "DELIBERATE_SECURE_COOKIES": "SECURE_COOKIES",
+    "DELIBERATE_BALLOT_KEY": "BALLOT_KEY",
 }
 _BOOLEAN_KEYS = {"MAIL_USE_TLS", "SECURE_COOKIES"}
 _INTEGER_KEYS = {"MAIL_PORT"}

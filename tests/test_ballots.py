@@ -9,7 +9,7 @@ import orjson
 import pytest
 from sqlalchemy import inspect, select
 
-from deliberate.ballots import services
+from deliberate.ballots import sealing, services
 from deliberate.ballots.tallyfile import parse_tally, tally_input
 from deliberate.consultations.services import advance_phase
 from deliberate.domain.errors import Conflict, PhaseClosed
@@ -23,6 +23,7 @@ from deliberate.models import (
     Consultation,
     Gender,
     OrganizationKind,
+    SealedBallot,
     Tally,
     User,
 )
@@ -53,6 +54,13 @@ def _form(items, ranks, supported=(), **extra):
 def _cast(client, world, ranks, supported=(), **extra):
     return client.post(f"/consultations/{world['consultation_id']}/ballot/cast",
                        data=_form(world["items"], ranks, supported, **extra))
+
+
+def _sealed(app, world) -> list[sealing.Content]:
+    """Open the consultation's sealed ballots with the app's key, as the count does."""
+    with app.app_context():
+        return [sealing.open_sealed(world["consultation_id"], row.sealed) for row in db.session.scalars(
+            select(SealedBallot).where(SealedBallot.consultation_id == world["consultation_id"]))]
 
 
 def _advance(app, world, target=Phase.TALLIED):
@@ -169,20 +177,52 @@ def test_casting_stores_an_anonymous_ballot_and_shows_the_receipt_once(app, clie
     code = page.split('id="receipt-code"><code>')[1].split("<")[0]
     assert len(code) == 24
     assert code not in client.get(response.location).get_data(as_text=True)  # shown only once
+    [ballot] = _sealed(app, voting)
+    assert ballot.ranking == [[b], [a]] and ballot.approved == [b] and ballot.club == voting["club"].slug
+    assert ballot.receipt_hash == services.hash_receipt(code)
     with app.app_context():
-        ballot = db.session.scalar(select(Ballot))
-        assert ballot.ranking == [[b], [a]] and ballot.approved == [b] and ballot.club_id == voting["club"].id
-        assert ballot.receipt_hash == services.hash_receipt(code) and code not in ballot.receipt_hash
+        assert db.session.scalar(select(Ballot)) is None  # nothing is in the clear while voting is open
+        stored = db.session.scalar(select(SealedBallot))
+        assert code.encode() not in stored.sealed and services.hash_receipt(code) != stored.receipt_tag
         assert db.session.scalar(select(BallotCast)).user_id == voting["member"].id
 
 
-def test_no_column_links_a_ballot_to_a_person(app):
+def test_no_column_links_a_ballot_to_a_person_a_club_a_gender_or_a_moment(app):
     with app.app_context():
-        columns = {column["name"] for column in inspect(db.engine).get_columns("ballot")}
-        foreign = inspect(db.engine).get_foreign_keys("ballot")
-    assert columns == {"id", "consultation_id", "club_id", "ranking", "approved", "receipt_hash", "cast_on", "gender"}
-    assert {key["referred_table"] for key in foreign} == {"consultation", "organization"}
-    assert "created_at" not in columns  # only the day is kept
+        inspector = inspect(db.engine)
+        columns = {table: {column["name"] for column in inspector.get_columns(table)}
+                   for table in ("ballot", "sealed_ballot", "ballot_cast")}
+        foreign = {table: {key["referred_table"] for key in inspector.get_foreign_keys(table)}
+                   for table in ("ballot", "sealed_ballot")}
+    assert columns["ballot"] == {"id", "consultation_id", "group", "ranking", "approved", "receipt_hash"}
+    assert columns["sealed_ballot"] == {"id", "consultation_id", "receipt_tag", "sealed"}
+    assert columns["ballot_cast"] == {"id", "consultation_id", "user_id", "receipt_check"}
+    assert foreign == {"ballot": {"consultation"}, "sealed_ballot": {"consultation"}}
+
+
+def test_a_sealed_ballot_does_not_open_with_another_key_nor_in_another_consultation(app, voting):
+    a, b, c = voting["items"]
+    with app.app_context():
+        consultation = db.session.get(Consultation, voting["consultation_id"])
+        services.cast_ballot(consultation, db.session.get(User, voting["member"].id), [[a], [b]], [a])
+        sealed = db.session.scalar(select(SealedBallot)).sealed
+        with pytest.raises(sealing.SealBroken):
+            sealing.open_sealed(consultation.id + 1, sealed)
+        with pytest.raises(sealing.SealBroken):
+            sealing.open_sealed(consultation.id, sealed[:-1] + bytes([sealed[-1] ^ 1]))
+    app.config["SECRET_KEY"] = "another-key"
+    with app.app_context(), pytest.raises(sealing.SealBroken):
+        sealing.open_sealed(voting["consultation_id"], sealed)
+
+
+def test_every_sealed_ballot_of_a_consultation_has_the_same_length(app, voting, create_user, add_member):
+    a, b, c = voting["items"]
+    with app.app_context():
+        consultation = db.session.get(Consultation, voting["consultation_id"])
+        services.cast_ballot(consultation, db.session.get(User, voting["member"].id), [[a]], [])
+        services.cast_ballot(consultation, db.session.get(User, voting["officer"].id), [[c], [b], [a]], [a, b, c])
+        lengths = {len(row.sealed) for row in db.session.scalars(select(SealedBallot))}
+    assert len(lengths) == 1
 
 
 def test_a_second_cast_without_the_receipt_is_refused(app, client, voting, log_in):
@@ -190,8 +230,7 @@ def test_a_second_cast_without_the_receipt_is_refused(app, client, voting, log_i
     _cast(client, voting, [1, 2, 3])
     again = _cast(client, voting, [3, 2, 1])
     assert again.status_code == 409 and "receipt code" in again.get_data(as_text=True)
-    with app.app_context():
-        assert len(db.session.scalars(select(Ballot)).all()) == 1
+    assert len(_sealed(app, voting)) == 1
 
 
 def test_the_receipt_code_replaces_the_ballot_until_voting_closes(app, client, voting, log_in):
@@ -203,14 +242,17 @@ def test_the_receipt_code_replaces_the_ballot_until_voting_closes(app, client, v
     assert wrong.status_code == 409 and "does not match" in wrong.get_data(as_text=True)
     replaced = _cast(client, voting, [3, 2, 1], [c], receipt=code.lower().replace("-", " "))
     assert replaced.status_code == 302
+    [ballot] = _sealed(app, voting)
+    assert ballot.ranking == [[c], [b], [a]] and ballot.approved == [c]
+    assert ballot.receipt_hash == services.hash_receipt(code) and ballot.club == voting["club"].slug
     with app.app_context():
-        ballots = db.session.scalars(select(Ballot)).all()
-        assert len(ballots) == 1 and ballots[0].ranking == [[c], [b], [a]] and ballots[0].approved == [c]
         assert len(db.session.scalars(select(BallotCast)).all()) == 1
     _advance(app, voting)
     assert _cast(client, voting, [1, 2, 3], receipt=code).status_code == 302
     with app.app_context():
         assert db.session.scalar(select(Ballot)).ranking == [[c], [b], [a]]
+        assert db.session.scalar(select(SealedBallot)) is None
+        assert db.session.scalar(select(BallotCast.receipt_check)) is None  # erased by the mix
 
 
 def test_another_members_receipt_cannot_be_used_to_vote_twice(app, client, voting, log_in, make_app):
@@ -222,8 +264,27 @@ def test_another_members_receipt_cannot_be_used_to_vote_twice(app, client, votin
     response = other.post(f"/consultations/{voting['consultation_id']}/ballot/cast",
                           data=_form(voting["items"], [3, 2, 1], receipt=code))
     assert response.status_code == 409
-    with app.app_context():
-        assert len(db.session.scalars(select(Ballot)).all()) == 1
+    assert len(_sealed(app, voting)) == 1
+
+
+@pytest.mark.parametrize("has_voted", [True, False])
+def test_someone_elses_receipt_is_refused_like_a_made_up_one_and_the_ballot_stays(
+        app, client, voting, log_in, has_voted):
+    a, b, c = voting["items"]
+    log_in(client, voting["member"])
+    code = client.get(_cast(client, voting, [1, 2, 3], [a]).location).get_data(as_text=True).split(
+        'id="receipt-code"><code>')[1].split("<")[0]
+    other = client.application.test_client()
+    log_in(other, voting["other_club_member"])
+    if has_voted:
+        assert _cast(other, voting, [2, 1, 3]).status_code == 302
+    stolen = _cast(other, voting, [3, 2, 1], [c], receipt=code)
+    made_up = _cast(other, voting, [3, 2, 1], [c], receipt="AAAA-BBBB-CCCC-DDDD-EEEE")
+    assert stolen.status_code == made_up.status_code == 409
+    message = "This receipt code does not match your ballot"
+    assert message in stolen.get_data(as_text=True) and message in made_up.get_data(as_text=True)
+    victim = next(ballot for ballot in _sealed(app, voting) if ballot.receipt_hash == services.hash_receipt(code))
+    assert victim.ranking == [[a], [b], [c]] and victim.approved == [a] and victim.club == voting["club"].slug
 
 
 def test_two_casts_at_the_same_moment_leave_exactly_one_ballot(app, voting, monkeypatch):
@@ -250,28 +311,39 @@ def test_two_casts_at_the_same_moment_leave_exactly_one_ballot(app, voting, monk
     for thread in threads:
         thread.join(timeout=30)
     assert sorted(outcomes) == ["already_cast", "cast"]
+    assert len(_sealed(app, voting)) == 1
     with app.app_context():
-        assert len(db.session.scalars(select(Ballot)).all()) == 1
         assert len(db.session.scalars(select(BallotCast)).all()) == 1
 
 
 # --- the count and the results ------------------------------------------------------------------------------------
 
+def _voters(voting, create_user, add_member, club: str, people: list[str], extra: int) -> list[int]:
+    """Return the ids of these people of the world and of ``extra`` new members of the club."""
+    ids = [voting[person].id for person in people]
+    for number in range(extra):
+        user = create_user(f"Extra voter {club} {number}")
+        add_member(user, voting[club])
+        ids.append(user.id)
+    return ids
+
+
+def _cast_all(app, voting, ballots: list[tuple[int, list, list]]) -> None:
+    with app.app_context():
+        consultation = db.session.get(Consultation, voting["consultation_id"])
+        for user_id, ranking, approved in ballots:
+            services.cast_ballot(consultation, db.session.get(User, user_id), ranking, approved)
+
+
 def _small_profile(app, voting, create_user, add_member):
-    """Five ballots in two clubs: Jerez (3 voters) prefers A, Tlaltenango (2) prefers C."""
+    """Eleven ballots in two clubs: Jerez (6 voters) prefers A, Tlaltenango (5) prefers C."""
     a, b, c = voting["items"]
-    with app.app_context():
-        consultation = db.session.get(Consultation, voting["consultation_id"])
-        people = [("member", [[a], [b], [c]], [a]), ("officer", [[a], [c], [b]], [a, c])]
-        for person, ranking, approved in people:
-            services.cast_ballot(consultation, db.session.get(User, voting[person].id), ranking, approved)
-    extra = create_user("Extra voter")
-    add_member(extra, voting["club"])
-    with app.app_context():
-        consultation = db.session.get(Consultation, voting["consultation_id"])
-        services.cast_ballot(consultation, db.session.get(User, extra.id), [[b, c], [a]], [b])
-        for person, ranking, approved in (("board", [[c], [b], [a]], [c]), ("other_club_member", [[c], [a]], [c])):
-            services.cast_ballot(consultation, db.session.get(User, voting[person].id), ranking, approved)
+    jerez = _voters(voting, create_user, add_member, "club", ["member", "officer"], 4)
+    tlalte = _voters(voting, create_user, add_member, "other_club", ["board", "other_club_member"], 3)
+    jerez_ballots = [([[a], [b], [c]], [a]), ([[a], [c], [b]], [a, c]), ([[b, c], [a]], [b])] * 2
+    tlalte_ballots = [([[c], [b], [a]], [c])] * 3 + [([[c], [a]], [c])] * 2
+    _cast_all(app, voting, [(user, *ballot) for user, ballot in zip(jerez + tlalte, jerez_ballots + tlalte_ballots,
+                                                                     strict=True)])
 
 
 def test_closing_the_vote_stores_the_official_count_with_the_hash_of_its_inputs(
@@ -284,9 +356,9 @@ def test_closing_the_vote_stores_the_official_count_with_the_hash_of_its_inputs(
         document = services.official_tally_input(consultation)
         assert tally.is_official and tally.method == "schulze" and tally.weighting == "members"
         assert tally.inputs_hash == services.inputs_hash(document) and len(tally.inputs_hash) == 64
-        assert len(document["ballots"]) == 5 and set(document["clubs"]) == {voting["club"].slug,
-                                                                              voting["other_club"].slug}
-        assert document["clubs"][voting["club"].slug] == {"members": 3}
+        assert len(document["ballots"]) == 11 and set(document["clubs"]) == {voting["club"].slug,
+                                                                               voting["other_club"].slug}
+        assert document["clubs"][voting["club"].slug] == {"members": 6}
         assert "receipt" not in orjson.dumps(document).decode() and "user" not in orjson.dumps(document).decode()
         expected = tally_input(parse_tally(orjson.dumps(document)), seats=3)
         assert tally.result["ranking"] == expected["ranking"]
@@ -312,7 +384,7 @@ def test_the_tally_command_recounts_the_boards_double_majority_thresholds(
         path = tmp_path / "ballots.json"
         path.write_bytes(orjson.dumps(services.official_tally_input(
             db.session.get(Consultation, voting["consultation_id"])), option=orjson.OPT_SORT_KEYS))
-    # A is approved by 2 of 5 voters and by the majority of one club in two: it passes only under these thresholds.
+    # A is approved by 4 of 11 voters and by the majority of one club in two: it passes only under these thresholds.
     assert official["double_majority"][a]["passes"] is True
     result = CliRunner().invoke(tally_command, [str(path), "--voters-threshold", "35%", "--clubs-threshold", "0.45"])
     assert result.exit_code == 0, result.output
@@ -328,10 +400,10 @@ def test_results_show_the_known_profile_correctly(app, client, voting, create_us
     _advance(app, voting)
     with app.app_context():
         result = db.session.scalar(select(Tally)).result
-    # C beats A 3-2 and B 3-1, A beats B 3-2 (pooled, one voter one vote)
+    # C beats A 7-4 and B 7-2, A beats B 6-5 (pooled, one voter one vote)
     assert result["ranking"] == [[c], [a], [b]]
-    assert result["clubs"][voting["club"].slug]["voters"] == 3
-    assert result["double_majority"][a]["voter_share"] == pytest.approx(2 / 5)
+    assert result["clubs"][voting["club"].slug]["voters"] == 6
+    assert result["double_majority"][a]["voter_share"] == pytest.approx(4 / 11)
     log_in(client, voting["member"])
     page = client.get(f"/consultations/{voting['consultation_id']}/results").get_data(as_text=True)
     assert "Federation ranking" in page and "Item A" in page and "Pairwise matrix" in page
@@ -373,22 +445,16 @@ def test_what_if_weightings_are_for_the_board_only_and_marked_not_official(
 def test_what_if_rankings_are_folded_under_what_they_change(
         app, client, voting, create_user, add_member, log_in, monkeypatch):
     a, b, c = voting["items"]
-    extra = create_user("Extra voter")
-    add_member(extra, voting["club"])
-    with app.app_context():
-        consultation = db.session.get(Consultation, voting["consultation_id"])
-        jerez = [voting["member"].id, voting["officer"].id, extra.id]
-        tlaltenango = [voting["board"].id, voting["other_club_member"].id]
-        for person in jerez:
-            services.cast_ballot(consultation, db.session.get(User, person), [[a], [b], [c]], [a])
-        for person in tlaltenango:
-            services.cast_ballot(consultation, db.session.get(User, person), [[c], [b], [a]], [c])
+    jerez = _voters(voting, create_user, add_member, "club", ["member", "officer"], 4)
+    tlaltenango = _voters(voting, create_user, add_member, "other_club", ["board", "other_club_member"], 3)
+    _cast_all(app, voting, [(person, [[a], [b], [c]], [a]) for person in jerez]
+              + [(person, [[c], [b], [a]], [c]) for person in tlaltenango])
     _advance(app, voting)
     with app.app_context():
         consultation = db.session.get(Consultation, voting["consultation_id"])
         official = db.session.scalar(select(Tally)).result
         cases = services.what_if_cases(consultation, official)
-    # Jerez's three voters outnumber Tlaltenango's two; counted one club, one vote, the two clubs tie for first.
+    # Jerez's six voters outnumber Tlaltenango's five; counted one club, one vote, the two clubs tie for first.
     assert official["ranking"] == [[str(a)], [str(b)], [str(c)]]
     assert cases["equal"]["new_first"] and cases["equal"]["moved"] == {c: 3, b: 2} and cases["equal"]["is_open"]
     unchanged = [w for w, case in cases.items() if not case["moved"]]
@@ -494,6 +560,7 @@ def test_turnout_by_gender_is_hidden_when_a_group_has_fewer_than_five(app, votin
 
 def test_bloc_and_capped_rules_are_counted_and_what_if_needs_no_cap(app, voting, create_user, add_member):
     _small_profile(app, voting, create_user, add_member)
+    _advance(app, voting)
     with app.app_context():
         consultation = db.session.get(Consultation, voting["consultation_id"])
         consultation.club_weighting = ClubWeighting.EQUAL
@@ -518,6 +585,7 @@ def test_spanish_pages_for_ballot_and_results(app, client, voting, create_user, 
 
 def test_a_club_outside_the_federation_never_enters_the_count(app, voting, create_organization):
     create_organization("Club suelto", kind=OrganizationKind.CLUB)
+    _advance(app, voting)
     with app.app_context():
         document = services.official_tally_input(db.session.get(Consultation, voting["consultation_id"]))
     assert set(document["clubs"]) == {voting["club"].slug, voting["other_club"].slug}

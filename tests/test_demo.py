@@ -5,11 +5,12 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from deliberate import demo
+from deliberate.ballots import sealing
 from deliberate.consolidation import services as consolidation
 from deliberate.consultations.services import advance_phase
 from deliberate.domain.phases import Phase
 from deliberate.extensions import db
-from deliberate.models import Ballot, BallotCast, Consultation, Membership, Organization, Role
+from deliberate.models import BallotCast, Consultation, Membership, Organization, Role, SealedBallot
 
 
 def _demo_consultation_in_voting() -> int:
@@ -35,16 +36,16 @@ def test_demo_members_who_have_not_voted_cast_ballots_that_follow_their_reaction
             Organization, Organization.id == Membership.organization_id).where(Organization.kind == "club"))
         cast = demo.cast_demo_ballots(consultation_id)
         assert members * 0.75 <= cast < members  # about one in ten abstains
-        assert db.session.scalar(select(func.count(Ballot.id))) == cast
+        assert db.session.scalar(select(func.count(SealedBallot.id))) == cast
         assert db.session.scalar(select(func.count(BallotCast.id))) == cast
-        ballots = db.session.scalars(select(Ballot)).all()
+        ballots = [sealing.open_sealed(consultation_id, row.sealed) for row in db.session.scalars(select(SealedBallot))]
         assert all(len(ballot.ranking) == 6 and 1 <= len(ballot.approved) <= 6 for ballot in ballots)
         assert len({len(ballot.approved) for ballot in ballots}) > 1  # members support more or fewer items
         assert len({tuple(map(tuple, ballot.ranking)) for ballot in ballots}) > 3  # members differ
         again = demo.cast_demo_ballots(consultation_id, seed=7)  # only those who abstained may vote now
         assert again < members - cast + 1
         voters = db.session.scalar(select(func.count(func.distinct(BallotCast.user_id))))
-        assert voters == cast + again == db.session.scalar(select(func.count(Ballot.id)))  # nobody voted twice
+        assert voters == cast + again == db.session.scalar(select(func.count(SealedBallot.id)))  # nobody voted twice
 
 
 def test_the_demo_ballots_command_refuses_a_closed_phase_and_other_federations(app, federation_world):

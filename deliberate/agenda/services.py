@@ -3,8 +3,8 @@
 The draft is the count's: the top N items of the official ranking (or the proportional selection), in the count's
 order, with the count's documented tie-break. The board adds framing texts only. The minority section comes from
 ``deliberate.domain.minority`` on the anonymised ballots (the same document ``deliberate tally`` reads), on a gender
-table of federation totals (from the gender bucket stored on each ballot, never published per ballot, groups under
-five hidden) and, for opinion groups, on the members' reactions to each item's linked demands: ballots carry no
+table of federation totals (made when the sealed ballots were mixed: no ballot keeps a gender, groups under five
+are hidden) and, for opinion groups, on the members' reactions to each item's linked demands: ballots carry no
 link to a person, so a voter's opinion group cannot be known without breaking ballot secrecy.
 
 Publishing freezes a version: the canonical JSON (sorted keys, no spaces, UTF-8) of its inputs (the ballots and the
@@ -27,6 +27,7 @@ from sqlalchemy import select
 
 from deliberate import audit
 from deliberate.domain import minority as engine
+from deliberate.domain import privacy
 from deliberate.domain.errors import Conflict, NotFound, PermissionDenied, PhaseClosed, ValidationFailed
 from deliberate.domain.phases import Phase
 from deliberate.extensions import db
@@ -195,15 +196,14 @@ def board_genders(federation: Organization) -> list[str | None]:
     return [_gender_word(gender) for gender in rows]
 
 
-def voters_from_ballots(document: dict[str, Any], genders: Sequence[str | None] | None = None) -> list[engine.Voter]:
-    """Turn the anonymised ballots into Voter records, with the stored gender buckets when given (in order).
+def voters_from_ballots(document: dict[str, Any]) -> list[engine.Voter]:
+    """Turn the anonymised ballots into Voter records, each of its counting group (club, or pooled small clubs).
 
-    Only the draft has the buckets; they feed the gender table and the participation count, never the published
-    ballots. A ``gender`` key on ballots of the older format is ignored: the analysis reads genders from a table.
+    Ballots carry no gender: the analysis reads genders from the table the mix froze. A ``gender`` key on
+    ballots of the older format is ignored.
     """
-    genders = genders if genders is not None else [None] * len(document["ballots"])
-    return [engine.Voter(club=ballot["club"], gender=gender, ranking=ballot["ranking"], approved=ballot["approved"])
-            for ballot, gender in zip(document["ballots"], genders, strict=True)]
+    return [engine.Voter(club=ballot["club"], ranking=ballot["ranking"], approved=ballot["approved"])
+            for ballot in document["ballots"]]
 
 
 def _user_clubs(federation: Organization) -> dict[int, str]:
@@ -296,20 +296,23 @@ class Draft:
 
 def build_draft(consultation: Consultation) -> Draft:
     """Draft the agenda from the official count and run the equity checks and the minority analysis."""
-    from deliberate.ballots.services import official_tally, official_tally_input_and_genders
+    from deliberate.ballots.services import ballot_box, official_tally, official_tally_input
 
     if consultation.phase not in DRAFT_PHASES:
         raise PhaseClosed(consultation.phase)
     tally = official_tally(consultation)
     if tally is None:
         raise NotFound("tally", consultation.id)
-    inputs, genders = official_tally_input_and_genders(consultation)
+    box = ballot_box(consultation)
+    inputs = official_tally_input(consultation)
+    if privacy.too_few(len(inputs["ballots"])):
+        raise Conflict("too_few_voters")
     result = recount(inputs)
     order, tie_break = count_agenda(result)
     items_order = _items_order(result, inputs)
-    electorate = engine.Electorate.build(items_order, voters_from_ballots(inputs, genders))
-    table = engine.tabulate_genders(items_order, electorate)
-    analysis = engine.analyse(items_order, order, electorate, genders=table,
+    electorate = engine.Electorate.build(items_order, voters_from_ballots(inputs))
+    table = engine.GenderTable.from_dict(box.gender_table)
+    analysis = engine.analyse(items_order, order, electorate, genders=table, turnout=box.turnout,
                               board_genders=board_genders(consultation.federation), config=equity_config(consultation))
     reaction_voters = group_voters(consultation, items_order)
     groups = None
@@ -412,7 +415,8 @@ def minority_clubs(draft: Draft) -> set[str]:
     """Return the slugs of clubs entitled to a report: dissenting on an agenda item, or left out of their first."""
     clubs = {club for item in draft.analysis.minority.items for club in item.dissenting_clubs}
     clubs |= {club for priority in draft.analysis.minority.priorities for club in priority.first_for_clubs}
-    return {str(club) for club in clubs}
+    # a counting group that pools small clubs speaks for each of them
+    return {part for club in clubs for part in str(club).split(privacy.POOL_SEPARATOR)}
 
 
 def _check_open(consultation: Consultation) -> Agenda:
@@ -527,6 +531,9 @@ def version_document(draft: Draft, agenda: Agenda, number: int, previous: Agenda
     consultation = draft.consultation
     config = equity_config(consultation)
     clubs = {club.slug: club.name for club in consultation.federation.clubs()}
+    for name in draft.inputs["clubs"]:
+        if name not in clubs:  # a counting group that pools small clubs
+            clubs[name] = " + ".join(clubs.get(part, part) for part in name.split(privacy.POOL_SEPARATOR))
     slot = draft.womens_slot_item
     entries = []
     for position, item_id in enumerate(draft.agenda, start=1):

@@ -35,6 +35,8 @@ CONFLICTS = {
     "window_closed": _l("Minority reports are not being accepted now."),
     "duplicate": _l("This has already been done."),
     "own_report": _l("Your club wrote this report: other clubs co-sign it."),
+    "too_few_voters": _l("Fewer than five people voted. To keep every ballot secret, no result of this vote is shown "
+                         "or published: any figure would tell how these few people voted."),
 }
 DENIED = {
     "not_officer": _l("Only officers of a club can do this for their club."),
@@ -76,6 +78,8 @@ def _draft_page(consultation, framing_form=None, window_form=None, publish_form=
         draft = services.build_draft(consultation)
     except (PhaseClosed, NotFound):
         return render_template("agenda/not_ready.html", consultation=consultation), 200
+    except Conflict:  # too few voters: nothing of theirs may be shown
+        return render_template("agenda/not_ready.html", consultation=consultation, too_few=True), 200
     # GET never writes: before the first save the agenda is a transient row.
     agenda = services.agenda_of(consultation) or Agenda(consultation_id=consultation.id, framing_es="", framing_en="")
     versions = len(agenda.versions)

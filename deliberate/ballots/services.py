@@ -1,33 +1,46 @@
-"""Secret ballots and the official count: cast and replace a ballot, count when voting closes, read the results.
+"""Secret ballots and the official count: cast and replace a ballot, mix and count when voting closes, the results.
 
-Who voted (BallotCast) and what was voted (Ballot) are written in one transaction but share no key. The voter's
-receipt code is returned once and only its SHA-256 is stored. The official count runs the same functions as the
-``deliberate tally`` command on the anonymised input document, and is stored with the SHA-256 of that document.
+While voting is open, a cast writes who voted (BallotCast) and the ballot sealed with a key that lives outside the
+database (SealedBallot) in one transaction: a crash keeps both or neither. When voting closes, :func:`mix_ballot_box`
+opens every sealed ballot in one transaction and writes the plain ballots in a random order, with random keys, no
+date and no gender, counted in groups of at least five voters (see :mod:`deliberate.domain.privacy`). The voter's
+receipt code is returned once; only its SHA-256 is stored on the ballot, and a keyed hash of it with the voter on
+their cast, so that only the voter (logged in, with the receipt) can replace their ballot. The official count runs
+the same functions as the ``deliberate tally`` command on the anonymised input document, and is stored with the
+SHA-256 of that document. ``docs/ballot-secrecy.md`` is the threat model.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import orjson
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import func, select
+from sqlalchemy import update as sa_update
 from sqlalchemy.exc import IntegrityError
 
 from deliberate import audit
+from deliberate.ballots import sealing
 from deliberate.ballots.tallyfile import parse_tally, tally_input
 from deliberate.domain import federation as federation_engine
+from deliberate.domain import minority as minority_engine
+from deliberate.domain import privacy
 from deliberate.domain import tally as tally_engine
-from deliberate.domain.errors import Conflict, PhaseClosed, ValidationFailed
+from deliberate.domain.errors import Conflict, NotFound, PhaseClosed, ValidationFailed
 from deliberate.domain.phases import Phase, accepts_ballots
 from deliberate.extensions import db
 from deliberate.models import (
     AgendaItem,
     Ballot,
+    BallotBox,
     BallotCast,
     Consultation,
     Gender,
@@ -35,6 +48,7 @@ from deliberate.models import (
     MembershipStatus,
     Organization,
     Role,
+    SealedBallot,
     Tally,
     User,
     utcnow,
@@ -46,7 +60,7 @@ RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 RECEIPT_LENGTH = 20
 
 #: Turnout by gender is shown only when every group has at least this many people.
-MIN_GROUP = 5
+MIN_GROUP = privacy.MIN_GROUP
 
 WEIGHTINGS = federation_engine.WEIGHTINGS
 
@@ -143,8 +157,9 @@ def cast_ballot(consultation: Consultation, user: User, ranking: list[list[int]]
 
     Raises PhaseClosed outside voting, Conflict("not_a_member") for someone without a club in the federation,
     Conflict("already_cast") when the member voted and gave no receipt, Conflict("bad_receipt") for a receipt that
-    matches no ballot of this consultation. Two casts at the same moment: the BallotCast unique constraint lets one
-    through; the other raises Conflict("already_cast") and leaves nothing behind.
+    is not this member's (whether or not it is someone else's: nothing tells). Two casts at the same moment: the
+    BallotCast unique constraint lets one through; the other raises Conflict("already_cast") and leaves nothing
+    behind.
     """
     if not accepts_ballots(consultation.phase):
         raise PhaseClosed(consultation.phase)
@@ -152,33 +167,141 @@ def cast_ballot(consultation: Consultation, user: User, ranking: list[list[int]]
     if club is None:
         raise Conflict("not_a_member")
     items = active_items(consultation)
-    known = {item.id for item in items}
-    if not ranking or any(i not in known for tier in ranking for i in tier) or set(approved) - known:
+    known = [item.id for item in items]
+    if not ranking or any(i not in known for tier in ranking for i in tier) or set(approved) - set(known):
         raise ValidationFailed("ranking", "invalid")
-    today = utcnow().date()
     if receipt and receipt.strip():
-        if not has_cast(user, consultation):
-            raise Conflict("bad_receipt")
-        ballot = db.session.scalar(select(Ballot).where(
-            Ballot.consultation_id == consultation.id, Ballot.receipt_hash == hash_receipt(receipt)))
-        if ballot is None:
-            raise Conflict("bad_receipt")
-        ballot.ranking, ballot.approved, ballot.club_id, ballot.cast_on = ranking, approved, club.id, today
-        ballot.gender = gender_bucket(user)
-        db.session.commit()
+        _replace_ballot(consultation, user, receipt, ranking, approved, known)
         return None
     if has_cast(user, consultation):
         raise Conflict("already_cast")
     code = new_receipt_code()
-    db.session.add(BallotCast(consultation_id=consultation.id, user_id=user.id, cast_on=today))
-    db.session.add(Ballot(consultation_id=consultation.id, club_id=club.id, ranking=ranking, approved=approved,
-                          receipt_hash=hash_receipt(code), cast_on=today, gender=gender_bucket(user)))
+    receipt_hash = hash_receipt(code)
+    content = sealing.Content(club.slug, gender_bucket(user), ranking, approved, receipt_hash)
+    # the sealed ballot is written first: a worker killed before the cast is written leaves neither
+    db.session.add(SealedBallot(consultation_id=consultation.id,
+                                receipt_tag=sealing.receipt_tag(consultation.id, receipt_hash),
+                                sealed=sealing.seal(consultation.id, content, known)))
     try:
+        db.session.flush()
+        db.session.add(BallotCast(consultation_id=consultation.id, user_id=user.id,
+                                  receipt_check=sealing.receipt_check(consultation.id, user.id, receipt_hash)))
+        db.session.flush()
+        _still_voting(consultation)
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
         raise Conflict("already_cast") from error
     return code
+
+
+def _still_voting(consultation: Consultation) -> None:
+    """Check, holding the consultation's row, that voting is still open (else roll back and raise PhaseClosed).
+
+    Closing the vote updates that row and mixes the sealed ballots in the same transaction: a cast either commits
+    before the close reads the sealed ballots, or waits for it and finds voting closed. No ballot is left behind.
+    """
+    phase = db.session.scalar(select(Consultation.phase).where(Consultation.id == consultation.id)
+                              .with_for_update(read=True).execution_options(populate_existing=True))
+    if not accepts_ballots(phase):
+        db.session.rollback()
+        raise PhaseClosed(phase)
+
+
+def _replace_ballot(consultation: Consultation, user: User, receipt: str, ranking: list[list[int]],
+                    approved: list[int], known: list[int]) -> None:
+    """Replace the member's sealed ballot, found by their receipt code; its club and gender bucket stay."""
+    receipt_hash = hash_receipt(receipt)
+    expected = db.session.scalar(select(BallotCast.receipt_check).where(
+        BallotCast.consultation_id == consultation.id, BallotCast.user_id == user.id))
+    given = sealing.receipt_check(consultation.id, user.id, receipt_hash)
+    if expected is None or not hmac.compare_digest(expected, given):
+        raise Conflict("bad_receipt")
+    sealed = db.session.scalar(select(SealedBallot).where(
+        SealedBallot.consultation_id == consultation.id,
+        SealedBallot.receipt_tag == sealing.receipt_tag(consultation.id, receipt_hash)).with_for_update())
+    if sealed is None:
+        raise Conflict("bad_receipt")
+    before = _open(consultation, sealed)
+    content = sealing.Content(before.club, before.gender, ranking, approved, before.receipt_hash)
+    sealed.sealed = sealing.seal(consultation.id, content, known)
+    db.session.flush()
+    _still_voting(consultation)
+    db.session.commit()
+
+
+def _open(consultation: Consultation, sealed: SealedBallot) -> sealing.Content:
+    try:
+        return sealing.open_sealed(consultation.id, sealed.sealed)
+    except sealing.SealBroken:
+        raise Conflict("ballot_key") from None
+
+
+# --- the mix: from sealed ballots to the counted ones -------------------------------------------------------------
+
+def ballot_box(consultation: Consultation) -> BallotBox:
+    """Return what the mix froze for the count; raise NotFound before voting has closed."""
+    box = db.session.get(BallotBox, consultation.id)
+    if box is None:
+        raise NotFound("ballot_box", consultation.id)
+    return box
+
+
+def mix_ballot_box(consultation: Consultation) -> BallotBox:
+    """Open every sealed ballot and write the counted ones, unlinkable to the casts (no commit: the phase move does).
+
+    In one transaction: the plain ballots are written in a random order with random keys, each under its counting
+    group (its club, or the pool of small clubs); the gender buckets become the federation's gender table with small
+    groups hidden; the sealed ballots are deleted and every cast's receipt check erased, which also gives every cast
+    and every ballot the same transaction. Raises Conflict("ballot_key") when a sealed ballot does not open (the
+    ballot key changed while voting was open): nothing is counted then.
+    """
+    existing = db.session.get(BallotBox, consultation.id)
+    if existing is not None:
+        return existing
+    contents = [_open(consultation, sealed) for sealed in db.session.scalars(
+        select(SealedBallot).where(SealedBallot.consultation_id == consultation.id))]
+    clubs = _clubs(consultation)
+    members = _active_members([club.id for club in clubs])
+    registered = {club.slug: members.get(club.id, 0) for club in clubs}
+    contents = [content for content in contents if content.club in registered]
+    voters = Counter(content.club for content in contents)
+    groups = privacy.counting_groups({slug: voters.get(slug, 0) for slug in registered})
+    group_of = privacy.group_of(groups)
+    candidates = [str(item.id) for item in active_items(consultation)]
+    known = set(candidates)
+    plain = [_plain_ballot(content, known) for content in contents]
+    electorate = [minority_engine.Voter(club=group_of[content.club], gender=content.gender, ranking=ranking,
+                                        approved=approved) for content, (ranking, approved) in zip(contents, plain,
+                                                                                                    strict=True)]
+    genders = Counter(content.gender or "unstated" for content in contents)
+    box = BallotBox(
+        consultation_id=consultation.id,
+        clubs={group.name: {"members": sum(registered[club] for club in group.clubs),
+                            **({"clubs": {club: registered[club] for club in group.clubs}} if group.is_pooled else {})}
+               for group in groups},
+        gender_table=minority_engine.tabulate_genders(candidates, electorate).to_dict(),
+        turnout={bucket: genders.get(bucket, 0) for bucket in ("woman", "man", "other")},
+    )
+    order = list(range(len(contents)))
+    secrets.SystemRandom().shuffle(order)
+    for index in order:
+        content = contents[index]
+        db.session.add(Ballot(id=secrets.token_hex(16), consultation_id=consultation.id,
+                              group=group_of[content.club], ranking=content.ranking, approved=content.approved,
+                              receipt_hash=content.receipt_hash))
+    db.session.execute(sa_delete(SealedBallot).where(SealedBallot.consultation_id == consultation.id))
+    db.session.execute(sa_update(BallotCast).where(BallotCast.consultation_id == consultation.id)
+                       .values(receipt_check=None))
+    db.session.add(box)
+    db.session.flush()
+    return box
+
+
+def _plain_ballot(content: sealing.Content, known: set[str]) -> tuple[list[list[str]], list[str]]:
+    """Return a ballot's tiers and approvals as candidate names, without items no longer on the ballot."""
+    tiers = [[str(i) for i in tier if str(i) in known] for tier in content.ranking]
+    return [tier for tier in tiers if tier], [str(i) for i in content.approved if str(i) in known]
 
 
 def counted_receipts(consultation: Consultation) -> list[str]:
@@ -225,40 +348,31 @@ def rules(consultation: Consultation) -> dict[str, Any]:
 def official_tally_input(consultation: Consultation) -> dict[str, Any]:
     """Return the anonymised input document of the count, in the ``deliberate tally`` file format plus its rules.
 
-    Candidates are agenda item ids (as text), clubs are club slugs with their active member counts, ballots are
-    sorted by their receipt hash (which is not shown): nothing in it points to a person. A ballot carries its
-    club, never its voter's gender: see :func:`official_tally_input_and_genders`.
+    Candidates are agenda item ids (as text), clubs are the counting groups frozen by the mix (a club's slug, or
+    the small clubs it pools) with their registered members, ballots are sorted by their receipt hash (which is
+    not shown): nothing in it points to a person, and no group in it has fewer than five voters.
     """
-    return official_tally_input_and_genders(consultation)[0]
-
-
-def official_tally_input_and_genders(consultation: Consultation) -> tuple[dict[str, Any], list[str | None]]:
-    """Return the count's input document and, apart, the gender bucket stored on each of its ballots, in order.
-
-    The genders are never published per ballot (next to federation totals, they would let anyone subtract their
-    way to small groups): the agenda turns them into a table of federation totals with small groups hidden.
-    """
-    items = active_items(consultation)
-    clubs = _clubs(consultation)
-    members = _active_members([club.id for club in clubs])
-    slugs = {club.id: club.slug for club in clubs}
-    known = {item.id for item in items}
-    ballots, genders = [], []
+    box = ballot_box(consultation)
+    candidates = [str(item.id) for item in active_items(consultation)]
+    known = set(candidates)
+    ballots = []
     for ballot in db.session.scalars(
             select(Ballot).where(Ballot.consultation_id == consultation.id).order_by(Ballot.receipt_hash)):
-        if ballot.club_id not in slugs:
-            continue
-        tiers = [[str(i) for i in tier if i in known] for tier in ballot.ranking]
-        ballots.append({"club": slugs[ballot.club_id], "ranking": [tier for tier in tiers if tier],
-                        "approved": [str(i) for i in ballot.approved if i in known]})
-        genders.append(ballot.gender)
-    document = {
-        "candidates": [str(item.id) for item in items],
-        "clubs": {club.slug: {"members": members.get(club.id, 0)} for club in clubs},
+        tiers = [[str(i) for i in tier if str(i) in known] for tier in ballot.ranking]
+        ballots.append({"club": ballot.group, "ranking": [tier for tier in tiers if tier],
+                        "approved": [str(i) for i in ballot.approved if str(i) in known]})
+    return {
+        "candidates": candidates,
+        "clubs": box.clubs,
         "ballots": ballots,
         "rules": rules(consultation),
     }
-    return document, genders
+
+
+def too_few_voters(consultation: Consultation) -> bool:
+    """Say whether so few people voted that no result may be shown (any figure would be about them)."""
+    return privacy.too_few(db.session.scalar(
+        select(func.count(BallotCast.id)).where(BallotCast.consultation_id == consultation.id)) or 0)
 
 
 def inputs_hash(document: dict[str, Any]) -> str:
@@ -283,8 +397,9 @@ def count(document: dict[str, Any], *, weighting: str | None = None) -> dict[str
 
 
 def store_official_tally(consultation: Consultation) -> Tally:
-    """Count the ballots under the consultation's rules and store the result as official (no commit: the phase
-    move commits it)."""
+    """Mix the sealed ballots, count them under the consultation's rules and store the result as official (no
+    commit: the phase move commits it)."""
+    mix_ballot_box(consultation)
     document = official_tally_input(consultation)
     tally = Tally(consultation_id=consultation.id, method=consultation.voting_method.value,
                   weighting=consultation.club_weighting.value, result=count(document),
@@ -396,8 +511,10 @@ def results_view(consultation: Consultation, result: dict[str, Any]) -> dict[str
     total_weight = sum(club["weight"] for club in result["clubs"].values())
     club_rows = []
     for slug, club in result["clubs"].items():
+        pooled = [clubs[part].name if part in clubs else part for part in slug.split(privacy.POOL_SEPARATOR)]
         club_rows.append({
-            "club": clubs.get(slug), "slug": slug, "voters": club["voters"], "members": club["members"],
+            "club": clubs.get(slug), "slug": slug, "name": clubs[slug].name if slug in clubs else " + ".join(pooled),
+            "pooled": pooled if len(pooled) > 1 else [], "voters": club["voters"], "members": club["members"],
             "weight": club["weight"], "weight_share": club["weight"] / total_weight if total_weight else 0.0,
             "turnout": club["voters"] / club["members"] if club["members"] else None,
             "ranking": _tiers_of(club["ranking"], items) if club["voters"] else [],

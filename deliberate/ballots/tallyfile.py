@@ -8,7 +8,11 @@ The file format (JSON)::
 
 ``ranking`` lists tiers best first (candidates in one tier are tied; candidates left out tie below all ranked
 ones); ``approved`` is optional. ``clubs`` may be left out when no ballot names a club: all ballots then form
-one club, ``all``. The file is parsed with orjson and turned into numpy arrays without a Python loop per
+one club, ``all``. A counting group that pools clubs with fewer than five voters each (see
+:mod:`deliberate.domain.privacy`) names its clubs and their registered members, which set its weight::
+
+     "clubs": {"club-2+club-3": {"members": 30, "clubs": {"club-2": 12, "club-3": 18}}, ...}
+ The file is parsed with orjson and turned into numpy arrays without a Python loop per
 candidate, which keeps a 100,000-ballot file (about 64 MB) to well under a second.
 """
 
@@ -50,6 +54,8 @@ class TallyInput:
     approved: np.ndarray = field(compare=False, repr=False)
     clubs: np.ndarray = field(compare=False, repr=False)
     digest: str = ""
+    club_pools: tuple[tuple[int, ...], ...] = ()
+    """Per club entry, the registered members of each club it pools (empty for a club of its own)."""
 
 
 def read_tally_file(path: str | Path) -> TallyInput:
@@ -100,9 +106,29 @@ def _parse(raw: bytes) -> TallyInput:
     _require(isinstance(ballots, list), '"ballots" must be a list')
     _require(all(type(b) is dict for b in ballots), "every ballot must be a JSON object")
     names, members, clubs = _clubs(data.get("clubs"), ballots)
+    pools = _pools(data.get("clubs"))
     ranks = _ranks(ballots, candidates)
     approved = _approvals(ballots, candidates)
-    return TallyInput(tuple(candidates), names, members, ranks, approved, clubs, hashlib.sha256(raw).hexdigest())
+    return TallyInput(tuple(candidates), names, members, ranks, approved, clubs, hashlib.sha256(raw).hexdigest(),
+                      pools)
+
+
+def _pools(spec: Any) -> tuple[tuple[int, ...], ...]:
+    """Return, per club entry, the registered members of each club it pools (empty for a single club)."""
+    if spec is None:
+        return ((),)
+    pools = []
+    for name, club in spec.items():
+        parts = club.get("clubs", {})
+        _require(
+            isinstance(parts, dict) and len(parts) != 1
+            and all(isinstance(size, int) and not isinstance(size, bool) and size >= 0 for size in parts.values()),
+            f'club "{name}": "clubs" must map two or more pooled clubs to their registered members',
+        )
+        _require(not parts or sum(parts.values()) == club["members"],
+                 f'club "{name}": "members" must be the sum of its pooled clubs\' members')
+        pools.append(tuple(parts.values()))
+    return tuple(pools)
 
 
 def _clubs(spec: Any, ballots: list[dict]) -> tuple[tuple[str, ...], tuple[int, ...], np.ndarray]:
@@ -236,7 +262,8 @@ def tally_input(
     if not 0 <= min_blocking <= len(data.club_names):
         raise TallyFileError(f"--min-blocking must be between 0 and the number of clubs ({len(data.club_names)})")
     names = data.candidates
-    units = federation.club_units(data.ranks, data.approved, data.clubs, data.club_names, data.club_members)
+    units = federation.club_units(data.ranks, data.approved, data.clubs, data.club_names, data.club_members,
+                                  data.club_pools or None)
     result = federation.combine(
         units, weighting, cap=cap, club_mode=club_mode, method=method, voter_threshold=voters_threshold,
         club_threshold=clubs_threshold, min_blocking=min_blocking,
@@ -265,8 +292,9 @@ def tally_input(
             "voters": unit.voters,
             "members": unit.members,
             "weight": unit.weight,
+            **({"clubs": len(pooled)} if pooled else {}),
         }
-        for unit in result.units
+        for unit, pooled in zip(result.units, data.club_pools or [()] * len(result.units), strict=True)
     }
     output["double_majority"] = {
         names[item.item]: {

@@ -169,6 +169,8 @@ def results(consultation_id: int):
     tally = services.official_tally(consultation)
     if tally is None:
         abort(404)
+    if services.too_few_voters(consultation):
+        return render_template("ballots/withheld.html", consultation=consultation)
     board = services.is_board(current_user, consultation)
     view = services.results_view(consultation, tally.result)
     what_if = services.what_if_cases(consultation, tally.result) if board and request.args.get("what_if") else None

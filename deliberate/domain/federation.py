@@ -10,6 +10,10 @@ shares ``p = S / weight`` (for a club, the share of its voters ranking ``a`` abo
 - ``sqrt``: ``W = sqrt(registered members)`` (Penrose);
 - ``capped``: ``W = min(registered members, cap)``.
 
+A unit may pool several clubs (see :mod:`deliberate.domain.privacy`: clubs with fewer than five voters are
+counted together). A pooled unit carries the sum of its clubs' weights (``equal``: one per club; ``sqrt`` and
+``capped``: each club's own, summed) and counts once for each of its clubs in the double majority.
+
 Approvals are combined the same way. In the ``bloc`` club mode each unit's own ranking (by the chosen method)
 counts as one ballot of weight ``W`` (a club mandate), and the unit approves the items a majority of its
 voters approve. Units without voters are listed but carry no weight.
@@ -57,9 +61,21 @@ class Unit:
     members: int
     count: PairwiseCount
     approvers: np.ndarray = field(compare=False, repr=False)
+    pooled: tuple[int, ...] = ()
+    """The registered members of each club the unit pools (empty: the unit is one club of ``members``)."""
 
     def __post_init__(self) -> None:
         self.approvers.flags.writeable = False
+
+    @property
+    def clubs(self) -> int:
+        """Return how many clubs the unit stands for."""
+        return len(self.pooled) or 1
+
+    @property
+    def club_sizes(self) -> tuple[int, ...]:
+        """Return the registered members of each club of the unit."""
+        return self.pooled or (self.members,)
 
 
 @dataclass(frozen=True)
@@ -136,16 +152,19 @@ def club_units(
     clubs: np.ndarray,
     names: Sequence[str],
     members: Sequence[int],
+    pooled: Sequence[Sequence[int]] | None = None,
 ) -> tuple[Unit, ...]:
     """Count the ballots of every club at once and return one unit per club, in the order of ``names``.
 
     ``clubs[i]`` is the index (into ``names``) of the club of ballot ``i``; ``members`` are the clubs'
-    registered members.
+    registered members; ``pooled[c]``, when given, lists the registered members of each club that unit ``c``
+    pools (empty for a unit of one club).
     """
     counts = count_by_group(ranks, approved, clubs, len(names))
+    pooled = pooled if pooled is not None else [()] * len(names)
     return tuple(
-        Unit(name, int(count.weight), int(size), count, count.approvals)
-        for name, size, count in zip(names, members, counts, strict=True)
+        Unit(name, int(count.weight), int(size), count, count.approvals, tuple(int(m) for m in parts))
+        for name, size, count, parts in zip(names, members, counts, pooled, strict=True)
     )
 
 
@@ -164,10 +183,10 @@ def unit_weight(unit: Unit, weighting: str = "members", cap: float | None = None
     if weighting == "members":
         return float(unit.voters)
     if weighting == "equal":
-        return 1.0
+        return float(unit.clubs)
     if weighting == "sqrt":
-        return math.sqrt(unit.members)
-    return float(min(unit.members, cap))
+        return sum(math.sqrt(size) for size in unit.club_sizes)
+    return float(sum(min(size, cap) for size in unit.club_sizes))
 
 
 def double_majority(
@@ -179,20 +198,23 @@ def double_majority(
     """Return, per item, the share of voters and the share of units approving it, and whether each passes.
 
     A share passes when it is *more than* its threshold. ``min_blocking`` (0: off) follows the Council of the
-    EU's rule: if fewer than that many units oppose an item, the voter test counts as passed.
+    EU's rule: if fewer than that many units oppose an item, the voter test counts as passed. A unit that pools
+    several clubs counts once for each of them.
     """
     counted = [unit for unit in units if unit.voters > 0]
     if not counted:
         return ()
     approvers = np.sum([np.asarray(unit.approvers, dtype=np.float64) for unit in counted], axis=0)
     voters = sum(unit.voters for unit in counted)
+    clubs = np.array([unit.clubs for unit in counted])
     majority = np.array([np.asarray(unit.approvers) * 2 > unit.voters for unit in counted])
-    supporting = majority.sum(axis=0)
+    supporting = (majority * clubs[:, None]).sum(axis=0)
+    total_clubs = int(clubs.sum())
     result = []
     for item in range(approvers.shape[0]):
         voter_share = float(approvers[item]) / voters
-        club_share = float(supporting[item]) / len(counted)
-        opposing = len(counted) - int(supporting[item])
+        club_share = float(supporting[item]) / total_clubs
+        opposing = total_clubs - int(supporting[item])
         voters_pass = voter_share > voter_threshold or opposing < min_blocking
         result.append(ItemMajority(item, voter_share, club_share, opposing, voters_pass, club_share > club_threshold))
     return tuple(result)

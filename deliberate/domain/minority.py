@@ -61,13 +61,14 @@ from typing import Any, ClassVar, TypeAlias
 import numpy as np
 
 from deliberate.domain.errors import ValidationFailed
+from deliberate.domain.privacy import MIN_GROUP
 
 ItemId: TypeAlias = int | str
 ClubId: TypeAlias = int | str
 GroupId: TypeAlias = int | str
 
-#: Smallest group whose figures may be shown. The only place this number lives.
-MIN_GROUP_SIZE = 5
+#: Smallest group whose figures may be shown (the privacy minimum, :data:`deliberate.domain.privacy.MIN_GROUP`).
+MIN_GROUP_SIZE = MIN_GROUP
 #: Default share of women used as the participation baseline (INEGI: 43.9% of Mexican migrants in the US).
 DEFAULT_WOMEN_BASELINE = 0.439
 #: Participation parity passes when women's share of voters is at least ``baseline - tolerance``.
@@ -992,18 +993,21 @@ def check_womens_priority_slot(
 
 
 def check_participation_parity(
-    electorate: Electorate, table: GenderTable, mode: CheckMode, baseline: float, tolerance: float
+    electorate: Electorate, table: GenderTable, mode: CheckMode, baseline: float, tolerance: float,
+    turnout: Mapping[str, int] | None = None,
 ) -> ParityCheck:
     """Check that women's share of voters who said woman or man reaches ``baseline - tolerance``.
 
     The figures are the table's when it shows both women and men; otherwise they are not shown, and the
-    status comes from the voters' own genders (who voted is known apart from what was voted). Not applicable
-    when no voter said woman or man.
+    status comes from ``turnout`` (how many voters said woman and man: who voted is known apart from what was
+    voted), else from the voters' own genders. Not applicable when no voter said woman or man.
     """
     women_counts, men_counts = table.shown(Gender.WOMAN), table.shown(Gender.MAN)
     shown = women_counts is not None and men_counts is not None
     if shown:
         women, men = women_counts.ballots, men_counts.ballots
+    elif turnout is not None:
+        women, men = int(turnout.get(Gender.WOMAN.value, 0)), int(turnout.get(Gender.MAN.value, 0))
     else:
         sizes = electorate.sizes(electorate.gender, len(electorate.genders))
         women = int(sizes[electorate.genders.index(Gender.WOMAN)])
@@ -1055,12 +1059,14 @@ def check_equity(
     genders: GenderTable | None = None,
     board_genders: Sequence[str | None] = (),
     config: EquityConfig | None = None,
+    turnout: Mapping[str, int] | None = None,
 ) -> EquityReport:
     """Run the three equity checks on a draft agenda and return the agenda to publish.
 
     ``genders`` is the gender table (by default, the table of the voters' own genders). ``board_genders``
-    gives the self-described gender of each board member (None when unstated). The women's priority slot is
-    checked on the count's agenda; under ENFORCE the returned agenda carries the slot.
+    gives the self-described gender of each board member (None when unstated). ``turnout`` counts the voters
+    per gender (see :func:`check_participation_parity`). The women's priority slot is checked on the count's
+    agenda; under ENFORCE the returned agenda carries the slot.
     """
     config = config or EquityConfig()
     electorate = _electorate(items, voters)
@@ -1068,7 +1074,7 @@ def check_equity(
     table = _gender_table(electorate, genders)
     slot = check_womens_priority_slot(table, electorate.items, agenda, config.womens_priority_slot)
     parity = check_participation_parity(
-        electorate, table, config.participation_parity, config.women_baseline, config.parity_tolerance
+        electorate, table, config.participation_parity, config.women_baseline, config.parity_tolerance, turnout
     )
     target = config.women_baseline if config.board_target is None else config.board_target
     board = check_board_composition(board_genders, config.board_composition, target)
@@ -1085,12 +1091,13 @@ def analyse(
     genders: GenderTable | None = None,
     board_genders: Sequence[str | None] = (),
     config: EquityConfig | None = None,
+    turnout: Mapping[str, int] | None = None,
 ) -> Analysis:
     """Run the equity checks, then compute the minority section on the agenda they return."""
     electorate = _electorate(items, voters)
     table = _gender_table(electorate, genders)
     equity = check_equity(electorate.items, agenda, electorate, genders=table, board_genders=board_genders,
-                          config=config)
+                          config=config, turnout=turnout)
     return Analysis(equity=equity, minority=analyse_minority(electorate.items, equity.agenda, electorate, table))
 
 

@@ -13,7 +13,7 @@ from deliberate.models.accounts import (
     User,
 )
 from deliberate.models.agenda import AgendaItem
-from deliberate.models.ballots import Ballot, BallotCast, Tally
+from deliberate.models.ballots import Ballot, BallotBox, BallotCast, SealedBallot, Tally
 from deliberate.models.base import utcnow
 from deliberate.models.consultations import (
     AgendaSelection,
@@ -50,6 +50,7 @@ __all__ = [
     "Argument",
     "ArgumentVote",
     "Ballot",
+    "BallotBox",
     "BallotCast",
     "Category",
     "CheckMode",
@@ -64,6 +65,7 @@ __all__ = [
     "Reaction",
     "ReactionValue",
     "Report",
+    "SealedBallot",
     "Side",
     "Tally",
     "Target",

@@ -1,16 +1,20 @@
-"""Secret ballots: who voted (BallotCast) is stored apart from what was voted (Ballot), and the stored counts.
+"""Secret ballots: who voted (BallotCast) apart from what was voted, sealed while voting is open and mixed at the count.
 
-Nothing links a Ballot to a person: it has a random key (not a sequence that would follow the order of the
-BallotCast rows), its club, its ranking and approvals, the SHA-256 of the voter's receipt code and the day it was
-cast.
+While voting is open a ballot lives as a :class:`SealedBallot`: its content (counting club, gender bucket,
+ranking, approvals, receipt hash) encrypted with a key that lives outside the database, found by a keyed tag of
+its receipt. When voting closes, one transaction opens every sealed ballot, writes the plain :class:`Ballot` rows in
+a random order with random keys and no date, and deletes the sealed ones (see ``docs/ballot-secrecy.md``).
+A plain ballot carries only what the count needs: its counting group (its club, or the small clubs it is pooled
+with), its ranking and approvals, and the SHA-256 of the voter's receipt code. The gender buckets become one
+table of federation totals in :class:`BallotBox`, never a column of a ballot.
 """
 
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from deliberate.extensions import db
@@ -22,7 +26,11 @@ def _random_key() -> str:
 
 
 class BallotCast(db.Model):
-    """Record that a member has voted in a consultation (and nothing about how)."""
+    """Record that a member has voted in a consultation (and nothing about how, nor when).
+
+    ``receipt_check`` is a keyed hash of the member and their receipt code: it lets the member (and only them)
+    replace their ballot while voting is open. It is erased when the ballots are mixed.
+    """
 
     __tablename__ = "ballot_cast"
     __table_args__ = (UniqueConstraint("consultation_id", "user_id", name="uq_ballot_cast_consultation_user"),)
@@ -30,24 +38,47 @@ class BallotCast(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    cast_on: Mapped[date]
+    receipt_check: Mapped[str | None] = mapped_column(String(64))
+
+
+class SealedBallot(db.Model):
+    """A ballot while voting is open: encrypted content, found only by a keyed tag of its receipt code."""
+
+    __tablename__ = "sealed_ballot"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_random_key)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"), index=True)
+    receipt_tag: Mapped[str] = mapped_column(String(64), unique=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Ballot(db.Model):
-    """An anonymous ballot: a ranking in tiers of agenda item ids and the approved item ids."""
+    """A counted, anonymous ballot: its counting group, a ranking in tiers of agenda item ids, the approved ids."""
 
     __tablename__ = "ballot"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_random_key)
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"), index=True)
-    club_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
+    group: Mapped[str] = mapped_column(String(2000))
     ranking: Mapped[list] = mapped_column(JSON)
     approved: Mapped[list] = mapped_column(JSON)
     receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    cast_on: Mapped[date]
-    # The voter's gender bucket (woman, man, other, or None) for the equity analysis. It is never exported with the
-    # ballot: only federation totals per bucket are published, with groups under MIN_GROUP_SIZE hidden.
-    gender: Mapped[str | None] = mapped_column(String(10))
+
+
+class BallotBox(db.Model):
+    """What the mix froze for the count: the counting groups with their members, and the gender totals.
+
+    ``clubs`` is the ``clubs`` section of the count's input document (each counting group, its registered members
+    and, when pooled, its clubs); ``gender_table`` the federation's totals per gender with small groups hidden;
+    ``turnout`` how many voters said woman, man or something else (who voted is known apart from the ballots).
+    """
+
+    __tablename__ = "ballot_box"
+
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"), primary_key=True)
+    clubs: Mapped[dict] = mapped_column(JSON)
+    gender_table: Mapped[dict] = mapped_column(JSON)
+    turnout: Mapped[dict] = mapped_column(JSON)
 
 
 class Tally(db.Model):

@@ -1,0 +1,98 @@
+"""Seal a ballot while voting is open, and the keyed tags that find it: the keys live outside the database.
+
+A sealed ballot is AES-256-GCM over its padded JSON content, with the consultation's id as associated data (a
+sealed ballot cannot be moved to another consultation, nor changed, without failing to open). Every sealed ballot
+of a consultation has the same length: the content is padded to the longest ballot the consultation's items
+allow, so the length says nothing about how many items a voter ranked. The keys are derived (HMAC-SHA256) from
+``BALLOT_KEY``, else from ``SECRET_KEY``, one per consultation and purpose; none is ever stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from flask import current_app
+
+NONCE = 12
+LONGEST_CLUB = 80  # Organization.slug's length
+_LENGTH = struct.Struct(">I")
+
+
+class SealBroken(Exception):
+    """Signal that a sealed ballot cannot be opened: another key, or a changed record."""
+
+
+@dataclass(frozen=True)
+class Content:
+    """What a sealed ballot holds: the counting club, the gender bucket, the ballot and its receipt hash."""
+
+    club: str
+    gender: str | None
+    ranking: list[list[int]]
+    approved: list[int]
+    receipt_hash: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"club": self.club, "gender": self.gender, "ranking": self.ranking, "approved": self.approved,
+                "receipt": self.receipt_hash}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Content:
+        return cls(data["club"], data["gender"], data["ranking"], data["approved"], data["receipt"])
+
+
+def _master() -> bytes:
+    config = current_app.config
+    secret = config.get("BALLOT_KEY") or config["SECRET_KEY"]
+    return hmac.new(str(secret).encode(), b"deliberate ballot box v1", hashlib.sha256).digest()
+
+
+def _key(purpose: str, consultation_id: int) -> bytes:
+    return hmac.new(_master(), f"{purpose}:{consultation_id}".encode(), hashlib.sha256).digest()
+
+
+def receipt_tag(consultation_id: int, receipt_hash: str) -> str:
+    """Return the keyed tag that finds a sealed ballot by its receipt hash (unlinkable to it without the key)."""
+    return hmac.new(_key("tag", consultation_id), receipt_hash.encode(), hashlib.sha256).hexdigest()
+
+
+def receipt_check(consultation_id: int, user_id: int, receipt_hash: str) -> str:
+    """Return the keyed hash of a voter and their receipt: only that voter's session and receipt match it."""
+    message = f"{user_id}:{receipt_hash}".encode()
+    return hmac.new(_key("cast", consultation_id), message, hashlib.sha256).hexdigest()
+
+
+def capacity(item_ids: Sequence[int]) -> int:
+    """Return the padded length of a ballot over these items: that of the longest ballot they allow."""
+    longest = Content("x" * LONGEST_CLUB, "other", [[i] for i in item_ids], list(item_ids), "0" * 64)
+    return _LENGTH.size + len(orjson.dumps(longest.to_dict()))
+
+
+def seal(consultation_id: int, content: Content, item_ids: Sequence[int]) -> bytes:
+    """Return the sealed form of a ballot's content: a random nonce, then the ciphertext of the padded JSON."""
+    data = orjson.dumps(content.to_dict())
+    size = max(capacity(item_ids), _LENGTH.size + len(data))
+    padded = _LENGTH.pack(len(data)) + data + bytes(size - _LENGTH.size - len(data))
+    nonce = os.urandom(NONCE)
+    aad = str(consultation_id).encode()
+    return nonce + AESGCM(_key("seal", consultation_id)).encrypt(nonce, padded, aad)
+
+
+def open_sealed(consultation_id: int, sealed: bytes) -> Content:
+    """Open a sealed ballot of this consultation; raise :class:`SealBroken` if the key or the record is wrong."""
+    try:
+        padded = AESGCM(_key("seal", consultation_id)).decrypt(
+            sealed[:NONCE], sealed[NONCE:], str(consultation_id).encode())
+        (length,) = _LENGTH.unpack_from(padded)
+        return Content.from_dict(orjson.loads(padded[_LENGTH.size:_LENGTH.size + length]))
+    except (InvalidTag, ValueError, KeyError, TypeError, struct.error):
+        raise SealBroken(consultation_id) from None
