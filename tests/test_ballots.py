@@ -589,3 +589,20 @@ def test_a_club_outside_the_federation_never_enters_the_count(app, voting, creat
     with app.app_context():
         document = services.official_tally_input(db.session.get(Consultation, voting["consultation_id"]))
     assert set(document["clubs"]) == {voting["club"].slug, voting["other_club"].slug}
+
+
+def test_closing_the_vote_with_another_ballot_key_counts_nothing_and_voting_stays_open(
+        app, client, voting, log_in):
+    log_in(client, voting["member"])
+    _cast(client, voting, [1, 2, 3])
+    app.config["BALLOT_KEY"] = "a key the ballots were not sealed with"
+    board = client.application.test_client()
+    log_in(board, voting["board"])
+    url = f"/consultations/{voting['consultation_id']}/advance"
+    response = board.post(url, data={"expected": "voting", "target": "tallied"}, follow_redirects=True)
+    assert "cannot be opened" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Consultation, voting["consultation_id"]).phase is Phase.VOTING
+        assert db.session.scalar(select(Tally)) is None and db.session.scalar(select(Ballot)) is None
+    del app.config["BALLOT_KEY"]
+    assert len(_sealed(app, voting)) == 1

@@ -258,7 +258,11 @@ def advance_phase(consultation: Consultation, actor: User, expected_current: Pha
     if target is Phase.TALLIED:
         from deliberate.ballots.services import store_official_tally
 
-        store_official_tally(consultation)
+        try:
+            store_official_tally(consultation)
+        except Conflict:  # a sealed ballot does not open (the ballot key changed): the phase does not move
+            db.session.rollback()
+            raise
     federation = consultation.federation
     audit.record(federation, actor, "consultation.phase", consultation.title("es"),
                  facts={"from": expected_current.value, "to": target.value})

@@ -206,10 +206,16 @@ def advance(consultation_id: int):
     if form.validate_on_submit():
         try:
             services.advance_phase(consultation, current_user, Phase(form.expected.data), Phase(form.target.data))
-        except Conflict:
-            db.session.refresh(consultation)
-            flash(_("Another board member already changed the phase: it is now “%(phase)s”. Nothing was changed.",
-                    phase=phase_name(consultation.phase)), "warning")
+        except Conflict as error:
+            db.session.rollback()
+            if error.reason == "ballot_key":
+                flash(_("The sealed ballots cannot be opened: the ballot key of this server is not the one they "
+                        "were sealed with. Nothing was counted and voting stays open; ask whoever runs the server "
+                        "to restore the key."), "error")
+            else:
+                db.session.refresh(consultation)
+                flash(_("Another board member already changed the phase: it is now “%(phase)s”. Nothing was "
+                        "changed.", phase=phase_name(consultation.phase)), "warning")
         except (InvalidTransition, ValueError):
             flash(_("A consultation can only move one phase forward. Nothing was changed."), "warning")
         else:
