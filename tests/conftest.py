@@ -33,7 +33,6 @@ def _fast_sqlite(dbapi_connection, _record) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.execute("PRAGMA synchronous = OFF")
         dbapi_connection.execute("PRAGMA journal_mode = MEMORY")
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 _counter = itertools.count(1)
 
 

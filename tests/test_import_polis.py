@@ -20,7 +20,7 @@ from deliberate.domain.phases import Phase
 from deliberate.extensions import db
 from deliberate.models import Consultation, Demand, Reaction, User
 
-POLIS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "polis"
+POLIS = Path(__file__).resolve().parent / "data" / "polis"
 FOLDERS = ["london.youth.policing", "bg2050-volunteers", "scoop-hivemind.biodiversity"]
 
 
@@ -66,8 +66,6 @@ def expected_figures(folder: Path) -> dict:
 @pytest.mark.parametrize("name", FOLDERS)
 def test_a_real_conversation_imports_with_the_files_counts(app, consultation_id, name):
     folder = POLIS / name
-    if not (folder / "votes.csv").exists():
-        pytest.skip("the shared Polis conversations are not present")
     expected = expected_figures(folder)
     printed = run_import(app, folder, consultation_id)
     assert printed == {k: expected[k] for k in ("demands", "reactions", "participants")}
@@ -87,8 +85,6 @@ def test_a_real_conversation_imports_with_the_files_counts(app, consultation_id,
 
 def test_running_the_import_twice_adds_nothing(app, consultation_id):
     folder = POLIS / "london.youth.policing"
-    if not folder.exists():
-        pytest.skip("the shared Polis conversations are not present")
     first = run_import(app, folder, consultation_id)
     second = run_import(app, folder, consultation_id)
     assert first == second

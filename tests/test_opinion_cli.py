@@ -1,6 +1,6 @@
 """The ``opinion-map`` command on a real Polis export folder.
 
-It reads a conversation from ../shared/data/polis. Attribution, as its licence asks: Data was gathered using
+It reads a conversation from tests/data/polis. Attribution, as its licence asks: Data was gathered using
 the Polis software (compdemocracy.org/polis) and is sub-licensed under CC BY 4.0 with Attribution to The
 Computational Democracy Project. https://pol.is/3nemnipcrc (bg2050-volunteers)
 """
@@ -15,13 +15,11 @@ from click.testing import CliRunner
 
 from deliberate.opinion.cli import opinion_map_command
 
-FOLDER = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "polis" / "bg2050-volunteers"
+FOLDER = Path(__file__).resolve().parent / "data" / "polis" / "bg2050-volunteers"
 
 
 @pytest.fixture(scope="module")
 def printed() -> dict:
-    if not FOLDER.is_dir():
-        pytest.skip(f"Polis conversation not found at {FOLDER} (shared/ must sit beside the repository)")
     result = CliRunner().invoke(opinion_map_command, [str(FOLDER)])
     assert result.exit_code == 0, result.output
     return json.loads(result.output)

@@ -16,14 +16,12 @@ from deliberate.domain import federation, tally
 from deliberate.domain.errors import ValidationFailed
 from deliberate.domain.federation import Unit
 
-VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "voting" / "test-vectors.json"
+VECTORS = Path(__file__).resolve().parents[1] / "data" / "voting" / "test-vectors.json"
 
 
 @pytest.fixture(scope="module")
 def vectors() -> dict:
-    """Return the published federation vectors, or skip when the shared data is not beside the repo."""
-    if not VECTORS.exists():
-        pytest.skip(f"voting test vectors not found at {VECTORS} (shared/ must sit beside the repository)")
+    """Return the published federation vectors (tests/data/voting)."""
     return json.loads(VECTORS.read_text())["federation"]
 
 

@@ -1,6 +1,6 @@
 """The Polis export reader and the opinion map on three real Polis conversations.
 
-The conversations in ../shared/data/polis are used unchanged. Attribution, as their licence asks:
+The conversations in tests/data/polis are used unchanged. Attribution, as their licence asks:
 
     Data was gathered using the Polis software (compdemocracy.org/polis) and is sub-licensed under
     CC BY 4.0 with Attribution to The Computational Democracy Project.
@@ -22,13 +22,8 @@ from sklearn.metrics import adjusted_rand_score
 from deliberate.domain.opinion import OpinionMap, compute_opinion_map
 from deliberate.polis import PolisExport, PolisFormatError, read_polis_export, read_polis_groups
 
-POLIS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "polis"
+POLIS = Path(__file__).resolve().parents[1] / "data" / "polis"
 CONVERSATIONS = ("london.youth.policing", "bg2050-volunteers", "scoop-hivemind.biodiversity")
-
-pytestmark = pytest.mark.skipif(
-    not POLIS.is_dir(), reason=f"Polis conversations not found at {POLIS} (shared/ must sit beside the repository)"
-)
-
 
 @cache
 def export(name: str) -> PolisExport:

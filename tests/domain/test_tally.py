@@ -17,13 +17,11 @@ from hypothesis import strategies as st
 from deliberate.domain import tally
 from deliberate.domain.tally import Ballot, InvalidBallot, PairwiseCount
 
-VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "voting" / "test-vectors.json"
+VECTORS = Path(__file__).resolve().parents[1] / "data" / "voting" / "test-vectors.json"
 
 
 def load_vectors(section: str) -> dict:
-    """Return one section of the published test vectors, or skip when the shared data is not beside the repo."""
-    if not VECTORS.exists():
-        pytest.skip(f"voting test vectors not found at {VECTORS} (shared/ must sit beside the repository)")
+    """Return one section of the published test vectors (tests/data/voting)."""
     return json.loads(VECTORS.read_text())[section]
 
 
