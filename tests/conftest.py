@@ -223,6 +223,16 @@ def log_in() -> Callable[[FlaskClient, User], None]:
     return login
 
 
+def pytest_collection_modifyitems(config, items):
+    """Leave the PostgreSQL-only tests (marker ``postgres``) to the PostgreSQL pass: a SQLite pass deselects them."""
+    if os.environ.get("DELIBERATE_TEST_DATABASE_URL"):
+        return
+    kept = [item for item in items if item.get_closest_marker("postgres") is None]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item.get_closest_marker("postgres")])
+        items[:] = kept
+
+
 def pytest_terminal_summary(terminalreporter):
     """Say where this run's browser screenshots are, and sum up its axe-core checks (kept here, in the top conftest,
     because under xdist the controller that prints the summary never loads tests/browser/conftest.py)."""
