@@ -193,7 +193,10 @@ _SENTENCES: dict[str, Any] = {
                                         objection=f["objection"], demand=f["demand"]),
     "consultation.tally": lambda f: ngettext("%(num)d ballot counted; SHA-256 of the inputs: %(sha)s",
                                              "%(num)d ballots counted; SHA-256 of the inputs: %(sha)s",
-                                             f["ballots"], sha=f["sha256"]),
+                                             f["ballots"], sha=f["sha256"]) + (" " + ngettext(
+        "%(num)d ballot was not counted: its club has left the federation.",
+        "%(num)d ballots were not counted: their clubs have left the federation.",
+        f["uncounted"]) if f.get("uncounted") else ""),
     "consultation.phase": lambda f: _("From “%(source)s” to “%(target)s”.", source=_phase(f["from"]),
                                       target=_phase(f["to"])),
     "consultation.settings": _settings,

@@ -606,3 +606,35 @@ def test_closing_the_vote_with_another_ballot_key_counts_nothing_and_voting_stay
         assert db.session.scalar(select(Tally)) is None and db.session.scalar(select(Ballot)) is None
     del app.config["BALLOT_KEY"]
     assert len(_sealed(app, voting)) == 1
+
+
+def test_the_receipt_code_crosses_the_session_cookie_sealed_and_the_receipt_page_is_not_cached(
+        app, client, voting, log_in):
+    log_in(client, voting["member"])
+    cast = _cast(client, voting, [1, 2, 3])
+    cookie = client.get_cookie("session").value
+    stored = app.session_interface.get_signing_serializer(app).loads(cookie)
+    page = client.get(cast.location)
+    code = page.get_data(as_text=True).split('id="receipt-code"><code>')[1].split("<")[0]
+    assert code not in orjson.dumps(stored).decode() and code.replace("-", "") not in cookie
+    assert "no-store" in page.headers["Cache-Control"]
+
+
+def test_a_ballot_whose_club_has_left_the_federation_is_left_out_and_the_audit_log_says_so(
+        app, client, voting, create_organization, log_in):
+    log_in(client, voting["member"])
+    _cast(client, voting, [1, 2, 3])
+    elsewhere = create_organization("Otra")
+    with app.app_context():
+        db.session.get(type(voting["club"]), voting["club"].id).parent_id = elsewhere.id
+        db.session.commit()
+    _advance(app, voting)
+    with app.app_context():
+        consultation = db.session.get(Consultation, voting["consultation_id"])
+        assert services.ballot_box(consultation).uncounted == 1
+    from deliberate import audit
+    from deliberate.models import AuditEntry
+
+    with app.test_request_context():
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "consultation.tally"))
+        assert "1 ballot was not counted" in audit.describe(entry).text

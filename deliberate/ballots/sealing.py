@@ -9,6 +9,7 @@ allow, so the length says nothing about how many items a voter ranked. The keys 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import os
@@ -69,6 +70,22 @@ def receipt_check(consultation_id: int, user_id: int, receipt_hash: str) -> str:
     """Return the keyed hash of a voter and their receipt: only that voter's session and receipt match it."""
     message = f"{user_id}:{receipt_hash}".encode()
     return hmac.new(_key("cast", consultation_id), message, hashlib.sha256).hexdigest()
+
+
+def seal_receipt(consultation_id: int, code: str) -> str:
+    """Return a receipt code sealed for the voter's session cookie (signed, not encrypted, by Flask)."""
+    nonce = os.urandom(NONCE)
+    sealed = nonce + AESGCM(_key("receipt", consultation_id)).encrypt(nonce, code.encode(), b"receipt")
+    return base64.urlsafe_b64encode(sealed).decode()
+
+
+def open_receipt(consultation_id: int, sealed: str) -> str | None:
+    """Return the receipt code sealed by :func:`seal_receipt`, or None if it does not open."""
+    try:
+        raw = base64.urlsafe_b64decode(sealed.encode())
+        return AESGCM(_key("receipt", consultation_id)).decrypt(raw[:NONCE], raw[NONCE:], b"receipt").decode()
+    except (InvalidTag, ValueError, TypeError, AttributeError):
+        return None
 
 
 def capacity(item_ids: Sequence[int]) -> int:

@@ -264,6 +264,7 @@ def mix_ballot_box(consultation: Consultation) -> BallotBox:
     clubs = _clubs(consultation)
     members = _active_members([club.id for club in clubs])
     registered = {club.slug: members.get(club.id, 0) for club in clubs}
+    uncounted = sum(1 for content in contents if content.club not in registered)
     contents = [content for content in contents if content.club in registered]
     voters = Counter(content.club for content in contents)
     groups = privacy.counting_groups({slug: voters.get(slug, 0) for slug in registered})
@@ -282,6 +283,7 @@ def mix_ballot_box(consultation: Consultation) -> BallotBox:
                for group in groups},
         gender_table=minority_engine.tabulate_genders(candidates, electorate).to_dict(),
         turnout={bucket: genders.get(bucket, 0) for bucket in ("woman", "man", "other")},
+        uncounted=uncounted,
     )
     order = list(range(len(contents)))
     secrets.SystemRandom().shuffle(order)
@@ -399,14 +401,15 @@ def count(document: dict[str, Any], *, weighting: str | None = None) -> dict[str
 def store_official_tally(consultation: Consultation) -> Tally:
     """Mix the sealed ballots, count them under the consultation's rules and store the result as official (no
     commit: the phase move commits it)."""
-    mix_ballot_box(consultation)
+    box = mix_ballot_box(consultation)
     document = official_tally_input(consultation)
     tally = Tally(consultation_id=consultation.id, method=consultation.voting_method.value,
                   weighting=consultation.club_weighting.value, result=count(document),
                   inputs_hash=inputs_hash(document), created_at=utcnow(), is_official=True)
     db.session.add(tally)
     audit.record(consultation.federation, None, "consultation.tally", consultation.title("es"),
-                 facts={"ballots": len(document["ballots"]), "sha256": tally.inputs_hash})
+                 facts={"ballots": len(document["ballots"]), "sha256": tally.inputs_hash,
+                        **({"uncounted": box.uncounted} if box.uncounted else {})})
     return tally
 
 

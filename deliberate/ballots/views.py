@@ -3,12 +3,12 @@ counted receipts and the results."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from deliberate.ballots import services
+from deliberate.ballots import sealing, services
 from deliberate.ballots.forms import BallotForm, ReceiptLookupForm
 from deliberate.consultations.views import consultation_or_404
 from deliberate.domain.errors import Conflict, PhaseClosed, ValidationFailed
@@ -127,7 +127,9 @@ def cast(consultation_id: int):
     if code is None:
         flash(_("Your ballot has been replaced. Your receipt code stays the same."), "success")
         return redirect(url_for("consultations.show", consultation_id=consultation.id))
-    session[_RECEIPT_SESSION_KEY] = {"consultation": consultation.id, "code": code}
+    # The session cookie is signed, not encrypted: it carries the code sealed, until the receipt page shows it.
+    session[_RECEIPT_SESSION_KEY] = {"consultation": consultation.id,
+                                     "sealed": sealing.seal_receipt(consultation.id, code)}
     return redirect(url_for(".receipt", consultation_id=consultation.id))
 
 
@@ -137,9 +139,12 @@ def receipt(consultation_id: int):
     """Show the receipt code once, right after casting (it is not stored and cannot be shown again)."""
     consultation, club = _voter_consultation(consultation_id)
     stored = session.pop(_RECEIPT_SESSION_KEY, None)
-    code = stored["code"] if stored and stored.get("consultation") == consultation.id else None
-    return render_template("ballots/receipt.html", consultation=consultation, code=code,
-                           has_cast=services.has_cast(current_user, consultation))
+    code = (sealing.open_receipt(consultation.id, stored.get("sealed", ""))
+            if isinstance(stored, dict) and stored.get("consultation") == consultation.id else None)
+    response = make_response(render_template("ballots/receipt.html", consultation=consultation, code=code,
+                                             has_cast=services.has_cast(current_user, consultation)))
+    response.headers["Cache-Control"] = "no-store"  # the code must not stay in the browser's cache
+    return response
 
 
 @bp.route("/consultations/<int:consultation_id>/receipts", methods=["GET", "POST"])

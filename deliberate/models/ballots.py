@@ -70,7 +70,8 @@ class BallotBox(db.Model):
 
     ``clubs`` is the ``clubs`` section of the count's input document (each counting group, its registered members
     and, when pooled, its clubs); ``gender_table`` the federation's totals per gender with small groups hidden;
-    ``turnout`` how many voters said woman, man or something else (who voted is known apart from the ballots).
+    ``turnout`` how many voters said woman, man or something else (who voted is known apart from the ballots);
+    ``uncounted`` how many sealed ballots were left out because their club had left the federation.
     """
 
     __tablename__ = "ballot_box"
@@ -79,6 +80,7 @@ class BallotBox(db.Model):
     clubs: Mapped[dict] = mapped_column(JSON)
     gender_table: Mapped[dict] = mapped_column(JSON)
     turnout: Mapped[dict] = mapped_column(JSON)
+    uncounted: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Tally(db.Model):

@@ -53,6 +53,7 @@ def upgrade():
     sa.Column('clubs', sa.JSON(), nullable=False),
     sa.Column('gender_table', sa.JSON(), nullable=False),
     sa.Column('turnout', sa.JSON(), nullable=False),
+    sa.Column('uncounted', sa.Integer(), server_default='0', nullable=False),
     sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], name=op.f('fk_ballot_box_consultation_id_consultation'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('consultation_id', name=op.f('pk_ballot_box'))
     )
