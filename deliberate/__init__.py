@@ -10,17 +10,27 @@ from flask import Flask
 
 from deliberate import config as default_config
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE.parent
+#: In a checkout, templates, static files and migrations sit at the repository's root; an installed package
+#: carries them inside itself (the build copies them there, see setup.py).
+IS_CHECKOUT = (PROJECT_ROOT / "setup.cfg").is_file() and not (PACKAGE / "templates").is_dir()
+
+
+def asset_path(name: str) -> Path:
+    """Return the folder of the templates, static files or migrations, in a checkout or in an installed package."""
+    return (PROJECT_ROOT if IS_CHECKOUT else PACKAGE) / name
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, commands."""
+    instance = os.environ.get("DELIBERATE_INSTANCE_PATH") or (str(PROJECT_ROOT / "instance") if IS_CHECKOUT else None)
     app = Flask(
         __name__,
-        instance_path=os.environ.get("DELIBERATE_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        instance_path=instance,  # an installed package: Flask's own place, under the environment's prefix
         instance_relative_config=True,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(asset_path("templates")),
+        static_folder=str(asset_path("static")),
     )
     app.config.from_object(default_config)
     if test_config is None:
@@ -37,7 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     security.init_app(app)  # first: no other request hook runs while the secret key is the default one
     extensions.db.init_app(app)
-    extensions.migrate.init_app(app, extensions.db, directory=str(PROJECT_ROOT / "migrations"))
+    extensions.migrate.init_app(app, extensions.db, directory=str(asset_path("migrations")))
     extensions.csrf.init_app(app)
     app.config.setdefault("RATELIMIT_ENABLED", True)
     extensions.limiter.init_app(app)
