@@ -193,7 +193,7 @@ _SENTENCES: dict[str, Any] = {
                                         objection=f["objection"], demand=f["demand"]),
     "consultation.tally": lambda f: ngettext("%(num)d ballot counted; SHA-256 of the inputs: %(sha)s",
                                              "%(num)d ballots counted; SHA-256 of the inputs: %(sha)s",
-                                             f["ballots"], sha=f["sha256"]) + (" " + ngettext(
+                                             f["ballots"], sha=f["sha256"]) + (". " + ngettext(
         "%(num)d ballot was not counted: its club has left the federation.",
         "%(num)d ballots were not counted: their clubs have left the federation.",
         f["uncounted"]) if f.get("uncounted") else ""),

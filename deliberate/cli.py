@@ -12,6 +12,8 @@ from flask import Flask
 from flask.cli import FlaskGroup, ScriptInfo, pass_script_info, with_appcontext
 from flask.cli import run_command as flask_run_command
 
+from deliberate.ops.cli import doctor_command
+
 # Commands that live with their area; each module defines a click command. Registered when present.
 AREA_COMMANDS = (
     ("deliberate.agenda.cli", "verify_agenda_command"),
@@ -78,6 +80,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(demo_ballots_command)
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(doctor_command)
     for module_name, attribute in AREA_COMMANDS:
         try:
             module = importlib.import_module(module_name)

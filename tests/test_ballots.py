@@ -635,6 +635,6 @@ def test_a_ballot_whose_club_has_left_the_federation_is_left_out_and_the_audit_l
     from deliberate import audit
     from deliberate.models import AuditEntry
 
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "consultation.tally"))
         assert "1 ballot was not counted" in audit.describe(entry).text
