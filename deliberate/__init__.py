@@ -44,8 +44,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from deliberate import audit, errors, extensions, i18n, mail, security, text
     from deliberate.cli import register_commands
+    from deliberate.ops import logs as request_log
 
     security.init_app(app)  # first: no other request hook runs while the secret key is the default one
+    request_log.init_app(app)
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(asset_path("migrations")))
     extensions.csrf.init_app(app)
@@ -93,3 +95,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(__import__("deliberate.opinion.views", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("deliberate.ballots.views", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("deliberate.agenda.views", fromlist=["bp"]).bp)
+    from deliberate.ops.views import bp as ops_bp
+
+    app.register_blueprint(ops_bp)
