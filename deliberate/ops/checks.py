@@ -29,8 +29,16 @@ class Finding:
     message: str
 
 
-def _workers() -> int:
-    """Return how many worker processes serve the site, as gunicorn's WEB_CONCURRENCY or DELIBERATE_WORKERS say."""
+def _storage(app: Flask) -> str:
+    """Return where the rate limits count: their own storage, else the shared Redis, else each process's memory."""
+    return app.config.get("RATELIMIT_STORAGE_URI") or app.config.get("REDIS_URL") or "memory://"
+
+
+def _workers(app: Flask | None = None) -> int:
+    """Return how many worker processes serve the site: the WORKERS setting, else WEB_CONCURRENCY (gunicorn)."""
+    configured = app.config.get("WORKERS") if app is not None else None
+    if isinstance(configured, int) and configured > 0:
+        return configured
     for variable in ("DELIBERATE_WORKERS", "WEB_CONCURRENCY"):
         value = os.environ.get(variable, "")
         if value.isdigit():
@@ -69,10 +77,10 @@ def configuration(app: Flask) -> Iterator[Finding]:
                       "from the secret key. Set a key of its own, kept out of backups (docs/ballot-secrecy.md).")
     else:
         yield Finding(OK, "ballot key", "set")
-    storage = config.get("RATELIMIT_STORAGE_URI", "memory://")
-    if storage.startswith("memory://") and _workers() > 1:
-        yield Finding(ERROR, "rate limits", f"{_workers()} workers keep their log-in limits apart in memory: set "
-                      "DELIBERATE_RATELIMIT_STORAGE_URI=redis://… so that they share them.")
+    workers = _workers(app)
+    if _storage(app).startswith("memory://") and workers > 1:
+        yield Finding(ERROR, "rate limits", f"{workers} workers keep their log-in limits apart in memory: set "
+                      "DELIBERATE_REDIS_URL=redis://… so that they share them.")
     if not config.get("MAIL_SERVER"):
         yield Finding(WARNING, "mail", "No mail server (DELIBERATE_MAIL_SERVER): invitations and password resets "
                       "are not sent.")
@@ -87,9 +95,9 @@ def services(app: Flask) -> Iterator[Finding]:
         yield Finding(ERROR, "database", f"The database does not answer: {type(error).__name__}.")
         return
     yield from _migrations(app)
-    storage = app.config.get("RATELIMIT_STORAGE_URI", "memory://")
-    if storage.startswith(("redis://", "rediss://")):
-        yield from _redis(storage)
+    for url in dict.fromkeys(u for u in (app.config.get("REDIS_URL"), _storage(app)) if u):
+        if url.startswith(("redis://", "rediss://")):
+            yield from _redis(url)
 
 
 def _migrations(app: Flask) -> Iterator[Finding]:
