@@ -45,9 +45,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from deliberate import audit, errors, extensions, i18n, mail, security, text
     from deliberate.cli import register_commands
     from deliberate.ops import logs as request_log
+    from deliberate.ops import proxy
 
     security.init_app(app)  # first: no other request hook runs while the secret key is the default one
     request_log.init_app(app)
+    proxy.init_app(app)
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(asset_path("migrations")))
     extensions.csrf.init_app(app)

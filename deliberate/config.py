@@ -21,6 +21,8 @@ REMEMBER_COOKIE_SAMESITE = "Lax"
 SECURE_COOKIES = True  # switched off in debug, testing, or by DELIBERATE_SECURE_COOKIES=0 for plain-HTTP demos
 
 MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+#: How many reverse proxies stand in front of the app (nginx: 1); their X-Forwarded-* headers are trusted.
+PROXY_HOPS = 0
 WTF_CSRF_TIME_LIMIT = None  # a form left open all afternoon still submits; the token stays bound to the session
 
 RATELIMIT_STORAGE_URI = "memory://"
@@ -62,9 +64,10 @@ _ENVIRONMENT_KEYS = {
     "DELIBERATE_BASE_URL": "BASE_URL",
     "DELIBERATE_SECURE_COOKIES": "SECURE_COOKIES",
     "DELIBERATE_BALLOT_KEY": "BALLOT_KEY",
+    "DELIBERATE_PROXY_HOPS": "PROXY_HOPS",
 }
 _BOOLEAN_KEYS = {"MAIL_USE_TLS", "SECURE_COOKIES"}
-_INTEGER_KEYS = {"MAIL_PORT"}
+_INTEGER_KEYS = {"PROXY_HOPS", "MAIL_PORT"}
 
 
 def from_environment(environ: os._Environ[str] | dict[str, str] = os.environ) -> dict[str, object]:
