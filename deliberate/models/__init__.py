@@ -38,6 +38,7 @@ from deliberate.models.demands import (
     Target,
 )
 from deliberate.models.opinion import OpinionSnapshot
+from deliberate.models.programmes import Commitment, Follow, Funding, Milestone, Programme, ProgrammeUpdate
 from deliberate.models.publication import Agenda, AgendaVersion, MinorityReport, MinorityReportCosign
 
 __all__ = [
@@ -53,6 +54,12 @@ __all__ = [
     "BallotBox",
     "BallotCast",
     "Category",
+    "Commitment",
+    "Follow",
+    "Funding",
+    "Milestone",
+    "Programme",
+    "ProgrammeUpdate",
     "CheckMode",
     "ClubMode",
     "ClubWeighting",
