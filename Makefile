@@ -7,7 +7,7 @@ PORT ?= 5000
 CATALOG := deliberate/translations
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install install-test translations extract-messages lint bench clean
+.PHONY: run demo-reset test install install-test translations extract-messages lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,13 @@ run: install translations instance/config.py
 	DELIBERATE_SECURE_COOKIES=0 $(BIN)/deliberate db upgrade
 	DELIBERATE_SECURE_COOKIES=0 $(BIN)/deliberate seed-demo
 	DELIBERATE_SECURE_COOKIES=0 $(BIN)/deliberate run --host $(HOST) --port $(PORT)
+
+# The demo's SQLite database, thrown away and seeded again (a database of your own, set by DELIBERATE_DATABASE_URL,
+# is never touched).
+demo-reset: install translations instance/config.py
+	rm -f instance/deliberate.sqlite3
+	DELIBERATE_DATABASE_URL= DELIBERATE_SECURE_COOKIES=0 $(BIN)/deliberate db upgrade
+	DELIBERATE_DATABASE_URL= DELIBERATE_SECURE_COOKIES=0 $(BIN)/deliberate seed-demo
 
 lint: install-test
 	$(BIN)/ruff check .
