@@ -69,18 +69,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def _init_login(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from deliberate.extensions import db, login_manager
-    from deliberate.models import User
+    from deliberate.auth.sessions import load_user
+    from deliberate.extensions import login_manager
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and not user.is_deleted else None
+    login_manager.user_loader(load_user)  # "id:token" of a log-in that has not been ended
 
 
 def _register_blueprints(app: Flask) -> None:

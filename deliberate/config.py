@@ -25,9 +25,26 @@ MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 PROXY_HOPS = 0
 WTF_CSRF_TIME_LIMIT = None  # a form left open all afternoon still submits; the token stays bound to the session
 
-RATELIMIT_STORAGE_URI = "memory://"
+#: Where the throttles count. Unset: in REDIS_URL's Redis when there is one (shared by every worker and machine),
+#: else "memory://", which counts per process: refused in production with more than one worker (see WORKERS).
+RATELIMIT_STORAGE_URI: str | None = None
 RATELIMIT_HEADERS_ENABLED = True
-LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # while Redis is down, count per process rather than refuse every log-in
+#: The Redis the site shares between its processes, e.g. "redis://127.0.0.1:6379/0".
+REDIS_URL: str | None = None
+#: How many processes serve requests (gunicorn's --workers); None: unknown, read from WEB_CONCURRENCY if set.
+WORKERS: int | None = None
+#: Failed log-ins per account (the email tried, whoever tries it) and per address they come from: a club hall on
+#: one Wi-Fi shares an address, so its limit is higher, and a right password is not held up by others' mistakes.
+LOGIN_RATE_LIMIT = "5 per minute;20 per hour"
+LOGIN_IP_RATE_LIMIT = "30 per minute;200 per hour"
+#: Registrations and password-reset requests (each sends a mail) per email address and per address they come from.
+REGISTER_RATE_LIMIT = "3 per hour"
+REGISTER_IP_RATE_LIMIT = "30 per hour"
+RESET_RATE_LIMIT = "3 per hour"
+RESET_IP_RATE_LIMIT = "30 per hour"
+#: How long the link that confirms a new account's address stays valid.
+EMAIL_CONFIRMATION_HOURS = 48
 
 MAIL_SERVER: str | None = None
 MAIL_PORT = 587
@@ -55,6 +72,8 @@ _ENVIRONMENT_KEYS = {
     "DELIBERATE_SECRET_KEY": "SECRET_KEY",
     "DELIBERATE_DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
     "DELIBERATE_RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
+    "DELIBERATE_REDIS_URL": "REDIS_URL",
+    "DELIBERATE_WORKERS": "WORKERS",
     "DELIBERATE_MAIL_SERVER": "MAIL_SERVER",
     "DELIBERATE_MAIL_PORT": "MAIL_PORT",
     "DELIBERATE_MAIL_USERNAME": "MAIL_USERNAME",
@@ -67,7 +86,7 @@ _ENVIRONMENT_KEYS = {
     "DELIBERATE_PROXY_HOPS": "PROXY_HOPS",
 }
 _BOOLEAN_KEYS = {"MAIL_USE_TLS", "SECURE_COOKIES"}
-_INTEGER_KEYS = {"PROXY_HOPS", "MAIL_PORT"}
+_INTEGER_KEYS = {"PROXY_HOPS", "MAIL_PORT", "WORKERS"}
 
 
 def from_environment(environ: os._Environ[str] | dict[str, str] = os.environ) -> dict[str, object]:

@@ -42,9 +42,29 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.close()
 migrate = Migrate()
 login_manager = LoginManager()
+# "basic": a log-in seen from another address or browser is marked not fresh, and stays logged in. "strong" would
+# log it out, and members' phones change address whenever they move between Wi-Fi and mobile data. A stolen
+# cookie is handled by ending log-ins instead (deliberate.auth.sessions), and the password is asked again before
+# changing it or deleting the account.
+login_manager.session_protection = "basic"
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address)
 babel = Babel()
+
+
+def limiter_storage(config) -> str:
+    """Return where the throttles count: the storage set, else the site's Redis, else this process's memory."""
+    return config.get("RATELIMIT_STORAGE_URI") or config.get("REDIS_URL") or "memory://"
+
+
+class SharedLimiter(Limiter):
+    """Flask-Limiter, counting in the site's Redis whenever one is configured (every worker sees every attempt)."""
+
+    def init_app(self, app) -> None:
+        app.config["RATELIMIT_STORAGE_URI"] = limiter_storage(app.config)
+        super().init_app(app)
+
+
+limiter = SharedLimiter(key_func=get_remote_address)
 
 
 def select_locale() -> str:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+import time
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from deliberate.extensions import db
 from deliberate.models import Gender, MembershipStatus, PasswordReset, User
@@ -19,22 +20,65 @@ def register(client, email="ana@example.org", password=GOOD_PASSWORD, **extra):
     return client.post("/account/register", data=data)
 
 
-def test_a_visitor_registers_and_is_logged_in(client, app):
+def _confirmation_link(outbox) -> str:
+    return re.search(r"http://localhost(/account/confirm/\S+)", outbox[-1].get_content()).group(1)
+
+
+def test_a_visitor_registers_confirms_the_address_by_mail_and_is_logged_in(client, app, outbox):
     response = register(client, gender="woman")
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"].endswith("/account/login")
+    assert client.get("/account/profile").status_code == 302  # not logged in before the address is confirmed
+    assert len(outbox) == 1 and outbox[0]["To"] == "ana@example.org"
+    link = _confirmation_link(outbox)
+    assert client.get(link).status_code == 200  # opening the link (a mail scanner too) changes nothing
+    with app.app_context():
+        assert db.session.scalar(select(User)).is_email_confirmed is False
+    confirmed = client.post(link, follow_redirects=True)
+    assert "Ana Delgado" in confirmed.get_data(as_text=True)  # welcomed, in the language chosen (Spanish)
     assert client.get("/account/profile").status_code == 200
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "ana@example.org"))
-        assert user.gender is Gender.WOMAN
+        assert user.gender is Gender.WOMAN and user.is_email_confirmed
         assert user.password_hash.startswith("scrypt:")
 
 
-def test_email_is_unique_whatever_its_case(client):
-    assert register(client, email="Ana@Example.org").status_code == 302
+def test_a_confirmation_link_works_once_and_expires(client, app, outbox, monkeypatch):
+    register(client)
+    link = _confirmation_link(outbox)
+    client.post(link)
     client.post("/account/logout")
-    response = register(client, email="ANA@example.ORG")
-    assert response.status_code == 422
-    assert "already exists" in response.get_data(as_text=True)
+    again = client.post(link)
+    assert again.status_code == 302 and client.get("/account/profile").status_code == 302
+    register(client, email="otro@example.org")
+    later = time.time() + (app.config["EMAIL_CONFIRMATION_HOURS"] + 1) * 3600
+    monkeypatch.setattr(time, "time", lambda: later)
+    expired = client.post(_confirmation_link(outbox), follow_redirects=True, headers={"Accept-Language": "en"})
+    assert "expired" in expired.get_data(as_text=True)
+    assert client.get("/account/profile").status_code == 302
+
+
+def test_an_unconfirmed_account_cannot_log_in_and_is_told_like_a_wrong_password(client, outbox):
+    register(client)
+    response = client.post("/account/login", data={"email": "ana@example.org", "password": GOOD_PASSWORD})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Wrong email or password" in page and "open the link we emailed" in page
+
+
+def test_a_password_reset_confirms_an_address_registered_by_someone_else(client, app, outbox):
+    register(client, password="la contraseña de otra persona")
+    client.post("/account/reset", data={"email": "ana@example.org"})
+    link = _reset_link(outbox)
+    client.post(link, data={"password": GOOD_PASSWORD, "confirm": GOOD_PASSWORD})
+    login(client, User(email="ana@example.org"), GOOD_PASSWORD)
+
+
+def test_email_is_unique_whatever_its_case(client, app, outbox):
+    register(client, email="Ana@Example.org")
+    client.post(_confirmation_link(outbox))
+    client.post("/account/logout")
+    assert register(client, email="ANA@example.ORG").status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count(User.id))) == 1
 
 
 def test_short_and_common_passwords_are_refused_with_the_reason(client):

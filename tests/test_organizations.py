@@ -57,6 +57,8 @@ def test_register_join_approve_journey(client, app, federation_world):
     password = "flor de calabaza 77"
     client.post("/account/register", data={"display_name": "Nueva Socia", "email": "nueva@example.org",
                                            "password": password, "confirm": password, "locale": "en"})
+    confirmation = app.extensions["mail_outbox"][-1].get_content()
+    client.post(re.search(r"http://localhost(/account/confirm/\S+)", confirmation).group(1))
     club = federation_world["club"]
     response = client.post(f"/o/{club.slug}/join", follow_redirects=True)
     assert "officers will review it" in response.get_data(as_text=True)

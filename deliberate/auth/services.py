@@ -1,4 +1,4 @@
-"""Accounts: register, authenticate, reset a password, edit the profile, delete an account."""
+"""Accounts: register, confirm an address, log in and out, reset a password, edit the profile, delete an account."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from deliberate.domain.errors import Conflict, NotFound, ValidationFailed
+from deliberate.auth.sessions import end_session, end_sessions, open_session
+from deliberate.domain.errors import NotFound, ValidationFailed
 from deliberate.extensions import db
 from deliberate.mail import external_url, send_mail
 from deliberate.models import Gender, Membership, MembershipStatus, PasswordReset, User, utcnow
@@ -44,41 +46,128 @@ def register_user(
     locale: str | None = None,
     gender: Gender | None = None,
     gender_description: str | None = None,
-) -> User:
-    """Create an account; the email is unique whatever its case."""
+    next_path: str | None = None,
+) -> None:
+    """Start an account and mail the link that confirms its address; for a known address, mail its owner instead.
+
+    Both cases answer the same, cost about the same time and send one message, so registering cannot tell whether
+    an address has an account. The email is unique whatever its case.
+    """
     email = normalise_email(email)
-    if find_user_by_email(email) is not None:
-        raise Conflict("email_taken")
+    password_hash = generate_password_hash(password, method="scrypt")  # also for a known address: the same time
+    existing = find_user_by_email(email)
+    if existing is not None:
+        _mail_existing_owner(existing)
+        return
     user = User(
         email=email,
         display_name=clean_text(display_name),
-        password_hash=generate_password_hash(password, method="scrypt"),
+        password_hash=password_hash,
         locale=locale,
         gender=gender,
         gender_description=clean_text(gender_description) if gender is Gender.ANOTHER else None,
         is_admin=False,
         is_deleted=False,
+        is_email_confirmed=False,
     )
     db.session.add(user)
     try:
         db.session.commit()
-    except IntegrityError as error:  # two registrations of one address at the same moment
+    except IntegrityError:  # two registrations of one address at the same moment: the other one mails
         db.session.rollback()
-        raise Conflict("email_taken") from error
-    return user
+        return
+    _mail_confirmation(user, next_path)
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """Return the user whose email and password match, recording the log-in, or None."""
+def _confirmation_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="deliberate.confirm-email")
+
+
+def confirmation_link(user: User, next_path: str | None = None) -> str:
+    """Return the link that confirms a new account's address (signed, so nothing is stored)."""
+    token = _confirmation_signer().dumps({"user": user.id, "next": next_path})
+    return external_url("auth.confirm_email", token=token)
+
+
+def _mail_confirmation(user: User, next_path: str | None) -> None:
+    hours = current_app.config["EMAIL_CONFIRMATION_HOURS"]
+    link = confirmation_link(user, next_path)
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        subject = _("Confirm your deliberate account")
+        body = _(
+            "Hello %(name)s,\n\nTo finish creating your account, open this link within %(hours)d hours:\n\n"
+            "%(link)s\n\nIf you did not create an account, ignore this message: nobody can use one with your "
+            "address until the link is opened.",
+            name=user.display_name,
+            hours=hours,
+            link=link,
+        )
+    send_mail(user.email, subject, body)
+
+
+def _mail_existing_owner(user: User) -> None:
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        subject = _("Someone tried to create an account with your address")
+        body = _(
+            "Hello %(name)s,\n\nSomeone tried to create a deliberate account with this email address, which "
+            "already has one. Nothing was changed.\n\nIf it was you, log in:\n\n%(login)s\n\nIf you do not "
+            "remember your password, or never opened the link that finishes creating the account, choose a new "
+            "password here:\n\n%(reset)s\n\nIf it was not you, you can ignore this message.",
+            name=user.display_name or user.email,
+            login=external_url("auth.login"),
+            reset=external_url("auth.request_reset"),
+        )
+    send_mail(user.email, subject, body)
+
+
+def confirm_email(token: str) -> tuple[User, str | None]:
+    """Confirm a new account's address with its emailed link and log it in; return it and where to go next.
+
+    A link works once, while the account is waiting for it (NotFound otherwise, also when it has expired).
+    """
+    max_age = current_app.config["EMAIL_CONFIRMATION_HOURS"] * 3600
+    try:
+        data = _confirmation_signer().loads(token, max_age=max_age)
+        user = db.session.get(User, int(data["user"]))
+    except (BadData, KeyError, TypeError, ValueError, OverflowError):
+        raise NotFound("email_confirmation") from None
+    if user is None or user.is_deleted or user.is_email_confirmed:
+        raise NotFound("email_confirmation")
+    user.is_email_confirmed = True
+    user.last_login_at = utcnow()
+    open_session(user, remember=False)
+    db.session.commit()
+    return user, data.get("next")
+
+
+def authenticate(email: str, password: str, *, remember: bool = False) -> User | None:
+    """Return the user whose email and password match, with a new log-in opened for login_user, or None.
+
+    An account whose address is not confirmed yet answers like a wrong password: the person who registered it
+    may not own the address.
+    """
     user = find_user_by_email(email)
     if user is None or user.is_deleted:
         check_password_hash(_DUMMY_HASH, password)
         return None
-    if not check_password_hash(user.password_hash, password):
+    if not check_password_hash(user.password_hash, password) or not user.is_email_confirmed:
         return None
     user.last_login_at = utcnow()
+    open_session(user, remember=remember)
     db.session.commit()
     return user
+
+
+def log_out(user: User) -> None:
+    """End this log-in: its cookies no longer log anyone in, even replayed."""
+    end_session(user)
+    db.session.commit()
+
+
+def log_out_elsewhere(user: User) -> None:
+    """End every other log-in of the user (a lost phone, a shared computer), keeping this one."""
+    end_sessions(user, keep_current=True)
+    db.session.commit()
 
 
 def request_password_reset(email: str) -> None:
@@ -118,10 +207,12 @@ def check_reset_token(token: str) -> User:
 
 
 def reset_password(token: str, new_password: str) -> User:
-    """Set a new password with a reset token and spend the token (and any other open one)."""
+    """Set a new password with a reset token, spend the token (and any other open one), end every log-in."""
     reset = _usable_reset(token)
     user = reset.user
     user.password_hash = generate_password_hash(new_password, method="scrypt")
+    user.is_email_confirmed = True  # the link reached the address
+    end_sessions(user, keep_current=False)
     now = utcnow()
     for other in db.session.scalars(
         select(PasswordReset).where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
@@ -153,10 +244,11 @@ def update_profile(
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
-    """Replace the password after checking the current one."""
+    """Replace the password after checking the current one, and end every other log-in."""
     if not check_password_hash(user.password_hash, current_password):
         raise ValidationFailed("current_password", "wrong")
     user.password_hash = generate_password_hash(new_password, method="scrypt")
+    end_sessions(user, keep_current=True)
     db.session.commit()
 
 
@@ -204,4 +296,5 @@ def delete_account(user: User, password: str) -> None:
     for membership in db.session.scalars(select(Membership).where(Membership.user_id == user.id)):
         membership.status = MembershipStatus.REMOVED
         membership.removal_reason = "account deleted"
+    end_sessions(user, keep_current=False)
     db.session.commit()

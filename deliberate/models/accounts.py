@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, select
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, select, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from deliberate.domain.timezones import DEFAULT_ZONE
@@ -62,6 +62,9 @@ class User(UserMixin, db.Model):
     is_admin: Mapped[bool] = mapped_column(default=False)
     is_deleted: Mapped[bool] = mapped_column(default=False)
     is_pseudonymous: Mapped[bool] = mapped_column(default=False)  # an imported participant, who cannot log in
+    # False from registration until the emailed link is opened (or a password reset proves the address): until
+    # then nobody logs in with it, so registering cannot tell whether an address already had an account.
+    is_email_confirmed: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
 
@@ -69,9 +72,18 @@ class User(UserMixin, db.Model):
         back_populates="user", foreign_keys="Membership.user_id", cascade="all, delete-orphan"
     )
 
+    #: The secret of the log-in this object was loaded for (see UserSession); set by deliberate.auth.sessions.
+    session_token = None
+
     @property
     def is_active(self) -> bool:  # Flask-Login: a deleted account cannot log in
         return not self.is_deleted
+
+    def get_id(self) -> str:
+        """Return what Flask-Login keeps in the session and the remember-me cookie: "id:token" of this log-in."""
+        if not self.session_token:
+            raise RuntimeError("log in through deliberate.auth.services, which opens a session for the user")
+        return f"{self.id}:{self.session_token}"
 
     def active_memberships(self) -> list[Membership]:
         return [m for m in self.memberships if m.status is MembershipStatus.ACTIVE]
@@ -180,6 +192,23 @@ class PasswordReset(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+class UserSession(db.Model):
+    """One log-in on one device, until it logs out or is ended from elsewhere; only its token's hash is stored.
+
+    The session cookie and the remember-me cookie carry the token; a cookie whose row is gone (log-out, a password
+    change or reset, "log out everywhere", a deleted account) no longer logs anyone in. Nothing about the device
+    (address, browser) is kept.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
     user: Mapped[User] = relationship()
 

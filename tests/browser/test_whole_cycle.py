@@ -12,8 +12,19 @@ from __future__ import annotations
 import re
 import time
 
+from deliberate import create_app
+from deliberate.auth.services import confirmation_link, find_user_by_email
 from deliberate.demo import CONSULTATION_TITLE_ES
 from tests.browser.conftest import DESKTOP, PHONE, _deliberate, log_in
+
+
+def _confirmation_link(server_env: dict[str, str], base: str, email: str) -> str:
+    """Return the link the live server mailed to confirm a new account, made with the server's own settings."""
+    app = create_app({"TESTING": True, "SECRET_KEY": server_env["DELIBERATE_SECRET_KEY"], "BASE_URL": base,
+                      "SQLALCHEMY_DATABASE_URI": server_env["DELIBERATE_DATABASE_URL"]})
+    with app.app_context():
+        return confirmation_link(find_user_by_email(email))
+
 
 NEWCOMER_EMAIL = "rosa.elvia.muro@example.org"
 NEWCOMER_PASSWORD = "tunas y nopales 2027"
@@ -102,6 +113,9 @@ def test_the_whole_cycle_in_spanish_on_a_phone_then_in_english_on_a_desktop(
     rosa.fill("#confirm", NEWCOMER_PASSWORD)
     rosa.check("input[name=gender][value=woman]")
     journey.shot(rosa, "registro")
+    rosa.click("main button[type=submit]")
+    assert NEWCOMER_EMAIL in flash(rosa)  # a link was mailed (the test server has no mail server: made here)
+    rosa.goto(_confirmation_link(server_env, base, NEWCOMER_EMAIL))
     rosa.click("main button[type=submit]")
     assert "Bienvenid" in flash(rosa)
     rosa.click("text=Federación de Clubes Zacatecanos del Sur de California")
