@@ -3,10 +3,13 @@
 import gc
 
 from deliberate import create_app
-from deliberate.security import refuse_default_secret_key
+from deliberate.security import refuse_insecure_configuration, warn_unknown_worker_count
 
 app = create_app()
-refuse_default_secret_key(app)  # fail when the server starts, not on each request
+# Fail when the server starts, not on each request: the default secret key, no DELIBERATE_BASE_URL, or throttles
+# counted per process while several workers serve.
+refuse_insecure_configuration(app)
+warn_unknown_worker_count(app)
 
 # Everything loaded at start-up (numpy, scikit-learn, the app) lives for the whole process: move it out of the
 # garbage collector's reach so full collections stay short. The demands-list benchmark shows the tail latency
