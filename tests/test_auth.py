@@ -6,6 +6,7 @@ import re
 import time
 
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash
 
 from deliberate.extensions import db
 from deliberate.models import Gender, MembershipStatus, PasswordReset, User
@@ -70,6 +71,48 @@ def test_a_password_reset_confirms_an_address_registered_by_someone_else(client,
     link = _reset_link(outbox)
     client.post(link, data={"password": GOOD_PASSWORD, "confirm": GOOD_PASSWORD})
     login(client, User(email="ana@example.org"), GOOD_PASSWORD)
+
+
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="[^"]+"|name="csrf_token" value="[^"]+"')
+
+
+def _register_with_csrf(app, email):
+    """Register through the real form, CSRF token and all; return the answer and the page it leads to."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    form = client.get("/account/register").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    response = register(client, email=email, csrf_token=token)
+    return response, client.get(response.headers["Location"])
+
+
+def _same_apart_from_tokens(page: str, email: str) -> str:
+    return CSRF.sub("csrf", page).replace(email, "EMAIL")
+
+
+def test_registering_answers_the_same_for_a_known_and_an_unknown_address_and_mails_the_owner(
+        make_app, create_user):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    owner = create_user("Rosa", email="rosa@example.org")
+    known, known_page = _register_with_csrf(app, "rosa@example.org")
+    unknown, unknown_page = _register_with_csrf(app, "nueva@example.org")
+    assert known.status_code == unknown.status_code == 302
+    assert known.headers["Location"] == unknown.headers["Location"]
+    assert known.get_data() == unknown.get_data()
+    assert known_page.status_code == unknown_page.status_code == 200
+    assert _same_apart_from_tokens(known_page.get_data(as_text=True), "rosa@example.org") == \
+        _same_apart_from_tokens(unknown_page.get_data(as_text=True), "nueva@example.org")
+    assert sorted(c.split("=")[0] for c in known.headers.getlist("Set-Cookie")) == \
+        sorted(c.split("=")[0] for c in unknown.headers.getlist("Set-Cookie"))
+    to_owner, to_newcomer = app.extensions["mail_outbox"]
+    assert to_owner["To"] == "rosa@example.org" and "tried to create an account" in to_owner["Subject"]
+    body = to_owner.get_content()
+    assert "http://localhost/account/login" in body and "http://localhost/account/reset" in body
+    assert "/account/confirm/" not in body  # whoever typed the address cannot finish an account with it
+    assert to_newcomer["To"] == "nueva@example.org" and "/account/confirm/" in to_newcomer.get_content()
+    with app.app_context():  # the owner's account is untouched: same name, same password
+        saved = db.session.get(User, owner.id)
+        assert saved.display_name == "Rosa" and check_password_hash(saved.password_hash, PASSWORD)
 
 
 def test_email_is_unique_whatever_its_case(client, app, outbox):
