@@ -518,6 +518,24 @@ def test_an_agenda_of_the_first_format_still_renders_and_verifies(app, tallied, 
     assert client.get(f"/agendas/{agenda_id}.csv").status_code == 200
 
 
+def test_an_agenda_published_before_counting_groups_still_renders_and_verifies(app, tallied, client):
+    """A version counted club by club, a one-voter club included (the demo, by the code before counting groups)."""
+    from pathlib import Path
+
+    data = (Path(__file__).parent / "data" / "agenda_v2_before_counting_groups.json").read_bytes().strip()
+    assert json.loads(data)["result"]["tally"]["clubs"]["club-jerez-de-garcia-salinas"]["voters"] == 1
+    agenda_id = _publish(app, tallied)
+    with app.app_context():
+        version = services.published_agenda(agenda_id).latest
+        version.document, version.sha256 = data.decode(), services.sha256(data)
+        db.session.commit()
+    result = CliRunner().invoke(verify_agenda_command, [str(agenda_id)], obj=_script_info(app))
+    assert result.exit_code == 0 and "OK" in result.output, result.output
+    assert client.get(f"/agendas/{agenda_id}").status_code == 200
+    ballots = client.get(f"/agendas/{agenda_id}/ballots.json").data
+    assert services.sha256(ballots) == json.loads(data)["inputs"]["ballots_sha256"]  # as frozen
+
+
 def test_verify_agenda_says_clearly_when_there_is_no_such_agenda(app):
     result = CliRunner().invoke(verify_agenda_command, ["999"], obj=_script_info(app))
     assert result.exit_code == 2
@@ -720,3 +738,27 @@ def test_the_board_sees_the_draft_in_spanish(app, tallied, client, log_in):
     client.post("/account/language", data={"locale": "es", "next": "/"})
     html = client.get(f"/consultations/{tallied['consultation']}/agenda").get_data(as_text=True)
     assert "Borrador de la agenda" in html and "Publicar la agenda" in html
+
+
+def test_the_csv_neutralises_formulas_and_opens_in_excel_as_utf8(app, tallied, client):
+    hostile = {"salud": '=HYPERLINK("http://evil.example","Salud")', "becas": "+1+2", "agua": "-3 Agua",
+               "cultura": "@SUM(A1)"}
+    with app.app_context():
+        for key, title in hostile.items():
+            item = _get(AgendaItem, tallied[key])
+            item.title_es, item.title_en = title, "\t" + title
+        db.session.commit()
+    agenda_id = _publish(app, tallied)
+    response = client.get(f"/agendas/{agenda_id}.csv")
+    assert response.data.startswith(b"\xef\xbb\xbf") and "charset=utf-8" in response.headers["Content-Type"]
+    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows and all(row["title_es"].startswith("'") and row["title_en"].startswith("'") for row in rows)
+    assert {row["title_es"][1:] for row in rows} <= set(hostile.values())
+    assert all(not value.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows for value in row.values())
+
+
+def test_a_report_window_in_year_9999_is_a_form_error(app, tallied, client, log_in):
+    log_in(client, tallied["board"])
+    response = client.post(f"/consultations/{tallied['consultation']}/agenda/window",
+                           data={"until": "9999-12-31T23:59"})
+    assert response.status_code == 422 and "between the years 2000 and 2099" in response.get_data(as_text=True)
