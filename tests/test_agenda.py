@@ -498,16 +498,22 @@ def test_verify_agenda_catches_a_changed_gender_table(app, spread, change, probl
     assert problem in result.output
 
 
-def test_an_agenda_of_the_first_format_still_renders_and_verifies(app, tallied, client):
-    """Versions published before the gender table carry a gender on some ballots; they stay readable and valid."""
-    from pathlib import Path
-
-    data = (Path(__file__).parent / "data" / "agenda_v1_gender_on_ballots.json").read_bytes().strip()
+def _published_as(app, tallied, data: bytes) -> int:
+    """Publish the fixture's agenda, then make its version the frozen document given (one from an older release)."""
     agenda_id = _publish(app, tallied)
     with app.app_context():
         version = services.published_agenda(agenda_id).latest
         version.document, version.sha256 = data.decode(), services.sha256(data)
         db.session.commit()
+    return agenda_id
+
+
+def test_an_agenda_of_the_first_format_still_renders_and_verifies(app, tallied, client):
+    """Versions published before the gender table carry a gender on some ballots; they stay readable and valid."""
+    from pathlib import Path
+
+    data = (Path(__file__).parent / "data" / "agenda_v1_gender_on_ballots.json").read_bytes().strip()
+    agenda_id = _published_as(app, tallied, data)
     result = CliRunner().invoke(verify_agenda_command, [str(agenda_id)], obj=_script_info(app))
     assert result.exit_code == 0, result.output
     html = client.get(f"/agendas/{agenda_id}").get_data(as_text=True)
@@ -524,11 +530,7 @@ def test_an_agenda_published_before_counting_groups_still_renders_and_verifies(a
 
     data = (Path(__file__).parent / "data" / "agenda_v2_before_counting_groups.json").read_bytes().strip()
     assert json.loads(data)["result"]["tally"]["clubs"]["club-jerez-de-garcia-salinas"]["voters"] == 1
-    agenda_id = _publish(app, tallied)
-    with app.app_context():
-        version = services.published_agenda(agenda_id).latest
-        version.document, version.sha256 = data.decode(), services.sha256(data)
-        db.session.commit()
+    agenda_id = _published_as(app, tallied, data)
     result = CliRunner().invoke(verify_agenda_command, [str(agenda_id)], obj=_script_info(app))
     assert result.exit_code == 0 and "OK" in result.output, result.output
     assert client.get(f"/agendas/{agenda_id}").status_code == 200
