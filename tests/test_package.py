@@ -47,8 +47,9 @@ def installed(tmp_path_factory) -> dict:
                                check=True, capture_output=True, text=True).stdout.strip())
     # the dependencies come from the test environment; a plain path line does not load its editable checkout
     (site / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", str(wheel)],
-                   check=True, capture_output=True, timeout=600)
+    # --ignore-installed: the borrowed dependencies include this checkout's own editable install
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps",
+                    "--ignore-installed", str(wheel)], check=True, capture_output=True, timeout=600)
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DELIBERATE_", "PYTHON", "FLASK_"))}
     env.update(DELIBERATE_DATABASE_URL=f"sqlite:///{where / 'site.sqlite3'}",
                DELIBERATE_INSTANCE_PATH=str(where / "instance"), DELIBERATE_SECRET_KEY="a-wheel-test-secret-key-0123",
