@@ -5,7 +5,7 @@ DELIBERATE_BENCH_DATABASE_URL to a PostgreSQL URL to measure there, on an emptie
 the time of the first import (reading the CSV files included), of a second, idempotent run, and the figures.
 
 Real data: gathered using the Polis software (compdemocracy.org/polis) and sub-licensed under CC BY 4.0 with
-Attribution to The Computational Democracy Project (see ../shared/data/polis/README.md).
+Attribution to The Computational Democracy Project (see tests/data/polis/README.md).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from deliberate.extensions import db  # noqa: E402
 from deliberate.models import Consultation, Organization, OrganizationKind  # noqa: E402
 from deliberate.polis import read_polis_export  # noqa: E402
 
-POLIS = ROOT.parent / "shared" / "data" / "polis"
+POLIS = ROOT / "tests" / "data" / "polis"
 
 
 def largest_real_folder() -> Path | None:
@@ -93,7 +93,7 @@ def main() -> None:
         if real is not None:
             measure(app, real, f"Polis {real.name}")
         else:
-            print("the shared Polis conversations are not present")
+            print(f"the Polis conversations are not at {POLIS}")
         measure(app, synthetic_folder(Path(tmp) / "synthetic"), "synthetic 50,000 reactions")
         with app.app_context():
             db.session.remove()

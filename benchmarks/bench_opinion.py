@@ -1,7 +1,7 @@
 """Measure the opinion map: time, peak memory and agreement with Polis.
 
 Run ``.venv/bin/python benchmarks/bench_opinion.py`` (``--quick`` skips the 10,000 x 2,000 case and repeats
-less). It prints, for the three real Polis conversations in ``../shared/data/polis`` (when present) and for
+less). It prints, for the three real Polis conversations in ``tests/data/polis`` (when present) and for
 synthetic conversations of 2,000 x 500 and 10,000 x 2,000 with sparse participation like the real ones:
 
 - the best wall-clock time of :func:`compute_opinion_map` over a few runs (input already in memory);
@@ -10,7 +10,7 @@ synthetic conversations of 2,000 x 500 and 10,000 x 2,000 with sparse participat
   participants Polis clustered (one we leave ungrouped counts as a group of its own).
 
 Real data: gathered using the Polis software (compdemocracy.org/polis) and sub-licensed under CC BY 4.0 with
-Attribution to The Computational Democracy Project (see ../shared/data/polis/README.md).
+Attribution to The Computational Democracy Project (see tests/data/polis/README.md).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from deliberate.domain.opinion import OpinionMap, compute_opinion_map  # noqa: E402
 from deliberate.polis import read_polis_export, read_polis_groups  # noqa: E402
 
-POLIS = ROOT.parent / "shared" / "data" / "polis"
+POLIS = ROOT / "tests" / "data" / "polis"
 CONVERSATIONS = ("london.youth.policing", "bg2050-volunteers", "scoop-hivemind.biodiversity")
 
 Inputs = tuple[list[int], list[int], list[tuple[int, int, int]], frozenset[int]]

@@ -12,7 +12,6 @@ The conversations in tests/data/polis are used unchanged. Attribution, as their 
 from __future__ import annotations
 
 import csv
-import time
 from functools import cache
 from pathlib import Path
 
@@ -153,15 +152,16 @@ def test_group_informed_consensus_matches_the_value_polis_exported() -> None:
 
 
 @pytest.mark.parametrize("name", CONVERSATIONS)
-def test_a_real_conversation_maps_in_well_under_a_second(name: str) -> None:
+def test_a_real_conversation_maps_every_participant_it_can(name: str) -> None:
+    """benchmarks/bench_opinion.py times these conversations (well under a second each); here only the result."""
     conversation = export(name)
     reactions = [(r.participant_id, r.statement_id, r.value) for r in conversation.reactions]
-    start = time.perf_counter()
-    compute_opinion_map(
+    result = compute_opinion_map(
         conversation.participants,
         [s.id for s in conversation.statements],
         reactions,
         hidden=conversation.hidden_statement_ids,
     )
 
-    assert time.perf_counter() - start < 1.0
+    assert {p.participant for p in result.participants} == set(conversation.participants)
+    assert result.groups
