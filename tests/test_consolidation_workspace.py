@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from deliberate.consolidation import services
+from deliberate.domain import consolidation
 from deliberate.domain.errors import Conflict, PhaseClosed
 from deliberate.domain.phases import Phase
 from deliberate.extensions import db
@@ -496,3 +498,56 @@ def test_the_consolidation_log_lists_only_its_own_consultation(app, client, worl
         consultation = db.session.get(Consultation, consultation_id)
         assert len(services.audit_log(consultation)) == 6  # five actions and the older entry
         assert len(services.audit_log(db.session.get(Consultation, other["consultation"]))) == 1
+
+
+# --- how sure the engine is ---------------------------------------------------------------------------------------
+
+def _checked(page: str, demand_id: int) -> bool:
+    match = re.search(rf'<input type="checkbox" name="demand_ids" value="{demand_id}" id="c\d+-d{demand_id}"'
+                      rf' form="accept-\d+"( checked)?>', page)
+    assert match, demand_id
+    return match.group(1) is not None
+
+
+def test_the_workspace_preselects_only_the_groups_the_engine_is_sure_of(app, client, world, monkeypatch):
+    data = make(app, world)
+    login(client, world["board"])
+    client.post(f"/consultations/{data['consultation']}/consolidation/suggestions")
+    page = client.get(f"/consultations/{data['consultation']}/consolidation").get_data(as_text=True)
+    jerez, clinic, scholarships = data["demands"][:3], data["demands"][3:5], data["demands"][5]
+    assert all(_checked(page, d) for d in jerez + clinic)
+    assert not _checked(page, scholarships)  # a demand alone is never pre-selected
+    assert "How sure the engine is that these demands ask for the same thing: high (100%)" in page
+    assert "How sure the engine is that no other demand asks for the same thing" in page
+    assert page.count("Sure it belongs in this group: high") == 5
+    # The same groups, had the engine been less sure of them, come unchecked: the board checks them itself.
+    monkeypatch.setattr(consolidation, "CONFIDENT", 1.01)
+    page = client.get(f"/consultations/{data['consultation']}/consolidation").get_data(as_text=True)
+    assert not any(_checked(page, d) for d in data["demands"])
+    assert "How sure the engine is that these demands ask for the same thing: high (100%)" in page
+
+
+def test_the_workspace_tells_how_sure_the_engine_is_in_spanish(app, client, world):
+    data = make(app, world)
+    _reading_in(app, world, "es")
+    login(client, world["board"])
+    client.post(f"/consultations/{data['consultation']}/consolidation/suggestions")
+    page = client.get(f"/consultations/{data['consultation']}/consolidation").get_data(as_text=True)
+    assert "Certeza del motor de que estas demandas piden lo mismo: alta (100 %)" in page
+    assert "Certeza de que pertenece a este grupo: alta" in page
+    assert "marca tú las demandas" in page
+
+
+def test_the_ratings_follow_the_demands_still_to_place(app, world):
+    data = make(app, world)
+    with app.app_context():
+        board = user(world, "board")
+        consultation = db.session.get(Consultation, data["consultation"])
+        services.refresh_suggestions(consultation, board)
+        accept(data["consultation"], board, data["demands"][:3])
+        demands = services.visible_demands(consultation)
+        groups = services.suggested_groups(consultation, demands, services.placements(consultation))
+        assert [[d.id for d in g.demands] for g in groups] == [data["demands"][3:5], data["demands"][5:]]
+        assert all(0.0 <= g.confidence <= 1.0 for g in groups)
+        assert set(groups[0].demand_confidence) == set(data["demands"][3:5])
+        assert groups[0].is_confident and not groups[1].is_confident

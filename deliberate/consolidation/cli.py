@@ -35,9 +35,10 @@ def _read(file: Path) -> tuple[list[str], list[dict[str, str]]]:
 )
 @click.option("--id-column", help="Column holding each demand's id (default: 'id' if present, else row numbers).")
 @click.option("--threshold", type=click.FloatRange(min=0.0, max=1.0), help="Mean similarity a group must keep.")
-@click.option("--no-encoder", is_flag=True, help="Ignore the optional sentence encoder even if it is installed.")
+@click.option("--encoder/--no-encoder", default=False,
+              help="Also compare meanings with the optional sentence encoder (slower; off by default).")
 def cluster_command(
-    file: Path, text_columns: str | None, id_column: str | None, threshold: float | None, no_encoder: bool
+    file: Path, text_columns: str | None, id_column: str | None, threshold: float | None, encoder: bool
 ) -> None:
     """Group the demands of FILE.csv that ask for the same thing; print JSON {"clusters": [[id, ...], ...]}.
 
@@ -58,6 +59,6 @@ def cluster_command(
     if id_column is None and "id" in header:
         id_column = "id"
     texts = [". ".join((row.get(c) or "").strip() for c in columns if (row.get(c) or "").strip()) for row in rows]
-    groups = suggest_clusters(texts, threshold=threshold, use_encoder=False if no_encoder else None)
+    groups = suggest_clusters(texts, threshold=threshold, use_encoder=encoder)
     ids: list[str] | list[int] = [row[id_column] for row in rows] if id_column else list(range(len(rows)))
     click.echo(json.dumps({"clusters": [[ids[i] for i in group] for group in groups]}, ensure_ascii=False))

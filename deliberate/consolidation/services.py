@@ -11,6 +11,8 @@ For other areas (ballots, opinion): :func:`active_items` lists a consultation's 
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -181,6 +183,63 @@ def suggested_clusters(consultation: Consultation, demands: Sequence[Demand],
     return clusters
 
 
+@dataclass(frozen=True)
+class SuggestedGroup:
+    """A stored suggested group as the workspace shows it: its demands and how sure the engine is of them."""
+
+    demands: tuple[Demand, ...]
+    confidence: float
+    demand_confidence: dict[int, float]
+    is_confident: bool
+
+
+# Features depend only on the text and the mode: computed once per distinct text in this process.
+_FEATURES: OrderedDict[tuple[bytes, bool], consolidation.DemandFeatures] = OrderedDict()
+_FEATURES_KEPT = 50_000
+
+
+def _use_encoder() -> bool:
+    return bool(current_app.config.get("CONSOLIDATION_USE_ENCODER", False))
+
+
+def _features(demands: Sequence[Demand], use_encoder: bool) -> list[consolidation.DemandFeatures]:
+    texts = [f"{d.title}\n{d.body}" for d in demands]
+    keys = [(hashlib.blake2b(text.encode(), digest_size=16).digest(), use_encoder) for text in texts]
+    missing = {key: text for key, text in zip(keys, texts, strict=True) if key not in _FEATURES}
+    if missing:
+        computed = consolidation.featurize_many(list(missing.values()), use_encoder=use_encoder)
+        _FEATURES.update(zip(missing.keys(), computed, strict=True))
+        while len(_FEATURES) > _FEATURES_KEPT:
+            _FEATURES.popitem(last=False)
+    return [_FEATURES[key] for key in keys]
+
+
+def suggested_groups(consultation: Consultation, demands: Sequence[Demand],
+                     placed: dict[int, DemandPlacement]) -> list[SuggestedGroup]:
+    """Return the stored suggestion's groups of demands still to place, each rated by the engine.
+
+    The rating is the engine's over the demands still to place, as at the refresh when nothing changed since.
+    """
+    clusters = suggested_clusters(consultation, demands, placed)
+    if not clusters:
+        return []
+    in_clusters = {d.id for cluster in clusters for d in cluster}
+    rest = [[d] for d in demands if d.id not in placed and d.id not in in_clusters]
+    pool = [d for cluster in clusters + rest for d in cluster]
+    position = {d.id: i for i, d in enumerate(pool)}
+    use_encoder = _use_encoder()
+    rated = consolidation.rate(_features(pool, use_encoder), [[position[d.id] for d in c] for c in clusters + rest],
+                               use_encoder=use_encoder)
+    return [
+        SuggestedGroup(
+            demands=tuple(cluster), confidence=rating.confidence,
+            demand_confidence={pool[i].id: c for i, c in zip(rating.members, rating.member_confidence, strict=True)},
+            is_confident=rating.is_confident,
+        )
+        for cluster, rating in zip(clusters, rated, strict=False)
+    ]
+
+
 def objections_of(consultation: Consultation, *, open_only: bool = False) -> list[Objection]:
     """Return the objections to placements in a consultation, oldest first."""
     query = (
@@ -329,9 +388,8 @@ def refresh_suggestions(consultation: Consultation, actor: User) -> Consolidatio
     _require_consolidating(consultation)
     placed = placements(consultation)
     demands = [d for d in visible_demands(consultation) if d.id not in placed]
-    use_encoder = current_app.config.get("CONSOLIDATION_USE_ENCODER", False)
-    features = consolidation.featurize_many([f"{d.title}\n{d.body}" for d in demands], use_encoder=use_encoder)
-    groups = consolidation.suggest_clusters_from_features(features, use_encoder=use_encoder)
+    use_encoder = _use_encoder()
+    groups = consolidation.suggest_clusters_from_features(_features(demands, use_encoder), use_encoder=use_encoder)
     suggestion = suggestion_of(consultation)
     if suggestion is None:
         suggestion = ConsolidationSuggestion(consultation_id=consultation.id)

@@ -25,6 +25,7 @@ from deliberate.consolidation.forms import (
 )
 from deliberate.consultations import phase_name
 from deliberate.consultations import services as consultation_services
+from deliberate.domain import consolidation
 from deliberate.domain.errors import Conflict, DomainError, NotFound, PermissionDenied, PhaseClosed, ValidationFailed
 from deliberate.domain.phases import Phase
 from deliberate.extensions import db
@@ -157,17 +158,27 @@ def workspace(consultation_id: int):
             by_item[placement.agenda_item_id].append(demand)
         else:
             aside.append((demand, placement))
-    clusters = services.suggested_clusters(consultation, demands, placed)
-    in_clusters = {d.id for cluster in clusters for d in cluster}
+    groups = services.suggested_groups(consultation, demands, placed)
+    in_clusters = {d.id for group in groups for d in group.demands}
     return render_template(
         "consolidation/workspace.html", consultation=consultation, federation=consultation.federation,
         demands=demands, placed=placed, items=items, by_item=by_item, aside=aside,
-        clusters=clusters, not_suggested=[d for d in unplaced if d.id not in in_clusters], unplaced=unplaced,
+        groups=groups, sureness=_sureness, not_suggested=[d for d in unplaced if d.id not in in_clusters],
+        unplaced=unplaced,
         suggestion=services.suggestion_of(consultation),
         provenance={item.id: services.provenance(item, by_item[item.id]) for item in items},
         objections=services.objections_of(consultation, open_only=True),
         is_open=consultation.phase is Phase.CONSOLIDATING, prefill=_prefill,
     )
+
+
+_SURENESS = {"high": _l("high"), "medium": _l("medium"), "low": _l("low")}
+
+
+def _sureness(confidence: float) -> str:
+    """Say how sure the engine is, in words and as a percentage ("high, 72 %")."""
+    level = "high" if confidence >= 0.6 else "medium" if confidence >= consolidation.CONFIDENT else "low"
+    return _("%(level)s (%(percent)d%%)", level=_SURENESS[level], percent=round(confidence * 100))
 
 
 def _prefill(cluster: list[Demand]) -> dict[str, str]:

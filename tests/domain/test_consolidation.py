@@ -257,3 +257,122 @@ def test_stored_vectors_can_be_ignored(encoder_features) -> None:
     assert suggest_clusters_from_features(encoder_features, use_encoder=False) == suggest_clusters_from_features(
         [DemandFeatures.from_bytes(f.to_bytes()) for f in encoder_features], use_encoder=False
     )
+
+
+# --- the stricter engine: unlisted hometowns, near twins, precision, confidence ------------------------------------
+
+CLUBS = Path(__file__).resolve().parents[1] / "data" / "consolidation_clubs.csv"
+TWINS = Path(__file__).resolve().parents[1] / "data" / "consolidation_near_twins.csv"
+
+
+def _labelled(path: Path) -> tuple[list[str], list[str]]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return [row["text"] for row in rows], [row["theme"] for row in rows]
+
+
+def b_cubed_precision(groups: list[list[int]], themes: list[str]) -> float:
+    total = 0.0
+    for group in groups:
+        for i in group:
+            total += sum(themes[j] == themes[i] for j in group) / len(group)
+    return total / len(themes)
+
+
+RANCHOS = [
+    "Pavimentar el camino al rancho La Labor, en lluvias no entra nadie",
+    "Los de La Labor pedimos concreto para la calle principal del rancho",
+    "Pave the dirt road into La Labor, kids walk in the mud",
+    "Pavimentar el camino al rancho El Saucito, en lluvias no entra nadie",
+    "Las familias de El Saucito pedimos concreto para la calle principal",
+    "Pave the dirt road into El Saucito, kids walk in the mud",
+    "asfalto pa la labor porfa, la subida ya no se puede",
+]
+
+
+def test_hometowns_no_gazetteer_lists_keep_their_paving_demands_apart() -> None:
+    groups = suggest_clusters(RANCHOS)
+    labor, saucito = group_of(groups, 0), group_of(groups, 3)
+    assert labor != saucito
+    assert set(labor).isdisjoint({3, 4, 5}) and set(saucito).isdisjoint({0, 1, 2, 6})
+    # The lower-case mention learns the name from the other demands of the corpus.
+    assert 6 not in saucito
+
+
+def test_a_capitalised_name_after_a_word_of_place_is_a_hometown_and_ordinary_words_are_not() -> None:
+    assert featurize("Pavimentar el camino al rancho La Labor").local_places == ("town:labor",)
+    assert featurize("Paving for San Isidro, please").local_places == ("town:san_isidro",)
+    assert featurize("Fiesta for Mexican Independence Day in September").local_places == ()
+    assert featurize("Que la Secretaria de Salud mande medicos").local_places == ()
+
+
+def test_precision_floor_on_the_club_demands() -> None:
+    texts, themes = _labelled(CLUBS)
+    groups = suggest_clusters(texts)
+    assert_partition(groups, len(texts))
+    # Measured: B-cubed precision 0.88, ARI 0.76 (lexical, default threshold).
+    assert b_cubed_precision(groups, themes) >= 0.85
+    assert adjusted_rand_score(themes, labels_of(groups, len(texts))) >= 0.72
+
+
+def test_every_suggestion_carries_a_confidence_between_zero_and_one() -> None:
+    texts, _ = _labelled(CLUBS)
+    found = consolidation.suggest(featurize_many(texts))
+    assert sorted(i for s in found for i in s.members) == list(range(len(texts)))
+    for s in found:
+        assert 0.0 <= s.confidence <= 1.0
+        assert len(s.member_confidence) == len(s.members)
+        assert all(0.0 <= c <= 1.0 for c in s.member_confidence)
+        assert not (len(s.members) == 1 and s.is_confident)
+        assert consolidation.Suggestion.from_dict(s.to_dict()) == s
+    assert any(s.is_confident for s in found) and any(len(s.members) > 1 and not s.is_confident for s in found)
+
+
+def test_suggestions_and_their_confidence_are_deterministic_and_order_free() -> None:
+    texts, _ = _labelled(CLUBS)
+    features = featurize_many(texts)
+    first = consolidation.suggest(features)
+    assert consolidation.suggest(featurize_many(texts)) == first
+    order = list(range(len(texts)))
+    random.Random(11).shuffle(order)
+    shuffled = consolidation.suggest([features[i] for i in order])
+    mapped = {tuple(sorted(order[i] for i in s.members)): s.confidence for s in shuffled}
+    assert mapped == pytest.approx({s.members: s.confidence for s in first}, abs=1e-3)
+
+
+def test_rating_a_stored_suggestion_gives_the_engine_s_own_confidence() -> None:
+    texts, _ = _labelled(CLUBS)
+    features = featurize_many(texts)
+    found = consolidation.suggest(features)
+    assert consolidation.rate(features, [list(s.members) for s in found]) == found
+    with pytest.raises(ValueError):
+        consolidation.rate(features, [[0, 1]])
+
+
+def test_a_confident_group_is_more_often_right_than_an_unsure_one() -> None:
+    texts, themes = _labelled(CLUBS)
+    found = [s for s in consolidation.suggest(featurize_many(texts)) if len(s.members) > 1]
+
+    def purity(group: tuple[int, ...]) -> float:
+        return max(sum(themes[j] == themes[i] for j in group) for i in group) / len(group)
+
+    sure = [purity(s.members) for s in found if s.is_confident]
+    unsure = [purity(s.members) for s in found if not s.is_confident]
+    assert sum(sure) / len(sure) > sum(unsure) / len(unsure)
+
+
+def test_near_twin_themes_of_the_club_demands_are_not_merged_wholesale() -> None:
+    texts, themes = _labelled(CLUBS)
+    with open(TWINS, encoding="utf-8", newline="") as handle:
+        pairs = [(row["left"], row["right"]) for row in csv.DictReader(handle) if row["set"] == "clubs"]
+    groups = suggest_clusters(texts)
+    merged = [
+        (left, right)
+        for left, right in pairs
+        for group in groups
+        if min(sum(themes[i] == left for i in group), sum(themes[i] == right for i in group)) >= 2
+    ]
+    # Measured: 4 of 6 pairs apart; the clinic (building / doctor) and the scholarships (home / in the US) twins
+    # still share a group. This floor keeps the paving twins of two ranchos apart.
+    assert ("pave_la_labor", "pave_el_saucito") not in merged
+    assert len(merged) <= 2
