@@ -38,6 +38,23 @@ once per demand, when the demand is submitted:
    cover, the mean is taken over the edges the lists can hold). Two groups whose members name different places
    (at the most specific level both name) never merge, so a generic demand cannot chain Jerez to Tlaltenango.
 
+Three rules keep close but different demands apart without naming any theme:
+
+- *unlisted hometowns*: a capitalised name after a word of place ("rancho La Labor", "in San Isidro") is a town
+  even when the gazetteer does not list it, and a demand naming no town takes a town of the corpus whose every
+  word it uses ("pa la labor");
+- *sides of the border*: words and places tell whether a demand is about the hometowns or about life in the United
+  States (a scholarship back home, a scholarship for migrant children here); demands on different sides score
+  lower (``PLACE_PENALTY``) but, unlike places, may still meet;
+- *a second, stricter pass* (``SPLIT_RATIO``) bisects each group along its Fiedler vector when the two parts are
+  much less alike than each part is inside.
+
+``suggest()`` returns frozen :class:`Suggestion` values with a confidence for the group and for each demand in it
+(silhouette-like: how much closer a demand is to its own group than to the nearest other, times how strong its
+cohesion is); ``rate()`` rates stored groups the same way, and groups at or above ``CONFIDENT`` are pre-selected
+for the board. ``similar_from_features()`` answers from an inverted index of the stored demands, kept while the
+same features are passed again.
+
 Determinism: features depend only on the text; the IDF, the column order and the sketch depend only on the set of
 features; merges are taken best first, ties broken by the smallest member index, and the same input always gives
 the same output. Up to ``EXACT_LIMIT`` demands, re-ordering distinct demands gives the same groups (unless a demand
@@ -79,7 +96,7 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 VOCABULARY_PATH = DATA_DIR / "civic_vocabulary.csv"
 GAZETTEER_PATH = DATA_DIR / "places.csv"
 
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2
 HASH_BITS = 21
 ENCODER_DIM = 512
 
@@ -95,7 +112,7 @@ NAME_BOOST = 2.0
 PLACE_PENALTY = 0.5
 
 # Chosen by cross-validation over the tuning sets (benchmarks/eval_consolidation.py), favouring precision.
-DEFAULT_THRESHOLD = 0.15
+DEFAULT_THRESHOLD = 0.11
 DEFAULT_THRESHOLD_ENCODER = 0.14
 NEIGHBOURS = 20
 EXACT_LIMIT = 5000
@@ -450,6 +467,22 @@ class Gazetteer:
 
     places: dict[tuple[str, ...], str]
     longest: int
+    sides: dict[str, str] = field(default_factory=dict)  # "town:jerez" -> "mx", "city:chicago" -> "us"
+
+
+# Which side of the border each kind of place is on (a country of the region is on neither).
+_SIDES = {"town": "mx", "mx_state": "mx", "us_city": "us", "us_state": "us"}
+# Words that say a demand is about the hometowns ("mx") or about life in the United States ("us"), whatever its
+# topic: a scholarship back home and one for migrant children in the US are two demands.
+_SIDE_WORDS = {
+    ("estados", "unidos"): "us", ("united", "states"): "us", ("eeuu",): "us", ("usa",): "us",
+    ("back", "home"): "mx", ("hometown",): "mx", ("rancho",): "mx", ("ranch",): "mx", ("pueblo",): "mx",
+    ("village",): "mx", ("mexico",): "mx", ("ejido",): "mx",
+}
+_SIDE_CAPITALS = {"US": "us", "EU": "us", "EUA": "us", "EEUU": "us", "USA": "us"}
+SIDES_ENABLED = True
+# Places at the first HARD_LEVELS levels (towns, cities, regions) keep groups apart; sides only lower similarity.
+HARD_LEVELS = 3
 
 
 # Level of each kind of place: a hometown is more specific than a city of residence, itself more than a region.
@@ -459,19 +492,23 @@ _LEVELS = {"town": "town", "us_city": "city", "city": "city"}
 def load_gazetteer(path: Path | str = GAZETTEER_PATH, *extra_paths: Path | str) -> Gazetteer:
     """Load the gazetteer of hometowns, US cities, states and countries, then any extra files."""
     places: dict[tuple[str, ...], str] = {}
+    sides: dict[str, str] = {}
     for source in (path, *extra_paths):
         for row in _read_rows(source):
             names = [n for n in (row.get("name") or "").split("|") if n.strip()]
             if not names:
                 continue
             key = "_".join(_normal_tokens(names[0]))
-            level = _LEVELS.get((row.get("kind") or "").strip(), "region")
+            kind = (row.get("kind") or "").strip()
+            level = _LEVELS.get(kind, "region")
+            if kind in _SIDES:
+                sides.setdefault(f"{level}:{key}", _SIDES[kind])
             for name in names:
                 tokens = tuple(_normal_tokens(name))
                 if tokens:
                     places.setdefault(tokens, f"{level}:{key}")
     longest = max((len(k) for k in places), default=1)
-    return Gazetteer(places=places, longest=longest)
+    return Gazetteer(places=places, longest=longest, sides=sides)
 
 
 @lru_cache(maxsize=1)
@@ -522,8 +559,9 @@ class DemandFeatures:
     """The corpus-independent features of one demand, computed once and stored.
 
     ``word_index`` / ``word_count`` and ``char_index`` / ``char_count`` are hashed term ids and their (boosted)
-    counts; ``local_places`` are gazetteer keys of hometowns (``town:jerez``) and cities (``city:chicago``),
-    ``regions`` those of states and countries; ``vector`` is the encoder's unit vector or None.
+    counts; ``local_places`` are keys of hometowns (``town:jerez``, also unlisted ones such as ``town:labor``) and
+    cities (``city:chicago``), ``regions`` those of states and countries plus the side of the border the demand is
+    about (``side:mx``, ``side:us``); ``vector`` is the encoder's unit vector or None.
     """
 
     word_index: np.ndarray
@@ -741,6 +779,16 @@ def _lexical(
                 for k in range(len(padded) - n + 1):
                     gram = padded[k : k + n]
                     char_terms[gram] = char_terms.get(gram, 0.0) + 1.0
+    if SIDES_ENABLED:
+        sides = {gazetteer.sides[p] for p in local if p in gazetteer.sides}
+        sides |= {gazetteer.sides[f"region:{r}"] for r in regions if f"region:{r}" in gazetteer.sides}
+        sides |= {_SIDE_CAPITALS[m.group()] for m in _TOKEN.finditer(text) if m.group() in _SIDE_CAPITALS}
+        for i in range(len(words)):
+            for length in (1, 2):
+                side = _SIDE_WORDS.get(tuple(words[i : i + length]))
+                if side is not None:
+                    sides.add(side)
+        regions |= {f"side:{side}" for side in sides}
     return word_terms, char_terms, local, regions
 
 
@@ -914,10 +962,12 @@ def _infer_towns(features: Sequence[DemandFeatures], towns: list[tuple[str, ...]
 
 
 def _place_levels(features: Sequence[DemandFeatures]) -> list[list[tuple[str, ...]]]:
-    """Split each demand's places into towns, cities and regions (most specific first)."""
+    """Split each demand's places into towns, cities, regions and sides of the border (most specific first)."""
     towns = [tuple(p for p in f.local_places if p.startswith("town:")) for f in features]
     cities = [tuple(p for p in f.local_places if not p.startswith("town:")) for f in features]
-    return [towns, cities, [f.regions for f in features]]
+    regions = [tuple(r for r in f.regions if not r.startswith("side:")) for f in features]
+    sides = [tuple(r for r in f.regions if r.startswith("side:")) for f in features]
+    return [towns, cities, regions, sides]
 
 
 def _places_clash(left: Sequence[frozenset[str]], right: Sequence[frozenset[str]]) -> bool:
@@ -1454,7 +1504,8 @@ def suggest(
     with threadpool_limits(limits=1, user_api="blas"):
         low, high, scores = _edges(corpus, floor, neighbours)
         places = [
-            tuple(frozenset(level) for level in levels) for levels in zip(*corpus.levels, strict=True)
+            tuple(frozenset(level) for level in levels)
+            for levels in zip(*corpus.levels[:HARD_LEVELS], strict=True)
         ]
         groups = _average_linkage(n, low, high, scores, threshold, neighbours, places)
         if ratio > 0:
@@ -1521,16 +1572,115 @@ def suggest_clusters(
     return suggest_clusters_from_features(features, threshold=threshold, use_encoder=use_encoder)
 
 
+class _Postings:
+    """An inverted index of one block of hashed terms: for each term, the demands holding it and their weights."""
+
+    def __init__(self, indices: list[np.ndarray], counts: list[np.ndarray]) -> None:
+        n = len(indices)
+        lengths = np.fromiter((len(a) for a in indices), dtype=np.int64, count=n)
+        flat = np.concatenate(indices) if n else np.zeros(0, dtype=np.int64)
+        values = np.log1p(np.concatenate(counts).astype(np.float64)) if n else np.zeros(0)
+        owner = np.repeat(np.arange(n, dtype=np.int64), lengths)
+        order = np.lexsort((owner, flat))
+        flat, values, owner = flat[order], values[order], owner[order]
+        self.terms, starts = np.unique(flat, return_index=True)
+        self.starts = np.append(starts, len(flat))
+        self.size = n
+        # Frequencies as if the query were in the corpus too (as when clustering with it).
+        self.idf = np.log((2.0 + n) / (2.0 + np.diff(self.starts))) + 1.0
+        weights = values * np.repeat(self.idf, np.diff(self.starts))
+        norms = np.sqrt(np.bincount(owner, weights=weights * weights, minlength=n))
+        norms[norms == 0] = 1.0
+        self.owner = owner
+        self.weights = weights / norms[owner]
+
+    def cosines(self, index: np.ndarray, count: np.ndarray) -> np.ndarray:
+        """Return the cosine of a query's terms with every indexed demand."""
+        scores = np.zeros(self.size)
+        where = np.searchsorted(self.terms, index)
+        known = (where < len(self.terms)) & (self.terms[np.minimum(where, len(self.terms) - 1)] == index)
+        idf = np.full(len(index), math.log(2.0 + self.size) + 1.0)
+        idf[known] = np.log((2.0 + self.size) / (2.0 + np.diff(self.starts)[where[known]])) + 1.0
+        query = np.log1p(count.astype(np.float64)) * idf
+        norm = math.sqrt(float(query @ query)) or 1.0
+        for position, weight in zip(where[known].tolist(), (query[known] / norm).tolist(), strict=True):
+            lo, hi = self.starts[position], self.starts[position + 1]
+            np.add.at(scores, self.owner[lo:hi], weight * self.weights[lo:hi])
+        return scores
+
+
+class _HintIndex:
+    """What the similar-demands hint needs of the stored demands, built once and reused while they do not change."""
+
+    def __init__(self, features: Sequence[DemandFeatures]) -> None:
+        self.features = list(features)
+        self.words = _Postings([f.word_index for f in features], [f.word_count for f in features])
+        self.chars = _Postings([f.char_index for f in features], [f.char_count for f in features])
+        self.vectors = None
+        if all(f.vector is not None for f in features):
+            self.vectors = np.vstack([f.vector for f in features]).astype(np.float32)
+            self.vectors /= np.maximum(np.linalg.norm(self.vectors, axis=1, keepdims=True), 1e-12)
+        self.levels = []
+        for level in _place_levels(features):
+            holders: dict[str, list[int]] = {}
+            for i, names in enumerate(level):
+                for name in names:
+                    holders.setdefault(name, []).append(i)
+            named = np.fromiter((bool(names) for names in level), dtype=bool, count=len(level))
+            self.levels.append((named, {k: np.asarray(v) for k, v in holders.items()}))
+
+    def scores(self, query: DemandFeatures) -> np.ndarray:
+        total = WORD_WEIGHT + CHAR_WEIGHT
+        block = (WORD_WEIGHT / total) * self.words.cosines(query.word_index, query.word_count)
+        block += (CHAR_WEIGHT / total) * self.chars.cosines(query.char_index, query.char_count)
+        if self.vectors is not None and query.vector is not None:
+            vector = query.vector / max(float(np.linalg.norm(query.vector)), 1e-12)
+            block = (1.0 - ENCODER_WEIGHT) * block + ENCODER_WEIGHT * (self.vectors @ vector)
+        decided = np.zeros(len(block), dtype=bool)
+        for (named, holders), mine in zip(self.levels, _place_levels([query]), strict=True):
+            if not mine[0]:
+                continue
+            both = named & ~decided
+            shared = np.zeros(len(block), dtype=bool)
+            for name in mine[0]:
+                if name in holders:
+                    shared[holders[name]] = True
+            block[both & ~shared] *= 1.0 - PLACE_PENALTY
+            decided |= both
+        return block
+
+
+_hint_cache: dict[str, Any] = {}
+
+
+def _hint_index(features: Sequence[DemandFeatures]) -> _HintIndex:
+    # The index holds the features it was built from, so the ids in the key cannot be reused while it is kept.
+    key = tuple(map(id, features))
+    if _hint_cache.get("key") != key:
+        _hint_cache["index"] = _HintIndex(features)
+        _hint_cache["key"] = key
+    return _hint_cache["index"]
+
+
 def similar_from_features(
     query: DemandFeatures, features: Sequence[DemandFeatures], k: int = 5, *, minimum: float = 0.05
 ) -> list[tuple[int, float]]:
-    """Rank stored demands by similarity to a new one; return up to ``k`` ``(index, score)``, best first."""
+    """Rank stored demands by similarity to a new one; return up to ``k`` ``(index, score)``, best first.
+
+    The stored demands are indexed once (terms to demands) and the index is kept while the same feature objects
+    are passed again, so a hint costs about the query's terms, not the corpus.
+    """
     if not features or k <= 0:
         return []
-    corpus = _corpus([*features, query], None)
+    block = _hint_index(features).scores(query)
     n = len(features)
-    block = _block_scores(corpus, n, n + 1)[0, :n]
-    order = np.lexsort((np.arange(n), -block))
+    if n > 4 * k:
+        top = np.argpartition(-block, 4 * k)[: 4 * k]
+        cut = np.partition(block[top], len(top) - k)[len(top) - k] if len(top) >= k else -np.inf
+        candidates = np.flatnonzero(block >= cut)
+    else:
+        candidates = np.arange(n)
+    order = candidates[np.lexsort((candidates, -block[candidates]))]
     return [(int(i), round(float(block[i]), 6)) for i in order[:k] if block[i] >= minimum]
 
 

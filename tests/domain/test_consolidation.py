@@ -192,7 +192,7 @@ def test_features_survive_storage_as_bytes() -> None:
     assert restored.word_index.tolist() == original.word_index.tolist()
     assert restored.char_count.tolist() == original.char_count.tolist()
     assert restored.local_places == original.local_places == ("town:jerez",)
-    assert restored.regions == ("zacatecas",)
+    assert restored.regions == ("side:mx", "zacatecas")
     if HAS_ENCODER:
         assert restored.vector is not None and restored.vector.shape == (512,)
     with pytest.raises(ValueError):
