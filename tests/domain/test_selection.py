@@ -9,11 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from abcvoting import abcrules, properties
+from abcvoting import abcrules, properties, scores
 from abcvoting.preferences import Profile, Voter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from deliberate.domain import selection as selection_module
 from deliberate.domain.selection import (
     Selection,
     approval_ranking,
@@ -153,6 +154,54 @@ def test_pav_is_the_smallest_of_abcvotings_optimal_committees_and_reports_ties(s
         assert selection.method == "pav" and selection.is_exact
         assert selection.committee == optimal[0]
         assert bool(selection.tie_breaks) == (len(optimal) > 1)
+
+
+@pytest.fixture
+def bounded_pav(monkeypatch):
+    """Send every PAV count through the Lagrangian bound (large counts take that path; small ones search directly)."""
+    monkeypatch.setattr(selection_module, "_DIRECT_SEARCH_WORK", 0)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_pav_through_the_lagrangian_bound_is_the_smallest_of_abcvotings_optima(seed, bounded_pav):
+    for matrix, weights, seats in random_profiles(500 + seed, 80, max_voters=30, max_items=9):
+        optimal = abcrules.compute(
+            "pav", abc_profile(matrix, weights), seats, resolute=False, algorithm="branch-and-bound"
+        )
+        optimal = sorted(tuple(sorted(c)) for c in optimal)
+        selection = pav(matrix, matrix.shape[1], seats, weights=weights)
+        assert selection.method == "pav" and selection.is_exact and "Lagrangian" in selection.notes[0]
+        assert selection.committee == optimal[0], (matrix.astype(int).tolist(), weights, seats)
+        assert bool(selection.tie_breaks) == (len(optimal) > 1)
+        if selection.tie_breaks:
+            assert selection.tie_breaks[0].tied[1] in optimal[1]
+
+
+def test_pav_through_the_lagrangian_bound_reaches_abcvotings_optimal_score_on_larger_profiles(bounded_pav):
+    rng = np.random.default_rng(5)
+    for _ in range(6):
+        n_voters, n_items, seats = int(rng.integers(100, 500)), int(rng.integers(15, 40)), int(rng.integers(3, 10))
+        matrix = opinion_profile(rng, n_voters, n_items)
+        profile = abc_profile(matrix)
+        expected = abcrules.compute("pav", profile, seats, resolute=True, algorithm="pulp-highs")[0]
+        selection = pav(matrix, n_items, seats)
+        assert selection.is_exact
+        assert scores.thiele_score("pav", profile, selection.committee) == scores.thiele_score("pav", profile, expected)
+        if not selection.tie_breaks:
+            assert selection.committee == tuple(sorted(expected))
+
+
+def test_pav_is_exact_on_a_federation_sized_count_where_sequential_pav_is_not():
+    rng = np.random.default_rng(23)
+    matrix = opinion_profile(rng, 20_000, 100)
+    selection = pav(matrix, 100, 10)
+    assert selection.method == "pav" and selection.is_exact and "Lagrangian" in selection.notes[0]
+    harmonic = np.concatenate(([0.0], np.cumsum(1 / np.arange(1, 11))))
+
+    def score(committee):
+        return harmonic[matrix[:, list(committee)].sum(axis=1)].sum()
+
+    assert score(selection.committee) > score(seqpav(matrix, 100, 10).committee)
 
 
 @pytest.mark.parametrize("seed", range(2))
