@@ -34,6 +34,9 @@ from deliberate.domain import federation, tally
 SELECTIONS: tuple[str, ...] = ("ranking", "equal-shares", "pav")
 """How ``seats`` items are chosen: the top of the ranking, or proportionally from the approvals."""
 
+METHOD_NAMES = {"equal-shares": "Method of Equal Shares", "pav": "PAV", "seqpav": "sequential PAV"}
+"""The name of each selection method, as the JSON says it when the method that ran is not the rule asked for."""
+
 TIE_BREAK_RULE = "lottery: items ordered by sha256(input file sha256 + ':' + item index)"
 
 
@@ -355,7 +358,7 @@ def _select(data: TallyInput, result: federation.FederationResult, seats: int, r
     approvals, weights = _weighted_approvals(data, result)
     committee = choose(approvals, len(names), seats, weights=weights)
     report = selection.ejr_check(approvals, len(names), committee.committee, seats, weights=weights)
-    return {
+    chosen = {
         "rule": rule,
         "method": committee.method,
         "seats": seats,
@@ -371,6 +374,10 @@ def _select(data: TallyInput, result: federation.FederationResult, seats: int, r
             ],
         },
     }
+    if committee.method != rule:
+        # Only when another rule ran, so that the counts published before this entry still verify.
+        chosen["method_name"] = METHOD_NAMES[committee.method]
+    return chosen
 
 
 def _weighted_approvals(data: TallyInput, result: federation.FederationResult) -> tuple[np.ndarray, np.ndarray | None]:
