@@ -112,7 +112,10 @@ def child(path: str) -> None:
     features = read_features(Path(path))
     groups = consolidation.suggest(features)
     elapsed = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM is this process's own peak; ru_maxrss would also count the parent it was forked from.
+    status = Path("/proc/self/status").read_text() if Path("/proc/self/status").exists() else ""
+    found = [line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")]
+    peak = int(found[0]) / 1024 if found else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{elapsed:.3f} {peak:.1f} {len(groups)}")
 
 
@@ -198,7 +201,8 @@ def main() -> None:
     for stored in [1_000, 10_000] if args.quick else [1_000, 10_000, 50_000]:
         print(f"  against {stored:>6} stored demands: {hint_cost(stored) * 1000:.1f} ms")
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 50_000]
-    print("clustering stored features (fresh process; peak = max RSS including the interpreter):")
+    print("from scratch: featurize, then load the stored features, cluster and rate them in a fresh process")
+    print("(peak = that process's own peak resident memory, interpreter included):")
     for size in sizes:
         measure_size(size, use_encoder=False)
     if encoder:

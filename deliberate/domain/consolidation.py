@@ -655,8 +655,12 @@ def _pack(counts: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
     return np.array(keys, dtype=np.int64), np.array([merged[k] for k in keys], dtype=np.float32)
 
 
+_POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")
+
+
 def _word_tokens(text: str) -> list[tuple[str, bool]]:
     """Split ``text`` into accent-free lower-case tokens, flagging capitalised words inside a sentence."""
+    text = _POSSESSIVE.sub("", text)  # "driver's license" is "driver license"
     result = []
     for match in _TOKEN.finditer(text):
         word = match.group()
@@ -1295,16 +1299,33 @@ def _average_linkage(
 # The second, stricter pass and the confidence
 
 
-def _within(corpus: _Corpus, group: Sequence[int]) -> np.ndarray:
-    """Return the exact similarities between the members of one group (a small dense square, zero diagonal)."""
-    m = len(group)
-    members = np.asarray(group, dtype=np.int64)
-    rows, cols = np.triu_indices(m, k=1)
-    scores = _pair_scores(corpus, members[rows], members[cols]).astype(np.float64)
-    square = np.zeros((m, m))
-    square[rows, cols] = scores
-    square[cols, rows] = scores
-    return square
+def _squares(corpus: _Corpus, groups: Sequence[Sequence[int]]) -> list[np.ndarray | None]:
+    """Return the exact similarities inside each group of 2 to ``SPLIT_LIMIT`` demands (dense squares, zero
+    diagonal), computed in one batch; None for the other groups."""
+    picked = [g for g, group in enumerate(groups) if 2 <= len(group) <= SPLIT_LIMIT]
+    result: list[np.ndarray | None] = [None] * len(groups)
+    if not picked:
+        return result
+    triangles: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    rows, cols = [], []
+    for g in picked:
+        m = len(groups[g])
+        if m not in triangles:
+            triangles[m] = np.triu_indices(m, k=1)
+        members = np.asarray(groups[g], dtype=np.int64)
+        rows.append(members[triangles[m][0]])
+        cols.append(members[triangles[m][1]])
+    scores = _pair_scores(corpus, np.concatenate(rows), np.concatenate(cols)).astype(np.float64)
+    offset = 0
+    for g in picked:
+        m = len(groups[g])
+        r, c = triangles[m]
+        square = np.zeros((m, m))
+        square[r, c] = scores[offset : offset + len(r)]
+        square[c, r] = square[r, c]
+        offset += len(r)
+        result[g] = square
+    return result
 
 
 def _best_cut(square: np.ndarray) -> tuple[float, np.ndarray] | None:
@@ -1348,28 +1369,25 @@ def _best_cut(square: np.ndarray) -> tuple[float, np.ndarray] | None:
     return best[0], mask
 
 
-def _split(corpus: _Corpus, group: list[int], ratio: float) -> list[list[int]]:
+def _split(
+    group: list[int], square: np.ndarray | None, ratio: float
+) -> list[tuple[list[int], np.ndarray | None]]:
     """Split a group, recursively, while two parts of it are much less alike than each part is inside."""
-    if len(group) < 3 or len(group) > SPLIT_LIMIT:
-        return [group]
-    pending, done = [group], []
-    square_of = {tuple(group): _within(corpus, group)}
+    if square is None or len(group) < 3:
+        return [(group, square)]
+    pending, done = [(group, square)], []
     while pending:
-        part = pending.pop()
-        square = square_of.pop(tuple(part))
-        if len(part) < 3:
-            done.append(part)
-            continue
-        found = _best_cut(square)
+        part, block = pending.pop()
+        found = _best_cut(block) if len(part) >= 3 else None
         if found is None or found[0] >= ratio:
-            done.append(part)
+            done.append((part, block))
             continue
         mask = found[1]
         for side in (mask, ~mask):
-            members = [part[i] for i in np.flatnonzero(side)]
-            square_of[tuple(members)] = square[np.ix_(side, side)]
-            pending.append(members)
-    return [sorted(part) for part in done]
+            chosen = np.flatnonzero(side)
+            pending.append(([part[i] for i in chosen], block[np.ix_(chosen, chosen)]))
+    # Members stay sorted: each part keeps the order of the group it came from.
+    return done
 
 
 @dataclass(frozen=True)
@@ -1415,6 +1433,7 @@ def _confidences(
     high: np.ndarray,
     scores: np.ndarray,
     threshold: float,
+    squares: Sequence[np.ndarray | None] | None = None,
 ) -> list[Suggestion]:
     """Rate each group and each demand in it (silhouette-like, on exact scores inside, neighbour lists outside).
 
@@ -1446,15 +1465,20 @@ def _confidences(
         np.maximum.at(best_edge, r, v)
     else:
         best_edge = np.zeros(n)
+    if squares is None:
+        squares = _squares(corpus, groups)
+    # For groups too large for a dense square, cohesion comes from the edges the neighbour lists hold.
+    inside = ~outside
+    within = np.bincount(rows[inside], weights=values[inside], minlength=n)
     result = []
-    for group in groups:
+    for group, square in zip(groups, squares, strict=True):
         if len(group) == 1:
             i = group[0]
             alone = float(np.clip(1.0 - best_edge[i] / threshold, 0.0, 1.0))
             result.append(Suggestion((i,), round(alone, 4), (round(alone, 4),)))
             continue
-        square = _within(corpus, group)
-        cohesion = square.sum(axis=1) / (len(group) - 1)
+        total = square.sum(axis=1) if square is not None else within[group]
+        cohesion = total / (len(group) - 1)
         apart = separation[group]
         margin = np.clip((cohesion - apart) / np.maximum(cohesion, 1e-9), 0.0, 1.0)
         strength = np.clip(cohesion / (CONFIDENCE_SCALE * threshold), 0.0, 1.0)
@@ -1508,10 +1532,13 @@ def suggest(
             for levels in zip(*corpus.levels[:HARD_LEVELS], strict=True)
         ]
         groups = _average_linkage(n, low, high, scores, threshold, neighbours, places)
+        rated = list(zip(groups, _squares(corpus, groups), strict=True))
         if ratio > 0:
-            groups = [part for group in groups for part in _split(corpus, group, ratio)]
-            groups.sort(key=lambda group: (-len(group), group[0]))
-        return _confidences(corpus, groups, low, high, scores, threshold)
+            rated = [part for group, square in rated for part in _split(group, square, ratio)]
+            rated.sort(key=lambda pair: (-len(pair[0]), pair[0][0]))
+        return _confidences(
+            corpus, [g for g, _ in rated], low, high, scores, threshold, [square for _, square in rated]
+        )
 
 
 def rate(
