@@ -1,0 +1,597 @@
+"""Programme pages: the public tracker of a published agenda with its exports and feed, each programme's page,
+the board's and the owners' forms, and following an item."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from xml.etree import ElementTree as ET  # noqa: N817 - building (not parsing) the Atom feed
+
+import orjson
+from babel import numbers
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from deliberate.demands.forms import TARGET_LABELS
+from deliberate.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from deliberate.domain.programmes import CommitmentStatus, Currency, OwnerKind, Source, Status
+from deliberate.i18n import formatting_locale
+from deliberate.mail import external_url
+from deliberate.models import Commitment, Funding, Milestone, Target
+from deliberate.organizations.forms import EmptyForm
+from deliberate.programmes import (
+    SOURCE_LABELS,
+    commitment_name,
+    services,
+    status_name,
+)
+from deliberate.programmes.forms import (
+    CommitmentForm,
+    CommitmentStatusForm,
+    FundingForm,
+    MilestoneForm,
+    ProgrammeForm,
+    ProgressForm,
+    ReceivedForm,
+    StatusForm,
+    UpdateForm,
+    cents,
+)
+
+bp = Blueprint("programmes", __name__)
+
+#: The largest id a route accepts (PostgreSQL's INTEGER); a larger one is a 404 like any id that does not exist.
+MAX_ID = 2**31 - 1
+
+FIELD_MESSAGES = {
+    "required": _l("This field is required."),
+    "too_long": _l("This text is too long. Please shorten it: your text is still here."),
+    "due_before_start": _l("The due date cannot come before the start date."),
+    "before_start": _l("A milestone cannot be due before its programme starts."),
+    "after_milestone": _l("The programme cannot start after one of its milestones is due."),
+    "weights_over": _l("With this weight the milestones would add up to more than 100. Lower it, or lower the "
+                       "weight of another milestone first."),
+    "weight_range": _l("Write a number from 1 to 100."),
+    "percent_range": _l("Write a number from 0 to 100."),
+    "beyond_committed": _l("More cannot be received than was committed. Check both amounts."),
+    "negative": _l("An amount cannot be negative."),
+    "too_large": _l("This amount is too large."),
+    "date_range": _l("Choose a date between the years 2000 and 2099."),
+    "in_the_future": _l("An update tells what already happened: choose today or an earlier day."),
+    "due_before_promise": _l("A promise cannot be due before it was made."),
+    "reason_required": _l("Blocking or dropping a programme needs a public reason."),
+    "bad_link": _l("Each link must be a full address starting with https://, one a line."),
+    "too_many_links": _l("At most 10 links, please."),
+    "choose_club": _l("Choose the club that answers for it."),
+    "choose_member": _l("Choose the member who answers for it."),
+    "not_on_agenda": _l("This item is not on the published agenda."),
+    "invalid": _l("This value is not valid."),
+}
+CONFLICTS = {
+    "invalid_move": _l("A programme cannot move from this status to that one. Nothing was changed."),
+    "has_milestones": _l("This programme's progress comes from its milestones: tick them instead."),
+    "duplicate": _l("This has already been done."),
+    "not_following": _l("You were not following this item."),
+}
+
+
+# --- loading ----------------------------------------------------------------------------------------------------
+
+def _check_id(value: int) -> None:
+    if value > MAX_ID:
+        abort(404)
+
+
+def _agenda_or_404(agenda_id: int):
+    _check_id(agenda_id)
+    try:
+        return services.published_agenda(agenda_id)
+    except NotFound:
+        abort(404)
+
+
+def _programme_or_404(programme_id: int):
+    _check_id(programme_id)
+    try:
+        return services.get_programme(programme_id)
+    except NotFound:
+        abort(404)
+
+
+def _child_or_404(model, child_id: int):
+    _check_id(child_id)
+    try:
+        row = services.get_child(model, child_id)
+    except NotFound:
+        abort(404)
+    if row.programme.agenda.latest is None:
+        abort(404)
+    return row
+
+
+def _board_or_403(agenda) -> None:
+    if not services.is_board(current_user, agenda):
+        abort(403)
+
+
+def _owner_or_403(programme) -> None:
+    if not services.is_owner(current_user, programme):
+        abort(403)
+
+
+def _locale() -> str:
+    return str(get_locale() or "es")
+
+
+def _field_error(form, error: ValidationFailed) -> None:
+    aliases = {"owner_club": "owner_club", "owner_member": "owner_member", "item": "item"}
+    field = getattr(form, aliases.get(error.field, error.field), None) or next(
+        field for name, field in form._fields.items() if name != "csrf_token")
+    field.errors = [*field.errors, FIELD_MESSAGES.get(error.code, FIELD_MESSAGES["invalid"])]
+
+
+# --- template helpers -------------------------------------------------------------------------------------------
+
+@bp.app_template_filter("money")
+def money(amount_cents: int | None, currency: Currency | str) -> str:
+    """Write an amount in its own currency, the page's way (never converted)."""
+    return numbers.format_currency(Decimal(amount_cents or 0) / 100, str(Currency(currency)),
+                                   locale=formatting_locale())
+
+
+def _authority_name(target) -> str:
+    return str(TARGET_LABELS[Target(target)]) if target else ""
+
+
+# Globals (not a context processor) so that imported macros see them too. demand_result is for demands.show,
+# whose view (another area's) does not pass it.
+for _name, _helper in {"programme_status_name": status_name, "commitment_name": commitment_name,
+                       "source_name": lambda source: str(SOURCE_LABELS[Source(source)]),
+                       "authority_name": _authority_name, "demand_result": services.demand_result}.items():
+    bp.add_app_template_global(_helper, _name)
+
+
+# --- public pages -----------------------------------------------------------------------------------------------
+
+def _tracker(agenda):
+    return services.tracker(agenda, authority_name=_authority_name)
+
+
+@bp.get("/agendas/<int:agenda_id>/tracker")
+def tracker(agenda_id: int):
+    """Show anyone how an agenda is carried out: items, programmes, progress, funding, promises kept."""
+    agenda = _agenda_or_404(agenda_id)
+    data = _tracker(agenda)
+    return render_template("programmes/tracker.html", agenda=agenda, consultation=agenda.consultation,
+                           tracker=data, updates=services.recent_updates(agenda, 10),
+                           is_board=services.is_board(current_user, agenda),
+                           can_follow=services.can_follow(current_user, agenda),
+                           followed=services.followed_items(current_user, [view.item.id for view in data.items]))
+
+
+@bp.get("/programmes/<int:programme_id>")
+def show(programme_id: int):
+    """Show a programme: status, progress, milestones, funding, commitments and its timeline."""
+    return _show_page(_programme_or_404(programme_id))
+
+
+def _show_page(programme, status: int = 200, **forms):
+    is_owner = services.is_owner(current_user, programme)
+    is_board = services.is_board(current_user, programme.agenda)
+    view = services.programme_view(programme)
+    defaults = {
+        "status_form": StatusForm(formdata=None, status=programme.status.value),
+        "progress_form": ProgressForm(formdata=None, percent=programme.progress_percent or 0),
+        "milestone_form": MilestoneForm(formdata=None),
+        "funding_form": FundingForm(formdata=None),
+        "update_form": UpdateForm(formdata=None, happened_on=services.today()),
+        "commitment_form": CommitmentForm(formdata=None),
+    }
+    defaults.update(forms)
+    return render_template(
+        "programmes/show.html", programme=programme, view=view, agenda=programme.agenda,
+        consultation=programme.agenda.consultation, is_owner=is_owner, is_board=is_board,
+        empty_form=EmptyForm(formdata=None), received_form=ReceivedForm(formdata=None),
+        commitment_status_form=CommitmentStatusForm(formdata=None), **defaults), status
+
+
+def _download(body: bytes, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+#: A cell that starts with one of these is read by spreadsheets as a formula (OWASP's CSV injection list).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value):
+    """Return a CSV cell a spreadsheet shows as text: a text that could start a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _amount(amount_cents: int) -> str:
+    return f"{Decimal(amount_cents) / 100:.2f}"
+
+
+@bp.get("/agendas/<int:agenda_id>/tracker.csv")
+def tracker_csv(agenda_id: int):
+    """Download one row per programme: item, status, progress, dates, owner, funding per currency."""
+    data = _tracker(_agenda_or_404(agenda_id))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["position", "item", "item_title_es", "item_title_en", "programme", "title_es", "title_en",
+                     "status", "status_reason", "progress", "overdue", "owner_kind", "owner", "authority",
+                     "starts_on", "due_on", "committed_mxn", "received_mxn", "committed_usd", "received_usd"])
+    for item_view in data.items:
+        for view in item_view.programmes:
+            p = view.programme
+            owner = services.owner_dict(p)
+            totals = {t.currency: t for t in view.funding if t.source is None}
+            money_cells = []
+            for currency in Currency:
+                total = totals.get(currency)
+                money_cells += [_amount(total.committed_cents), _amount(total.received_cents)] if total else ["", ""]
+            writer.writerow([_cell(value) for value in (
+                item_view.position, item_view.item.id, item_view.item.title_es, item_view.item.title_en, p.id,
+                p.title_es, p.title_en, p.status.value, p.status_reason, f"{view.progress:.2f}",
+                "yes" if view.is_overdue else "no", owner["kind"], owner["name"] or "",
+                p.authority.value if p.authority else "", p.starts_on.isoformat() if p.starts_on else "",
+                p.due_on.isoformat() if p.due_on else "", *money_cells)])
+    # With a byte order mark, Excel reads the file as UTF-8 (accents intact) instead of the system's code page.
+    return _download(out.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8", f"tracker-{agenda_id}.csv")
+
+
+@bp.get("/agendas/<int:agenda_id>/tracker.json")
+def tracker_json(agenda_id: int):
+    """Download the tracker as JSON (amounts in whole cents, each in its own currency)."""
+    data = _tracker(_agenda_or_404(agenda_id))
+    return _download(orjson.dumps(data.to_dict(), option=orjson.OPT_SORT_KEYS), "application/json",
+                     f"tracker-{agenda_id}.json")
+
+
+def _iso(moment) -> str:
+    return moment.replace(microsecond=0).isoformat() + "Z"
+
+
+@bp.get("/agendas/<int:agenda_id>/updates.atom")
+def feed(agenda_id: int):
+    """An Atom feed of the agenda's programme updates and status changes, newest first."""
+    agenda = _agenda_or_404(agenda_id)
+    locale = _locale()
+    ns = "http://www.w3.org/2005/Atom"
+    root = ET.Element("feed", xmlns=ns)
+    ET.SubElement(root, "title").text = _("Follow-up: %(title)s", title=agenda.consultation.title(locale))
+    self_link = external_url("programmes.feed", agenda_id=agenda.id)
+    ET.SubElement(root, "id").text = self_link
+    ET.SubElement(root, "link", rel="self", href=self_link)
+    ET.SubElement(root, "link", href=external_url("programmes.tracker", agenda_id=agenda.id))
+    updates = services.recent_updates(agenda)
+    updated = max((u.created_at for u in updates), default=agenda.latest.created_at)
+    ET.SubElement(root, "updated").text = _iso(updated)
+    ET.SubElement(ET.SubElement(root, "author"), "name").text = agenda.consultation.federation.name
+    for update in updates:
+        link = external_url("programmes.show", programme_id=update.programme_id)
+        entry = ET.SubElement(root, "entry")
+        title = update.programme.title(locale)
+        if update.status_to is not None:
+            title = _("%(programme)s: now %(status)s", programme=title, status=status_name(update.status_to))
+        ET.SubElement(entry, "title").text = title
+        ET.SubElement(entry, "id").text = f"{link}#update-{update.id}"
+        ET.SubElement(entry, "link", href=f"{link}#update-{update.id}")
+        ET.SubElement(entry, "updated").text = _iso(update.created_at)
+        ET.SubElement(entry, "summary").text = update.text or title
+    return Response(ET.tostring(root, encoding="utf-8", xml_declaration=True), mimetype="application/atom+xml")
+
+
+# --- the board --------------------------------------------------------------------------------------------------
+
+def _programme_form_page(agenda, form, programme=None, status: int = 200):
+    clubs, users = services.owner_choices(agenda)
+    items = [(item, item.title(_locale())) for item in services.agenda_items(agenda)]
+    form.set_owner_choices(items, clubs, users)
+    return render_template("programmes/form.html", agenda=agenda, consultation=agenda.consultation, form=form,
+                           programme=programme), status
+
+
+def _fields(form: ProgrammeForm) -> services.ProgrammeFields:
+    return services.ProgrammeFields(
+        title_es=form.title_es.data or "", title_en=form.title_en.data or "",
+        description_es=form.description_es.data or "", description_en=form.description_en.data or "",
+        owner_kind=OwnerKind(form.owner_kind.data or OwnerKind.BOARD.value), owner_club_id=form.owner_club.data or None,
+        owner_user_id=form.owner_member.data or None, authority=form.authority.data or None,
+        starts_on=form.starts_on.data, due_on=form.due_on.data,
+        budget_cents=cents(form.budget.data) if form.budget.data is not None else None,
+        budget_currency=form.budget_currency.data or None)
+
+
+def _bound(form: ProgrammeForm, agenda) -> bool:
+    clubs, users = services.owner_choices(agenda)
+    form.set_owner_choices([(item, item.title(_locale())) for item in services.agenda_items(agenda)], clubs, users)
+    return form.validate_on_submit()
+
+
+@bp.get("/agendas/<int:agenda_id>/programmes/new")
+@login_required
+def new(agenda_id: int):
+    """Show the board the form for a new programme."""
+    agenda = _agenda_or_404(agenda_id)
+    _board_or_403(agenda)
+    return _programme_form_page(agenda, ProgrammeForm(formdata=None, item=request.args.get("item", type=int)))
+
+
+@bp.post("/agendas/<int:agenda_id>/programmes")
+@login_required
+def create(agenda_id: int):
+    """Create a programme for an item of the published agenda."""
+    agenda = _agenda_or_404(agenda_id)
+    _board_or_403(agenda)
+    form = ProgrammeForm()
+    if not _bound(form, agenda):
+        return _programme_form_page(agenda, form, status=422)
+    try:
+        programme = services.create_programme(agenda, current_user, form.item.data, _fields(form))
+    except ValidationFailed as error:
+        _field_error(form, error)
+        return _programme_form_page(agenda, form, status=422)
+    flash(_("The programme has been created."), "success")
+    return redirect(url_for(".show", programme_id=programme.id))
+
+
+@bp.get("/programmes/<int:programme_id>/edit")
+@login_required
+def edit(programme_id: int):
+    """Show the board the programme's form."""
+    programme = _programme_or_404(programme_id)
+    _board_or_403(programme.agenda)
+    p = programme
+    form = ProgrammeForm(
+        formdata=None, item=p.agenda_item_id, title_es=p.title_es, title_en=p.title_en,
+        description_es=p.description_es, description_en=p.description_en, owner_kind=p.owner_kind.value,
+        owner_club=p.owner_club_id or 0, owner_member=p.owner_user_id or 0,
+        authority=p.authority.value if p.authority else "", starts_on=p.starts_on, due_on=p.due_on,
+        budget=Decimal(p.budget_cents) / 100 if p.budget_cents else None,
+        budget_currency=p.budget_currency.value if p.budget_currency else Currency.MXN.value)
+    del form.item
+    return _programme_form_page(programme.agenda, form, programme)
+
+
+@bp.post("/programmes/<int:programme_id>/edit")
+@login_required
+def update(programme_id: int):
+    """Save the programme's texts, owner, authority, dates and budget."""
+    programme = _programme_or_404(programme_id)
+    _board_or_403(programme.agenda)
+    form = ProgrammeForm()
+    del form.item  # the item never changes: a programme for another item is a new programme
+    if not _bound(form, programme.agenda):
+        return _programme_form_page(programme.agenda, form, programme, status=422)
+    try:
+        services.edit_programme(programme, current_user, _fields(form))
+    except ValidationFailed as error:
+        _field_error(form, error)
+        return _programme_form_page(programme.agenda, form, programme, status=422)
+    flash(_("The programme has been saved."), "success")
+    return redirect(url_for(".show", programme_id=programme.id))
+
+
+@bp.post("/programmes/<int:programme_id>/commitments")
+@login_required
+def add_commitment(programme_id: int):
+    """Record an official's promise for the programme."""
+    programme = _programme_or_404(programme_id)
+    _board_or_403(programme.agenda)
+    form = CommitmentForm()
+    if not form.validate_on_submit():
+        return _show_page(programme, 422, commitment_form=form)
+    try:
+        services.add_commitment(programme, current_user, official=form.official.data, authority=form.authority.data,
+                                promise=form.promise.data, promised_on=form.promised_on.data,
+                                due_on=form.due_on.data, evidence=form.evidence.data or "")
+    except ValidationFailed as error:
+        _field_error(form, error)
+        return _show_page(programme, 422, commitment_form=form)
+    flash(_("The commitment has been recorded."), "success")
+    return redirect(url_for(".show", programme_id=programme.id, _anchor="commitments"))
+
+
+@bp.post("/commitments/<int:commitment_id>/status")
+@login_required
+def commitment_status(commitment_id: int):
+    """Record a promise as kept, broken, or in progress again."""
+    commitment = _child_or_404(Commitment, commitment_id)
+    _board_or_403(commitment.programme.agenda)
+    form = CommitmentStatusForm()
+    if form.validate_on_submit():
+        services.set_commitment_status(commitment, current_user, CommitmentStatus(form.status.data))
+        flash(_("The commitment's status has been saved."), "success")
+    else:
+        flash(_("Choose what became of the promise."), "warning")
+    return redirect(url_for(".show", programme_id=commitment.programme_id, _anchor="commitments"))
+
+
+# --- the owners -------------------------------------------------------------------------------------------------
+
+@bp.post("/programmes/<int:programme_id>/status")
+@login_required
+def change_status(programme_id: int):
+    """Move the programme to a new status; blocking or dropping it needs a public reason."""
+    programme = _programme_or_404(programme_id)
+    _owner_or_403(programme)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        return _show_page(programme, 422, status_form=form)
+    try:
+        services.change_status(programme, current_user, Status(form.status.data), form.reason.data or "")
+    except ValidationFailed as error:
+        _field_error(form, error)
+        return _show_page(programme, 422, status_form=form)
+    except Conflict as error:
+        form.status.errors = [CONFLICTS.get(error.reason, CONFLICTS["invalid_move"])]
+        return _show_page(programme, 409, status_form=form)
+    flash(_("The status is now: %(status)s.", status=status_name(programme.status)), "success")
+    return redirect(url_for(".show", programme_id=programme.id))
+
+
+@bp.post("/programmes/<int:programme_id>/progress")
+@login_required
+def set_progress(programme_id: int):
+    """Set the progress of a programme without milestones."""
+    programme = _programme_or_404(programme_id)
+    _owner_or_403(programme)
+    form = ProgressForm()
+    if not form.validate_on_submit():
+        return _show_page(programme, 422, progress_form=form)
+    try:
+        services.set_progress(programme, current_user, form.percent.data)
+    except ValidationFailed as error:
+        _field_error(form, error)
+        return _show_page(programme, 422, progress_form=form)
+    except Conflict as error:
+        flash(CONFLICTS.get(error.reason, CONFLICTS["duplicate"]), "warning")
+    else:
+        flash(_("The progress has been saved."), "success")
+    return redirect(url_for(".show", programme_id=programme.id))
+
+
+@bp.post("/programmes/<int:programme_id>/milestones")
+@login_required
+def add_milestone(programme_id: int):
+    """Add a milestone with its due date and weight."""
+    programme = _programme_or_404(programme_id)
+    _owner_or_403(programme)
+    form = MilestoneForm()
+    if not form.validate_on_submit():
+        return _show_page(programme, 422, milestone_form=form)
+    try:
+        services.add_milestone(programme, current_user, title_es=form.title_es.data or "",
+                               title_en=form.title_en.data or "", due_on=form.due_on.data, weight=form.weight.data)
+    except ValidationFailed as error:
+        _field_error(form, error)
+        return _show_page(programme, 422, milestone_form=form)
+    flash(_("The milestone has been added."), "success")
+    return redirect(url_for(".show", programme_id=programme.id, _anchor="milestones"))
+
+
+@bp.post("/milestones/<int:milestone_id>/tick")
+@login_required
+def tick(milestone_id: int):
+    """Mark a milestone done, or not done again."""
+    milestone = _child_or_404(Milestone, milestone_id)
+    _owner_or_403(milestone.programme)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        services.tick_milestone(milestone, current_user, done=request.form.get("done") == "1")
+    except Conflict as error:
+        flash(CONFLICTS.get(error.reason, CONFLICTS["duplicate"]), "warning")
+    else:
+        flash(_("The milestone has been saved."), "success")
+    return redirect(url_for(".show", programme_id=milestone.programme_id, _anchor="milestones"))
+
+
+@bp.post("/programmes/<int:programme_id>/funding")
+@login_required
+def add_funding(programme_id: int):
+    """Record a co-funding share: committed and received, in its currency."""
+    programme = _programme_or_404(programme_id)
+    _owner_or_403(programme)
+    form = FundingForm()
+    if not form.validate_on_submit():
+        return _show_page(programme, 422, funding_form=form)
+    try:
+        services.add_funding(programme, current_user, source=Source(form.source.data),
+                             currency=Currency(form.currency.data), committed_cents=cents(form.committed.data),
+                             received_cents=cents(form.received.data), committed_on=form.committed_on.data,
+                             received_on=form.received_on.data)
+    except ValidationFailed as error:
+        _field_error(form, error)
+        return _show_page(programme, 422, funding_form=form)
+    flash(_("The funding share has been recorded."), "success")
+    return redirect(url_for(".show", programme_id=programme.id, _anchor="funding"))
+
+
+@bp.post("/funding/<int:funding_id>/received")
+@login_required
+def record_received(funding_id: int):
+    """Record how much of a share has been received so far."""
+    funding = _child_or_404(Funding, funding_id)
+    _owner_or_403(funding.programme)
+    form = ReceivedForm()
+    if form.validate_on_submit():
+        try:
+            services.record_received(funding, current_user, cents(form.received.data), form.received_on.data)
+        except ValidationFailed as error:
+            flash(FIELD_MESSAGES.get(error.code, FIELD_MESSAGES["invalid"]), "warning")
+        else:
+            flash(_("The amount received has been saved."), "success")
+    else:
+        flash(next(iter(form.errors.values()))[0], "warning")
+    return redirect(url_for(".show", programme_id=funding.programme_id, _anchor="funding"))
+
+
+@bp.post("/programmes/<int:programme_id>/updates")
+@login_required
+def post_update(programme_id: int):
+    """Post a dated update to the programme's timeline."""
+    programme = _programme_or_404(programme_id)
+    _owner_or_403(programme)
+    form = UpdateForm()
+    if not form.validate_on_submit():
+        return _show_page(programme, 422, update_form=form)
+    try:
+        services.post_update(programme, current_user, happened_on=form.happened_on.data, text=form.text.data,
+                             links=form.links.data or "")
+    except ValidationFailed as error:
+        _field_error(form, error)
+        return _show_page(programme, 422, update_form=form)
+    flash(_("Your update has been posted."), "success")
+    return redirect(url_for(".show", programme_id=programme.id, _anchor="updates"))
+
+
+# --- following --------------------------------------------------------------------------------------------------
+
+@bp.post("/agendas/<int:agenda_id>/items/<int:item_id>/follow")
+@login_required
+def follow(agenda_id: int, item_id: int):
+    """Follow an item's programmes: hear of their status changes and updates."""
+    agenda = _agenda_or_404(agenda_id)
+    _check_id(item_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        services.follow(current_user, agenda, item_id)
+    except PermissionDenied:
+        abort(403)
+    except ValidationFailed:
+        abort(404)
+    except Conflict as error:
+        flash(CONFLICTS.get(error.reason, CONFLICTS["duplicate"]), "info")
+    else:
+        flash(_("You follow this item now: you will hear of its programmes' news."), "success")
+    return redirect(url_for(".tracker", agenda_id=agenda.id, _anchor=f"item-{item_id}"))
+
+
+@bp.post("/agendas/<int:agenda_id>/items/<int:item_id>/unfollow")
+@login_required
+def unfollow(agenda_id: int, item_id: int):
+    """Stop following an item's programmes."""
+    agenda = _agenda_or_404(agenda_id)
+    _check_id(item_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        services.unfollow(current_user, agenda, item_id)
+    except ValidationFailed:
+        abort(404)
+    except Conflict as error:
+        flash(CONFLICTS.get(error.reason, CONFLICTS["not_following"]), "info")
+    else:
+        flash(_("You no longer follow this item."), "success")
+    return redirect(url_for(".tracker", agenda_id=agenda.id, _anchor=f"item-{item_id}"))
