@@ -528,3 +528,26 @@ def test_an_update_with_markup_is_stored_clean(app, published, programme, client
         assert "<script" not in update.text_html and "<strong>real</strong>" in update.text_html
     assert "<script>alert" not in client.get(f"/programmes/{programme}").get_data(as_text=True)
 
+
+# --- the demo -----------------------------------------------------------------------------------------------------
+
+def test_demo_cycle_follows_its_agenda_up_with_some_late_and_one_blocked(app, client, make_app):
+    from click.testing import CliRunner
+    from flask.cli import ScriptInfo
+
+    from deliberate.agenda.cli import demo_cycle_command
+
+    demo = make_app(SERVER_NAME=None)
+    result = CliRunner().invoke(demo_cycle_command, [], obj=ScriptInfo(create_app=lambda: demo))
+    assert result.exit_code == 0, result.output
+    output = json.loads(result.output.strip().splitlines()[-1])
+    assert output["tracker_url"] == f"http://localhost:5000/agendas/{output['agenda_id']}/tracker"
+    with app.app_context():
+        tracker = services.tracker(services.published_agenda(output["agenda_id"]))
+        views = [view for item in tracker.items for view in item.programmes]
+        assert len(views) == len(tracker.items) and tracker.counts["blocked"] == 1
+        assert tracker.counts["overdue"] >= 1 and any(score.late for score in tracker.by_official)
+        assert all(view.programme.updates for view in views if view.programme.status is not Status.PLANNED)
+        assert {total.currency for total in tracker.funding} == {Currency.MXN, Currency.USD}
+    page = client.get(f"/agendas/{output['agenda_id']}/tracker").get_data(as_text=True)
+    assert "Blocked" in page and "Overdue" in page

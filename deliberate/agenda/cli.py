@@ -162,7 +162,92 @@ def run_demo_cycle() -> tuple[int, int]:
         "It includes, inside it, those who disagreed and what they asked for instead.")
     _demo_reports(consultation, board)
     version = agenda_services.publish(consultation, board, expected_versions=0)
+    _demo_programmes(version.agenda_id, board)
     return version.agenda_id, consultation.id
+
+
+def _demo_programmes(agenda_id: int, board) -> None:
+    """Follow the demo agenda up: programmes with milestones, 3x1 funding, officials' promises and updates.
+
+    Dates are counted back from today, so that some milestones and promises are late; one programme is blocked.
+    """
+    from datetime import timedelta
+
+    from deliberate.domain.programmes import CommitmentStatus, Currency, OwnerKind, Source, Status
+    from deliberate.models import Target, utcnow
+    from deliberate.programmes import services as programmes
+
+    agenda = programmes.published_agenda(agenda_id)
+    items = programmes.agenda_items(agenda)
+    clubs, _users = programmes.owner_choices(agenda)
+    today = utcnow().date()
+
+    def day(offset: int):
+        return today + timedelta(days=offset)
+
+    plans = [
+        ("Clínica de salud en la cabecera municipal", "Health clinic in the municipal seat", Target.MEXICAN_STATE,
+         -150, 210, Status.IN_PROGRESS, ""),
+        ("Becas para estudiantes de secundaria", "Scholarships for secondary school students",
+         Target.HOMETOWN_MUNICIPALITY, -120, 60, Status.BLOCKED,
+         "El municipio no ha firmado el convenio de aportación y sin él el estado no libera su parte."),
+        ("Asesoría legal en el consulado", "Legal advice at the consulate", Target.CONSULATE, -90, -10,
+         Status.IN_PROGRESS, ""),
+        ("Agua potable para las comunidades", "Drinking water for the communities", Target.MEXICAN_FEDERAL, -200,
+         -20, Status.DONE, ""),
+        ("Talleres para jóvenes", "Workshops for young people", Target.US_CITY, 10, 180, Status.PLANNED, ""),
+    ]
+    for index, item in enumerate(items):
+        step_es, step_en, authority, start, due, status, reason = plans[index % len(plans)]
+        club = clubs[index % len(clubs)] if clubs else None
+        programme = programmes.create_programme(agenda, board, item.id, programmes.ProgrammeFields(
+            title_es=(item.title_es or item.title_en)[:160], title_en=(item.title_en or item.title_es)[:160],
+            description_es=f"Primera etapa: {step_es.lower()}. Programa acordado por la federación.",
+            description_en=f"First stage: {step_en.lower()}. The programme the federation agreed on.",
+            owner_kind=OwnerKind.CLUB if club else OwnerKind.BOARD, owner_club_id=club.id if club else None,
+            authority=authority, starts_on=day(start), due_on=day(due), budget_cents=1_200_000_00,
+            budget_currency=Currency.MXN))
+        if status is Status.PLANNED:
+            programmes.set_progress(programme, board, 10)
+            continue
+        steps = [("Proyecto y presupuesto", "Plan and budget", start + 20, 20),
+                 ("Convenio firmado", "Agreement signed", start + 50, 30),
+                 ("Obra o servicio en marcha", "Works or service under way", due - 10, 50)]
+        made = [programmes.add_milestone(programme, board, title_es=es, title_en=en, due_on=day(offset),
+                                         weight=weight) for es, en, offset, weight in steps]
+        for milestone in made[: 1 if status is Status.BLOCKED else 2 if status is Status.IN_PROGRESS else 3]:
+            programmes.tick_milestone(milestone, board, True)
+        shares = [(Source.CLUB, Currency.USD, 15_000_00, 15_000_00), (Source.MUNICIPALITY, Currency.MXN,
+                  300_000_00, 100_000_00 if status is not Status.BLOCKED else 0),
+                  (Source.STATE, Currency.MXN, 300_000_00, 150_000_00 if status is Status.IN_PROGRESS else 0),
+                  (Source.FEDERAL, Currency.MXN, 300_000_00, 300_000_00 if status is Status.DONE else 0)]
+        for source, currency, committed, received in shares:
+            programmes.add_funding(programme, board, source=source, currency=currency, committed_cents=committed,
+                                   received_cents=received, committed_on=day(start + 15),
+                                   received_on=day(start + 40) if received else None)
+        official = {Target.MEXICAN_STATE: "Secretaría de Salud de Zacatecas",
+                    Target.HOMETOWN_MUNICIPALITY: "Presidencia Municipal de Jerez",
+                    Target.CONSULATE: "Consulado General de México en Los Ángeles",
+                    Target.MEXICAN_FEDERAL: "Secretaría de Bienestar"}.get(authority, "Presidencia Municipal de Jerez")
+        promise = programmes.add_commitment(
+            programme, board, official=official, authority=authority,
+            promise="Aportar su parte del programa y dar un informe público cada tres meses.",
+            promised_on=day(start + 10), due_on=day(start + 60 if status is not Status.DONE else due),
+            evidence="https://example.org/minuta-de-la-reunion")
+        if status is Status.DONE:
+            programmes.set_commitment_status(promise, board, CommitmentStatus.KEPT)
+        elif status is Status.BLOCKED:
+            programmes.set_commitment_status(promise, board, CommitmentStatus.BROKEN)
+        programmes.post_update(programme, board, happened_on=day(start + 21),
+                               text="Presentamos el proyecto y el presupuesto en la asamblea de la federación.",
+                               links="https://example.org/acta-de-asamblea")
+        if status is Status.PLANNED:
+            continue
+        programmes.change_status(programme, board, Status.IN_PROGRESS)
+        if status is Status.BLOCKED:
+            programmes.change_status(programme, board, Status.BLOCKED, reason)
+        elif status is Status.DONE:
+            programmes.change_status(programme, board, Status.DONE)
 
 
 def _demo_reports(consultation, board) -> None:
@@ -205,8 +290,10 @@ def _demo_reports(consultation, board) -> None:
 @click.command("demo-cycle")
 @with_appcontext
 def demo_cycle_command() -> None:
-    """Run a complete demo consultation (demands to publication) and print {"agenda_id": .., "url": ..}."""
+    """Run a complete demo consultation (demands to publication and follow-up) and print
+    {"agenda_id": .., "url": .., "tracker_url": ..}."""
     agenda_id, _consultation_id = run_demo_cycle()
     with current_app.test_request_context(base_url=DEMO_SERVER):  # used only without DELIBERATE_BASE_URL
         url = external_url("agenda.public", agenda_id=agenda_id)
-    click.echo(json.dumps({"agenda_id": agenda_id, "url": url}))
+        tracker_url = external_url("programmes.tracker", agenda_id=agenda_id)
+    click.echo(json.dumps({"agenda_id": agenda_id, "url": url, "tracker_url": tracker_url}))
