@@ -17,11 +17,23 @@ GOOD = {"SECRET_KEY": "k" * 64, "BASE_URL": "https://agenda.example.org", "BALLO
         "MAIL_SERVER": "smtp.example.org"}
 
 
+def _unversioned(app):
+    """Forget any revision a test before left in this database (on PostgreSQL a worker's database outlives a test)."""
+    with app.app_context(), db.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+
+
+@pytest.fixture(autouse=True)
+def _no_revision_left_behind(app):
+    _unversioned(app)
+    yield
+    _unversioned(app)
+
+
 def _migrated(app):
     with app.app_context():
         db.drop_all()
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        _unversioned(app)
         upgrade()
 
 
@@ -117,3 +129,13 @@ def test_no_log_holds_a_password_a_reset_token_a_receipt_or_a_ballot(app, client
     for secret in ("correct horse battery staple", token, code, code.replace("-", ""), f"[[{ids[1]}], [{ids[0]}]]"):
         assert secret not in caplog.text, secret
     assert "GET /consultations/<int:consultation_id>/ballot/receipt" in caplog.text
+
+
+@pytest.mark.parametrize("hops, expected", [(0, "127.0.0.1 http"), (1, "203.0.113.7 https")])
+def test_forwarded_headers_are_trusted_only_as_far_as_the_proxy_chain_goes(make_app, hops, expected):
+    from flask import request
+
+    site = make_app(PROXY_HOPS=hops)
+    site.add_url_rule("/probe", "probe", lambda: f"{request.remote_addr} {request.scheme}")
+    headers = {"X-Forwarded-For": "198.51.100.1, 203.0.113.7", "X-Forwarded-Proto": "https"}
+    assert site.test_client().get("/probe", headers=headers).get_data(as_text=True) == expected
