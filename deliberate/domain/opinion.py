@@ -49,8 +49,6 @@ from itertools import chain
 from typing import Any
 
 import numpy as np
-from sklearn.cluster import KMeans
-from sklearn.utils.extmath import randomized_svd
 from threadpoolctl import threadpool_limits
 
 AGREE = 1
@@ -362,6 +360,8 @@ def _principal_axes(centred: np.ndarray) -> tuple[np.ndarray, tuple[float, float
     n_people, n_statements = centred.shape
     if min(n_people, n_statements) > EXACT_PCA_LIMIT:
         # Large matrices: a seeded randomized SVD, accurate for the top two axes and far cheaper than eigh.
+        from sklearn.utils.extmath import randomized_svd  # scikit-learn takes a second to import: only when mapping
+
         _, singular, axes = randomized_svd(centred, n_components=2, n_oversamples=10, n_iter=7, random_state=0)
         top = singular**2
     elif n_statements <= n_people:
@@ -440,6 +440,8 @@ def _kmeans(points: np.ndarray, weights: np.ndarray, k: int) -> tuple[np.ndarray
         rank[order] = np.arange(len(order))
         labels, centres = rank[inverse.reshape(-1)], points[first[order]]
     else:
+        from sklearn.cluster import KMeans  # scikit-learn takes a second to import: only when mapping
+
         start = points[first[order[:k]]]
         model = KMeans(n_clusters=k, init=start, n_init=1, max_iter=KMEANS_ITERATIONS, algorithm="lloyd")
         labels = model.fit_predict(points, sample_weight=weights)
