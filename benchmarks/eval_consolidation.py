@@ -148,6 +148,21 @@ def cluster(features: list[consolidation.DemandFeatures], threshold: float | Non
     return consolidation.suggest_clusters_from_features(features, threshold=threshold, use_encoder=use_encoder)
 
 
+def confidence_line(data: LabelledSet, features: list[consolidation.DemandFeatures], use_encoder: bool) -> str:
+    """Tell how often the groups the workspace pre-selects (confident, two demands or more) are pure."""
+    found = [s for s in consolidation.suggest(features, use_encoder=use_encoder) if len(s.members) > 1]
+    sure = [s for s in found if s.is_confident]
+    pure = sum(len({data.themes[i] for i in s.members}) == 1 for s in sure)
+    demands = sum(len(s.members) for s in sure)
+    right = sum(max(Counter(data.themes[i] for i in s.members).values()) for s in sure)
+    unsure_pure = sum(len({data.themes[i] for i in s.members}) == 1 for s in found if not s.is_confident)
+    return (
+        f"  {'':<26} pre-selected (confident) groups: {len(sure)} of {len(found)}, {pure} pure,"
+        f" {right}/{demands} demands in their group's main theme; unsure groups pure: {unsure_pure}/"
+        f"{len(found) - len(sure)}"
+    )
+
+
 def main() -> None:
     """Featurize every set once per mode, then print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -185,9 +200,11 @@ def main() -> None:
         print("at the engine's default threshold:")
         for name in TUNING:
             print(line(f"{name}", score(sets[name], cluster(features[name], None, use_encoder))))
+            print(confidence_line(sets[name], features[name], use_encoder))
         for name in () if args.tuning_only else HELD_OUT:
             print("held-out set (never used for a choice), at the default threshold:")
             print(line(f"{name}", score(sets[name], cluster(features[name], None, use_encoder))))
+            print(confidence_line(sets[name], features[name], use_encoder))
 
 
 if __name__ == "__main__":
