@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import resource
 import struct
@@ -108,23 +109,23 @@ def read_features(path: Path) -> list[consolidation.DemandFeatures]:
 
 def child(path: str) -> None:
     """Load stored features and cluster them; print seconds, peak RSS (MiB) and the number of groups."""
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     features = read_features(Path(path))
     groups = consolidation.suggest(features)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     # VmHWM is this process's own peak; ru_maxrss would also count the parent it was forked from.
     status = Path("/proc/self/status").read_text() if Path("/proc/self/status").exists() else ""
     found = [line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")]
     peak = int(found[0]) / 1024 if found else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{elapsed:.3f} {peak:.1f} {len(groups)}")
+    print(f"{elapsed:.3f} {peak:.1f} {len(groups)} {cpu:.3f}")
 
 
 def measure_size(size: int, use_encoder: bool) -> None:
     """Featurize ``size`` synthetic demands, then time their clustering in a fresh process."""
     texts = synthetic_texts(size)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     features = consolidation.featurize_many(texts, use_encoder=use_encoder)
-    featurize_seconds = time.perf_counter() - started
+    featurize_seconds, featurize_cpu = time.perf_counter() - started, time.process_time() - cpu
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "features.bin"
         write_features(path, features)
@@ -132,12 +133,17 @@ def measure_size(size: int, use_encoder: bool) -> None:
         output = subprocess.run(
             [sys.executable, __file__, "--child", str(path)], check=True, capture_output=True, text=True
         ).stdout.split()
-    seconds, peak, groups = float(output[0]), float(output[1]), int(output[2])
+    seconds, peak, groups, cluster_cpu = float(output[0]), float(output[1]), int(output[2]), float(output[3])
     mode = "lexical+encoder" if use_encoder else "lexical"
     print(
         f"  {size:>6} demands  {mode:<16} from scratch {featurize_seconds + seconds:7.2f} s"
         f"  (featurize {featurize_seconds:6.2f} s, cluster and rate {seconds:6.2f} s)  peak {peak:7.1f} MiB"
         f"  groups {groups:>6}  stored {stored_mib:.1f} MiB"
+    )
+    print(
+        f"  {'':>6}          {'':<16} CPU time   {featurize_cpu + cluster_cpu:7.2f} s"
+        f"  (featurize {featurize_cpu:6.2f} s,"
+        f" cluster and rate {cluster_cpu:6.2f} s; wall time counts waiting for a shared, loaded machine)"
     )
 
 
@@ -186,6 +192,7 @@ def main() -> None:
         child(args.child)
         return
     encoder = consolidation.encoder_available()
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
     texts, themes = load_eval()
     print(f"evaluation set: {len(texts)} demands, {len(set(themes))} themes; encoder installed: {encoder}")
     print("quality on the evaluation set (default thresholds):")

@@ -430,6 +430,7 @@ class Vocabulary:
     phrases: dict[tuple[str, ...], str]
     longest: int
     words: frozenset[str]
+    starts: frozenset[str] = frozenset()  # the stems that begin a phrase (most words begin none)
 
 
 def _read_rows(path: Path | str) -> Iterable[dict[str, str]]:
@@ -458,7 +459,8 @@ def load_vocabulary(path: Path | str = VOCABULARY_PATH, *extra_paths: Path | str
                     key = tuple(_stems(t)[which] for t in tokens)
                     phrases.setdefault(key, concept)
     longest = max((len(k) for k in phrases), default=1)
-    return Vocabulary(phrases=phrases, longest=longest, words=frozenset(words))
+    starts = frozenset(key[0] for key in phrases)
+    return Vocabulary(phrases=phrases, longest=longest, words=frozenset(words), starts=starts)
 
 
 @dataclass(frozen=True)
@@ -468,6 +470,15 @@ class Gazetteer:
     places: dict[tuple[str, ...], str]
     longest: int
     sides: dict[str, str] = field(default_factory=dict)  # "town:jerez" -> "mx", "city:chicago" -> "us"
+
+    @property
+    def firsts(self) -> frozenset[str]:
+        """Return the words that begin a place name (a token that begins none needs no look-up)."""
+        cached = self.__dict__.get("_firsts")
+        if cached is None:
+            cached = frozenset(key[0] for key in self.places)
+            object.__setattr__(self, "_firsts", cached)
+        return cached
 
 
 # Which side of the border each kind of place is on (a country of the region is on neither).
@@ -642,6 +653,7 @@ class DemandFeatures:
         )
 
 
+@lru_cache(maxsize=1 << 18)
 def _hash(term: str) -> int:
     return zlib.crc32(term.encode("utf-8")) & ((1 << HASH_BITS) - 1)
 
@@ -729,7 +741,11 @@ def _lexical(
 
     in_place = [False] * len(words)
     i = 0
+    firsts = gazetteer.firsts
     while i < len(words):
+        if firsts and words[i] not in firsts:
+            i += 1
+            continue
         for length in range(min(gazetteer.longest, len(words) - i), 0, -1):
             found = gazetteer.places.get(tuple(words[i : i + length]))
             if found is None:
@@ -754,6 +770,9 @@ def _lexical(
     i = 0
     while i < len(words):
         matched = 0
+        if stems[i][0] not in vocabulary.starts and stems[i][1] not in vocabulary.starts:
+            i += 1
+            continue
         for length in range(min(vocabulary.longest, len(words) - i), 0, -1):
             if any(in_place[i : i + length]):
                 continue

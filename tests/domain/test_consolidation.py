@@ -239,7 +239,7 @@ def test_the_large_corpus_path_gives_a_sound_partition(lexical_features, monkeyp
 
 def test_quality_floor_without_the_encoder(lexical_features) -> None:
     predicted = labels_of(suggest_clusters_from_features(lexical_features), len(TEXTS))
-    # Measured: ARI 0.79, V-measure 0.91.
+    # Measured: ARI 0.80, V-measure 0.92 (lexical, threshold 0.11).
     assert adjusted_rand_score(THEMES, predicted) >= 0.74
     assert v_measure_score(THEMES, predicted) >= 0.89
 
@@ -248,7 +248,7 @@ def test_quality_floor_with_the_encoder(encoder_features) -> None:
     groups = suggest_clusters_from_features(encoder_features)
     assert_partition(groups, len(TEXTS))
     predicted = labels_of(groups, len(TEXTS))
-    # Measured: ARI 0.84, V-measure 0.93.
+    # Measured: ARI 0.84, V-measure 0.93 (threshold 0.14).
     assert adjusted_rand_score(THEMES, predicted) >= 0.78
     assert v_measure_score(THEMES, predicted) >= 0.9
 
@@ -310,7 +310,7 @@ def test_precision_floor_on_the_club_demands() -> None:
     texts, themes = _labelled(CLUBS)
     groups = suggest_clusters(texts)
     assert_partition(groups, len(texts))
-    # Measured: B-cubed precision 0.88, ARI 0.76 (lexical, default threshold).
+    # Measured: B-cubed precision 0.90, ARI 0.76 (lexical, default threshold).
     assert b_cubed_precision(groups, themes) >= 0.85
     assert adjusted_rand_score(themes, labels_of(groups, len(texts))) >= 0.72
 
@@ -372,7 +372,26 @@ def test_near_twin_themes_of_the_club_demands_are_not_merged_wholesale() -> None
         for group in groups
         if min(sum(themes[i] == left for i in group), sum(themes[i] == right for i in group)) >= 2
     ]
-    # Measured: 4 of 6 pairs apart; the clinic (building / doctor) and the scholarships (home / in the US) twins
-    # still share a group. This floor keeps the paving twins of two ranchos apart.
+    # Measured: 5 of 6 pairs apart (no group holds two of each); the clinic twins (a building, a doctor) still
+    # share a group. This floor keeps the paving twins of two ranchos apart.
     assert ("pave_la_labor", "pave_el_saucito") not in merged
-    assert len(merged) <= 2
+    assert len(merged) <= 1
+
+
+def test_the_held_out_demands_meet_the_issue_s_figures() -> None:
+    # The held-out set never took part in a choice of the engine; this only guards the figures it reached.
+    path = Path(__file__).resolve().parents[1] / "data" / "consolidation_heldout.csv"
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    texts, themes = [r["text"] for r in rows], [r["theme"] for r in rows]
+    with open(TWINS, encoding="utf-8", newline="") as handle:
+        pairs = [(r["left"], r["right"]) for r in csv.DictReader(handle) if r["set"] == "heldout"]
+    groups = suggest_clusters(texts)
+    # Measured: ARI 0.86, B-cubed precision 0.97, 5/5 near twins apart, es/en meet in 26 of 27 themes.
+    assert adjusted_rand_score(themes, labels_of(groups, len(texts))) >= 0.8
+    assert b_cubed_precision(groups, themes) >= 0.9
+    for left, right in pairs:
+        assert not any({left, right} <= {themes[i] for i in group} for group in groups), (left, right)
+    bilingual = [t for t in set(themes) if {"es", "en"} <= {r["lang"] for r in rows if r["theme"] == t}]
+    met = [t for t in bilingual if any({"es", "en"} <= {rows[i]["lang"] for i in g if themes[i] == t} for g in groups)]
+    assert len(met) >= 0.9 * len(bilingual)
