@@ -713,8 +713,10 @@ def _pav_exact(
     return search
 
 
-#: Work (distinct ballots x items x nodes) the plain exact search may spend before the bounded search takes over.
-_DIRECT_SEARCH_WORK = 200_000_000
+#: Work (distinct ballots x items x nodes) and nodes the plain exact search may spend before the bounded search
+#: takes over: about a tenth of a second here, on large counts and on small ones.
+_DIRECT_SEARCH_WORK = 100_000_000
+_DIRECT_SEARCH_NODES = 5_000
 #: The bounded search hands over to the exact search once this few committees of the undecided items remain.
 _SMALL_ENOUGH = 20_000
 
@@ -875,7 +877,7 @@ def pav(
     _check_seats(seats, n_items)
     seq_committee, seq_steps, seq_ties, seq_score = _seqpav(profile, seats)
     scale, tol = _pav_scale(profile, seats)
-    direct = min(exact_limit, _DIRECT_SEARCH_WORK)
+    direct = min(exact_limit, _DIRECT_SEARCH_WORK, _DIRECT_SEARCH_NODES * max(1, profile.approvals.size))
     try:
         search = _pav_exact(profile.approvals, profile.weights, seats, scale, tol, direct, seq_score)
         how = f"exact search over {search.nodes} nodes"

@@ -159,7 +159,7 @@ def test_pav_is_the_smallest_of_abcvotings_optimal_committees_and_reports_ties(s
 @pytest.fixture
 def bounded_pav(monkeypatch):
     """Send every PAV count through the Lagrangian bound (large counts take that path; small ones search directly)."""
-    monkeypatch.setattr(selection_module, "_DIRECT_SEARCH_WORK", 0)
+    monkeypatch.setattr(selection_module, "_DIRECT_SEARCH_NODES", 0)
 
 
 @pytest.mark.parametrize("seed", range(3))
