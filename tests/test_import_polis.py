@@ -148,3 +148,11 @@ def test_bad_input_is_reported_clearly(app, consultation_id, tmp_path):
     folder = write_folder(tmp_path / "x", [(0, 1, 1, "hola")], [])
     unknown = runner.invoke(args=["import-polis", str(folder), "--consultation", "999999"])
     assert unknown.exit_code != 0 and "no consultation 999999" in unknown.output
+
+
+def test_an_export_that_is_not_utf8_is_refused_with_a_clear_message(app, consultation_id, tmp_path):
+    folder = write_folder(tmp_path / "latin1", [(1, 10, 1, "Agua")], [(1, 1, 20, 1)])
+    (folder / "comments.csv").write_bytes((folder / "comments.csv").read_bytes().replace(b"Agua", b"Agu\xe1 \xff"))
+    result = app.test_cli_runner().invoke(args=["import-polis", str(folder), "--consultation", str(consultation_id)])
+    assert result.exit_code != 0 and result.exception is None or isinstance(result.exception, SystemExit)
+    assert "comments.csv is not valid UTF-8" in result.output and "Traceback" not in result.output

@@ -34,6 +34,19 @@ def import_polis_command(directory: Path, consultation_id: int, language: str) -
         export = read_polis_export(directory)
     except PolisFormatError as error:
         raise click.ClickException(str(error)) from error
+    except UnicodeDecodeError as error:
+        raise click.ClickException(_not_utf8(directory, error)) from error
     result = import_polis_export(consultation, export, Language(language))
     click.echo(json.dumps({"demands": result.demands, "reactions": result.reactions,
                            "participants": result.participants}))
+
+
+def _not_utf8(directory: Path, error: UnicodeDecodeError) -> str:
+    """Say which file of the export is not UTF-8 text, and where."""
+    for path in sorted(directory.glob("*.csv")):
+        try:
+            path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as found:
+            return (f"{path} is not valid UTF-8 text (byte {found.start}). Polis exports are UTF-8: "
+                    "save the file as UTF-8 and run the import again.")
+    return f"A file in {directory} is not valid UTF-8 text ({error.reason} at byte {error.start})."
