@@ -25,6 +25,7 @@ ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 # C0/C1 controls except tab and newline, bidirectional overrides, zero-width joiners used to hide text.
 _INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _REPLACEMENT_CHARACTER = "\ufffd"
+_TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).disable("image")
 
@@ -39,12 +40,29 @@ def _normalise(value: str) -> str:
     return _INVISIBLE.sub("", value)
 
 
+def _strip_markup(value: str) -> str:
+    # The author's own "&" is escaped first, so that unescaping bleach's output undoes only bleach's escaping: an
+    # entity the author typed ("&lt;script&gt;") is stored as typed, never turned into the markup it names.
+    stripped = bleach.clean(value.replace("&", "&amp;"), tags=set(), attributes={}, strip=True, strip_comments=True)
+    return html.unescape(stripped)
+
+
 def clean_text(value: str | None) -> str:
-    """Return a plain single-purpose text: no markup, no invisible characters, trimmed."""
+    """Return a plain single-purpose text: no markup, no invisible characters, trimmed.
+
+    Cleaning repeats until nothing changes, so that markup hidden inside markup ("<<b>script>") cannot come out
+    whole; a "<" still left before a letter, "/", "!" or "?" (which could open a tag wherever the text is pasted
+    raw, say from a JSON export) gets a space after it. The result is stable: cleaning it again changes nothing.
+    """
     if not value:
         return ""
-    stripped = bleach.clean(_normalise(value), tags=set(), attributes={}, strip=True, strip_comments=True)
-    return html.unescape(stripped).strip()
+    text = _normalise(value)
+    for _attempt in range(8):
+        cleaned = _strip_markup(text)
+        if cleaned == text:
+            break
+        text = cleaned
+    return _TAG_OPEN.sub("< ", text).strip()
 
 
 def clean_markdown(value: str | None) -> str:

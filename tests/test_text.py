@@ -58,3 +58,21 @@ def test_bare_urls_become_nofollow_links():
 
 def test_markdown_source_is_normalised():
     assert clean_markdown("  uno\r\ndos\u200b  ") == "uno\ndos"
+
+
+def test_an_entity_the_author_typed_is_stored_as_typed_never_as_the_markup_it_names():
+    assert clean_text("&lt;script&gt;alert(1)&lt;/script&gt;") == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert clean_text("Tom &amp; Jerry") == "Tom &amp; Jerry"
+
+
+def test_markup_hidden_inside_markup_does_not_come_out_whole():
+    for hostile in ("<<script>script>alert(1)<</script>/script>", "<<b>img src=x onerror=alert(1)>",
+                    "<img src=x onerror=alert(1)//", "<<<<b>b>b>script>"):
+        cleaned = clean_text(hostile)
+        assert not any(f"<{c}" in cleaned for c in "abcdefghijklmnopqrstuvwxyz/!?"), (hostile, cleaned)
+        assert clean_text(cleaned) == cleaned
+
+
+def test_cleaning_is_stable_on_plain_text():
+    for text in ("2 < 3 & 4 > 1", "Niñas y niños — educación", "x <3 y", "«Agua» para Jerez"):
+        assert clean_text(clean_text(text)) == clean_text(text) == text
