@@ -153,15 +153,31 @@ def test_the_flow_serves_the_least_reacted_demand_first_then_by_id(app, world):
         c = load(world)
         services.react(c, user(world, "officer"), demand(world, "d_member"), AGREE)
         services.react(c, user(world, "officer"), demand(world, "d_other"), AGREE)
+        services.react(c, user(world, "other_club_member"), demand(world, "d_officer"), AGREE)
+        officer = user(world, "officer")
+        assert services.next_demand_to_react(c, officer) is None  # reacted to both others; never offered their own
         member = user(world, "member")
-        assert services.next_demand_to_react(c, member).id == world["d_officer"]  # no reactions yet
-        services.react(c, member, demand(world, "d_officer"), PASS)
-        assert services.next_demand_to_react(c, member).id == world["d_member"]  # one reaction each: lowest id
-        assert services.reaction_progress(c, member) == services.ReactionProgress(seen=1, total=3)
-        services.react(c, member, demand(world, "d_member"), AGREE)
+        assert services.next_demand_to_react(c, member).id == world["d_other"]  # one reaction each: lowest id
+        services.react(c, user(world, "board"), demand(world, "d_officer"), PASS)
+        assert services.next_demand_to_react(c, member).id == world["d_other"]  # now the least reacted
         services.react(c, member, demand(world, "d_other"), DISAGREE)
+        assert services.next_demand_to_react(c, member).id == world["d_officer"]
+        assert services.reaction_progress(c, member) == services.ReactionProgress(seen=1, total=2)
+        services.react(c, member, demand(world, "d_officer"), PASS)
         assert services.next_demand_to_react(c, member) is None
         assert services.reaction_progress(c, member).is_finished
+
+
+def test_the_react_queue_never_offers_a_member_their_own_demand(client, world):
+    login(client, world["member"])
+    served = []
+    for _ in range(3):
+        name = _served(client, world) if 'name="value"' in client.get(flow_path(world)).get_data(as_text=True) else None
+        if name is None:
+            break
+        served.append(name)
+        client.post(reaction_path(world, name), data={"value": "1", "return_to": "flow"})
+    assert sorted(served) == ["d_officer", "d_other"]  # d_member is her own
 
 
 def _react_in_thread(app, world, value, barrier, errors):
@@ -257,13 +273,13 @@ def test_posting_a_reaction_answers_each_role(client, app, world, role, expected
 def test_the_flow_shows_progress_serves_one_demand_and_finishes(client, world):
     login(client, world["member"])
     page = client.get(flow_path(world)).get_data(as_text=True)
-    assert "0 of 3 seen" in page
+    assert "0 of 2 seen" in page  # the others' visible demands; her own is not offered to her
     assert page.count('name="value"') == 3 and "Texto ofensivo" not in page and "Retirada" not in page
-    for _ in range(3):
+    for _ in range(2):
         response = client.post(reaction_path(world, _served(client, world)), data={"value": "0", "return_to": "flow"})
         assert response.status_code == 302 and response.headers["Location"].endswith(flow_path(world))
     page = client.get(flow_path(world)).get_data(as_text=True)
-    assert "3 of 3 seen" in page and "You have seen every demand" in page and 'name="value"' not in page
+    assert "2 of 2 seen" in page and "You have seen every demand" in page and 'name="value"' not in page
 
 
 def _served(client, world):
@@ -280,7 +296,7 @@ def test_the_flow_in_spanish(client, app, world):
         db.session.commit()
     login(client, world["member"])
     page = client.get(flow_path(world)).get_data(as_text=True)
-    assert "Llevas 0 de 3" in page and "De acuerdo" in page
+    assert "Llevas 0 de 2" in page and "De acuerdo" in page
 
 
 def test_a_bad_reaction_value_is_refused(client, app, world):

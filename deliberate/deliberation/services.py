@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app, url_for
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -217,23 +217,31 @@ def own_reaction(user: User | None, demand: Demand) -> ReactionValue | None:
 
 
 def next_demand_to_react(consultation: Consultation, user: User) -> Demand | None:
-    """Return the visible demand the member has not reacted to with the fewest reactions (ties: lowest id)."""
+    """Return the visible demand of someone else the member has not reacted to with the fewest reactions (ties:
+    lowest id); a member is never offered their own demand."""
     not_reacted = ~exists().where(Reaction.demand_id == Demand.id, Reaction.user_id == user.id)
     return db.session.scalar(
-        select(Demand).where(*_visible_demands(consultation), not_reacted)
+        select(Demand).where(*_visible_demands(consultation), _not_by(user), not_reacted)
         .order_by(Demand.agree_count + Demand.disagree_count + Demand.pass_count, Demand.id)
         .limit(1)
     )
 
 
 def reaction_progress(consultation: Consultation, user: User) -> ReactionProgress:
-    """Count the visible demands and those of them the member has reacted to."""
-    total = db.session.scalar(select(func.count(Demand.id)).where(*_visible_demands(consultation))) or 0
+    """Count the visible demands of others and those of them the member has reacted to."""
+    total = db.session.scalar(
+        select(func.count(Demand.id)).where(*_visible_demands(consultation), _not_by(user))
+    ) or 0
     seen = db.session.scalar(
         select(func.count(Reaction.id)).join(Demand, Reaction.demand_id == Demand.id)
-        .where(Reaction.user_id == user.id, *_visible_demands(consultation))
+        .where(Reaction.user_id == user.id, *_visible_demands(consultation), _not_by(user))
     ) or 0
     return ReactionProgress(seen=seen, total=total)
+
+
+def _not_by(user: User):
+    """Match demands someone else wrote (a former member's, with no author, included)."""
+    return or_(Demand.author_id.is_(None), Demand.author_id != user.id)
 
 
 # --- arguments -------------------------------------------------------------------------------------------------
