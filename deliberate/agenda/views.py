@@ -356,11 +356,24 @@ def download_csv(agenda_id: int):
                      "support_share", "dissenting_clubs"])
     for entry in document["result"]["agenda"]:
         overall = support.get(entry["item"]) or {}
-        writer.writerow([entry["position"], entry["item"], entry["title_es"], entry["title_en"],
-                         "yes" if entry["is_womens_slot"] else "no", overall.get("voters") or "",
-                         overall.get("approving") or "", overall.get("share") or "",
-                         " ".join(dissent.get(entry["item"], []))])
-    return _download(out.getvalue().encode("utf-8"), "text/csv", f"agenda-{agenda_id}-v{version.number}.csv")
+        writer.writerow([_cell(value) for value in (
+            entry["position"], entry["item"], entry["title_es"], entry["title_en"],
+            "yes" if entry["is_womens_slot"] else "no", overall.get("voters") or "", overall.get("approving") or "",
+            overall.get("share") or "", " ".join(dissent.get(entry["item"], [])))])
+    # With a byte order mark, Excel reads the file as UTF-8 (accents intact) instead of the system's code page.
+    return _download(out.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8",
+                     f"agenda-{agenda_id}-v{version.number}.csv")
+
+
+#: A cell that starts with one of these is read by spreadsheets as a formula (OWASP's CSV injection list).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value):
+    """Return a CSV cell a spreadsheet shows as text: a text that could start a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _iso(moment: datetime) -> str:
