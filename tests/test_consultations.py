@@ -61,6 +61,16 @@ def load(model, key):
     return db.session.get(model, key)
 
 
+def _add_demand(app, consultation_id: int, world) -> None:
+    """Give a consultation one demand, so that it may move on to consolidating."""
+    from deliberate.models import Demand
+
+    with app.app_context():
+        db.session.add(Demand(consultation_id=consultation_id, author_id=world["member"].id,
+                              club_id=world["club"].id, title="Agua potable", body=""))
+        db.session.commit()
+
+
 # --- pages per role ------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("role", ROLES)
@@ -289,6 +299,7 @@ def test_advancing_shows_a_confirmation_then_moves_one_step_notifying_every_memb
 
 def test_a_stale_advance_form_changes_nothing_and_says_why(app, client, federation_world, outbox):
     consultation_id = make_consultation(app, federation_world, Phase.COLLECTING)
+    _add_demand(app, consultation_id, federation_world)
     login(client, federation_world["board"])
     # Another board member already moved it from draft; this form still says "draft".
     response = client.post(f"/consultations/{consultation_id}/advance",
@@ -441,6 +452,7 @@ def test_pages_speak_spanish(app, client, federation_world):
 
 def test_two_board_members_advancing_at_once_move_the_phase_only_once(ctx, federation_world):
     consultation = load(Consultation, make_consultation(ctx, federation_world, Phase.COLLECTING))
+    _add_demand(ctx, consultation.id, federation_world)
     board = load(User, federation_world["board"].id)
     # Another request moves the phase after this one loaded the consultation (its copy still says collecting).
     db.session.execute(
@@ -469,3 +481,69 @@ def test_every_phase_has_a_name_and_a_plain_explanation_in_both_languages(app):
                 assert all(str(PHASE_HELP[phase]) for phase in Phase)
         with force_locale("es"):
             assert phase_name(Phase.VOTING) == "Votación"
+
+
+def test_the_vote_cannot_open_on_an_empty_ballot_and_nobody_is_notified(ctx, federation_world):
+    from deliberate.domain.errors import NotReady
+
+    consultation = load(Consultation, make_consultation(ctx, federation_world, Phase.DELIBERATING))
+    _add_demand(ctx, consultation.id, federation_world)  # a demand, but in no agenda item
+    board = load(User, federation_world["board"].id)
+    with pytest.raises(NotReady) as refused:
+        services.advance_phase(consultation, board, Phase.DELIBERATING, Phase.VOTING)
+    assert [(gap.code, gap.blocking) for gap in refused.value.gaps] == [("no_items", True),
+                                                                          ("unplaced_demands", False)]
+    db.session.expire_all()
+    assert load(Consultation, consultation.id).phase is Phase.DELIBERATING
+    assert db.session.scalar(select(func.count(Notification.id))) == 0
+
+
+def test_a_warning_needs_the_boards_confirmation_and_then_the_move_goes_ahead(ctx, federation_world):
+    from deliberate.domain.errors import NotReady
+
+    consultation = load(Consultation, make_consultation(ctx, federation_world, Phase.VOTING))
+    board = load(User, federation_world["board"].id)
+    with pytest.raises(NotReady) as unconfirmed:
+        services.advance_phase(consultation, board, Phase.VOTING, Phase.TALLIED, confirmed=False)
+    assert unconfirmed.value.needs_confirmation and unconfirmed.value.gaps[0].code == "no_ballots"
+    db.session.expire_all()
+    consultation = load(Consultation, consultation.id)
+    assert consultation.phase is Phase.VOTING
+    services.advance_phase(consultation, board, Phase.VOTING, Phase.TALLIED, confirmed=True)
+    assert load(Consultation, consultation.id).phase is Phase.TALLIED
+
+
+def test_the_board_sees_why_the_vote_cannot_open_and_a_forced_post_changes_nothing(app, client, federation_world):
+    consultation_id = make_consultation(app, federation_world, Phase.DELIBERATING)
+    _add_demand(app, consultation_id, federation_world)
+    login(client, federation_world["board"])
+    url = f"/consultations/{consultation_id}/advance"
+    page = client.get(url).get_data(as_text=True)
+    assert "Not ready to move on" in page and "members would get an empty ballot" in page
+    assert "Yes, move to" not in page
+    forced = client.post(url, data={"expected": "deliberating", "target": "voting"})
+    assert forced.status_code == 409 and "empty ballot" in forced.get_data(as_text=True)
+    with app.app_context():
+        assert load(Consultation, consultation_id).phase is Phase.DELIBERATING
+
+
+def test_a_warning_is_confirmed_with_a_tick_before_the_move_in_both_languages(app, client, federation_world):
+    consultation_id = make_consultation(app, federation_world, Phase.VOTING)
+    login(client, federation_world["board"])
+    url = f"/consultations/{consultation_id}/advance"
+    page = client.get(url).get_data(as_text=True)
+    assert "Before you move on" in page and "Nobody has voted yet" in page and 'name="confirm"' in page
+    data = {"expected": "voting", "target": "tallied"}
+    unconfirmed = client.post(url, data=data)
+    assert unconfirmed.status_code == 409 and "Nobody has voted yet" in unconfirmed.get_data(as_text=True)
+    with app.app_context():
+        assert load(Consultation, consultation_id).phase is Phase.VOTING
+    assert client.post(url, data={**data, "confirm": "y"}).status_code == 302
+    with app.app_context():
+        assert load(Consultation, consultation_id).phase is Phase.TALLIED
+    spanish = make_consultation(app, federation_world, Phase.VOTING)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es"
+    with app.app_context():
+        load(User, federation_world["board"].id).locale = "es"
+        db.session.commit()
+    assert "Nadie ha votado todavía" in client.get(f"/consultations/{spanish}/advance").get_data(as_text=True)

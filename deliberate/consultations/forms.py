@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from deliberate.forms import CleanText, choices
@@ -162,6 +162,7 @@ class AdvanceForm(FlaskForm):
 
     expected = HiddenField(validators=[DataRequired()])
     target = HiddenField(validators=[DataRequired()])
+    confirm = BooleanField(_l("I have read what deserves a second look, and I want to move on"))
 
 
 class EmptyForm(FlaskForm):

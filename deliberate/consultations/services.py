@@ -10,28 +10,34 @@ from datetime import date
 from typing import Any
 
 from flask import url_for
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from deliberate import audit
-from deliberate.domain.errors import Conflict, NotFound, PhaseClosed, ValidationFailed
+from deliberate.domain import readiness as readiness_rules
+from deliberate.domain.errors import Conflict, NotFound, NotReady, PhaseClosed, ValidationFailed
 from deliberate.domain.phases import Phase, advance, next_phase
 from deliberate.extensions import db
 from deliberate.models import (
+    AgendaItem,
     AgendaSelection,
+    BallotCast,
     Category,
     CheckMode,
     ClubMode,
     ClubWeighting,
     Consultation,
+    Demand,
     Membership,
     MembershipStatus,
     Organization,
+    Reaction,
     Role,
     User,
     VotingMethod,
     utcnow,
 )
+from deliberate.models.agenda import DemandPlacement
 from deliberate.notifications.services import notify
 from deliberate.organizations.services import slugify
 from deliberate.permissions import has_role
@@ -226,13 +232,42 @@ def _check_settings(settings: dict[str, Any]) -> dict[str, Any]:
 
 # --- phases -------------------------------------------------------------------------------------------------------
 
-def advance_phase(consultation: Consultation, actor: User, expected_current: Phase, target: Phase) -> Consultation:
-    """Move a consultation one phase forward, if it is still where the board member saw it.
+def readiness_facts(consultation: Consultation) -> readiness_rules.Facts:
+    """Count what the readiness rules look at: demands, items a ballot would show, unplaced demands, ballots."""
+    from deliberate.consolidation.services import active_items
+
+    visible = (Demand.consultation_id == consultation.id, Demand.hidden_at.is_(None), Demand.is_withdrawn.is_(False))
+    demands = db.session.scalar(select(func.count(Demand.id)).where(*visible)) or 0
+    placed = select(DemandPlacement.demand_id).where(DemandPlacement.consultation_id == consultation.id)
+    unplaced = db.session.scalar(select(func.count(Demand.id)).where(*visible, Demand.id.not_in(placed))) or 0
+    items = len(active_items(consultation))
+    live = db.session.scalar(select(func.count(AgendaItem.id)).where(
+        AgendaItem.consultation_id == consultation.id, AgendaItem.merged_into_id.is_(None))) or 0
+    reactions = db.session.scalar(select(func.count(Reaction.id)).join(Demand, Demand.id == Reaction.demand_id)
+                                  .where(Demand.consultation_id == consultation.id)) or 0
+    ballots = db.session.scalar(select(func.count(BallotCast.id)).where(
+        BallotCast.consultation_id == consultation.id)) or 0
+    return readiness_rules.Facts(demands=demands, items=items, empty_items=live - items, unplaced=unplaced,
+                                 reactions=reactions, ballots=ballots)
+
+
+def readiness(consultation: Consultation, target: Phase | None = None) -> tuple[readiness_rules.Gap, ...]:
+    """Return what stands between the consultation and its next phase (or ``target``), blocking gaps first."""
+    target = target or next_phase(consultation.phase)
+    return readiness_rules.gaps(target, readiness_facts(consultation)) if target else ()
+
+
+def advance_phase(consultation: Consultation, actor: User, expected_current: Phase, target: Phase, *,
+                  confirmed: bool | None = None) -> Consultation:
+    """Move a consultation one phase forward, if it is still where the board member saw it and is ready for it.
 
     Raises Conflict("stale") when another board member moved it in the meantime (nothing changes), and
-    InvalidTransition for any move other than one step forward. The move is recorded in the audit log and every
-    active member of the federation is notified. Later issues add their work here, inside the same transaction
-    (for example freezing the opinion snapshot when ``target`` is voting).
+    InvalidTransition for any move other than one step forward. Raises NotReady when a blocking gap stands in the
+    way (a vote on a ballot without items), and, when ``confirmed`` is False, when a warning has not been
+    confirmed (the board's form says it; a command or another service passes None and only blocking gaps stop it).
+    The move is recorded in the audit log and every active member of the federation is notified. Later issues add
+    their work here, inside the same transaction (for example freezing the opinion snapshot when ``target`` is
+    voting).
     """
     expected_current, target = Phase(expected_current), Phase(target)
     if consultation.phase is not expected_current:
@@ -249,6 +284,10 @@ def advance_phase(consultation: Consultation, actor: User, expected_current: Pha
     if moved != 1:
         db.session.rollback()
         raise Conflict("stale")
+    found = readiness(consultation, target)  # after the compare-and-set: a stale form is told it is stale
+    if readiness_rules.blocking(found) or (confirmed is False and readiness_rules.warnings(found)):
+        db.session.rollback()
+        raise NotReady(found, needs_confirmation=not readiness_rules.blocking(found))
     consultation.phase, consultation.phase_changed_at = target, now
     # Hooks for later issues go here (before the commit), e.g. when target is Phase.VOTING.
     if target is Phase.VOTING:  # the opinion map's final snapshot, frozen for the agenda's minority section

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from deliberate import permissions
 from deliberate.consultations import PHASE_NAMES, phase_name, services
 from deliberate.consultations.forms import AdvanceForm, CategoryForm, ConsultationForm, EmptyForm, SettingsForm
-from deliberate.domain.errors import Conflict, InvalidTransition, NotFound, PhaseClosed, ValidationFailed
+from deliberate.domain.errors import Conflict, InvalidTransition, NotFound, NotReady, PhaseClosed, ValidationFailed
 from deliberate.domain.phases import Phase
 from deliberate.extensions import db
 from deliberate.models import Category, Consultation, Organization, OrganizationKind, Role
@@ -205,7 +205,11 @@ def advance(consultation_id: int):
     form = AdvanceForm()
     if form.validate_on_submit():
         try:
-            services.advance_phase(consultation, current_user, Phase(form.expected.data), Phase(form.target.data))
+            services.advance_phase(consultation, current_user, Phase(form.expected.data), Phase(form.target.data),
+                                   confirmed=bool(form.confirm.data))
+        except NotReady as error:  # what is missing, on the same page: nothing moved, nobody was told
+            db.session.refresh(consultation)
+            return _advance_page(consultation, form, Phase(form.target.data), error.gaps), 409
         except Conflict as error:
             db.session.rollback()
             if error.reason == "ballot_key":
@@ -227,9 +231,15 @@ def advance(consultation_id: int):
         flash(_("This consultation is already in its last phase."), "info")
         return redirect(url_for(".show", consultation_id=consultation.id))
     form.expected.data, form.target.data = consultation.phase.value, target.value
+    return _advance_page(consultation, form, target, services.readiness(consultation, target))
+
+
+def _advance_page(consultation, form, target, gaps):
     return render_template("consultations/advance.html", form=form, consultation=consultation,
                            federation=consultation.federation, target=target, phase_help=PHASE_HELP,
-                           audience=len(services.federation_audience(consultation.federation)))
+                           audience=len(services.federation_audience(consultation.federation)),
+                           blocking=[gap for gap in gaps if gap.blocking],
+                           warnings=[gap for gap in gaps if not gap.blocking])
 
 
 @bp.get("/o/<slug>/categories")

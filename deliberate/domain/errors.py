@@ -69,3 +69,15 @@ class ValidationFailed(DomainError):
         super().__init__(field, code)
         self.field = field
         self.code = code
+
+
+class NotReady(DomainError):
+    """Signal that a consultation is not ready for its next phase: ``gaps`` says what is missing.
+
+    ``needs_confirmation`` is True when nothing blocks the move but a warning must be confirmed first.
+    """
+
+    def __init__(self, gaps: tuple, *, needs_confirmation: bool = False) -> None:
+        super().__init__(gaps)
+        self.gaps = gaps
+        self.needs_confirmation = needs_confirmation
