@@ -86,6 +86,8 @@ def advance_phase(board, journey, consultation_url: str, label: str) -> None:
     board.goto(consultation_url)
     board.click("main a:has-text('Pasar a la siguiente fase')")
     journey.shot(board, f"junta-confirma-{label}")
+    if board.locator("input[name=confirm]").count():  # what deserves a second look was read: tick to move on
+        board.check("input[name=confirm]")
     board.click("main form button[type=submit]")
     assert board.url.rstrip("/").endswith(consultation_url.rsplit("/", 1)[-1]), board.url
 
