@@ -42,12 +42,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "deliberate.sqlite3")
 
-    from deliberate import audit, errors, extensions, i18n, mail, security, text
+    from deliberate import audit, errors, extensions, i18n, mail, routing, security, text
     from deliberate.cli import register_commands
     from deliberate.ops import logs as request_log
     from deliberate.ops import proxy
 
     security.init_app(app)  # first: no other request hook runs while the secret key is the default one
+    routing.init_app(app)  # before the blueprints: their routes use its bounded converters
     request_log.init_app(app)
     proxy.init_app(app)
     extensions.db.init_app(app)

@@ -252,3 +252,23 @@ def test_the_folded_forms_keep_their_csrf_token(make_app, world):
     assert client.post(path, data={"for-body": ARGUMENT}).status_code == 400
     assert client.post(path, data={"for-body": ARGUMENT, "for-csrf_token": token(folded, "for-csrf_token")}
                        ).status_code == 302
+
+
+def test_a_10000_character_argument_is_refused_kept_whole_and_says_how_much_to_shorten(client, app, world):
+    login(client, world["member"])
+    text = ("palabra " * 1250).strip()  # 9,999 characters
+    response = client.post(argument_path(world, "d_other", "for"), data={"for-body": text})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and text in page  # the whole text, not cut mid-word
+    assert "at most 1,000 characters; it has 9,999" in page and "shorten it by 8,999" in page
+    assert 'maxlength="1000"' not in page  # a browser would silently cut a long paste
+    assert arguments(app) == []
+
+
+def test_an_escaped_entity_is_stored_as_typed_and_shown_as_typed(client, app, world):
+    login(client, world["member"])
+    client.post(argument_path(world, "d_other", "for"), data={"for-body": "&lt;script&gt;alert(1)&lt;/script&gt;"})
+    [stored] = arguments(app)
+    assert stored.body == "&lt;script&gt;alert(1)&lt;/script&gt;" and "<script" not in stored.body
+    page = client.get(discussion_path(world, "d_other")).get_data(as_text=True)
+    assert "&amp;lt;script&amp;gt;alert(1)" in page and "<script>alert" not in page

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, NumberRange, Optional
 
-from deliberate.forms import CleanText
+from deliberate.forms import CleanText, MaxChars
+from deliberate.routing import DB_INT_MAX
 
 
 class EmptyForm(FlaskForm):
@@ -15,10 +16,12 @@ class EmptyForm(FlaskForm):
 
 
 class ItemForm(FlaskForm):
-    title_es = StringField(_l("Title in Spanish"), validators=[Optional(), Length(max=160), CleanText()])
-    title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=160), CleanText()])
-    summary_es = TextAreaField(_l("Summary in Spanish"), validators=[Optional(), Length(max=5000), CleanText()])
-    summary_en = TextAreaField(_l("Summary in English"), validators=[Optional(), Length(max=5000), CleanText()])
+    title_es = StringField(_l("Title in Spanish"), validators=[Optional(), MaxChars(160), CleanText()])
+    title_en = StringField(_l("Title in English"), validators=[Optional(), MaxChars(160), CleanText()])
+    summary_es = TextAreaField(_l("Summary in Spanish"),
+                               validators=[Optional(), MaxChars(5000), CleanText(markdown=True)])
+    summary_en = TextAreaField(_l("Summary in English"),
+                               validators=[Optional(), MaxChars(5000), CleanText(markdown=True)])
 
 
 class AcceptForm(ItemForm):
@@ -34,11 +37,11 @@ class SplitForm(ItemForm):
 
 
 class MergeForm(FlaskForm):
-    target_id = IntegerField(_l("Merge into"), validators=[DataRequired()])
+    target_id = IntegerField(_l("Merge into"), validators=[DataRequired(), NumberRange(1, DB_INT_MAX)])
 
 
 class MoveForm(FlaskForm):
-    target_id = IntegerField(_l("Move to"), validators=[DataRequired()])
+    target_id = IntegerField(_l("Move to"), validators=[DataRequired(), NumberRange(1, DB_INT_MAX)])
     expected = HiddenField()
 
 
@@ -47,16 +50,16 @@ class PlaceForm(FlaskForm):
 
 
 class OutOfScopeForm(FlaskForm):
-    reason = StringField(_l("Public reason"), validators=[DataRequired(), Length(max=1000), CleanText()])
+    reason = StringField(_l("Public reason"), validators=[DataRequired(), MaxChars(1000), CleanText()])
     expected = HiddenField()
 
 
 class ObjectionForm(FlaskForm):
-    text = TextAreaField(_l("Your objection"), validators=[DataRequired(), Length(max=2000), CleanText()])
+    text = TextAreaField(_l("Your objection"), validators=[DataRequired(), MaxChars(2000), CleanText()])
 
 
 class AnswerForm(FlaskForm):
-    answer = TextAreaField(_l("The board's answer"), validators=[DataRequired(), Length(max=2000), CleanText()])
+    answer = TextAreaField(_l("The board's answer"), validators=[DataRequired(), MaxChars(2000), CleanText()])
 
 
 class WindowForm(FlaskForm):

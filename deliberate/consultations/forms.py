@@ -8,26 +8,26 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
-from deliberate.forms import CleanText, choices
+from deliberate.forms import CleanText, DateInRange, MaxChars, choices
 from deliberate.i18n import format_number, format_percent
 from deliberate.models import AgendaSelection, CheckMode, ClubMode, ClubWeighting, VotingMethod
 
 
 class ConsultationForm(FlaskForm):
-    title_es = StringField(_l("Title in Spanish"), validators=[Optional(), Length(max=160), CleanText()])
-    title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=160), CleanText()])
+    title_es = StringField(_l("Title in Spanish"), validators=[Optional(), MaxChars(160), CleanText()])
+    title_en = StringField(_l("Title in English"), validators=[Optional(), MaxChars(160), CleanText()])
     description_es = TextAreaField(
-        _l("Description in Spanish"), validators=[Optional(), Length(max=5000), CleanText()],
+        _l("Description in Spanish"), validators=[Optional(), MaxChars(5000), CleanText(markdown=True)],
         description=_l("What this consultation is about and who takes part. You can use Markdown."),
     )
     description_en = TextAreaField(_l("Description in English"),
-                                   validators=[Optional(), Length(max=5000), CleanText()])
-    collecting_until = DateField(_l("Collecting demands: last day"), validators=[Optional()])
-    consolidating_until = DateField(_l("Consolidating: last day"), validators=[Optional()])
-    deliberating_until = DateField(_l("Deliberating: last day"), validators=[Optional()])
-    voting_until = DateField(_l("Voting: last day"), validators=[Optional()])
+                                   validators=[Optional(), MaxChars(5000), CleanText(markdown=True)])
+    collecting_until = DateField(_l("Collecting demands: last day"), validators=[Optional(), DateInRange()])
+    consolidating_until = DateField(_l("Consolidating: last day"), validators=[Optional(), DateInRange()])
+    deliberating_until = DateField(_l("Deliberating: last day"), validators=[Optional(), DateInRange()])
+    voting_until = DateField(_l("Voting: last day"), validators=[Optional(), DateInRange()])
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -146,8 +146,8 @@ class SettingsForm(FlaskForm):
 
 
 class CategoryForm(FlaskForm):
-    name_es = StringField(_l("Name in Spanish"), validators=[Optional(), Length(max=80), CleanText()])
-    name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=80), CleanText()])
+    name_es = StringField(_l("Name in Spanish"), validators=[Optional(), MaxChars(80), CleanText()])
+    name_en = StringField(_l("Name in English"), validators=[Optional(), MaxChars(80), CleanText()])
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

@@ -13,6 +13,7 @@ from deliberate.consultations import PHASE_NAMES, phase_name, services
 from deliberate.consultations.forms import AdvanceForm, CategoryForm, ConsultationForm, EmptyForm, SettingsForm
 from deliberate.domain.errors import Conflict, InvalidTransition, NotFound, NotReady, PhaseClosed, ValidationFailed
 from deliberate.domain.phases import Phase
+from deliberate.errors import field_error
 from deliberate.extensions import db
 from deliberate.models import Category, Consultation, Organization, OrganizationKind, Role
 from deliberate.text import render_markdown
@@ -32,15 +33,6 @@ PHASE_HELP = {
     Phase.TALLIED: _l("The votes have been counted. The board reviews the results before publishing the agenda."),
     Phase.PUBLISHED: _l("The agenda is published with its minority section. Anyone can read it."),
 }
-
-_FIELD_MESSAGES = {
-    "required": _l("This field is required."),
-    "too_long": _l("This text is too long. Please shorten it: your text is still here."),
-    "out_of_order": _l("The dates must be in the order of the phases."),
-    "out_of_range": _l("This value is out of range."),
-    "invalid": _l("This value is not valid."),
-}
-
 
 @bp.app_context_processor
 def _consultation_helpers() -> dict:
@@ -82,11 +74,6 @@ def _area_link(endpoint: str, **values) -> str | None:
     return url_for(endpoint, **values) if endpoint in current_app.view_functions else None
 
 
-def _show_field_error(form, error: ValidationFailed) -> None:
-    field = getattr(form, error.field, None) or next(iter(form))
-    field.errors = [*field.errors, _FIELD_MESSAGES.get(error.code, _FIELD_MESSAGES["invalid"])]
-
-
 @bp.get("/o/<slug>/consultations")
 def index(slug: str):
     """List a federation's consultations (drafts only for the board)."""
@@ -109,7 +96,7 @@ def create(slug: str):
         try:
             consultation = services.create_consultation(federation, current_user, **_details(form))
         except ValidationFailed as error:
-            _show_field_error(form, error)
+            field_error(form, error)
         else:
             flash(_("The consultation has been created as a draft. Members see it once you open it."), "success")
             return redirect(url_for(".show", consultation_id=consultation.id))
@@ -154,7 +141,7 @@ def edit(consultation_id: int):
             flash(_("A published consultation can no longer be edited."), "warning")
             return redirect(url_for(".show", consultation_id=consultation.id))
         except ValidationFailed as error:
-            _show_field_error(form, error)
+            field_error(form, error)
         else:
             flash(_("The consultation has been saved."), "success")
             return redirect(url_for(".show", consultation_id=consultation.id))
@@ -188,7 +175,7 @@ def settings(consultation_id: int):
             flash(_("Voting has opened: the settings can no longer be changed."), "warning")
             return redirect(url_for(".settings", consultation_id=consultation.id))
         except ValidationFailed as error:
-            _show_field_error(form, error)
+            field_error(form, error)
         else:
             flash(_("The settings have been saved."), "success")
             return redirect(url_for(".show", consultation_id=consultation.id))
@@ -276,7 +263,7 @@ def add_category(slug: str):
         try:
             category = services.add_category(federation, current_user, form.name_es.data, form.name_en.data)
         except ValidationFailed as error:
-            _show_field_error(form, error)
+            field_error(form, error)
         except Conflict:
             flash(_("This category was just added. Check the list."), "info")
             return redirect(url_for(".categories", slug=slug))
@@ -309,7 +296,7 @@ def rename_category(category_id: int):
         try:
             services.rename_category(category, current_user, form.name_es.data, form.name_en.data)
         except ValidationFailed as error:
-            _show_field_error(form, error)
+            field_error(form, error)
         else:
             flash(_("The category has been renamed."), "success")
             return redirect(url_for(".categories", slug=federation.slug))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Length
+from wtforms.validators import AnyOf, DataRequired
 
-from deliberate.forms import CleanText, choices
+from deliberate.forms import CleanText, MaxChars, choices
 from deliberate.models import ReactionValue
 
 REACTION_CHOICES = [
@@ -29,7 +29,7 @@ class ArgumentForm(FlaskForm):
 
     body = TextAreaField(
         _l("Your argument"),
-        validators=[DataRequired(_l("Write your argument first.")), Length(max=1000), CleanText()],
+        validators=[DataRequired(_l("Write your argument first.")), MaxChars(1000), CleanText()],
         description=_l("Plain text, at most 1,000 characters. Line breaks are kept."),
     )
 
@@ -37,7 +37,7 @@ class ArgumentForm(FlaskForm):
 class ReasonForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason"),
-        validators=[DataRequired(_l("Please give a reason.")), Length(max=500), CleanText()],
+        validators=[DataRequired(_l("Please give a reason.")), MaxChars(500), CleanText()],
         description=_l("At most 500 characters."),
     )
 

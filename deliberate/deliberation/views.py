@@ -9,8 +9,9 @@ from flask_login import current_user, login_required
 from deliberate import permissions
 from deliberate.deliberation import services
 from deliberate.deliberation.forms import ArgumentForm, EmptyForm, ReactionForm, ReasonForm
-from deliberate.domain.errors import Conflict, DomainError, NotFound, PermissionDenied, PhaseClosed, ValidationFailed
+from deliberate.domain.errors import DomainError, NotFound, ValidationFailed
 from deliberate.domain.phases import Phase, accepts_arguments, accepts_reactions
+from deliberate.errors import refusal
 from deliberate.extensions import db
 from deliberate.models import Argument, Consultation, Demand, ReactionValue, Role, Side
 
@@ -35,25 +36,6 @@ def subject_or_404(consultation: Consultation, subject_type: str, subject_id: in
         return services.load_subject(consultation, subject_type, subject_id)
     except NotFound:
         abort(404)
-
-
-def _message(error: DomainError) -> str:
-    """Choose the translated words for a refused action."""
-    if isinstance(error, PhaseClosed):
-        return _("This consultation does not accept this in its current phase.")
-    if isinstance(error, PermissionDenied) and error.reason == "own_argument":
-        return _("You cannot up-vote your own argument.")
-    if isinstance(error, ValidationFailed):
-        return _("The text is too long.") if error.code == "too_long" else _("Please write something first.")
-    if isinstance(error, Conflict):
-        return {
-            "not_visible": _("This demand is hidden or withdrawn."),
-            "duplicate": _("You have already reported this."),
-            "already_hidden": _("This is already hidden."),
-            "not_hidden": _("This is not hidden."),
-            "no_open_reports": _("There are no open reports on this."),
-        }.get(error.reason, _("This could not be done."))
-    return _("This could not be done.")
 
 
 def panel_context(consultation: Consultation, demand: Demand) -> dict:
@@ -112,7 +94,7 @@ def react(consultation_id: int, demand_id: int):
     try:
         services.react(consultation, current_user, demand, form.value.data)
     except DomainError as error:
-        flash(_message(error), "warning")
+        flash(refusal(error), "warning")
     else:
         flash(_("Your reaction has been saved."), "success")
     if form.return_to.data == "flow":
@@ -151,9 +133,9 @@ def write_argument(consultation_id: int, demand_id: int, side: str):
         try:
             argument = services.write_argument(consultation, current_user, demand, side, form.body.data)
         except ValidationFailed as error:
-            problem = _message(error)
+            problem = refusal(error)
         except DomainError as error:
-            flash(_message(error), "warning")
+            flash(refusal(error), "warning")
             return redirect(services.demand_url(demand))
         else:
             flash(_("Your argument has been added."), "success")
@@ -179,7 +161,7 @@ def upvote(consultation_id: int, argument_id: int):
     try:
         added = services.upvote_argument(consultation, current_user, argument)
     except DomainError as error:
-        flash(_message(error), "warning")
+        flash(refusal(error), "warning")
     else:
         flash(_("Thank you: your up-vote counts.") if added else _("You had already up-voted this argument."),
               "success" if added else "info")
@@ -199,9 +181,9 @@ def report(consultation_id: int, subject_type: str, subject_id: int):
         try:
             services.report(consultation, current_user, subject, form.reason.data)
         except ValidationFailed as error:
-            form.reason.errors = [_message(error)]
+            form.reason.errors = [refusal(error)]
         except DomainError as error:
-            flash(_message(error), "info")
+            flash(refusal(error, {"duplicate": _("You have already reported this.")}), "info")
             return redirect(services.demand_url(demand))
         else:
             flash(_("Thank you. The board will review your report."), "success")
@@ -252,7 +234,7 @@ def moderate(consultation_id: int, subject_type: str, subject_id: int, action: s
         else:
             services.unhide(consultation, current_user, subject)
     except DomainError as error:
-        flash(_message(error), "warning")
+        flash(refusal(error), "warning")
     else:
         flash({"hide": _("Hidden. The author has been told why."),
                "keep": _("Kept. The reports are closed."),

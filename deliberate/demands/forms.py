@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field, Form, HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, ValidationError
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired
 
 from deliberate.demands.services import BODY_MAX, TITLE_MAX
-from deliberate.forms import CleanText, choices
-from deliberate.i18n import format_number
+from deliberate.forms import CleanText, MaxChars, choices
 from deliberate.models import Language, Target
 
 TARGET_LABELS = {
@@ -22,24 +21,6 @@ TARGET_LABELS = {
     Target.US_FEDERAL: _l("US federal government"),
 }
 LANGUAGE_LABELS = {Language.ES: _l("Spanish"), Language.EN: _l("English"), Language.OTHER: _l("Other language")}
-
-
-class MaxChars:
-    """Refuse text longer than ``limit`` characters, counting a line break as one (browsers send two).
-
-    Unlike WTForms' Length it sets no maxlength attribute: a browser would silently cut a long paste, and the
-    author must see the message and keep the whole text to shorten it.
-    """
-
-    def __init__(self, limit: int, message) -> None:
-        self.limit = limit
-        self.message = message
-
-    def __call__(self, form: Form, field: Field) -> None:
-        text = (field.data or "").replace("\r\n", "\n")
-        if len(text) > self.limit:
-            numbers = {"max": format_number(self.limit), "length": format_number(len(text))}
-            raise ValidationError(self.message % numbers)
 
 
 class DemandForm(FlaskForm):
@@ -59,7 +40,7 @@ class DemandForm(FlaskForm):
         validators=[
             MaxChars(BODY_MAX, _l("The description can have at most %(max)s characters; it has %(length)s. "
                                   "Please shorten it: your text is still here.")),
-            CleanText(),
+            CleanText(markdown=True),
         ],
     )
     category_id = SelectField(_l("Category"), coerce=int, validate_choice=True)

@@ -23,10 +23,12 @@ from deliberate.demands.forms import (
 )
 from deliberate.domain.errors import Conflict, DomainError, PermissionDenied, PhaseClosed, ValidationFailed
 from deliberate.domain.phases import Phase, accepts_demands, is_open_for_editing_demands
+from deliberate.errors import field_error
 from deliberate.extensions import db
 from deliberate.forms import choices
 from deliberate.models import Consultation, Demand, Language, Role, Target
 from deliberate.organizations.forms import EmptyForm
+from deliberate.routing import db_int
 from deliberate.text import render_markdown
 
 bp = Blueprint("demands", __name__)
@@ -108,7 +110,7 @@ def _input(form: DemandForm) -> services.DemandInput:
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, type=int)
+    value = request.args.get(name, type=db_int)  # out of the database's range: as if not given
     return value if value and value > 0 else None
 
 
@@ -205,8 +207,8 @@ def _field_error(form: DemandForm, error: ValidationFailed) -> None:
         "too_long": _("This text is too long. Please shorten it: your text is still here."),
         "invalid": _("Please choose one of the federation's categories."),
     }
-    field = {"category": form.category_id}.get(error.field) or getattr(form, error.field, form.title)
-    field.errors = [*field.errors, messages.get(error.code, _("Please check this field."))]
+    field_error(form, ValidationFailed("category_id" if error.field == "category" else error.field, error.code),
+                messages.get(error.code))
 
 
 @bp.get("/demands/<int:demand_id>")

@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from deliberate.extensions import db
 from deliberate.models import Notification
 from deliberate.notifications import services
+from deliberate.routing import db_int
 
 bp = Blueprint("notifications", __name__)
 
@@ -32,7 +33,7 @@ def _unread_notifications() -> dict:
 @login_required
 def index():
     """List my notifications, newest first, twenty a page."""
-    page = services.page_for(current_user, request.args.get("page", 1, type=int))
+    page = services.page_for(current_user, request.args.get("page", 1, type=db_int))
     return render_template("notifications/index.html", page=page, form=EmptyForm())
 
 
@@ -53,7 +54,7 @@ def mark(notification_id: int, action: str):
         abort(404)
     if action == "open":
         return redirect(_safe_link(db.session.get(Notification, notification_id).link))
-    return redirect(url_for(".index", page=request.args.get("page", 1, type=int)))
+    return redirect(url_for(".index", page=request.args.get("page", 1, type=db_int)))
 
 
 @bp.post("/notifications/read-all")

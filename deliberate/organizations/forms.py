@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, NumberRange, Optional
 
 from deliberate.domain.timezones import ZONES
-from deliberate.forms import CleanText, choices
+from deliberate.forms import CleanText, MaxChars, choices
 from deliberate.models import Role
 
 # How each zone a federation may choose is called on the settings page: its common name, then a city on its clock.
@@ -30,16 +30,16 @@ ZONE_LABELS = {
 
 
 class ClubForm(FlaskForm):
-    name = StringField(_l("Club name"), validators=[DataRequired(), Length(max=120), CleanText()])
+    name = StringField(_l("Club name"), validators=[DataRequired(), MaxChars(120), CleanText()])
     hometown_municipality = StringField(
-        _l("Hometown (municipality)"), validators=[Optional(), Length(max=120), CleanText()]
+        _l("Hometown (municipality)"), validators=[Optional(), MaxChars(120), CleanText()]
     )
-    hometown_state = StringField(_l("State of origin"), validators=[Optional(), Length(max=80), CleanText()])
-    us_city = StringField(_l("City in the United States"), validators=[Optional(), Length(max=120), CleanText()])
-    us_state = StringField(_l("US state"), validators=[Optional(), Length(max=80), CleanText()])
+    hometown_state = StringField(_l("State of origin"), validators=[Optional(), MaxChars(80), CleanText()])
+    us_city = StringField(_l("City in the United States"), validators=[Optional(), MaxChars(120), CleanText()])
+    us_state = StringField(_l("US state"), validators=[Optional(), MaxChars(80), CleanText()])
     founded_year = IntegerField(_l("Year founded"), validators=[Optional(), NumberRange(min=1900, max=2100)])
-    public_contact = StringField(_l("Public contact"), validators=[Optional(), Length(max=200), CleanText()])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000), CleanText()])
+    public_contact = StringField(_l("Public contact"), validators=[Optional(), MaxChars(200), CleanText()])
+    description = TextAreaField(_l("Description"), validators=[Optional(), MaxChars(2000), CleanText()])
 
 
 class FederationSettingsForm(FlaskForm):
@@ -53,7 +53,7 @@ class FederationSettingsForm(FlaskForm):
 
 
 class ReasonForm(FlaskForm):
-    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500), CleanText()])
+    reason = StringField(_l("Reason"), validators=[DataRequired(), MaxChars(500), CleanText()])
 
 
 class ClubRoleForm(FlaskForm):

@@ -8,7 +8,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from deliberate import permissions
-from deliberate.domain.errors import Conflict, DomainError, NotFound
+from deliberate.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
+from deliberate.errors import field_error
 from deliberate.extensions import db
 from deliberate.forms import choices
 from deliberate.mail import external_url
@@ -155,11 +156,15 @@ def create_club(slug: str):
     form = ClubForm()
     if form.validate_on_submit():
         details = {name: field.data for name, field in form._fields.items() if name not in {"name", "csrf_token"}}
-        club = services.create_organization(
-            OrganizationKind.CLUB, form.name.data, parent=federation, actor=current_user, **details
-        )
-        flash(_("The club %(name)s has been created.", name=club.name), "success")
-        return redirect(url_for(".show", slug=club.slug))
+        try:
+            club = services.create_organization(
+                OrganizationKind.CLUB, form.name.data, parent=federation, actor=current_user, **details
+            )
+        except ValidationFailed as error:
+            field_error(form, error)
+        else:
+            flash(_("The club %(name)s has been created.", name=club.name), "success")
+            return redirect(url_for(".show", slug=club.slug))
     for field, errors in form.errors.items():
         flash(f"{form[field].label.text}: {' '.join(map(str, errors))}", "danger")
     return redirect(url_for(".manage", slug=slug))
