@@ -76,11 +76,54 @@ def create_admin_command(email: str, name: str, password: str | None) -> None:
     click.echo(json.dumps({"user_id": user.id, "email": user.email, "created": created}))
 
 
+@click.command("create-federation")
+@click.option("--name", required=True, help="The federation's name, as its members write it.")
+@click.option("--slug", help="Its address (lower-case words and hyphens); made from the name when left out.")
+@click.option("--time-zone", default="UTC", show_default=True,
+              help="The clock its pages show, e.g. America/Los_Angeles.")
+@click.option("--board", "board", multiple=True, metavar="EMAIL",
+              help="A board member (repeat for several). Without an account, they are mailed a one-use invitation.")
+@click.option("--in", "confederation", metavar="SLUG", help="The confederation it belongs to, if any.")
+@with_appcontext
+def create_federation_command(name: str, slug: str | None, time_zone: str, board: tuple[str, ...],
+                              confederation: str | None) -> None:
+    """Create a federation with its board (run again, it changes nothing twice), and print what it did as JSON."""
+    from deliberate.domain.errors import ValidationFailed
+    from deliberate.mail import external_url
+    from deliberate.organizations.services import create_federation, mail_board_invitations
+
+    try:
+        setup = create_federation(name, slug=slug, time_zone=time_zone, board=board, confederation=confederation)
+    except ValidationFailed as error:
+        raise click.ClickException(
+            SET_UP_PROBLEMS.get((error.field, error.code), f"{error.field}: {error.code}")) from None
+
+    def link(token: str) -> str:
+        return external_url("organizations.invitation", token=token)
+
+    mail_board_invitations(setup, link)
+    click.echo(json.dumps({"federation": setup.federation.slug, "created": setup.created,
+                           "board_added": list(setup.appointed),
+                           "invited": {email: link(token) for email, token in setup.invited}}, ensure_ascii=False))
+
+
+SET_UP_PROBLEMS = {
+    ("name", "required"): "--name is empty (markup alone counts as nothing).",
+    ("name", "too_long"): "--name is longer than 120 characters.",
+    ("slug", "invalid"): "--slug must be lower-case letters, digits and hyphens, such as fed-zacatecas-la.",
+    ("slug", "taken"): "That slug belongs to another organization: choose another --slug.",
+    ("time_zone", "unknown"): "Unknown --time-zone: use a name such as America/Los_Angeles or America/Chicago.",
+    ("board", "invalid"): "One --board address is not an email address.",
+    ("confederation", "unknown"): "No confederation has that slug (--in).",
+}
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(demo_ballots_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(doctor_command)
+    app.cli.add_command(create_federation_command)
     for module_name, attribute in AREA_COMMANDS:
         try:
             module = importlib.import_module(module_name)

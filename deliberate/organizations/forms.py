@@ -52,6 +52,20 @@ class FederationSettingsForm(FlaskForm):
     )
 
 
+class FederationSetUpForm(FlaskForm):
+    """A site administrator sets up a federation and names its board."""
+
+    name = StringField(_l("Name of the federation"), validators=[DataRequired(), MaxChars(120), CleanText()])
+    slug = StringField(_l("Address (optional)"), validators=[Optional(), MaxChars(70)],
+                       description=_l("Lower-case words and hyphens, as in /o/fed-zacatecas. Made from the name when "
+                                      "left empty."))
+    time_zone = SelectField(_l("Time zone"), choices=choices((name, ZONE_LABELS[name]) for name in ZONES),
+                            validate_choice=True, default="America/Los_Angeles")
+    board = TextAreaField(_l("Board members' email addresses"), validators=[DataRequired(), MaxChars(5000)],
+                          description=_l("One per line. People with an account join the board now; the others are "
+                                         "emailed a link that works once."))
+
+
 class ReasonForm(FlaskForm):
     reason = StringField(_l("Reason"), validators=[DataRequired(), MaxChars(500), CleanText()])
 

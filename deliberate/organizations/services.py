@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -271,3 +272,102 @@ def federation_people(federation: Organization) -> list[User]:
             .order_by(User.display_name)
         )
     )
+
+
+# --- setting up a federation --------------------------------------------------------------------------------------
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class FederationSetUp:
+    """What setting up a federation did: the federation, whether it is new, who joined its board, who was invited."""
+
+    federation: Organization
+    created: bool
+    appointed: tuple[str, ...]
+    invited: tuple[tuple[str, str], ...]  # (email, invitation token), each token shown once
+
+
+def create_federation(name: str, *, slug: str | None = None, time_zone: str = "UTC",
+                      board: tuple[str, ...] = (), confederation: str | None = None,
+                      actor: User | None = None) -> FederationSetUp:
+    """Create a federation (optionally inside a confederation) with its board; run again, it changes nothing twice.
+
+    A board member with an account joins the board at once; anyone else gets a one-use board invitation, whose
+    token is returned once (the caller mails or prints it). Raises ValidationFailed for an empty name, a slug that
+    is not lower-case words and hyphens or belongs to another kind of organization or another name, an unknown
+    time zone, a malformed email or an unknown confederation.
+    """
+    name = clean_text(name or "")
+    if not name or len(name) > 120:
+        raise ValidationFailed("name", "required" if not name else "too_long")
+    slug = (slug or slugify(name)).strip()
+    if not SLUG_PATTERN.match(slug) or len(slug) > 70:
+        raise ValidationFailed("slug", "invalid")
+    try:
+        timezones.zone(time_zone)
+    except timezones.UnknownZone as error:
+        raise ValidationFailed("time_zone", "unknown") from error
+    emails = tuple(dict.fromkeys(email.strip().lower() for email in board if email.strip()))
+    if any(not EMAIL_PATTERN.match(email) for email in emails):
+        raise ValidationFailed("board", "invalid")
+    parent = None
+    if confederation:
+        parent = db.session.scalar(select(Organization).where(
+            Organization.slug == confederation, Organization.kind == OrganizationKind.CONFEDERATION))
+        if parent is None:
+            raise ValidationFailed("confederation", "unknown")
+    federation = db.session.scalar(select(Organization).where(Organization.slug == slug))
+    created = federation is None
+    if federation is not None and (federation.kind is not OrganizationKind.FEDERATION or federation.name != name):
+        raise ValidationFailed("slug", "taken")
+    if created:
+        federation = Organization(kind=OrganizationKind.FEDERATION, name=name, slug=slug, parent=parent,
+                                  description="", time_zone=time_zone)
+        db.session.add(federation)
+        db.session.flush()
+        audit.record(federation, actor, "organization.create", name, facts={"kind": "federation"})
+    appointed, invited = [], []
+    for email in emails:
+        user = db.session.scalar(select(User).where(User.email == email, User.is_deleted.is_(False)))
+        if user is not None:
+            membership = membership_of(user, federation)
+            on_board = membership is not None and membership.status is MembershipStatus.ACTIVE and (
+                membership.role is Role.BOARD)
+            if not on_board:
+                if membership is None:
+                    db.session.add(Membership(user=user, organization=federation, role=Role.BOARD,
+                                              status=MembershipStatus.ACTIVE, decided_by=actor))
+                else:
+                    membership.role, membership.status, membership.decided_by = (Role.BOARD, MembershipStatus.ACTIVE,
+                                                                                 actor)
+                audit.record(federation, actor, "federation.appoint", user.display_name, facts={"role": "board"})
+                appointed.append(email)
+            continue
+        token = secrets.token_urlsafe(24)
+        db.session.add(Invitation(organization=federation, token_hash=hash_token(token), role=Role.BOARD,
+                                  created_by=actor, expires_at=utcnow() + timedelta(days=current_app.config[
+                                      "INVITATION_DAYS"]), max_uses=1, uses=0))
+        audit.record(federation, actor, "invitation.create", federation.name, facts={"role": "board", "max_uses": 1})
+        invited.append((email, token))
+    try:
+        db.session.commit()
+    except IntegrityError as error:  # the same slug created at the same moment by someone else
+        db.session.rollback()
+        raise ValidationFailed("slug", "taken") from error
+    return FederationSetUp(federation, created, tuple(appointed), tuple(invited))
+
+
+def mail_board_invitations(setup: FederationSetUp, link_of) -> None:
+    """Mail each invited board member their link, in Spanish and English (their language is not known yet)."""
+    from deliberate.mail import send_mail
+
+    name = setup.federation.name
+    for email, token in setup.invited:
+        link = link_of(token)
+        send_mail(email, f"{name}: invitación a la mesa directiva / invitation to the board",
+                  f"Te invitaron a la mesa directiva de {name} en deliberate. Para aceptar, abre este enlace "
+                  f"(sirve una sola vez):\n{link}\n\nYou have been invited to the board of {name} on deliberate. "
+                  f"To accept, open this link (it works once):\n{link}\n")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -21,6 +25,7 @@ from deliberate.organizations.forms import (
     ClubRoleForm,
     EmptyForm,
     FederationSettingsForm,
+    FederationSetUpForm,
     InvitationForm,
     ReasonForm,
 )
@@ -55,6 +60,41 @@ def index():
         select(Organization).where(Organization.kind == OrganizationKind.FEDERATION).order_by(Organization.name)
     ).all()
     return render_template("organizations/index.html", federations=federations)
+
+
+@bp.route("/federations/new", methods=["GET", "POST"])
+@login_required
+def new_federation():
+    """Let a site administrator set up a federation with its board (the first-run page leads here)."""
+    if not current_user.is_admin:
+        abort(403)
+    form = FederationSetUpForm()
+    if form.validate_on_submit():
+        try:
+            setup = services.create_federation(
+                form.name.data, slug=form.slug.data or None, time_zone=form.time_zone.data,
+                board=tuple(re.split(r"[\s,;]+", form.board.data or "")), actor=current_user)
+        except ValidationFailed as error:
+            field = getattr(form, error.field, form.name)
+            field.errors = [*field.errors, SET_UP_MESSAGES.get((error.field, error.code), SET_UP_MESSAGES["invalid"])]
+        else:
+            services.mail_board_invitations(setup, lambda token: external_url("organizations.invitation", token=token))
+            if setup.invited:
+                flash(ngettext("%(num)d board member was emailed an invitation.",
+                               "%(num)d board members were emailed an invitation.", len(setup.invited)), "success")
+            flash(_("The federation is ready: its board can now add its clubs and open its first consultation.")
+                  if setup.created else _("This federation already existed: its board was completed."), "success")
+            return redirect(url_for(".show", slug=setup.federation.slug))
+    return render_template("organizations/new_federation.html", form=form), 422 if form.errors else 200
+
+
+SET_UP_MESSAGES = {
+    ("slug", "invalid"): _l("Use lower-case letters, digits and hyphens only, such as fed-zacatecas."),
+    ("slug", "taken"): _l("Another organization already uses this address: choose another one."),
+    ("board", "invalid"): _l("One of these is not an email address: write one address per line."),
+    ("time_zone", "unknown"): _l("Choose a time zone from the list."),
+    "invalid": _l("This value is not valid."),
+}
 
 
 @bp.get("/o/<slug>")
