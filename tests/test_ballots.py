@@ -599,7 +599,7 @@ def test_closing_the_vote_with_another_ballot_key_counts_nothing_and_voting_stay
     board = client.application.test_client()
     log_in(board, voting["board"])
     url = f"/consultations/{voting['consultation_id']}/advance"
-    response = board.post(url, data={"expected": "voting", "target": "tallied"}, follow_redirects=True)
+    response = board.post(url, data={"expected": "voting", "target": "tallied", "confirm": "y"}, follow_redirects=True)
     assert "cannot be opened" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Consultation, voting["consultation_id"]).phase is Phase.VOTING

@@ -317,11 +317,26 @@ def test_hidden_demands_carry_no_weight_and_are_not_listed(app, client, world):
 
 # --- freezing ----------------------------------------------------------------------------------------------------
 
+def _open_vote(app, world):
+    """Group the demands into one agenda item (a vote never opens on an empty ballot), then open the vote."""
+    from deliberate.models import AgendaItem
+    from deliberate.models.agenda import DemandPlacement, PlacementStatus
+
+    consultation = load(world)
+    item = AgendaItem(consultation_id=consultation.id, title_es="Punto", title_en="Item")
+    db.session.add(item)
+    db.session.flush()
+    db.session.add_all(DemandPlacement(consultation_id=consultation.id, demand_id=demand_id, agenda_item_id=item.id,
+                                       status=PlacementStatus.LINKED) for demand_id in world["demand_ids"])
+    db.session.commit()
+    advance_phase(load(world), db.session.get(User, world["board"].id), Phase.DELIBERATING, Phase.VOTING)
+
+
 def test_opening_the_vote_freezes_a_final_snapshot_that_is_never_recomputed(app, client, world):
     compute(app, world)
     add_reactions(app, world, 40)
     with app.app_context():
-        advance_phase(load(world), db.session.get(User, world["board"].id), Phase.DELIBERATING, Phase.VOTING)
+        _open_vote(app, world)
     frozen = snapshot(app, world)
     assert frozen.is_frozen and frozen.frozen_at is not None
     with app.app_context():
@@ -342,7 +357,7 @@ def test_opening_the_vote_freezes_a_final_snapshot_that_is_never_recomputed(app,
 
 def test_the_frozen_snapshot_counts_reactions_up_to_the_vote(app, world):
     with app.app_context():
-        advance_phase(load(world), db.session.get(User, world["board"].id), Phase.DELIBERATING, Phase.VOTING)
+        _open_vote(app, world)
         assert services.frozen_snapshot(load(world)).reactions_count == len(world["voters"]) * N_DEMANDS
 
 
