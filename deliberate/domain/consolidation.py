@@ -1701,11 +1701,13 @@ _hint_cache: dict[str, Any] = {}
 
 def _hint_index(features: Sequence[DemandFeatures]) -> _HintIndex:
     # The index holds the features it was built from, so the ids in the key cannot be reused while it is kept.
+    # The key and its index are stored as one pair, so that two threads never mix one's key with the other's index.
     key = tuple(map(id, features))
-    if _hint_cache.get("key") != key:
-        _hint_cache["index"] = _HintIndex(features)
-        _hint_cache["key"] = key
-    return _hint_cache["index"]
+    entry = _hint_cache.get("entry")
+    if entry is None or entry[0] != key:
+        entry = (key, _HintIndex(features))
+        _hint_cache["entry"] = entry
+    return entry[1]
 
 
 def similar_from_features(
