@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from deliberate.domain import federation, tally
+from deliberate.domain import federation, selection, tally
 
 SELECTIONS: tuple[str, ...] = ("ranking", "equal-shares", "pav")
 """How ``seats`` items are chosen: the top of the ranking, or proportionally from the approvals."""
@@ -352,8 +352,6 @@ def _select(data: TallyInput, result: federation.FederationResult, seats: int, r
                 "seed": data.digest,
             },
         }
-    from deliberate.domain import selection  # written alongside; imported here so counting never needs it
-
     choose = selection.equal_shares if rule == "equal-shares" else selection.pav
     approvals, weights = _weighted_approvals(data, result)
     committee = choose(approvals, len(names), seats, weights=weights)
