@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from deliberate.extensions import db
@@ -218,3 +219,15 @@ def test_the_notifications_page_speaks_spanish(app, client, create_user, log_in)
     assert "Notificaciones (1)" in page
     assert "La consulta «Consulta 0» pasó a una nueva fase: Votación." in page
     assert "Marcar todas como leídas" in page
+
+
+@pytest.mark.parametrize("kind, params, words", [
+    ("programme_status", {"title_es": "Clínica", "title_en": "Clinic", "status": "blocked", "reason": "Sin fondos"},
+     "The programme “Clinic” has a new status: Blocked. Reason: Sin fondos"),
+    ("programme_status", {"title_es": "Clínica", "title_en": "Clinic", "status": "done"},
+     "The programme “Clinic” has a new status: Done."),
+    ("programme_update", {"title_es": "Clínica", "title_en": "Clinic"}, "The programme “Clinic” has a new update."),
+])
+def test_programme_notifications_say_what_happened(app, kind, params, words):
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert describe(Notification(kind=kind, params=params)) == words

@@ -95,6 +95,20 @@ def describe(notification: Notification) -> str:
             "title_en", "")
         return _("The consultation “%(title)s” has moved to a new phase: %(phase)s.",
                  title=title, phase=phase_name(params.get("phase", "")))
+    if kind in ("programme_status", "programme_update"):
+        locale = _locale()
+        title = (params.get("title_en") if locale == "en" else None) or params.get("title_es") or params.get(
+            "title_en", "")
+        if kind == "programme_update":
+            return _("The programme “%(title)s” has a new update.", title=title)
+        from deliberate.programmes import status_name
+
+        reason = params.get("reason")
+        if reason:
+            return _("The programme “%(title)s” has a new status: %(status)s. Reason: %(reason)s", title=title,
+                     status=status_name(params.get("status")), reason=reason)
+        return _("The programme “%(title)s” has a new status: %(status)s.", title=title,
+                 status=status_name(params.get("status")))
     if kind == "argument_on_my_demand":
         title = params.get("demand_title", "")
         if params.get("side") == "against":
