@@ -416,7 +416,8 @@ def test_results_are_for_members_until_published_then_public(app, client, voting
     _small_profile(app, voting, create_user, add_member)
     url = f"/consultations/{voting['consultation_id']}/results"
     log_in(client, voting["member"])
-    assert client.get(url).status_code == 404  # not counted yet
+    early = client.get(url)
+    assert early.status_code == 409 and "once voting has closed" in early.get_data(as_text=True)  # not counted yet
     _advance(app, voting)
     assert client.get(url).status_code == 200
     stranger = client.application.test_client()
@@ -527,7 +528,7 @@ def test_receipts_page_lists_hashes_and_checks_a_code_without_revealing_votes(ap
     code = client.get(_cast(client, voting, [1, 2, 3]).location).get_data(as_text=True).split(
         'id="receipt-code"><code>')[1].split("<")[0]
     url = f"/consultations/{voting['consultation_id']}/receipts"
-    assert client.get(url).status_code == 404  # published only after the count
+    assert client.get(url).status_code == 409  # published only after the count, and the page says so
     _advance(app, voting)
     page = client.get(url).get_data(as_text=True)
     assert services.hash_receipt(code) in page and code not in page and "Member M" not in page

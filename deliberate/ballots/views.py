@@ -10,9 +10,11 @@ from flask_login import current_user, login_required
 
 from deliberate.ballots import sealing, services
 from deliberate.ballots.forms import BallotForm, ReceiptLookupForm
+from deliberate.consultations import phase_name
 from deliberate.consultations.views import consultation_or_404
 from deliberate.domain.errors import Conflict, PhaseClosed, ValidationFailed
 from deliberate.domain.phases import Phase, accepts_ballots
+from deliberate.errors import render_error
 
 bp = Blueprint("ballots", __name__)
 
@@ -147,12 +149,21 @@ def receipt(consultation_id: int):
     return response
 
 
+def _not_counted_yet(consultation):
+    """Say when the results come, to someone who may see the consultation; 403 to others once counted."""
+    if consultation.phase in (Phase.TALLIED, Phase.PUBLISHED):
+        abort(403)
+    return render_error(409, _("The results and the list of counted ballots are shown once voting has closed and "
+                               "the ballots have been counted. The consultation is now in the phase “%(phase)s”.",
+                               phase=phase_name(consultation.phase)))
+
+
 @bp.route("/consultations/<int:consultation_id>/receipts", methods=["GET", "POST"])
 def receipts(consultation_id: int):
     """The hashes of every counted ballot, and a form to check one receipt code (nothing is saved)."""
     consultation = consultation_or_404(consultation_id)
     if not services.can_see_results(consultation, current_user):
-        abort(404 if consultation.phase not in (Phase.TALLIED, Phase.PUBLISHED) else 403)
+        return _not_counted_yet(consultation)
     form = ReceiptLookupForm()
     found = None
     status = 200
@@ -170,7 +181,7 @@ def results(consultation_id: int):
     """The official count: federation ranking, clubs, weights, pairwise matrix, double majority, turnout."""
     consultation = consultation_or_404(consultation_id)
     if not services.can_see_results(consultation, current_user):
-        abort(404 if consultation.phase not in (Phase.TALLIED, Phase.PUBLISHED) else 403)
+        return _not_counted_yet(consultation)
     tally = services.official_tally(consultation)
     if tally is None:
         abort(404)
