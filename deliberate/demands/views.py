@@ -28,6 +28,7 @@ from deliberate.extensions import db
 from deliberate.forms import choices
 from deliberate.models import Consultation, Demand, Language, Role, Target
 from deliberate.organizations.forms import EmptyForm
+from deliberate.programmes import services as programme_services
 from deliberate.routing import db_int
 from deliberate.text import render_markdown
 
@@ -228,6 +229,7 @@ def show(demand_id: int):
         can_endorse=demand.is_visible and consultation.phase in services.ENDORSING_PHASES
         and services.is_club_officer(current_user, demand.club),
         form=EmptyForm(), consultation_url=consultation_link(consultation),
+        demand_result=programme_services.demand_result(demand),
     )
 
 

@@ -147,11 +147,10 @@ def _authority_name(target) -> str:
     return str(TARGET_LABELS[Target(target)]) if target else ""
 
 
-# Globals (not a context processor) so that imported macros see them too. demand_result is for demands.show,
-# whose view (another area's) does not pass it.
+# Globals (not a context processor) so that imported macros see them too; none of them queries the database.
 for _name, _helper in {"programme_status_name": status_name, "commitment_name": commitment_name,
                        "source_name": lambda source: str(SOURCE_LABELS[Source(source)]),
-                       "authority_name": _authority_name, "demand_result": services.demand_result}.items():
+                       "authority_name": _authority_name}.items():
     bp.add_app_template_global(_helper, _name)
 
 
