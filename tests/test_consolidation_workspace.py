@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from deliberate.consolidation import services
-from deliberate.domain import consolidation
+from deliberate.domain.consolidation import confidence
 from deliberate.domain.errors import Conflict, PhaseClosed
 from deliberate.domain.phases import Phase
 from deliberate.extensions import db
@@ -521,7 +521,7 @@ def test_the_workspace_preselects_only_the_groups_the_engine_is_sure_of(app, cli
     assert "How sure the engine is that no other demand asks for the same thing" in page
     assert page.count("Sure it belongs in this group: high") == 5
     # The same groups, had the engine been less sure of them, come unchecked: the board checks them itself.
-    monkeypatch.setattr(consolidation, "CONFIDENT", 1.01)
+    monkeypatch.setattr(confidence, "CONFIDENT", 1.01)
     page = client.get(f"/consultations/{data['consultation']}/consolidation").get_data(as_text=True)
     assert not any(_checked(page, d) for d in data["demands"])
     assert "How sure the engine is that these demands ask for the same thing: high (100%)" in page

@@ -25,6 +25,11 @@ REQUIRED = (
     "deliberate/translations/es/LC_MESSAGES/messages.mo",
     "deliberate/data/places.csv",
     "deliberate/data/common_passwords.txt",
+    "deliberate/data/stop_words_es.txt",
+    "deliberate/data/stop_words_en.txt",
+    "deliberate/data/place_cues.txt",
+    "deliberate/data/not_places.txt",
+    "deliberate/domain/consolidation/text.py",
 )
 
 

@@ -15,6 +15,7 @@ from deliberate.domain.consolidation import (
     DemandFeatures,
     featurize,
     featurize_many,
+    graph,
     load_vocabulary,
     similar,
     similar_from_features,
@@ -230,7 +231,7 @@ def test_the_engine_works_without_the_encoder(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_the_large_corpus_path_gives_a_sound_partition(lexical_features, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(consolidation, "EXACT_LIMIT", 50)
+    monkeypatch.setattr(graph, "EXACT_LIMIT", 50)
     groups = suggest_clusters_from_features(lexical_features)
     assert_partition(groups, len(TEXTS))
     predicted = labels_of(groups, len(TEXTS))
