@@ -119,6 +119,11 @@ def test_a_phase_last_day_names_the_federation_clock(client, app, federation_wor
 
 # --- the settings form ----------------------------------------------------------------------------------------
 
+def settings_data(zone: str) -> dict:
+    """Return the federation settings form as the board sends it, with a time zone."""
+    return {"name": "Federación Demo", "parity_baseline": "43.9", "time_zone": zone}
+
+
 def zone_of(app, organization):
     with app.app_context():
         return db.session.get(Organization, organization.id).time_zone
@@ -136,7 +141,7 @@ def test_the_settings_page_offers_us_and_mexican_zones_by_name_in_spanish(client
 def test_the_board_chooses_the_federation_time_zone(client, app, federation_world):
     federation = federation_world["federation"]
     login(client, federation_world["board"])
-    response = client.post(f"/o/{federation.slug}/settings", data={"time_zone": "America/Chicago"},
+    response = client.post(f"/o/{federation.slug}/settings", data=settings_data("America/Chicago"),
                            follow_redirects=True)
     assert response.status_code == 200 and "settings have been saved" in response.get_data(as_text=True)
     assert zone_of(app, federation) == "America/Chicago"
@@ -151,7 +156,7 @@ def test_the_board_chooses_the_federation_time_zone(client, app, federation_worl
 def test_a_zone_not_on_the_list_is_refused(client, app, federation_world, value):
     federation = federation_world["federation"]
     login(client, federation_world["board"])
-    response = client.post(f"/o/{federation.slug}/settings", data={"time_zone": value}, follow_redirects=True)
+    response = client.post(f"/o/{federation.slug}/settings", data=settings_data(value), follow_redirects=True)
     assert "Choose a time zone from the list" in response.get_data(as_text=True)
     assert zone_of(app, federation) == "UTC"
 
@@ -161,7 +166,7 @@ def test_a_zone_not_on_the_list_is_refused(client, app, federation_world, value)
 def test_only_the_federation_board_changes_its_time_zone(client, app, federation_world, role, expected):
     federation = federation_world["federation"]
     login(client, federation_world[role])
-    response = client.post(f"/o/{federation.slug}/settings", data={"time_zone": "America/Denver"})
+    response = client.post(f"/o/{federation.slug}/settings", data=settings_data("America/Denver"))
     assert response.status_code == expected
     assert zone_of(app, federation) == ("America/Denver" if expected == 302 else "UTC")
 
@@ -169,19 +174,19 @@ def test_only_the_federation_board_changes_its_time_zone(client, app, federation
 def test_anonymous_visitors_are_sent_to_log_in_and_another_board_cannot_change_it(client, app, federation_world,
                                                                                    create_user, add_member):
     federation = federation_world["federation"]
-    assert client.post(f"/o/{federation.slug}/settings", data={"time_zone": "America/Denver"}).status_code == 302
+    assert client.post(f"/o/{federation.slug}/settings", data=settings_data("America/Denver")).status_code == 302
     other_board = create_user("Other Board")
     from deliberate.models import Role
     add_member(other_board, federation_world["other_federation"], Role.BOARD)
     login(client, other_board)
-    assert client.post(f"/o/{federation.slug}/settings", data={"time_zone": "America/Denver"}).status_code == 403
+    assert client.post(f"/o/{federation.slug}/settings", data=settings_data("America/Denver")).status_code == 403
     assert zone_of(app, federation) == "UTC"
 
 
 def test_a_club_has_no_time_zone_of_its_own(client, app, federation_world):
     login(client, federation_world["board"])
     club = federation_world["club"]
-    assert client.post(f"/o/{club.slug}/settings", data={"time_zone": "America/Denver"}).status_code == 404
+    assert client.post(f"/o/{club.slug}/settings", data=settings_data("America/Denver")).status_code == 404
 
 
 # --- a time the board types ----------------------------------------------------------------------------------------

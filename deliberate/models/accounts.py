@@ -175,6 +175,11 @@ class Invitation(db.Model):
     max_uses: Mapped[int] = mapped_column(default=1)
     uses: Mapped[int] = mapped_column(default=0)
     revoked_at: Mapped[datetime | None]
+    # Set for an invitation made from a roster: a keyed digest of the address (never the address itself), so that
+    # importing the roster again updates the invitation instead of sending a second one, and the language its
+    # message was written in.
+    email_digest: Mapped[str | None] = mapped_column(String(64), index=True)
+    locale: Mapped[str | None] = mapped_column(String(5))
 
     organization: Mapped[Organization] = relationship()
     created_by: Mapped[User | None] = relationship()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, NumberRange, Optional
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, NumberRange, Optional
 
 from deliberate.domain.timezones import ZONES
 from deliberate.forms import CleanText, MaxChars, choices
@@ -43,13 +44,40 @@ class ClubForm(FlaskForm):
 
 
 class FederationSettingsForm(FlaskForm):
+    """Everything the board sets about its federation: its public details, its clock and its parity baseline."""
+
+    name = StringField(_l("Name of the federation"), validators=[DataRequired(), MaxChars(120), CleanText()])
+    description = TextAreaField(_l("Description"), validators=[Optional(), MaxChars(2000), CleanText()])
+    public_contact = StringField(_l("Public contact"), validators=[Optional(), MaxChars(200), CleanText()])
+    parity_baseline = DecimalField(
+        _l("Women's share to compare participation with (%)"), places=1,
+        validators=[InputRequired(), NumberRange(min=0, max=100)],
+        description=_l("Parity checks compare the share of women among participants with this figure. About 44% "
+                       "of Mexican migrants in the United States are women (INEGI: 43.9%)."))
     time_zone = SelectField(
         _l("Time zone"),
         choices=choices((name, ZONE_LABELS[name]) for name in ZONES),
-        validate_choice=True,
+        validate_choice=False,
+        validators=[AnyOf(ZONES, message=_l("Choose a time zone from the list."))],
         description=_l("Dates and times on the federation's pages are shown on this clock, and the times the board "
                        "types are read on it. A phase's last day ends at midnight on this clock."),
     )
+
+
+class RosterForm(FlaskForm):
+    """The board uploads the spreadsheet of clubs and members it keeps, saved as CSV."""
+
+    roster = FileField(_l("Roster file (CSV)"), validators=[FileRequired()],
+                       render_kw={"accept": ".csv,text/csv,text/plain"},
+                       description=_l("One line per person with the columns club, name, email, role (member or "
+                                      "officer) and language (es or en), in Spanish or English. Other columns are "
+                                      "not read."))
+
+
+class RosterConfirmForm(FlaskForm):
+    """Carries the previewed roster back, so that confirming imports exactly what was shown."""
+
+    roster_data = HiddenField(validators=[DataRequired()])
 
 
 class FederationSetUpForm(FlaskForm):

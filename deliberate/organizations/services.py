@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from deliberate import audit
-from deliberate.auth.services import hash_token
+from deliberate.auth.services import find_user_by_email, hash_token, normalise_email
 from deliberate.domain import timezones
 from deliberate.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from deliberate.domain.roster import Roster, RosterRow, read_roster
 from deliberate.extensions import db
+from deliberate.mail import send_mail
 from deliberate.models import (
     Invitation,
     Membership,
@@ -79,18 +86,32 @@ def update_organization(organization: Organization, actor: User, **details) -> N
     db.session.commit()
 
 
-def set_time_zone(federation: Organization, actor: User, name: str) -> None:
-    """Choose the clock the federation's pages show times on and its board's typed times are read on."""
+def update_federation_settings(federation: Organization, actor: User, *, name: str, description: str | None,
+                               public_contact: str | None, parity_baseline: float, time_zone: str) -> None:
+    """Save what the board sets about its federation: name, description, contact, parity baseline and clock.
+
+    ``parity_baseline`` is the women's share (0 to 1) that parity checks compare participation with.
+    """
     if federation.is_club:
         raise ValidationFailed("time_zone", "clubs_follow_their_federation")
+    name = clean_text(name or "")
+    if not name or len(name) > 120:
+        raise ValidationFailed("name", "required" if not name else "too_long")
+    if not 0 <= parity_baseline <= 1:
+        raise ValidationFailed("parity_baseline", "out_of_range")
     try:
-        timezones.zone(name)
+        timezones.zone(time_zone)
     except timezones.UnknownZone as error:
         raise ValidationFailed("time_zone", "unknown") from error
-    if federation.time_zone == name:
-        return
-    previous, federation.time_zone = federation.time_zone, name
-    audit.record(federation, actor, "federation.time_zone", name, facts={"from": previous, "to": name})
+    if federation.time_zone != time_zone:
+        audit.record(federation, actor, "federation.time_zone", time_zone,
+                     facts={"from": federation.time_zone, "to": time_zone})
+    federation.name, federation.time_zone = name, time_zone
+    federation.description = clean_text(description or "")
+    federation.public_contact = clean_text(public_contact or "") or None
+    federation.parity_baseline = round(parity_baseline, 4)
+    audit.record(federation, actor, "organization.update", federation.name,
+                 facts={"parity_baseline": federation.parity_baseline})
     db.session.commit()
 
 
@@ -362,8 +383,6 @@ def create_federation(name: str, *, slug: str | None = None, time_zone: str = "U
 
 def mail_board_invitations(setup: FederationSetUp, link_of) -> None:
     """Mail each invited board member their link, in Spanish and English (their language is not known yet)."""
-    from deliberate.mail import send_mail
-
     name = setup.federation.name
     for email, token in setup.invited:
         link = link_of(token)
@@ -371,3 +390,163 @@ def mail_board_invitations(setup: FederationSetUp, link_of) -> None:
                   f"Te invitaron a la mesa directiva de {name} en deliberate. Para aceptar, abre este enlace "
                   f"(sirve una sola vez):\n{link}\n\nYou have been invited to the board of {name} on deliberate. "
                   f"To accept, open this link (it works once):\n{link}\n")
+
+
+# --- importing a roster -------------------------------------------------------------------------------------------
+
+
+class RosterAction(StrEnum):
+    """What importing a roster does for one of its lines."""
+
+    INVITE = "invite"  # no account in the club and no invitation yet: an invitation is mailed
+    UPDATE_INVITATION = "update_invitation"  # invited by an earlier import: its role and language are updated
+    UPDATE_ROLE = "update_role"  # already a member of the club with another role: the role changes
+    UNCHANGED = "unchanged"  # already a member of the club with this role
+    OTHER_CLUB = "other_club"  # already a member of another club of the federation: not moved (from its page)
+
+
+@dataclass(frozen=True)
+class RosterLine:
+    """One line of a roster, with what importing it will do."""
+
+    row: RosterRow
+    action: RosterAction
+    new_club: bool
+    detail: str = ""  # the other club, or the role it had
+
+
+@dataclass(frozen=True)
+class RosterPlan:
+    """What importing a roster will do, line by line; nothing is imported while the roster has a problem."""
+
+    roster: Roster
+    lines: tuple[RosterLine, ...]
+    new_clubs: tuple[str, ...]
+
+    @property
+    def is_valid(self) -> bool:
+        return self.roster.is_valid
+
+    def count(self, action: RosterAction) -> int:
+        return sum(1 for line in self.lines if line.action == action)
+
+
+def _email_digest(email: str) -> str:
+    """Return a keyed digest of an address: it finds an earlier invitation, and a leaked backup cannot read it."""
+    key = hmac.new(current_app.config["SECRET_KEY"].encode(), b"roster-email", hashlib.sha256).digest()
+    return hmac.new(key, normalise_email(email).encode(), hashlib.sha256).hexdigest()
+
+
+def _club_key(name: str) -> str:
+    return slugify(name)
+
+
+def plan_roster(federation: Organization, data: bytes) -> RosterPlan:
+    """Read a roster file and say, line by line, what importing it into the federation would do; change nothing."""
+    roster = read_roster(data)
+    clubs = {_club_key(club.name): club for club in federation.clubs()}
+    new_clubs = tuple(name for name in roster.clubs if _club_key(name) not in clubs)
+    club_ids = [club.id for club in clubs.values()]
+    lines = []
+    for row in roster.rows:
+        club = clubs.get(_club_key(row.club))
+        lines.append(_plan_line(row, club, club_ids))
+    return RosterPlan(roster, tuple(lines), new_clubs)
+
+
+def _plan_line(row: RosterRow, club: Organization | None, club_ids: list[int]) -> RosterLine:
+    role = Role(row.role.value)
+    user = find_user_by_email(row.email)
+    if user is not None and not user.is_deleted and club_ids:
+        membership = db.session.scalar(select(Membership).where(
+            Membership.user_id == user.id, Membership.organization_id.in_(club_ids),
+            Membership.status == MembershipStatus.ACTIVE))
+        if membership is not None and (club is None or membership.organization_id != club.id):
+            return RosterLine(row, RosterAction.OTHER_CLUB, club is None, membership.organization.name)
+        if membership is not None:
+            if membership.role is role:
+                return RosterLine(row, RosterAction.UNCHANGED, False)
+            return RosterLine(row, RosterAction.UPDATE_ROLE, False, membership.role.value)
+    if club is not None and _pending_invitation(club, row.email) is not None:
+        return RosterLine(row, RosterAction.UPDATE_INVITATION, False)
+    return RosterLine(row, RosterAction.INVITE, club is None)
+
+
+def _pending_invitation(club: Organization, email: str) -> Invitation | None:
+    return db.session.scalar(select(Invitation).where(
+        Invitation.organization_id == club.id, Invitation.email_digest == _email_digest(email),
+        Invitation.revoked_at.is_(None), Invitation.uses < Invitation.max_uses, Invitation.expires_at > utcnow()))
+
+
+@dataclass(frozen=True)
+class RosterInvitation:
+    """An invitation to mail after the import: the address, the person's name and language, the club, the token."""
+
+    email: str
+    name: str
+    language: str
+    club: str
+    token: str
+
+
+def import_roster(federation: Organization, actor: User,
+                  data: bytes) -> tuple[RosterPlan, tuple[RosterInvitation, ...]]:
+    """Import a roster into the federation, all of it or nothing: create its clubs, update roles, invite the rest.
+
+    Raises ValidationFailed("roster", "invalid") when the roster has any problem (the board sees them in the
+    preview). Importing the same roster again changes nothing and invites nobody twice. Returns the plan it
+    carried out and the invitations to mail (their tokens exist only in this return value).
+    """
+    plan = plan_roster(federation, data)
+    if not plan.is_valid:
+        raise ValidationFailed("roster", "invalid")
+    clubs = {_club_key(club.name): club for club in federation.clubs()}
+    for name in plan.new_clubs:
+        club = Organization(kind=OrganizationKind.CLUB, name=clean_text(name) or name, slug=_unique_slug(name),
+                            parent=federation, description="")
+        db.session.add(club)
+        db.session.flush()
+        clubs[_club_key(name)] = club
+        audit.record(federation, actor, "organization.create", club.name, facts={"kind": "club", "roster": True})
+    to_mail = []
+    days = current_app.config["INVITATION_DAYS"]
+    for line in plan.lines:
+        row, club, role = line.row, clubs[_club_key(line.row.club)], Role(line.row.role.value)
+        if line.action is RosterAction.UPDATE_ROLE:
+            membership = membership_of(find_user_by_email(row.email), club)
+            membership.role = role
+            audit.record(club, actor, "membership.role", membership.user.display_name, facts={"role": role.value})
+        elif line.action is RosterAction.UPDATE_INVITATION:
+            invitation = _pending_invitation(club, row.email)
+            invitation.role, invitation.locale = role, row.language
+        elif line.action is RosterAction.INVITE:
+            token = secrets.token_urlsafe(24)
+            db.session.add(Invitation(organization=club, token_hash=hash_token(token), role=role, created_by=actor,
+                                      expires_at=utcnow() + timedelta(days=days), max_uses=1, uses=0,
+                                      email_digest=_email_digest(row.email), locale=row.language))
+            to_mail.append(RosterInvitation(row.email, clean_text(row.name), row.language, club.name, token))
+    audit.record(federation, actor, "roster.import", federation.name,
+                 facts={"rows": len(plan.lines), "clubs": len(plan.new_clubs), "invited": len(to_mail)})
+    db.session.commit()
+    return plan, tuple(to_mail)
+
+
+def mail_roster_invitations(federation: Organization, invitations: tuple[RosterInvitation, ...], link_of) -> None:
+    """Mail each invited person their link, in the language the roster gives them."""
+    for invitation in invitations:
+        with force_locale(invitation.language):
+            greeting = _("Hello %(name)s,", name=invitation.name) if invitation.name else _("Hello,")
+            send_mail(
+                invitation.email,
+                _("%(federation)s invites you to %(club)s on deliberate", federation=federation.name,
+                  club=invitation.club),
+                "\n\n".join([
+                    greeting,
+                    _("%(federation)s uses deliberate to gather its clubs' demands, discuss them and vote on one "
+                      "agenda. You are invited to take part as a member of %(club)s.",
+                      federation=federation.name, club=invitation.club),
+                    _("To accept, open this link (it works once, for %(days)s days) and create your account or log "
+                      "in:", days=current_app.config["INVITATION_DAYS"]) + "\n" + link_of(invitation.token),
+                    _("If you did not expect this message, ignore it: nothing happens without you."),
+                ]) + "\n",
+            )

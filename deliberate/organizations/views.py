@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import re
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -13,6 +14,8 @@ from sqlalchemy import select
 
 from deliberate import permissions
 from deliberate.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
+from deliberate.domain.minority import DEFAULT_WOMEN_BASELINE
+from deliberate.domain.roster import MAX_BYTES as ROSTER_MAX_BYTES
 from deliberate.errors import field_error
 from deliberate.extensions import db
 from deliberate.forms import choices
@@ -28,6 +31,8 @@ from deliberate.organizations.forms import (
     FederationSetUpForm,
     InvitationForm,
     ReasonForm,
+    RosterConfirmForm,
+    RosterForm,
 )
 
 bp = Blueprint("organizations", __name__)
@@ -147,7 +152,13 @@ def join(slug: str):
 def manage(slug: str):
     """Show the management page: requests and members of a club; clubs, board and audit log of a federation."""
     organization = organization_or_404(slug)
-    role = permissions.require_role(organization, Role.OFFICER if organization.is_club else Role.BOARD)
+    permissions.require_role(organization, Role.OFFICER if organization.is_club else Role.BOARD)
+    return render_manage(organization)
+
+
+def render_manage(organization: Organization, **forms) -> str:
+    """Render an organization's management page, with the forms a failed submission hands back (errors kept)."""
+    role = permissions.role_in(current_user, organization)
     invitation_form = InvitationForm()
     invitation_form.role.choices = choices(_invitation_roles(organization))
     context = {"organization": organization, "role": role, "form": EmptyForm(), "invitation_form": invitation_form}
@@ -161,8 +172,14 @@ def manage(slug: str):
     else:
         appoint_form = AppointForm()
         appoint_form.user_id.choices = choices((u.id, u.display_name) for u in services.federation_people(organization))
+        baseline = organization.parity_baseline
+        settings_form = forms.get("settings_form") or FederationSettingsForm(
+            formdata=None, name=organization.name, description=organization.description,
+            public_contact=organization.public_contact, time_zone=organization.time_zone,
+            parity_baseline=round((DEFAULT_WOMEN_BASELINE if baseline is None else baseline) * 100, 1))
         context |= {
-            "settings_form": FederationSettingsForm(time_zone=organization.time_zone),
+            "settings_form": settings_form,
+            "roster_form": forms.get("roster_form") or RosterForm(formdata=None),
             "club_form": ClubForm(),
             "appoint_form": appoint_form,
             "board": services.members(organization),
@@ -266,18 +283,62 @@ def remove(membership_id: int):
 @bp.post("/o/<slug>/settings")
 @login_required
 def settings(slug: str):
-    """Save the federation's settings: the clock its pages show times on."""
+    """Save the federation's settings: its public details, its parity baseline and its clock."""
     federation = federation_or_404(slug, Role.BOARD)
     form = FederationSettingsForm()
     if form.validate_on_submit():
         try:
-            services.set_time_zone(federation, current_user, form.time_zone.data)
-        except DomainError:
-            flash(_("Choose a time zone from the list."), "warning")
+            services.update_federation_settings(
+                federation, current_user, name=form.name.data, description=form.description.data,
+                public_contact=form.public_contact.data, parity_baseline=float(form.parity_baseline.data) / 100,
+                time_zone=form.time_zone.data)
+        except ValidationFailed as error:
+            field_error(form, error)
         else:
             flash(_("The federation's settings have been saved."), "success")
-    else:
-        flash(_("Choose a time zone from the list."), "warning")
+            return redirect(url_for(".manage", slug=slug))
+    return render_manage(federation, settings_form=form), 422
+
+
+@bp.post("/o/<slug>/roster")
+@login_required
+def roster(slug: str):
+    """Show what importing a roster file would do, line by line, before anything is imported."""
+    federation = federation_or_404(slug, Role.BOARD)
+    form = RosterForm()
+    if not form.validate_on_submit():
+        return render_manage(federation, roster_form=form), 422
+    data = form.roster.data.read(ROSTER_MAX_BYTES + 1)
+    plan = services.plan_roster(federation, data)
+    confirm = RosterConfirmForm(roster_data=base64.b64encode(data).decode("ascii"))
+    return render_template("organizations/roster.html", organization=federation, plan=plan, confirm=confirm,
+                           form=RosterForm()), 200 if plan.is_valid else 422
+
+
+@bp.post("/o/<slug>/roster/import")
+@login_required
+def import_roster(slug: str):
+    """Import the roster the board has seen in the preview, all of it or nothing, and mail the invitations."""
+    federation = federation_or_404(slug, Role.BOARD)
+    form = RosterConfirmForm()
+    try:
+        data = base64.b64decode(form.roster_data.data or "", validate=True) if form.validate_on_submit() else b""
+    except ValueError:
+        data = b""
+    if not data:
+        flash(_("Upload the roster again: this form had expired."), "warning")
+        return redirect(url_for(".manage", slug=slug, _anchor="roster-title"))
+    try:
+        plan, invitations = services.import_roster(federation, current_user, data)
+    except ValidationFailed:
+        plan = services.plan_roster(federation, data)
+        return render_template("organizations/roster.html", organization=federation, plan=plan, confirm=form,
+                               form=RosterForm()), 422
+    services.mail_roster_invitations(federation, invitations,
+                                     lambda token: external_url("organizations.invitation", token=token))
+    flash(ngettext("The roster has been imported and %(num)d invitation has been sent.",
+                   "The roster has been imported and %(num)d invitations have been sent.", len(invitations)),
+          "success")
     return redirect(url_for(".manage", slug=slug))
 
 
@@ -327,14 +388,23 @@ def invite(slug: str):
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
-@login_required
 def invitation(token: str):
-    """Show an invitation and accept it."""
+    """Show an invitation to anyone holding its link, and let them accept it once logged in.
+
+    Someone without an account is offered to create one and comes back here after confirming their address; the
+    pages are in the language the invitation was written in until they choose another.
+    """
     try:
         found = services.find_invitation(token)
     except NotFound:
         flash(_("This invitation has expired or has been used up. Ask for a new one."), "warning")
         return redirect(url_for(".index"))
+    if not current_user.is_authenticated:
+        if found.locale and "locale" not in session:
+            session["locale"] = found.locale
+        if request.method == "POST":
+            return redirect(url_for("auth.login", next=request.path))
+        return render_template("organizations/invitation.html", invitation=found, form=None)
     form = EmptyForm()
     if form.validate_on_submit():
         try:
