@@ -165,5 +165,13 @@ class AdvanceForm(FlaskForm):
     confirm = BooleanField(_l("I have read what deserves a second look, and I want to move on"))
 
 
+class StepBackForm(FlaskForm):
+    """Move a consultation one phase back; carries the phase the board member saw, and asks why."""
+
+    expected = HiddenField(validators=[DataRequired()])
+    reason = TextAreaField(_l("Why are you moving back? Members will read it."),
+                           validators=[DataRequired(), MaxChars(500), CleanText()])
+
+
 class EmptyForm(FlaskForm):
     """A form with only its CSRF token, for one-button actions."""

@@ -14,6 +14,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from deliberate import audit
+from deliberate.domain import phases as phase_rules
 from deliberate.domain import readiness as readiness_rules
 from deliberate.domain.errors import Conflict, NotFound, NotReady, PhaseClosed, ValidationFailed
 from deliberate.domain.phases import Phase, advance, next_phase
@@ -30,6 +31,7 @@ from deliberate.models import (
     Demand,
     Membership,
     MembershipStatus,
+    OpinionSnapshot,
     Organization,
     Reaction,
     Role,
@@ -310,6 +312,63 @@ def advance_phase(consultation: Consultation, actor: User, expected_current: Pha
         "phase_changed",
         {"consultation_id": consultation.id, "title_es": consultation.title_es, "title_en": consultation.title_en,
          "phase": target.value},
+        _consultation_link(consultation),
+    )
+    db.session.commit()
+    return consultation
+
+
+def step_back_refusal(consultation: Consultation) -> str | None:
+    """Return why the consultation may not step back one phase now (a short code), or None when it may."""
+    cast = db.session.scalar(select(BallotCast.id).where(BallotCast.consultation_id == consultation.id).limit(1))
+    demands = db.session.scalar(select(Demand.id).where(Demand.consultation_id == consultation.id).limit(1))
+    return phase_rules.step_back_refusal(consultation.phase, ballots_cast=cast is not None,
+                                         has_demands=demands is not None)
+
+
+def step_back_phase(consultation: Consultation, actor: User, expected_current: Phase, reason: str) -> Consultation:
+    """Move a consultation one phase back, with a public reason, while nothing irreversible has happened.
+
+    Raises Conflict("stale") when the phase is no longer the one the board member saw, Conflict(<code>) with the
+    code of ``phase_rules.step_back_refusal`` when it may not step back (a ballot was cast in the meantime: the
+    check runs again under the row's lock), and ValidationFailed("reason", "required") for an empty reason.
+    Stepping back from voting unfreezes the opinion map, so that the final map is taken when voting opens again.
+    Every active member of the federation is told, with the reason.
+    """
+    reason = clean_text(reason or "")
+    if not reason:
+        raise ValidationFailed("reason", "required")
+    expected_current = Phase(expected_current)
+    if consultation.phase is not expected_current:
+        raise Conflict("stale")
+    target = phase_rules.previous_phase(expected_current)
+    now = utcnow()
+    moved = db.session.execute(
+        update(Consultation)
+        .where(Consultation.id == consultation.id, Consultation.phase == expected_current)
+        .values(phase=target or expected_current, phase_changed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        db.session.rollback()
+        raise Conflict("stale")
+    # After the compare-and-set, which holds the consultation's row: a ballot cast from now on finds the phase moved.
+    refusal = step_back_refusal(consultation)
+    if refusal is not None:
+        db.session.rollback()
+        raise Conflict(refusal)
+    consultation.phase, consultation.phase_changed_at = target, now
+    if expected_current is Phase.VOTING:
+        db.session.execute(update(OpinionSnapshot).where(OpinionSnapshot.consultation_id == consultation.id)
+                           .values(is_frozen=False, frozen_at=None))
+    federation = consultation.federation
+    audit.record(federation, actor, "consultation.step_back", consultation.title("es"),
+                 facts={"from": expected_current.value, "to": target.value, "reason": reason})
+    notify(
+        federation_audience(federation),
+        "phase_stepped_back",
+        {"consultation_id": consultation.id, "title_es": consultation.title_es, "title_en": consultation.title_en,
+         "phase": target.value, "reason": reason},
         _consultation_link(consultation),
     )
     db.session.commit()

@@ -10,7 +10,15 @@ from sqlalchemy import select
 
 from deliberate import permissions
 from deliberate.consultations import PHASE_NAMES, phase_name, services
-from deliberate.consultations.forms import AdvanceForm, CategoryForm, ConsultationForm, EmptyForm, SettingsForm
+from deliberate.consultations.forms import (
+    AdvanceForm,
+    CategoryForm,
+    ConsultationForm,
+    EmptyForm,
+    SettingsForm,
+    StepBackForm,
+)
+from deliberate.domain import phases as phase_rules
 from deliberate.domain.errors import Conflict, InvalidTransition, NotFound, NotReady, PhaseClosed, ValidationFailed
 from deliberate.domain.phases import Phase
 from deliberate.errors import field_error
@@ -121,6 +129,7 @@ def show(consultation_id: int):
         is_board=services.is_board(current_user, federation),
         role=permissions.role_in(current_user, federation),
         next_phase=services.following_phase(consultation),
+        can_step_back=services.step_back_refusal(consultation) is None,
         demands_link=_area_link("demands.index", consultation_id=consultation.id),
         new_demand_link=_area_link("demands.new", consultation_id=consultation.id),
         react_link=_area_link("deliberation.react_flow", consultation_id=consultation.id),
@@ -227,6 +236,50 @@ def _advance_page(consultation, form, target, gaps):
                            audience=len(services.federation_audience(consultation.federation)),
                            blocking=[gap for gap in gaps if gap.blocking],
                            warnings=[gap for gap in gaps if not gap.blocking])
+
+
+@bp.route("/consultations/<int:consultation_id>/step-back", methods=["GET", "POST"])
+@login_required
+def step_back(consultation_id: int):
+    """Move a consultation one phase back, with a reason members read (GET asks for it, POST does it)."""
+    consultation = board_consultation_or_404(consultation_id)
+    form = StepBackForm()
+    if form.validate_on_submit():
+        try:
+            services.step_back_phase(consultation, current_user, Phase(form.expected.data), form.reason.data)
+        except ValidationFailed as error:
+            field_error(form, error)
+        except (Conflict, ValueError) as error:
+            db.session.rollback()
+            db.session.refresh(consultation)
+            flash(STEP_BACK_REFUSALS.get(getattr(error, "reason", "stale"), STEP_BACK_REFUSALS["stale"]), "warning")
+            return _step_back_page(consultation, form), 409
+        else:
+            flash(_("The consultation is back in the phase “%(phase)s”. Members have been told why.",
+                    phase=phase_name(consultation.phase)), "success")
+            return redirect(url_for(".show", consultation_id=consultation.id))
+    elif not form.is_submitted():
+        form.expected.data = consultation.phase.value
+    return _step_back_page(consultation, form), 422 if form.errors else 200
+
+
+STEP_BACK_REFUSALS = {
+    "stale": _l("Another board member already changed the phase. Nothing was changed: check the phase and try "
+                "again."),
+    "ballots_cast": _l("Members have already voted: voting cannot be undone. Nothing was changed."),
+    "counted": _l("The votes have been counted: a counted consultation cannot go back. Nothing was changed."),
+    "first_phase": _l("The consultation is in its first phase: there is no phase before it."),
+    "demands_submitted": _l("Members have already submitted demands: the consultation cannot go back to a draft "
+                            "that they would no longer see."),
+}
+
+
+def _step_back_page(consultation: Consultation, form: StepBackForm):
+    refusal = services.step_back_refusal(consultation)
+    return render_template("consultations/step_back.html", form=form, consultation=consultation,
+                           federation=consultation.federation, refusal=STEP_BACK_REFUSALS.get(refusal),
+                           target=phase_rules.previous_phase(consultation.phase),
+                           audience=len(services.federation_audience(consultation.federation)))
 
 
 @bp.get("/o/<slug>/categories")

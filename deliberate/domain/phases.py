@@ -4,8 +4,11 @@ A consultation moves forward one step at a time::
 
     draft -> collecting -> consolidating -> deliberating -> voting -> tallied -> published
 
-There is no way back and no skipping: a correction after publishing is a new agenda version, not a phase move.
-Monitoring goes on after ``published`` and is not a phase.
+There is no skipping. Until something irreversible has happened the board may step back one phase (a plan that
+was moved on too early): not from the first phase, not once a ballot has been cast, never once the votes are
+counted (the ballots are mixed then), and not back to the draft once members have submitted demands (the draft
+is not public, so they would lose sight of them). A correction after publishing is a new agenda version, not a
+phase move. Monitoring goes on after ``published`` and is not a phase.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ __all__ = [
     "can_advance",
     "is_open_for_editing_demands",
     "next_phase",
+    "previous_phase",
+    "step_back_refusal",
 ]
 
 
@@ -58,6 +63,26 @@ def next_phase(phase: Phase) -> Phase | None:
     """Return the phase that follows ``phase``, or None when it is the last one."""
     following = TRANSITIONS[Phase(phase)]
     return next(iter(following)) if following else None
+
+
+def previous_phase(phase: Phase) -> Phase | None:
+    """Return the phase before ``phase``, or None for the first one."""
+    index = _ORDER.index(Phase(phase))
+    return _ORDER[index - 1] if index else None
+
+
+def step_back_refusal(current: Phase, *, ballots_cast: bool, has_demands: bool) -> str | None:
+    """Return why a consultation in ``current`` may not step back one phase (a short code), or None if it may."""
+    current = Phase(current)
+    if current in (Phase.TALLIED, Phase.PUBLISHED):
+        return "counted"
+    if current is Phase.DRAFT:
+        return "first_phase"
+    if current is Phase.VOTING and ballots_cast:
+        return "ballots_cast"
+    if current is Phase.COLLECTING and has_demands:
+        return "demands_submitted"
+    return None
 
 
 def can_advance(current: Phase, target: Phase) -> bool:

@@ -6,6 +6,7 @@ rolled-back transaction sends nothing). Without a mail server, ``send_mail`` wri
 Kinds and the params their texts use (missing params are tolerated):
 
 - ``phase_changed``: ``consultation_id``, ``title_es``, ``title_en``, ``phase`` (the new phase's value)
+- ``phase_stepped_back``: the same, and the board's ``reason``
 - ``argument_on_my_demand``: ``demand_id``, ``demand_title``, ``side`` (``"for"`` or ``"against"``)
 - ``content_hidden`` (to the author): ``subject_type`` (``"demand"`` or ``"argument"``), ``title`` (the demand's
   title), ``reason``
@@ -95,6 +96,12 @@ def describe(notification: Notification) -> str:
             "title_en", "")
         return _("The consultation “%(title)s” has moved to a new phase: %(phase)s.",
                  title=title, phase=phase_name(params.get("phase", "")))
+    if kind == "phase_stepped_back":
+        locale = _locale()
+        title = (params.get("title_en") if locale == "en" else None) or params.get("title_es") or params.get(
+            "title_en", "")
+        return _("The board moved the consultation “%(title)s” back to the phase %(phase)s. Reason: %(reason)s",
+                 title=title, phase=phase_name(params.get("phase", "")), reason=params.get("reason", ""))
     if kind in ("programme_status", "programme_update"):
         locale = _locale()
         title = (params.get("title_en") if locale == "en" else None) or params.get("title_es") or params.get(

@@ -134,3 +134,21 @@ def test_phase_closed_can_be_raised_and_caught_as_a_domain_error():
     with pytest.raises(DomainError) as caught:
         raise PhaseClosed(Phase.TALLIED)
     assert caught.value.args == (Phase.TALLIED,)
+
+
+# --- stepping back one phase -----------------------------------------------------------------------------------
+
+def test_the_board_may_step_back_one_phase_until_something_irreversible_happened():
+    from deliberate.domain.phases import previous_phase, step_back_refusal
+
+    assert previous_phase(Phase.DELIBERATING) is Phase.CONSOLIDATING
+    assert previous_phase(Phase.DRAFT) is None
+    assert step_back_refusal(Phase.DELIBERATING, ballots_cast=False, has_demands=True) is None
+    assert step_back_refusal(Phase.CONSOLIDATING, ballots_cast=False, has_demands=True) is None
+    assert step_back_refusal(Phase.VOTING, ballots_cast=False, has_demands=True) is None
+    assert step_back_refusal(Phase.VOTING, ballots_cast=True, has_demands=True) == "ballots_cast"
+    assert step_back_refusal(Phase.COLLECTING, ballots_cast=False, has_demands=True) == "demands_submitted"
+    assert step_back_refusal(Phase.COLLECTING, ballots_cast=False, has_demands=False) is None
+    assert step_back_refusal(Phase.DRAFT, ballots_cast=False, has_demands=False) == "first_phase"
+    for counted in (Phase.TALLIED, Phase.PUBLISHED):
+        assert step_back_refusal(counted, ballots_cast=False, has_demands=False) == "counted"
