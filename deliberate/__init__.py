@@ -95,8 +95,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(__import__("deliberate.opinion.views", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("deliberate.ballots.views", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("deliberate.agenda.views", fromlist=["bp"]).bp)
+    from deliberate.events.views import bp as events_bp
     from deliberate.ops.views import bp as ops_bp
     from deliberate.programmes.views import bp as programmes_bp
 
     app.register_blueprint(ops_bp)
     app.register_blueprint(programmes_bp)
+    app.register_blueprint(events_bp)

@@ -49,6 +49,7 @@ _FEDERATION_FROM_URL = (
     ("report_id", "MinorityReport", "consultation.federation"),
     ("category_id", "Category", "federation"),
     ("membership_id", "Membership", "organization.federation"),
+    ("event_id", "Event", "federation"),
 )
 
 

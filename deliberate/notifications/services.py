@@ -14,6 +14,8 @@ Kinds and the params their texts use (missing params are tolerated):
 - ``demand_linked`` (to the author, from the consolidation workspace): ``demand_id``, ``demand_title``, ``status``
   (``linked``, ``own_item``, ``out_of_scope`` or ``answered`` when the board answered their objection),
   ``item_title_es`` / ``item_title_en`` (linked), ``reason`` (out of scope), ``days`` (the objection window)
+- ``event_seat`` (a seat freed up and went to the first person waiting), ``event_cancelled``, ``event_reminder``:
+  ``event_id``, ``title_es``, ``title_en``
 """
 
 from __future__ import annotations
@@ -116,6 +118,15 @@ def describe(notification: Notification) -> str:
                      status=status_name(params.get("status")), reason=reason)
         return _("The programme “%(title)s” has a new status: %(status)s.", title=title,
                  status=status_name(params.get("status")))
+    if kind in ("event_seat", "event_cancelled", "event_reminder"):
+        locale = _locale()
+        title = (params.get("title_en") if locale == "en" else None) or params.get("title_es") or params.get(
+            "title_en", "")
+        if kind == "event_seat":
+            return _("A seat freed up at “%(title)s”: it is yours now.", title=title)
+        if kind == "event_reminder":
+            return _("Reminder: “%(title)s” is coming soon, and you have a seat.", title=title)
+        return _("The event “%(title)s” was called off.", title=title)
     if kind == "argument_on_my_demand":
         title = params.get("demand_title", "")
         if params.get("side") == "against":

@@ -1,0 +1,59 @@
+"""Event forms: planning an event, the attendance checklist, materials and tracks."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateTimeLocalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
+
+from deliberate.domain.events import MAX_CAPACITY, EventKind, EventMode, TrackAudience
+from deliberate.events import AUDIENCE_LABELS, KIND_LABELS, MODE_LABELS
+from deliberate.forms import CleanText, DateInRange, MaxChars, choices
+
+MOMENT = "%Y-%m-%dT%H:%M"
+
+
+class EventForm(FlaskForm):
+    title_es = StringField(_l("Title in Spanish"), validators=[Optional(), MaxChars(160), CleanText()])
+    title_en = StringField(_l("Title in English"), validators=[Optional(), MaxChars(160), CleanText()])
+    kind = SelectField(_l("Kind of event"), default=EventKind.WORKSHOP.value,
+                       choices=choices((kind.value, label) for kind, label in KIND_LABELS.items()))
+    organiser = SelectField(_l("Organised by"), coerce=int, validators=[Optional()])
+    starts_at = DateTimeLocalField(_l("Starts"), format=MOMENT, validators=[DataRequired(), DateInRange()])
+    ends_at = DateTimeLocalField(_l("Ends"), format=MOMENT, validators=[Optional(), DateInRange()])
+    mode = RadioField(_l("Where"), default=EventMode.IN_PERSON.value,
+                      choices=choices((mode.value, label) for mode, label in MODE_LABELS.items()))
+    address = StringField(_l("Address, for an event in person"), validators=[Optional(), MaxChars(300), CleanText()],
+                          description=_l("Only the federation's members see it."))
+    online_link = StringField(_l("Link, for an online event"), validators=[Optional(), MaxChars(500), CleanText()],
+                              description=_l("A full address starting with https://. Only the federation's members "
+                                             "see it."))
+    capacity = IntegerField(_l("Seats"), default=30, validators=[
+        InputRequired(), NumberRange(min=1, max=MAX_CAPACITY, message=_l("Write a number from 1 to 10,000."))])
+    track = SelectField(_l("Track"), coerce=int, validators=[Optional()])
+    is_reserved = BooleanField(_l("Reserved for the track's audience"))
+    description_es = TextAreaField(_l("Description in Spanish"),
+                                   validators=[Optional(), MaxChars(5000), CleanText(markdown=True)])
+    description_en = TextAreaField(_l("Description in English"),
+                                   validators=[Optional(), MaxChars(5000), CleanText(markdown=True)])
+
+    def set_choices(self, clubs, tracks, locale: str, is_board: bool) -> None:
+        organisers = ([(0, _l("The federation's board"))] if is_board else []) + [(club.id, club.name)
+                                                                                  for club in clubs]
+        self.organiser.choices = choices(organisers)
+        self.track.choices = choices([(0, _l("No track"))] + [
+            (track.id, track.name_en if locale == "en" else track.name_es) for track in tracks])
+
+
+class MaterialForm(FlaskForm):
+    title = StringField(_l("What it is"), validators=[DataRequired(), MaxChars(160), CleanText()])
+    url = StringField(_l("Link"), validators=[DataRequired(), MaxChars(500), CleanText()],
+                      description=_l("A full address starting with https://"))
+
+
+class TrackForm(FlaskForm):
+    name_es = StringField(_l("Name in Spanish"), validators=[Optional(), MaxChars(120), CleanText()])
+    name_en = StringField(_l("Name in English"), validators=[Optional(), MaxChars(120), CleanText()])
+    audience = SelectField(_l("Who it is for"), default=TrackAudience.EVERYONE.value,
+                           choices=choices((a.value, label) for a, label in AUDIENCE_LABELS.items()))
