@@ -37,6 +37,7 @@ from deliberate.models.demands import (
     Side,
     Target,
 )
+from deliberate.models.events import Event, EventMaterial, Rsvp, Track
 from deliberate.models.opinion import OpinionSnapshot
 from deliberate.models.programmes import Commitment, Follow, Funding, Milestone, Programme, ProgrammeUpdate
 from deliberate.models.publication import Agenda, AgendaVersion, MinorityReport, MinorityReportCosign
@@ -65,6 +66,10 @@ __all__ = [
     "ClubWeighting",
     "Consultation",
     "Demand",
+    "Event",
+    "EventMaterial",
+    "Rsvp",
+    "Track",
     "DemandVersion",
     "Language",
     "Notification",
