@@ -43,6 +43,7 @@ from deliberate.domain.errors import NotFound, ValidationFailed
 from deliberate.errors import render_error
 from deliberate.extensions import limiter
 from deliberate.security import safe_next
+from deliberate.tasks import services as tasks
 
 bp = Blueprint("auth", __name__)
 
@@ -224,7 +225,8 @@ def profile():
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for(".profile"))
     return render_template(
-        "auth/profile.html", form=form, password_form=ChangePasswordForm(), memberships=current_user.memberships
+        "auth/profile.html", form=form, password_form=ChangePasswordForm(), memberships=current_user.memberships,
+        now=tasks.now_for(current_user, tasks.federations_of(current_user)),
     ), 422 if form.errors else 200
 
 
@@ -246,6 +248,7 @@ def change_password():
         form=ProfileForm(obj=current_user),
         password_form=form,
         memberships=current_user.memberships,
+        now=tasks.now_for(current_user, tasks.federations_of(current_user)),
     ), 422
 
 

@@ -34,6 +34,7 @@ from deliberate.organizations.forms import (
     RosterConfirmForm,
     RosterForm,
 )
+from deliberate.tasks import services as tasks
 
 bp = Blueprint("organizations", __name__)
 
@@ -64,7 +65,8 @@ def index():
     federations = db.session.scalars(
         select(Organization).where(Organization.kind == OrganizationKind.FEDERATION).order_by(Organization.name)
     ).all()
-    return render_template("organizations/index.html", federations=federations)
+    return render_template("organizations/index.html", federations=federations,
+                           now=tasks.now_for(current_user, tasks.federations_of(current_user)))
 
 
 @bp.route("/federations/new", methods=["GET", "POST"])
@@ -117,6 +119,7 @@ def show(slug: str):
         officers=[m for m in active if m.role is not Role.MEMBER],
         members=active if role is not None else None,
         form=EmptyForm(),
+        now=tasks.now_for(current_user, [organization.federation]),
     )
 
 
