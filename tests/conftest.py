@@ -1,4 +1,4 @@
-"""Fixtures: a fresh app and database per test, factories, and a log-in helper.
+"""Fixtures: a fresh app and database per test; the factories come from tests/factories.py.
 
 Tests run on SQLite by default; with DELIBERATE_TEST_DATABASE_URL (a PostgreSQL URL) every test runs against
 PostgreSQL instead, each pytest-xdist worker in a database of its own.
@@ -6,7 +6,6 @@ PostgreSQL instead, each pytest-xdist worker in a database of its own.
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import sqlite3
@@ -22,9 +21,14 @@ from sqlalchemy.engine import Engine, make_url
 
 from deliberate import create_app
 from deliberate.extensions import db
-from deliberate.models import Gender, Membership, MembershipStatus, Organization, OrganizationKind, Role, User
-
-PASSWORD = "correct horse battery"
+from tests.factories import (  # noqa: F401 - fixtures, registered for every test by being imported here
+    add_member,
+    create_organization,
+    create_user,
+    federation_world,
+    log_in,
+    tallied,
+)
 
 
 @event.listens_for(Engine, "connect")
@@ -33,7 +37,6 @@ def _fast_sqlite(dbapi_connection, _record) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.execute("PRAGMA synchronous = OFF")
         dbapi_connection.execute("PRAGMA journal_mode = MEMORY")
-_counter = itertools.count(1)
 
 
 def _postgres_url(worker: str) -> str | None:
@@ -123,104 +126,6 @@ def ctx(app: Flask) -> Iterator[Flask]:
     """Push an app context for tests that call services directly."""
     with app.app_context():
         yield app
-
-
-@pytest.fixture
-def create_user(app: Flask) -> Callable[..., User]:
-    def create(
-        name: str | None = None, *, email: str | None = None, gender: Gender | None = None, is_admin: bool = False,
-        locale: str | None = "en",
-    ) -> User:
-        from werkzeug.security import generate_password_hash
-
-        n = next(_counter)
-        with app.app_context():
-            user = User(
-                email=email or f"user{n}@example.org", display_name=name or f"User {n}",
-                password_hash=generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000"), gender=gender,
-                is_admin=is_admin, is_deleted=False, locale=locale,
-            )
-            db.session.add(user)
-            db.session.commit()
-            db.session.refresh(user)
-            db.session.expunge(user)
-        return user
-
-    return create
-
-
-@pytest.fixture
-def create_organization(app: Flask) -> Callable[..., Organization]:
-    def create(name: str | None = None, *, kind: OrganizationKind = OrganizationKind.FEDERATION,
-               parent: Organization | None = None, **details) -> Organization:
-        n = next(_counter)
-        with app.app_context():
-            organization = Organization(
-                kind=kind, name=name or f"Org {n}", slug=f"org-{n}", parent_id=parent.id if parent else None,
-                description="", **details,
-            )
-            db.session.add(organization)
-            db.session.commit()
-            db.session.refresh(organization)
-            db.session.expunge(organization)
-        return organization
-
-    return create
-
-
-@pytest.fixture
-def add_member(app: Flask) -> Callable[..., Membership]:
-    def add(user: User, organization: Organization, role: Role = Role.MEMBER,
-            status: MembershipStatus = MembershipStatus.ACTIVE) -> Membership:
-        with app.app_context():
-            membership = Membership(user_id=user.id, organization_id=organization.id, role=role, status=status)
-            db.session.add(membership)
-            db.session.commit()
-            db.session.refresh(membership)
-            db.session.expunge(membership)
-        return membership
-
-    return add
-
-
-@pytest.fixture
-def federation_world(create_user, create_organization, add_member) -> dict:
-    """Return a federation with two clubs and one person in every role (and an outsider in another club)."""
-    federation = create_organization("Federación Demo")
-    club = create_organization("Club Jerez", kind=OrganizationKind.CLUB, parent=federation,
-                               hometown_municipality="Jerez", us_city="Los Angeles")
-    other_club = create_organization("Club Tlaltenango", kind=OrganizationKind.CLUB, parent=federation)
-    other_federation = create_organization("Otra Federación")
-    foreign_club = create_organization("Club Lejano", kind=OrganizationKind.CLUB, parent=other_federation)
-    people = {
-        "member": create_user("Member M", gender=Gender.WOMAN),
-        "officer": create_user("Officer O", gender=Gender.MAN),
-        "board": create_user("Board B", gender=Gender.WOMAN),
-        "admin": create_user("Admin A"),
-        "other_club_member": create_user("Other Club Member"),
-        "outsider": create_user("Outsider X"),
-        "stranger": create_user("Stranger S"),
-    }
-    add_member(people["member"], club)
-    add_member(people["officer"], club, Role.OFFICER)
-    add_member(people["board"], other_club)
-    add_member(people["board"], federation, Role.BOARD)
-    add_member(people["admin"], federation, Role.ADMIN)
-    add_member(people["other_club_member"], other_club)
-    add_member(people["outsider"], foreign_club)
-    return {"federation": federation, "club": club, "other_club": other_club, "other_federation": other_federation,
-            "foreign_club": foreign_club, **people}
-
-
-def login(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
-    """Log a user in through the real form."""
-    response = client.post("/account/login", data={"email": user.email, "password": password})
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
-
-
-@pytest.fixture
-def log_in() -> Callable[[FlaskClient, User], None]:
-    return login
 
 
 def pytest_collection_modifyitems(config, items):

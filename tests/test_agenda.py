@@ -32,51 +32,11 @@ from deliberate.models import (
     User,
     utcnow,
 )
+from tests.factories import voting_consultation
 
 
 def _get(model, key):
     return db.session.get(model, key)
-
-
-def _voting_consultation(world, title_es: str, title_en: str) -> tuple[Consultation, dict[str, int]]:
-    """Open a voting consultation of 2 seats on four items (call inside an app context): return it and the ids."""
-    consultation = Consultation(federation_id=world["federation"].id, title_es=title_es, title_en=title_en,
-                                phase=Phase.VOTING, agenda_size=2)
-    db.session.add(consultation)
-    db.session.flush()
-    titles = ["Salud", "Agua", "Becas", "Cultura"]
-    items = [AgendaItem(consultation_id=consultation.id, title_es=t, title_en=t + " (en)") for t in titles]
-    db.session.add_all(items)
-    db.session.commit()
-    ids = {title.lower(): item.id for title, item in zip(titles, items, strict=True)}
-    return consultation, {**ids, "consultation": consultation.id}
-
-
-@pytest.fixture
-def tallied(app, federation_world, create_user, add_member):
-    """A consultation counted and waiting for its agenda: 4 items, 8 voters in Club Jerez, 6 in Club Tlaltenango.
-
-    The count's top 2 are "Becas" and "Salud"; Club Jerez approves only "Becas", so it dissents on "Salud".
-    """
-    world = federation_world
-    voters_a = [create_user(f"Jerez voter {i}", gender=Gender.MAN) for i in range(6)]
-    voters_b = [create_user(f"Tlalte voter {i}", gender=Gender.WOMAN if i % 2 else Gender.MAN) for i in range(5)]
-    for user in voters_a:
-        add_member(user, world["club"])
-    for user in voters_b:
-        add_member(user, world["other_club"])
-    with app.app_context():
-        consultation, ids = _voting_consultation(world, "Agenda 2027", "2027 Agenda")
-        salud, agua, becas, cultura = (ids[key] for key in ("salud", "agua", "becas", "cultura"))
-        jerez = [_get(User, u.id) for u in voters_a] + [_get(User, world["member"].id), _get(User, world["officer"].id)]
-        tlalte = [_get(User, u.id) for u in voters_b] + [_get(User, world["other_club_member"].id)]
-        for user in jerez:
-            cast_ballot(consultation, user, [[becas], [salud], [agua], [cultura]], [becas])
-        for user in tlalte:
-            cast_ballot(consultation, user, [[agua], [salud], [becas], [cultura]], [agua, salud, becas])
-        board = _get(User, world["board"].id)
-        advance_phase(consultation, board, Phase.VOTING, Phase.TALLIED)
-    return {**world, **ids}
 
 
 def _consultation(data):
@@ -123,7 +83,7 @@ def spread(app, federation_world, create_user, add_member):
     for user in tlalte:
         add_member(user, world["other_club"])
     with app.app_context():
-        consultation, ids = _voting_consultation(world, "Agenda 2028", "2028 Agenda")
+        consultation, ids = voting_consultation(world, "Agenda 2028", "2028 Agenda")
         salud, agua, becas, cultura = (ids[key] for key in ("salud", "agua", "becas", "cultura"))
         voters = [_get(User, u.id) for u in [*jerez, *tlalte, world["member"], world["officer"], world["board"]]]
         for user in voters:

@@ -10,15 +10,23 @@ from deliberate.domain.errors import Conflict, PermissionDenied, PhaseClosed, Va
 from deliberate.domain.phases import Phase
 from deliberate.extensions import db
 from deliberate.models import Argument, ArgumentVote, Notification, Side
-from tests.conftest import login
-from tests.test_reactions import build_world, demand, discussion_path, load, set_phase, user
+from tests.factories import (
+    PASSWORD,
+    collecting_world,
+    consultation_of,
+    demand_of,
+    discussion_path,
+    login,
+    set_phase,
+    user_of,
+)
 
 ARGUMENT = "Las clínicas móviles ya funcionan en Jerez.\n\nCuestan poco y llegan a los ranchos."
 
 
 @pytest.fixture
 def world(app, federation_world):
-    return build_world(app, federation_world)
+    return collecting_world(app, federation_world)
 
 
 def argument_path(world, name, side):
@@ -39,8 +47,8 @@ def notifications(app, person, kind):
 
 def test_a_member_argues_for_a_demand_and_its_author_is_notified(app, world):
     with app.app_context():
-        argument = services.write_argument(load(world), user(world, "officer"), demand(world, "d_other"), "for",
-                                           ARGUMENT)
+        argument = services.write_argument(consultation_of(world), user_of(world, "officer"),
+                                           demand_of(world, "d_other"), "for", ARGUMENT)
         assert argument.body == ARGUMENT and argument.side is Side.FOR
     [note] = notifications(app, world["other_club_member"], "argument_on_my_demand")
     assert note.params["demand_id"] == world["d_other"] and note.params["side"] == "for" and note.link
@@ -48,18 +56,22 @@ def test_a_member_argues_for_a_demand_and_its_author_is_notified(app, world):
 
 def test_arguing_on_ones_own_demand_notifies_nobody(app, world):
     with app.app_context():
-        services.write_argument(load(world), user(world, "member"), demand(world, "d_member"), "against", "Lo dudo")
+        services.write_argument(consultation_of(world), user_of(world, "member"), demand_of(world, "d_member"),
+                                "against", "Lo dudo")
     assert notifications(app, world["member"], "argument_on_my_demand") == []
 
 
 def test_an_argument_is_at_most_a_thousand_characters(app, world):
     with app.app_context():
-        services.write_argument(load(world), user(world, "member"), demand(world, "d_other"), "for", "a" * 1000)
+        services.write_argument(consultation_of(world), user_of(world, "member"), demand_of(world, "d_other"), "for",
+                                "a" * 1000)
         with pytest.raises(ValidationFailed) as error:
-            services.write_argument(load(world), user(world, "member"), demand(world, "d_other"), "for", "a" * 1001)
+            services.write_argument(consultation_of(world), user_of(world, "member"), demand_of(world, "d_other"),
+                                    "for", "a" * 1001)
         assert error.value.code == "too_long"
         with pytest.raises(ValidationFailed):
-            services.write_argument(load(world), user(world, "member"), demand(world, "d_other"), "for", " <b></b> ")
+            services.write_argument(consultation_of(world), user_of(world, "member"), demand_of(world, "d_other"),
+                                    "for", " <b></b> ")
 
 
 def test_markup_is_stripped_and_nothing_renders_as_script(client, app, world):
@@ -126,29 +138,32 @@ def test_an_unknown_side_is_not_found(client, world):
 def test_arguments_are_refused_outside_collecting_and_deliberating(app, world, phase):
     set_phase(app, world, phase)
     with app.app_context(), pytest.raises(PhaseClosed):
-        services.write_argument(load(world), user(world, "member"), demand(world, "d_other"), "for", "Sí")
+        services.write_argument(consultation_of(world), user_of(world, "member"), demand_of(world, "d_other"), "for",
+                                "Sí")
 
 
 def test_hidden_demands_take_no_arguments(app, world):
     with app.app_context(), pytest.raises(Conflict):
-        services.write_argument(load(world), user(world, "member"), demand(world, "d_hidden"), "for", "Sí")
+        services.write_argument(consultation_of(world), user_of(world, "member"), demand_of(world, "d_hidden"), "for",
+                                "Sí")
 
 
 def _argue(app, world, role, side="for", text="Un argumento"):
     with app.app_context():
-        return services.write_argument(load(world), user(world, role), demand(world, "d_other"), side, text).id
+        return services.write_argument(consultation_of(world), user_of(world, role), demand_of(world, "d_other"),
+                                       side, text).id
 
 
 def test_a_member_up_votes_an_argument_once(app, world):
     argument_id = _argue(app, world, "officer")
     with app.app_context():
         argument = db.session.get(Argument, argument_id)
-        assert services.upvote_argument(load(world), user(world, "member"), argument) is True
-        assert services.upvote_argument(load(world), user(world, "member"), argument) is False
+        assert services.upvote_argument(consultation_of(world), user_of(world, "member"), argument) is True
+        assert services.upvote_argument(consultation_of(world), user_of(world, "member"), argument) is False
         assert db.session.get(Argument, argument_id).upvote_count == 1
         assert db.session.scalar(select(func.count(ArgumentVote.id))) == 1
         with pytest.raises(PermissionDenied):
-            services.upvote_argument(load(world), user(world, "officer"), argument)
+            services.upvote_argument(consultation_of(world), user_of(world, "officer"), argument)
 
 
 def test_upvoting_twice_over_http_is_harmless(client, app, world):
@@ -174,10 +189,10 @@ def test_the_strongest_arguments_come_first_then_the_oldest(app, world):
     third = _argue(app, world, "board", text="tercero")
     against = _argue(app, world, "member", side="against", text="contra")
     with app.app_context():
-        services.upvote_argument(load(world), user(world, "officer"), db.session.get(Argument, third))
-        services.upvote_argument(load(world), user(world, "member"), db.session.get(Argument, third))
-        services.upvote_argument(load(world), user(world, "officer"), db.session.get(Argument, second))
-        result = services.arguments_of(demand(world, "d_other"), user(world, "officer"))
+        services.upvote_argument(consultation_of(world), user_of(world, "officer"), db.session.get(Argument, third))
+        services.upvote_argument(consultation_of(world), user_of(world, "member"), db.session.get(Argument, third))
+        services.upvote_argument(consultation_of(world), user_of(world, "officer"), db.session.get(Argument, second))
+        result = services.arguments_of(demand_of(world, "d_other"), user_of(world, "officer"))
         assert [a.id for a in result.for_] == [third, second, first]
         assert [a.id for a in result.against] == [against]
         assert result.upvoted_ids == {third, second}
@@ -241,7 +256,6 @@ def test_the_folded_forms_keep_their_csrf_token(make_app, world):
     def token(page, name="csrf_token"):
         return re.search(rf'name="{name}" type="hidden" value="([^"]+)"', page).group(1)
 
-    from tests.conftest import PASSWORD
     login_page = client.get("/account/login").get_data(as_text=True)
     assert client.post("/account/login", data={"email": world["member"].email, "password": PASSWORD,
                                                "csrf_token": token(login_page)}).status_code == 302

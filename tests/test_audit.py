@@ -8,7 +8,7 @@ from sqlalchemy import select
 from deliberate import audit
 from deliberate.extensions import db
 from deliberate.models import AuditEntry
-from tests.test_demo import _demo_consultation_in_voting
+from tests.factories import demo_consultation_in_voting
 
 OLDER = [  # (action, detail as written before facts, the English line, the Spanish line)
     ("consultation.phase", "collecting -> consolidating", "From “Collecting demands” to “Consolidating”.",
@@ -100,7 +100,7 @@ def test_a_bare_value_of_an_unknown_action_is_shown_as_it_is(app):
 
 def test_every_entry_of_a_cycle_is_told_in_each_language_without_raw_facts(app):
     with app.app_context():
-        _demo_consultation_in_voting()
+        demo_consultation_in_voting()
         entries = db.session.scalars(select(AuditEntry)).all()
         actions = {entry.action for entry in entries}
         assert {"consultation.phase", "consolidation.suggest", "consolidation.accept"} <= actions

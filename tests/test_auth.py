@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash
 
 from deliberate.extensions import db
 from deliberate.models import Gender, MembershipStatus, PasswordReset, User
-from tests.conftest import PASSWORD, login
+from tests.factories import PASSWORD, login
 
 GOOD_PASSWORD = "maguey en flor 1987"
 

@@ -55,7 +55,7 @@ from deliberate.models import (
     SealedBallot,
     User,
 )
-from tests.conftest import PASSWORD, login
+from tests.factories import PASSWORD, login
 
 ROOT = Path(__file__).resolve().parents[1]
 ITEMS = 5  # 120 strict rankings: enough for every voter to have one of their own

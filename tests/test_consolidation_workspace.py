@@ -15,7 +15,7 @@ from deliberate.domain.phases import Phase
 from deliberate.extensions import db
 from deliberate.models import AuditEntry, Consultation, Demand, Language, Notification, Reaction, User
 from deliberate.models.agenda import AgendaItem, DemandPlacement, Objection, PlacementStatus
-from tests.conftest import login
+from tests.factories import login
 
 TEXTS = [
     ("Pavimentar la calle principal de Jerez", Language.ES),

@@ -24,7 +24,7 @@ from deliberate.models import (
     User,
     VotingMethod,
 )
-from tests.conftest import login
+from tests.factories import login
 
 ROLES = ["anonymous", "stranger", "outsider", "other_club_member", "member", "officer", "board", "admin"]
 BOARD_ONLY = {"anonymous": 302, "stranger": 403, "outsider": 403, "other_club_member": 403, "member": 403,

@@ -13,7 +13,7 @@ from deliberate.domain.errors import Conflict, PermissionDenied, PhaseClosed, Va
 from deliberate.domain.phases import Phase
 from deliberate.extensions import db
 from deliberate.models import Category, Consultation, Demand, Language, Target, User
-from tests.conftest import login
+from tests.factories import login
 
 ROLES = ["anonymous", "stranger", "outsider", "other_club_member", "member", "officer", "board", "admin"]
 

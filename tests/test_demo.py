@@ -6,32 +6,14 @@ from sqlalchemy import func, select
 
 from deliberate import demo
 from deliberate.ballots import sealing
-from deliberate.consolidation import services as consolidation
-from deliberate.consultations.services import advance_phase
-from deliberate.domain.phases import Phase
 from deliberate.extensions import db
-from deliberate.models import BallotCast, Consultation, Membership, Organization, Role, SealedBallot
-
-
-def _demo_consultation_in_voting() -> int:
-    demo.seed_demo()
-    consultation = db.session.scalar(select(Consultation).where(Consultation.title_es == demo.CONSULTATION_TITLE_ES))
-    board = db.session.scalars(
-        select(Membership).join(Organization, Organization.id == Membership.organization_id)
-        .where(Organization.slug == demo.FEDERATION_SLUG, Membership.role == Role.BOARD)).first().user
-    advance_phase(consultation, board, Phase.COLLECTING, Phase.CONSOLIDATING)
-    suggestion = consolidation.refresh_suggestions(consultation, board)
-    for cluster in suggestion.clusters[:6]:
-        consolidation.accept_cluster(consultation, board, cluster, title_es=f"Punto {cluster[0]}",
-                                     title_en=f"Item {cluster[0]}")
-    advance_phase(consultation, board, Phase.CONSOLIDATING, Phase.DELIBERATING)
-    advance_phase(consultation, board, Phase.DELIBERATING, Phase.VOTING)
-    return consultation.id
+from deliberate.models import BallotCast, Consultation, Membership, Organization, SealedBallot
+from tests.factories import demo_consultation_in_voting
 
 
 def test_demo_members_who_have_not_voted_cast_ballots_that_follow_their_reactions(app):
     with app.app_context():
-        consultation_id = _demo_consultation_in_voting()
+        consultation_id = demo_consultation_in_voting()
         members = db.session.scalar(select(func.count(func.distinct(Membership.user_id))).join(
             Organization, Organization.id == Membership.organization_id).where(Organization.kind == "club"))
         cast = demo.cast_demo_ballots(consultation_id)

@@ -11,18 +11,17 @@ from deliberate.deliberation import services
 from deliberate.domain.errors import Conflict, PermissionDenied, ValidationFailed
 from deliberate.extensions import db
 from deliberate.models import Argument, AuditEntry, Demand, Notification, Report
-from tests.conftest import login
-from tests.test_reactions import build_world, demand, discussion_path, load, user
+from tests.factories import collecting_world, consultation_of, demand_of, discussion_path, login, user_of
 
 OFFENSIVE = "Esto es un insulto <b>grave</b>"
 
 
 @pytest.fixture
 def world(app, federation_world):
-    w = build_world(app, federation_world)
+    w = collecting_world(app, federation_world)
     with app.app_context():
-        w["argument_id"] = services.write_argument(load(w), user(w, "officer"), demand(w, "d_other"), "against",
-                                                   OFFENSIVE).id
+        w["argument_id"] = services.write_argument(consultation_of(w), user_of(w, "officer"), demand_of(w, "d_other"),
+                                                   "against", OFFENSIVE).id
     return w
 
 
@@ -51,25 +50,25 @@ def argument(world):
 
 def test_any_member_reports_an_item_once(app, world):
     with app.app_context():
-        services.report(load(world), user(world, "member"), argument(world), "Insulta a otro socio")
-        services.report(load(world), user(world, "board"), argument(world), "Lenguaje ofensivo")
+        services.report(consultation_of(world), user_of(world, "member"), argument(world), "Insulta a otro socio")
+        services.report(consultation_of(world), user_of(world, "board"), argument(world), "Lenguaje ofensivo")
         with pytest.raises(Conflict) as error:
-            services.report(load(world), user(world, "member"), argument(world), "otra vez")
+            services.report(consultation_of(world), user_of(world, "member"), argument(world), "otra vez")
         assert error.value.reason == "duplicate"
         with pytest.raises(ValidationFailed):
-            services.report(load(world), user(world, "officer"), argument(world), "   ")
+            services.report(consultation_of(world), user_of(world, "officer"), argument(world), "   ")
         with pytest.raises(PermissionDenied):
-            services.report(load(world), user(world, "outsider"), argument(world), "no soy de aquí")
-        [entry] = services.moderation_queue(load(world))
+            services.report(consultation_of(world), user_of(world, "outsider"), argument(world), "no soy de aquí")
+        [entry] = services.moderation_queue(consultation_of(world))
         assert entry.subject.id == world["argument_id"] and len(entry.reports) == 2
 
 
 def test_the_queue_groups_reports_by_item_most_reported_first(app, world):
     with app.app_context():
-        c = load(world)
-        services.report(c, user(world, "member"), demand(world, "d_officer"), "spam")
-        services.report(c, user(world, "member"), argument(world), "insulto")
-        services.report(c, user(world, "other_club_member"), argument(world), "insulto")
+        c = consultation_of(world)
+        services.report(c, user_of(world, "member"), demand_of(world, "d_officer"), "spam")
+        services.report(c, user_of(world, "member"), argument(world), "insulto")
+        services.report(c, user_of(world, "other_club_member"), argument(world), "insulto")
         queue = services.moderation_queue(c)
         assert [(e.subject_type, e.subject.id, len(e.reports)) for e in queue] == [
             ("argument", world["argument_id"], 2), ("demand", world["d_officer"], 1)]
@@ -77,8 +76,8 @@ def test_the_queue_groups_reports_by_item_most_reported_first(app, world):
 
 def test_hiding_keeps_the_content_in_the_audit_log_and_tells_the_author(app, world):
     with app.app_context():
-        services.report(load(world), user(world, "member"), argument(world), "insulto")
-        services.hide(load(world), user(world, "board"), argument(world), "Lenguaje que ofende")
+        services.report(consultation_of(world), user_of(world, "member"), argument(world), "insulto")
+        services.hide(consultation_of(world), user_of(world, "board"), argument(world), "Lenguaje que ofende")
         hidden = argument(world)
         assert hidden.is_hidden and hidden.hidden_reason == "Lenguaje que ofende"
         assert hidden.hidden_by_id == world["board"].id
@@ -87,9 +86,9 @@ def test_hiding_keeps_the_content_in_the_audit_log_and_tells_the_author(app, wor
         entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "argument.hide")).one()
         detail = json.loads(entry.detail)
         assert detail["reason"] == "Lenguaje que ofende" and detail["content"]["body"] == hidden.body
-        assert services.moderation_queue(load(world)) == []
+        assert services.moderation_queue(consultation_of(world)) == []
         with pytest.raises(Conflict):
-            services.hide(load(world), user(world, "board"), argument(world), "otra vez")
+            services.hide(consultation_of(world), user_of(world, "board"), argument(world), "otra vez")
     [note] = notes(app, world["officer"], "content_hidden")
     assert note.params == {"subject_type": "argument", "title": "Becas para estudiantes",
                            "reason": "Lenguaje que ofende"}
@@ -97,36 +96,37 @@ def test_hiding_keeps_the_content_in_the_audit_log_and_tells_the_author(app, wor
 
 def test_keeping_closes_the_reports_and_tells_the_reporters(app, world):
     with app.app_context():
-        services.report(load(world), user(world, "member"), demand(world, "d_officer"), "no me gusta")
-        assert services.keep(load(world), user(world, "admin"), demand(world, "d_officer")) == 1
-        assert not demand(world, "d_officer").is_hidden
+        services.report(consultation_of(world), user_of(world, "member"), demand_of(world, "d_officer"), "no me gusta")
+        assert services.keep(consultation_of(world), user_of(world, "admin"), demand_of(world, "d_officer")) == 1
+        assert not demand_of(world, "d_officer").is_hidden
         assert db.session.scalars(select(Report)).one().resolution == "kept"
         with pytest.raises(Conflict):
-            services.keep(load(world), user(world, "admin"), demand(world, "d_officer"))
+            services.keep(consultation_of(world), user_of(world, "admin"), demand_of(world, "d_officer"))
     assert len(notes(app, world["member"], "content_kept")) == 1
     assert notes(app, world["officer"], "content_hidden") == []
 
 
 def test_unhiding_shows_the_item_again_and_counts_its_reactions(app, world):
     with app.app_context():
-        services.react(load(world), user(world, "member"), demand(world, "d_officer"), 1)
-        services.hide(load(world), user(world, "board"), demand(world, "d_officer"), "Datos personales")
-        assert services.next_demand_to_react(load(world), user(world, "officer")).id != world["d_officer"]
-        services.unhide(load(world), user(world, "board"), demand(world, "d_officer"))
-        shown = demand(world, "d_officer")
+        services.react(consultation_of(world), user_of(world, "member"), demand_of(world, "d_officer"), 1)
+        services.hide(consultation_of(world), user_of(world, "board"), demand_of(world, "d_officer"),
+                      "Datos personales")
+        assert services.next_demand_to_react(consultation_of(world), user_of(world, "officer")).id != world["d_officer"]
+        services.unhide(consultation_of(world), user_of(world, "board"), demand_of(world, "d_officer"))
+        shown = demand_of(world, "d_officer")
         assert shown.is_visible and shown.hidden_reason is None and shown.agree_count == 1
         assert db.session.scalar(select(AuditEntry.id).where(AuditEntry.action == "demand.unhide"))
         with pytest.raises(Conflict):
-            services.unhide(load(world), user(world, "board"), demand(world, "d_officer"))
+            services.unhide(consultation_of(world), user_of(world, "board"), demand_of(world, "d_officer"))
 
 
 @pytest.mark.parametrize("role", ["member", "officer", "other_club_member", "outsider"])
 def test_only_the_board_moderates(app, world, role):
     with app.app_context():
         with pytest.raises(PermissionDenied):
-            services.hide(load(world), user(world, role), argument(world), "no")
+            services.hide(consultation_of(world), user_of(world, role), argument(world), "no")
         with pytest.raises(PermissionDenied):
-            services.unhide(load(world), user(world, role), demand(world, "d_hidden"))
+            services.unhide(consultation_of(world), user_of(world, role), demand_of(world, "d_hidden"))
 
 
 @pytest.mark.parametrize("role,expected", [
@@ -186,7 +186,7 @@ def test_report_hide_journey_over_http(client, app, world):
 
 def test_keep_and_unhide_over_http(client, app, world):
     with app.app_context():
-        services.report(load(world), user(world, "member"), demand(world, "d_officer"), "duplicada")
+        services.report(consultation_of(world), user_of(world, "member"), demand_of(world, "d_officer"), "duplicada")
     login(client, world["board"])
     page = client.post(moderate_path(world, "demand", world["d_officer"], "keep"), follow_redirects=True)
     assert "The reports are closed" in page.get_data(as_text=True)

@@ -25,7 +25,7 @@ from deliberate.models import (
     utcnow,
 )
 from deliberate.opinion import layout, services
-from tests.conftest import login
+from tests.factories import login
 
 N_DEMANDS = 12
 CAMPS = 3

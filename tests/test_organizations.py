@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from deliberate.extensions import db
 from deliberate.models import AuditEntry, Membership, MembershipStatus, Organization, Role, User
-from tests.conftest import PASSWORD, login
+from tests.factories import PASSWORD, login
 
 ROLES = ["anonymous", "stranger", "outsider", "other_club_member", "member", "officer", "board", "admin"]
 

@@ -15,62 +15,23 @@ from deliberate.deliberation import services
 from deliberate.domain.errors import Conflict, PermissionDenied, PhaseClosed
 from deliberate.domain.phases import Phase
 from deliberate.extensions import db
-from deliberate.models import Consultation, Demand, Reaction, ReactionValue, User, utcnow
-from tests.conftest import login
+from deliberate.models import Consultation, Reaction, ReactionValue
+from tests.factories import (
+    collecting_world,
+    consultation_of,
+    demand_of,
+    discussion_path,
+    login,
+    set_phase,
+    user_of,
+)
 
 AGREE, DISAGREE, PASS = ReactionValue.AGREE, ReactionValue.DISAGREE, ReactionValue.PASS
 
 
 @pytest.fixture
 def world(app, federation_world):
-    return build_world(app, federation_world)
-
-
-def build_world(app, federation_world):
-    """The federation world plus a collecting consultation with demands from two clubs (one hidden, one withdrawn)."""
-    w = dict(federation_world)
-    with app.app_context():
-        consultation = Consultation(federation_id=w["federation"].id, title_es="Consulta 2026",
-                                    title_en="Consultation 2026", phase=Phase.COLLECTING)
-        db.session.add(consultation)
-        db.session.flush()
-
-        def demand(title, author, club, **extra):
-            row = Demand(consultation_id=consultation.id, title=title, body="", body_html="", author_id=author.id,
-                         club_id=club.id, **extra)
-            db.session.add(row)
-            return row
-
-        rows = {
-            "d_member": demand("Clínica móvil en Jerez", w["member"], w["club"]),
-            "d_other": demand("Becas para estudiantes", w["other_club_member"], w["other_club"]),
-            "d_officer": demand("Agua potable en la comunidad", w["officer"], w["club"]),
-            "d_hidden": demand("Texto ofensivo", w["other_club_member"], w["other_club"], hidden_at=utcnow(),
-                               hidden_reason="insultos"),
-            "d_withdrawn": demand("Retirada", w["officer"], w["club"], is_withdrawn=True),
-        }
-        db.session.commit()
-        w["consultation_id"] = consultation.id
-        w |= {name: row.id for name, row in rows.items()}
-    return w
-
-
-def load(world):
-    return db.session.get(Consultation, world["consultation_id"])
-
-
-def user(world, role):
-    return db.session.get(User, world[role].id)
-
-
-def demand(world, name):
-    return db.session.get(Demand, world[name])
-
-
-def set_phase(app, world, phase):
-    with app.app_context():
-        load(world).phase = phase
-        db.session.commit()
+    return collecting_world(app, federation_world)
 
 
 def reaction_rows(app, demand_id):
@@ -83,87 +44,87 @@ def reaction_rows(app, demand_id):
 
 def test_a_member_reacts_and_the_counts_follow(app, world):
     with app.app_context():
-        services.react(load(world), user(world, "member"), demand(world, "d_other"), AGREE)
-        services.react(load(world), user(world, "officer"), demand(world, "d_other"), DISAGREE)
-        services.react(load(world), user(world, "other_club_member"), demand(world, "d_other"), PASS)
-        d = demand(world, "d_other")
+        services.react(consultation_of(world), user_of(world, "member"), demand_of(world, "d_other"), AGREE)
+        services.react(consultation_of(world), user_of(world, "officer"), demand_of(world, "d_other"), DISAGREE)
+        services.react(consultation_of(world), user_of(world, "other_club_member"), demand_of(world, "d_other"), PASS)
+        d = demand_of(world, "d_other")
         assert (d.agree_count, d.disagree_count, d.pass_count) == (1, 1, 1)
 
 
 def test_changing_a_reaction_replaces_it_and_recounts(app, world):
     with app.app_context():
-        services.react(load(world), user(world, "member"), demand(world, "d_other"), AGREE)
-        services.react(load(world), user(world, "member"), demand(world, "d_other"), DISAGREE)
-        d = demand(world, "d_other")
+        services.react(consultation_of(world), user_of(world, "member"), demand_of(world, "d_other"), AGREE)
+        services.react(consultation_of(world), user_of(world, "member"), demand_of(world, "d_other"), DISAGREE)
+        d = demand_of(world, "d_other")
         assert (d.agree_count, d.disagree_count, d.pass_count) == (0, 1, 0)
     assert reaction_rows(app, world["d_other"]) == [(world["member"].id, -1)]
 
 
 def test_counts_are_recomputed_from_rows_not_incremented(app, world):
     with app.app_context():
-        d = demand(world, "d_other")
+        d = demand_of(world, "d_other")
         d.agree_count = 99  # a wrong stored count is repaired by the next reaction
         db.session.commit()
-        services.react(load(world), user(world, "member"), d, PASS)
-        d = demand(world, "d_other")
+        services.react(consultation_of(world), user_of(world, "member"), d, PASS)
+        d = demand_of(world, "d_other")
         assert (d.agree_count, d.disagree_count, d.pass_count) == (0, 0, 1)
 
 
 def test_an_author_may_react_to_their_own_demand(app, world):
     with app.app_context():
-        services.react(load(world), user(world, "member"), demand(world, "d_member"), AGREE)
-        assert demand(world, "d_member").agree_count == 1
+        services.react(consultation_of(world), user_of(world, "member"), demand_of(world, "d_member"), AGREE)
+        assert demand_of(world, "d_member").agree_count == 1
 
 
 @pytest.mark.parametrize("role", ["outsider", "stranger", "admin"])
 def test_people_without_a_club_in_the_federation_cannot_react(app, world, role):
     with app.app_context(), pytest.raises(PermissionDenied):
-        services.react(load(world), user(world, role), demand(world, "d_other"), AGREE)
+        services.react(consultation_of(world), user_of(world, role), demand_of(world, "d_other"), AGREE)
 
 
 def test_a_board_member_reacts_through_their_club(app, world):
     with app.app_context():
-        services.react(load(world), user(world, "board"), demand(world, "d_member"), AGREE)
-        assert demand(world, "d_member").agree_count == 1
+        services.react(consultation_of(world), user_of(world, "board"), demand_of(world, "d_member"), AGREE)
+        assert demand_of(world, "d_member").agree_count == 1
 
 
 @pytest.mark.parametrize("phase", [Phase.DRAFT, Phase.CONSOLIDATING, Phase.VOTING, Phase.TALLIED, Phase.PUBLISHED])
 def test_reactions_are_refused_outside_collecting_and_deliberating(app, world, phase):
     set_phase(app, world, phase)
     with app.app_context(), pytest.raises(PhaseClosed):
-        services.react(load(world), user(world, "member"), demand(world, "d_other"), AGREE)
+        services.react(consultation_of(world), user_of(world, "member"), demand_of(world, "d_other"), AGREE)
     assert reaction_rows(app, world["d_other"]) == []
 
 
 def test_reactions_are_accepted_while_deliberating(app, world):
     set_phase(app, world, Phase.DELIBERATING)
     with app.app_context():
-        services.react(load(world), user(world, "member"), demand(world, "d_other"), AGREE)
+        services.react(consultation_of(world), user_of(world, "member"), demand_of(world, "d_other"), AGREE)
     assert len(reaction_rows(app, world["d_other"])) == 1
 
 
 @pytest.mark.parametrize("name", ["d_hidden", "d_withdrawn"])
 def test_hidden_and_withdrawn_demands_take_no_reactions(app, world, name):
     with app.app_context(), pytest.raises(Conflict):
-        services.react(load(world), user(world, "member"), demand(world, name), AGREE)
+        services.react(consultation_of(world), user_of(world, "member"), demand_of(world, name), AGREE)
 
 
 def test_the_flow_serves_the_least_reacted_demand_first_then_by_id(app, world):
     with app.app_context():
-        c = load(world)
-        services.react(c, user(world, "officer"), demand(world, "d_member"), AGREE)
-        services.react(c, user(world, "officer"), demand(world, "d_other"), AGREE)
-        services.react(c, user(world, "other_club_member"), demand(world, "d_officer"), AGREE)
-        officer = user(world, "officer")
+        c = consultation_of(world)
+        services.react(c, user_of(world, "officer"), demand_of(world, "d_member"), AGREE)
+        services.react(c, user_of(world, "officer"), demand_of(world, "d_other"), AGREE)
+        services.react(c, user_of(world, "other_club_member"), demand_of(world, "d_officer"), AGREE)
+        officer = user_of(world, "officer")
         assert services.next_demand_to_react(c, officer) is None  # reacted to both others; never offered their own
-        member = user(world, "member")
+        member = user_of(world, "member")
         assert services.next_demand_to_react(c, member).id == world["d_other"]  # one reaction each: lowest id
-        services.react(c, user(world, "board"), demand(world, "d_officer"), PASS)
+        services.react(c, user_of(world, "board"), demand_of(world, "d_officer"), PASS)
         assert services.next_demand_to_react(c, member).id == world["d_other"]  # now the least reacted
-        services.react(c, member, demand(world, "d_other"), DISAGREE)
+        services.react(c, member, demand_of(world, "d_other"), DISAGREE)
         assert services.next_demand_to_react(c, member).id == world["d_officer"]
         assert services.reaction_progress(c, member) == services.ReactionProgress(seen=1, total=2)
-        services.react(c, member, demand(world, "d_officer"), PASS)
+        services.react(c, member, demand_of(world, "d_officer"), PASS)
         assert services.next_demand_to_react(c, member) is None
         assert services.reaction_progress(c, member).is_finished
 
@@ -183,7 +144,7 @@ def test_the_react_queue_never_offers_a_member_their_own_demand(client, world):
 def _react_in_thread(app, world, value, barrier, errors):
     try:
         with app.app_context():
-            consultation, member, target = load(world), user(world, "member"), demand(world, "d_other")
+            consultation, member, target = consultation_of(world), user_of(world, "member"), demand_of(world, "d_other")
             barrier.wait(timeout=10)
             services.react(consultation, member, target, value)
     except Exception as error:  # noqa: BLE001 - reported to the test below
@@ -207,7 +168,7 @@ def test_two_reactions_by_one_member_at_once_leave_one_row(app, world):
         rows = reaction_rows(app, world["d_other"])
         assert len(rows) == 1
         with app.app_context():
-            d = demand(world, "d_other")
+            d = demand_of(world, "d_other")
             counts = {1: d.agree_count, -1: d.disagree_count, 0: d.pass_count}
             assert sum(counts.values()) == 1 and counts[rows[0][1]] == 1
 
@@ -219,7 +180,7 @@ def test_reactions_by_different_members_at_once_are_all_counted(app, world):
     def run(role):
         try:
             with app.app_context():
-                consultation, person, target = load(world), user(world, role), demand(world, "d_other")
+                consultation, person, target = consultation_of(world), user_of(world, role), demand_of(world, "d_other")
                 barrier.wait(timeout=10)
                 services.react(consultation, person, target, AGREE)
         except Exception as error:  # noqa: BLE001
@@ -235,7 +196,7 @@ def test_reactions_by_different_members_at_once_are_all_counted(app, world):
         thread.join(timeout=30)
     assert errors == []
     with app.app_context():
-        assert demand(world, "d_other").agree_count == len(members)
+        assert demand_of(world, "d_other").agree_count == len(members)
         assert db.session.scalar(select(func.count(Reaction.id))) == len(members)
 
 
@@ -292,7 +253,7 @@ def _served(client, world):
 
 def test_the_flow_in_spanish(client, app, world):
     with app.app_context():
-        user(world, "member").locale = "es"
+        user_of(world, "member").locale = "es"
         db.session.commit()
     login(client, world["member"])
     page = client.get(flow_path(world)).get_data(as_text=True)
@@ -326,10 +287,6 @@ def test_a_reaction_to_a_demand_of_another_consultation_is_not_found(client, app
                        data={"value": "1"}).status_code == 404
 
 
-def discussion_path(world, name):
-    return f"/consultations/{world['consultation_id']}/demands/{world[name]}/discussion"
-
-
 def test_a_members_reaction_is_shown_to_them_and_to_nobody_else(client, app, world):
     login(client, world["member"])
     client.post(reaction_path(world, "d_other"), data={"value": "-1"})
@@ -346,12 +303,12 @@ def test_a_members_reaction_is_shown_to_them_and_to_nobody_else(client, app, wor
 
 def test_the_demand_page_shows_the_panel_without_anyone_elses_reaction(client, app, world):
     with app.app_context():
-        services.react(load(world), user(world, "member"), demand(world, "d_other"), AGREE)
+        services.react(consultation_of(world), user_of(world, "member"), demand_of(world, "d_other"), AGREE)
     path = None
     with app.test_request_context():
         if "demands.show" in app.view_functions:
             with app.app_context():
-                path = services.demand_url(demand(world, "d_other"))
+                path = services.demand_url(demand_of(world, "d_other"))
     if path is None:
         pytest.skip("the demands area is not installed")
     login(client, world["officer"])

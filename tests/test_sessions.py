@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from deliberate.extensions import db
 from deliberate.models.accounts import UserSession
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 NEW_PASSWORD = "sombrero de charro 2"
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("DELIBERATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

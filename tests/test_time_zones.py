@@ -11,8 +11,7 @@ from sqlalchemy import select
 from deliberate.domain.phases import Phase
 from deliberate.extensions import db
 from deliberate.models import AuditEntry, Consultation, Notification, Organization
-from tests.conftest import login
-from tests.test_agenda import tallied  # noqa: F401 - the counted consultation waiting for its agenda
+from tests.factories import login
 
 MOMENT = datetime(2026, 11, 28, 2, 14)  # stored as naive UTC: 6:14 p.m. on 27 November in Los Angeles
 
@@ -191,7 +190,7 @@ def test_a_club_has_no_time_zone_of_its_own(client, app, federation_world):
 
 # --- a time the board types ----------------------------------------------------------------------------------------
 
-def test_the_report_window_is_typed_and_shown_on_the_federation_clock(client, app, tallied):  # noqa: F811
+def test_the_report_window_is_typed_and_shown_on_the_federation_clock(client, app, tallied):
     from deliberate.models import Agenda
 
     set_zone(app, tallied["federation"], "America/Los_Angeles")

@@ -20,7 +20,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.browser.pages import PHONE, ROOT, run_deliberate
+
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = os.environ.get("DELIBERATE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -28,7 +29,6 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
 ]
-DEMO_PASSWORD = "demo-federacion-2026"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -45,14 +45,6 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def _deliberate(*args: str, env: dict) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "flask", "--app", "deliberate", *args]
-    result = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    if result.returncode != 0:
-        pytest.fail(f"deliberate {' '.join(args)} failed ({result.returncode}):\n{result.stderr[-3000:]}")
-    return result
 
 
 @pytest.fixture(scope="session")
@@ -75,8 +67,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, server_env: dict[str, 
     }
     env.pop("DELIBERATE_TEST_DATABASE_URL", None)
     server_env.update(env)
-    _deliberate("db", "upgrade", env=env)
-    seeded = _deliberate("seed-demo", env=env)
+    run_deliberate("db", "upgrade", env=env)
+    seeded = run_deliberate("seed-demo", env=env)
     (instance / "logins.txt").write_text(seeded.stdout)
     port = _free_port()
     log = (instance / "server.log").open("w")
@@ -123,10 +115,6 @@ def browser() -> Iterator:
         launched.close()
 
 
-PHONE = {"viewport": {"width": 360, "height": 640}, "locale": "es-MX", "is_mobile": True, "has_touch": True}
-DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "en-US"}
-
-
 @pytest.fixture
 def new_page(browser):
     """Open pages in fresh contexts (phone in Spanish by default); axe needs the page CSP bypassed to be injected."""
@@ -141,17 +129,6 @@ def new_page(browser):
     yield make
     for context in contexts:
         context.close()
-
-
-def log_in(page, base: str, email: str, password: str = DEMO_PASSWORD, *, language: str | None = "Español") -> None:
-    """Log in through the form, then choose the language (it is the member's own setting, which a journey may have
-    changed); language=None keeps what the log-in gives."""
-    page.goto(f"{base}/account/login")
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.click("main button[type=submit]")
-    if language:
-        page.click(f"header >> text={language}")
 
 
 class Journey:

@@ -4,7 +4,7 @@ The whole cycle, from registering to the published agenda, is one journey in tes
 
 from __future__ import annotations
 
-from tests.browser.conftest import DESKTOP, PHONE, log_in
+from tests.browser.pages import DESKTOP, PHONE, log_in
 
 
 def log_out(page) -> None:

@@ -9,13 +9,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE, _deliberate, log_in
+from tests.browser.pages import DESKTOP, PHONE, log_in, run_deliberate
 
 
 @pytest.fixture(scope="module")
 def demo(live_server, server_env) -> dict:
     """Run `deliberate demo-cycle` against the live server's database and return its JSON."""
-    result = _deliberate("demo-cycle", env=server_env)
+    result = run_deliberate("demo-cycle", env=server_env)
     line = next(line for line in result.stdout.splitlines() if line.startswith("{"))
     return json.loads(line)
 

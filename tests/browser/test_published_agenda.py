@@ -7,13 +7,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE, _deliberate
+from tests.browser.pages import DESKTOP, PHONE, run_deliberate
 
 
 @pytest.fixture(scope="module")
 def published(live_server, server_env) -> dict:
     """Run `deliberate demo-cycle` against the live server's database and return its JSON."""
-    result = _deliberate("demo-cycle", env=server_env)
+    result = run_deliberate("demo-cycle", env=server_env)
     line = next(line for line in result.stdout.splitlines() if line.startswith("{"))
     return json.loads(line)
 
@@ -36,5 +36,5 @@ def test_the_public_reads_the_published_agenda_and_its_minority_section(live_ser
 
 
 def test_the_published_agenda_recounts_to_the_same_result(live_server, server_env, published):
-    result = _deliberate("verify-agenda", str(published["agenda_id"]), env=server_env)
+    result = run_deliberate("verify-agenda", str(published["agenda_id"]), env=server_env)
     assert result.returncode == 0

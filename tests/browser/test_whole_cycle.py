@@ -15,7 +15,7 @@ import time
 from deliberate import create_app
 from deliberate.auth.services import confirmation_link, find_user_by_email
 from deliberate.demo import CONSULTATION_TITLE_ES
-from tests.browser.conftest import DESKTOP, PHONE, _deliberate, log_in
+from tests.browser.pages import DESKTOP, PHONE, log_in, run_deliberate
 
 
 def _confirmation_link(server_env: dict[str, str], base: str, email: str) -> str:
@@ -332,7 +332,7 @@ def test_the_whole_cycle_in_spanish_on_a_phone_then_in_english_on_a_desktop(
     assert desk_vote.locator("#receipt-code").count() == 1
 
     # --- The rest of the federation votes; the board closes the count and publishes.
-    cast = _deliberate("demo-ballots", str(consultation_id), env=server_env)
+    cast = run_deliberate("demo-ballots", str(consultation_id), env=server_env)
     assert re.search(r"\d+ ballots cast", cast.stdout)
     advance_phase(board, journey, consultation_url, "escrutinio")
     board.click("main a:has-text('Ver los resultados')")

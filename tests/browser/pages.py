@@ -1,0 +1,34 @@
+"""What the browser journeys share besides fixtures: the two devices, the log-in form and the command line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_PASSWORD = "demo-federacion-2026"
+PHONE = {"viewport": {"width": 360, "height": 640}, "locale": "es-MX", "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "en-US"}
+
+
+def run_deliberate(*args: str, env: dict) -> subprocess.CompletedProcess:
+    """Run a ``deliberate`` command against the live server's database; fail the test if it fails."""
+    command = [sys.executable, "-m", "flask", "--app", "deliberate", *args]
+    result = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    if result.returncode != 0:
+        pytest.fail(f"deliberate {' '.join(args)} failed ({result.returncode}):\n{result.stderr[-3000:]}")
+    return result
+
+
+def log_in(page, base: str, email: str, password: str = DEMO_PASSWORD, *, language: str | None = "Español") -> None:
+    """Log in through the form, then choose the language (it is the member's own setting, which a journey may have
+    changed); language=None keeps what the log-in gives."""
+    page.goto(f"{base}/account/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("main button[type=submit]")
+    if language:
+        page.click(f"header >> text={language}")

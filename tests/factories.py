@@ -1,0 +1,262 @@
+"""The tests' factories: fixtures that return a ``create_x`` callable or a small world, and plain helper functions.
+
+Test modules import helpers from here (and fixtures arrive through ``tests/conftest.py``), never from one another.
+
+- People and organizations: ``create_user``, ``create_organization``, ``add_member``, ``federation_world`` (a
+  federation with two clubs and one person in every role), ``login`` and ``PASSWORD``.
+- A collecting consultation with demands from two clubs, one hidden and one withdrawn: ``collecting_world(app,
+  federation_world)``, with ``consultation_of``, ``user_of``, ``demand_of``, ``set_phase`` and ``discussion_path``.
+- A counted consultation waiting for its agenda: the ``tallied`` fixture (built on ``voting_consultation``).
+- The demo federation's consultation, opened for voting: ``demo_consultation_in_voting()``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from deliberate import demo
+from deliberate.ballots.services import cast_ballot
+from deliberate.consolidation import services as consolidation
+from deliberate.consultations.services import advance_phase
+from deliberate.domain.phases import Phase
+from deliberate.extensions import db
+from deliberate.models import (
+    AgendaItem,
+    Consultation,
+    Demand,
+    Gender,
+    Membership,
+    MembershipStatus,
+    Organization,
+    OrganizationKind,
+    Role,
+    User,
+    utcnow,
+)
+
+PASSWORD = "correct horse battery"
+_counter = itertools.count(1)
+
+
+# --- people and organizations -------------------------------------------------------------------------------------
+
+def login(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
+    """Log a user in through the real form."""
+    response = client.post("/account/login", data={"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+@pytest.fixture
+def log_in() -> Callable[[FlaskClient, User], None]:
+    return login
+
+
+@pytest.fixture
+def create_user(app: Flask) -> Callable[..., User]:
+    def create(
+        name: str | None = None, *, email: str | None = None, gender: Gender | None = None, is_admin: bool = False,
+        locale: str | None = "en",
+    ) -> User:
+        n = next(_counter)
+        with app.app_context():
+            user = User(
+                email=email or f"user{n}@example.org", display_name=name or f"User {n}",
+                password_hash=generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000"), gender=gender,
+                is_admin=is_admin, is_deleted=False, locale=locale,
+            )
+            db.session.add(user)
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+        return user
+
+    return create
+
+
+@pytest.fixture
+def create_organization(app: Flask) -> Callable[..., Organization]:
+    def create(name: str | None = None, *, kind: OrganizationKind = OrganizationKind.FEDERATION,
+               parent: Organization | None = None, **details) -> Organization:
+        n = next(_counter)
+        with app.app_context():
+            organization = Organization(
+                kind=kind, name=name or f"Org {n}", slug=f"org-{n}", parent_id=parent.id if parent else None,
+                description="", **details,
+            )
+            db.session.add(organization)
+            db.session.commit()
+            db.session.refresh(organization)
+            db.session.expunge(organization)
+        return organization
+
+    return create
+
+
+@pytest.fixture
+def add_member(app: Flask) -> Callable[..., Membership]:
+    def add(user: User, organization: Organization, role: Role = Role.MEMBER,
+            status: MembershipStatus = MembershipStatus.ACTIVE) -> Membership:
+        with app.app_context():
+            membership = Membership(user_id=user.id, organization_id=organization.id, role=role, status=status)
+            db.session.add(membership)
+            db.session.commit()
+            db.session.refresh(membership)
+            db.session.expunge(membership)
+        return membership
+
+    return add
+
+
+@pytest.fixture
+def federation_world(create_user, create_organization, add_member) -> dict:
+    """Return a federation with two clubs and one person in every role (and an outsider in another club)."""
+    federation = create_organization("Federación Demo")
+    club = create_organization("Club Jerez", kind=OrganizationKind.CLUB, parent=federation,
+                               hometown_municipality="Jerez", us_city="Los Angeles")
+    other_club = create_organization("Club Tlaltenango", kind=OrganizationKind.CLUB, parent=federation)
+    other_federation = create_organization("Otra Federación")
+    foreign_club = create_organization("Club Lejano", kind=OrganizationKind.CLUB, parent=other_federation)
+    people = {
+        "member": create_user("Member M", gender=Gender.WOMAN),
+        "officer": create_user("Officer O", gender=Gender.MAN),
+        "board": create_user("Board B", gender=Gender.WOMAN),
+        "admin": create_user("Admin A"),
+        "other_club_member": create_user("Other Club Member"),
+        "outsider": create_user("Outsider X"),
+        "stranger": create_user("Stranger S"),
+    }
+    add_member(people["member"], club)
+    add_member(people["officer"], club, Role.OFFICER)
+    add_member(people["board"], other_club)
+    add_member(people["board"], federation, Role.BOARD)
+    add_member(people["admin"], federation, Role.ADMIN)
+    add_member(people["other_club_member"], other_club)
+    add_member(people["outsider"], foreign_club)
+    return {"federation": federation, "club": club, "other_club": other_club, "other_federation": other_federation,
+            "foreign_club": foreign_club, **people}
+
+
+# --- a collecting consultation with demands -----------------------------------------------------------------------
+
+def collecting_world(app: Flask, federation_world: dict) -> dict:
+    """The federation world plus a collecting consultation with demands from two clubs (one hidden, one withdrawn)."""
+    w = dict(federation_world)
+    with app.app_context():
+        consultation = Consultation(federation_id=w["federation"].id, title_es="Consulta 2026",
+                                    title_en="Consultation 2026", phase=Phase.COLLECTING)
+        db.session.add(consultation)
+        db.session.flush()
+
+        def demand(title, author, club, **extra):
+            row = Demand(consultation_id=consultation.id, title=title, body="", body_html="", author_id=author.id,
+                         club_id=club.id, **extra)
+            db.session.add(row)
+            return row
+
+        rows = {
+            "d_member": demand("Clínica móvil en Jerez", w["member"], w["club"]),
+            "d_other": demand("Becas para estudiantes", w["other_club_member"], w["other_club"]),
+            "d_officer": demand("Agua potable en la comunidad", w["officer"], w["club"]),
+            "d_hidden": demand("Texto ofensivo", w["other_club_member"], w["other_club"], hidden_at=utcnow(),
+                               hidden_reason="insultos"),
+            "d_withdrawn": demand("Retirada", w["officer"], w["club"], is_withdrawn=True),
+        }
+        db.session.commit()
+        w["consultation_id"] = consultation.id
+        w |= {name: row.id for name, row in rows.items()}
+    return w
+
+
+def consultation_of(world: dict) -> Consultation:
+    """Load the world's consultation (inside an app context)."""
+    return db.session.get(Consultation, world["consultation_id"])
+
+
+def user_of(world: dict, role: str) -> User:
+    """Load the world's person in this role (inside an app context)."""
+    return db.session.get(User, world[role].id)
+
+
+def demand_of(world: dict, name: str) -> Demand:
+    """Load one of the world's demands by its name, such as ``d_member`` (inside an app context)."""
+    return db.session.get(Demand, world[name])
+
+
+def set_phase(app: Flask, world: dict, phase: Phase) -> None:
+    """Put the world's consultation in a phase directly (tests of what each phase allows)."""
+    with app.app_context():
+        consultation_of(world).phase = phase
+        db.session.commit()
+
+
+def discussion_path(world: dict, name: str) -> str:
+    return f"/consultations/{world['consultation_id']}/demands/{world[name]}/discussion"
+
+
+# --- a counted consultation ---------------------------------------------------------------------------------------
+
+def voting_consultation(world: dict, title_es: str, title_en: str) -> tuple[Consultation, dict[str, int]]:
+    """Open a voting consultation of 2 seats on four items (call inside an app context): return it and the ids."""
+    consultation = Consultation(federation_id=world["federation"].id, title_es=title_es, title_en=title_en,
+                                phase=Phase.VOTING, agenda_size=2)
+    db.session.add(consultation)
+    db.session.flush()
+    titles = ["Salud", "Agua", "Becas", "Cultura"]
+    items = [AgendaItem(consultation_id=consultation.id, title_es=t, title_en=t + " (en)") for t in titles]
+    db.session.add_all(items)
+    db.session.commit()
+    ids = {title.lower(): item.id for title, item in zip(titles, items, strict=True)}
+    return consultation, {**ids, "consultation": consultation.id}
+
+
+@pytest.fixture
+def tallied(app, federation_world, create_user, add_member):
+    """A consultation counted and waiting for its agenda: 4 items, 8 voters in Club Jerez, 6 in Club Tlaltenango.
+
+    The count's top 2 are "Becas" and "Salud"; Club Jerez approves only "Becas", so it dissents on "Salud".
+    """
+    world = federation_world
+    voters_a = [create_user(f"Jerez voter {i}", gender=Gender.MAN) for i in range(6)]
+    voters_b = [create_user(f"Tlalte voter {i}", gender=Gender.WOMAN if i % 2 else Gender.MAN) for i in range(5)]
+    for user in voters_a:
+        add_member(user, world["club"])
+    for user in voters_b:
+        add_member(user, world["other_club"])
+    with app.app_context():
+        consultation, ids = voting_consultation(world, "Agenda 2027", "2027 Agenda")
+        salud, agua, becas, cultura = (ids[key] for key in ("salud", "agua", "becas", "cultura"))
+        jerez = [db.session.get(User, u.id) for u in [*voters_a, world["member"], world["officer"]]]
+        tlalte = [db.session.get(User, u.id) for u in [*voters_b, world["other_club_member"]]]
+        for user in jerez:
+            cast_ballot(consultation, user, [[becas], [salud], [agua], [cultura]], [becas])
+        for user in tlalte:
+            cast_ballot(consultation, user, [[agua], [salud], [becas], [cultura]], [agua, salud, becas])
+        board = db.session.get(User, world["board"].id)
+        advance_phase(consultation, board, Phase.VOTING, Phase.TALLIED)
+    return {**world, **ids}
+
+
+# --- the demo federation ------------------------------------------------------------------------------------------
+
+def demo_consultation_in_voting() -> int:
+    """Seed the demo, take its consultation to voting on six accepted groups, and return its id (in an app context)."""
+    demo.seed_demo()
+    consultation = db.session.scalar(select(Consultation).where(Consultation.title_es == demo.CONSULTATION_TITLE_ES))
+    board = db.session.scalars(
+        select(Membership).join(Organization, Organization.id == Membership.organization_id)
+        .where(Organization.slug == demo.FEDERATION_SLUG, Membership.role == Role.BOARD)).first().user
+    advance_phase(consultation, board, Phase.COLLECTING, Phase.CONSOLIDATING)
+    suggestion = consolidation.refresh_suggestions(consultation, board)
+    for cluster in suggestion.clusters[:6]:
+        consolidation.accept_cluster(consultation, board, cluster, title_es=f"Punto {cluster[0]}",
+                                     title_en=f"Item {cluster[0]}")
+    advance_phase(consultation, board, Phase.CONSOLIDATING, Phase.DELIBERATING)
+    advance_phase(consultation, board, Phase.DELIBERATING, Phase.VOTING)
+    return consultation.id
