@@ -14,7 +14,6 @@ from abcvoting.preferences import Profile, Voter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deliberate.domain import selection as selection_module
 from deliberate.domain.selection import (
     Selection,
     approval_ranking,
@@ -22,6 +21,7 @@ from deliberate.domain.selection import (
     ejr_violations,
     equal_shares,
     pav,
+    proportional_approval,
     seqpav,
 )
 
@@ -159,7 +159,7 @@ def test_pav_is_the_smallest_of_abcvotings_optimal_committees_and_reports_ties(s
 @pytest.fixture
 def bounded_pav(monkeypatch):
     """Send every PAV count through the Lagrangian bound (large counts take that path; small ones search directly)."""
-    monkeypatch.setattr(selection_module, "_DIRECT_SEARCH_NODES", 0)
+    monkeypatch.setattr(proportional_approval, "_DIRECT_SEARCH_NODES", 0)
 
 
 @pytest.mark.parametrize("seed", range(3))
