@@ -3,16 +3,23 @@
 A person's role in a club is their own active membership there; a federation's board and admins act as officers
 of every club in it. A person is a member of a federation through an active membership in any of its clubs, or
 through a membership in the federation itself (board, admin). A site administrator may do everything.
+
+Each rule about a consultation (see it, take part, vote, see the results or the map, moderate, act as its board) is
+written here once; services and views ask these functions, and views load a consultation with
+:func:`consultation_or_404`, which checks what the page needs in the same call.
 """
 
 from __future__ import annotations
+
+import enum
 
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
 
-from deliberate.extensions import db
-from deliberate.models import Membership, MembershipStatus, Organization, Role, User
+from deliberate.domain.phases import Phase
+from deliberate.extensions import db, login_manager
+from deliberate.models import Agenda, Consultation, Membership, MembershipStatus, Organization, Role, User
 
 
 def _own_role(user: User, organization: Organization) -> Role | None:
@@ -82,3 +89,127 @@ def club_membership(user: User, federation: Organization) -> Membership | None:
         .order_by(Membership.id)
         .limit(1)
     )
+
+
+# --- the rules of a consultation and its agenda, each once ------------------------------------------------------
+
+def federation_of(subject: Organization | Consultation | Agenda) -> Organization:
+    """Return the federation a consultation, an agenda or an organization (a club: its parent) belongs to."""
+    if isinstance(subject, Agenda):
+        subject = subject.consultation
+    if isinstance(subject, Consultation):
+        return subject.federation
+    return subject.federation if subject.is_club and subject.parent is not None else subject
+
+
+def is_board(user: User | None, subject: Organization | Consultation | Agenda) -> bool:
+    """Tell whether the person acts as board of the federation (its board, its admins, a site administrator)."""
+    return has_role(user, federation_of(subject), Role.BOARD)
+
+
+def is_member(user: User | None, subject: Organization | Consultation | Agenda) -> bool:
+    """Tell whether the person belongs to the federation: a member of one of its clubs, its board or a site admin."""
+    return has_role(user, federation_of(subject), Role.MEMBER)
+
+
+def can_view(user: User | None, consultation: Consultation) -> bool:
+    """A consultation: anyone once it leaves draft, only its board before."""
+    return consultation.phase is not Phase.DRAFT or is_board(user, consultation)
+
+
+def participant_membership(user: User | None, consultation: Consultation) -> Membership | None:
+    """Return the club membership through which the person takes part (submits, reacts, argues), or None."""
+    if user is None or not user.is_authenticated or getattr(user, "is_pseudonymous", False):
+        return None
+    return club_membership(user, consultation.federation)
+
+
+def can_take_part(user: User | None, consultation: Consultation) -> bool:
+    """Submit demands, react and argue: a member of one of the federation's clubs, through that club."""
+    return participant_membership(user, consultation) is not None
+
+
+def voting_club(user: User | None, consultation: Consultation) -> Organization | None:
+    """Return the club through which the person votes in this consultation, or None if they may not vote."""
+    if user is None or not user.is_authenticated:
+        return None
+    membership = club_membership(user, consultation.federation)
+    return db.session.get(Organization, membership.organization_id) if membership else None
+
+
+def can_vote(user: User | None, consultation: Consultation) -> bool:
+    """Vote: a member of one of the federation's clubs (one ballot, counted with that club)."""
+    return voting_club(user, consultation) is not None
+
+
+def can_see_results(user: User | None, consultation: Consultation) -> bool:
+    """Results and receipts: anyone once published; the federation's members after the count."""
+    if consultation.phase is Phase.PUBLISHED:
+        return True
+    return consultation.phase is Phase.TALLIED and is_member(user, consultation)
+
+
+def can_see_items(user: User | None, consultation: Consultation) -> bool:
+    """Agenda items and where demands went: the federation's members, everyone once consolidation is over."""
+    if consultation.phase in (Phase.DRAFT, Phase.COLLECTING, Phase.CONSOLIDATING):
+        return is_member(user, consultation)
+    return True
+
+
+def can_see_map(user: User | None, consultation: Consultation) -> bool:
+    """The opinion map: the federation's members once out of draft (the board before), everyone once published."""
+    if consultation.phase is Phase.PUBLISHED:
+        return True
+    if consultation.phase is Phase.DRAFT:
+        return is_board(user, consultation)
+    return is_member(user, consultation)
+
+
+def can_moderate(user: User | None, consultation: Consultation) -> bool:
+    """Hide and restore demands and arguments, review reports, recompute the map: the federation's board."""
+    return is_board(user, consultation)
+
+
+def is_club_officer(user: User | None, club: Organization | None) -> bool:
+    """Tell whether the person is an officer of this very club (their own membership, not the federation's board)."""
+    if user is None or not user.is_authenticated or club is None:
+        return False
+    role = _own_role(user, club)
+    return role is not None and role.rank >= Role.OFFICER.rank
+
+
+# --- the one loader of views ----------------------------------------------------------------------------------
+
+class Need(enum.Enum):
+    """What a page needs of the person, beyond seeing that the consultation exists."""
+
+    VIEW = "view"
+    MEMBER = "member"
+    ITEMS = "items"
+    MAP = "map"
+    BOARD = "board"
+
+
+_NEEDS = {
+    Need.VIEW: lambda user, consultation: True,
+    Need.MEMBER: is_member,
+    Need.ITEMS: can_see_items,
+    Need.MAP: can_see_map,
+    Need.BOARD: is_board,
+}
+
+
+def consultation_or_404(consultation_id: int, need: Need = Need.VIEW) -> Consultation:
+    """Load a consultation for the current person and check what the page needs, in one call.
+
+    404 for what the person may not know exists (a missing consultation, a draft outside its board). Past that, a
+    person who lacks what the page needs gets 403, or is sent to log in when anonymous on a members' page.
+    """
+    consultation = db.session.get(Consultation, consultation_id)
+    if consultation is None or not can_view(current_user, consultation):
+        abort(404)
+    if not _NEEDS[need](current_user, consultation):
+        if need is not Need.BOARD and not current_user.is_authenticated:
+            abort(login_manager.unauthorized())
+        abort(403)
+    return consultation

@@ -25,7 +25,7 @@ from typing import Any
 import orjson
 from sqlalchemy import select
 
-from deliberate import audit
+from deliberate import audit, permissions
 from deliberate.domain import minority as engine
 from deliberate.domain import privacy
 from deliberate.domain.errors import Conflict, NotFound, PermissionDenied, PhaseClosed, ValidationFailed
@@ -48,7 +48,7 @@ from deliberate.models import (
     User,
     utcnow,
 )
-from deliberate.permissions import club_membership, has_role
+from deliberate.permissions import club_membership
 from deliberate.text import clean_text
 
 FORMAT = "deliberate-agenda/2"
@@ -91,10 +91,6 @@ def sha256(data: bytes) -> str:
 
 
 # --- reading ------------------------------------------------------------------------------------------------------
-
-def is_board(user: User | None, consultation: Consultation) -> bool:
-    return has_role(user, consultation.federation, Role.BOARD)
-
 
 def agenda_of(consultation: Consultation) -> Agenda | None:
     return db.session.scalar(select(Agenda).where(Agenda.consultation_id == consultation.id))
@@ -330,7 +326,7 @@ def build_draft(consultation: Consultation) -> Draft:
 # --- drafting: framing and the report window ----------------------------------------------------------------------
 
 def _require_board(consultation: Consultation, actor: User) -> None:
-    if not is_board(actor, consultation):
+    if not permissions.is_board(actor, consultation):
         raise PermissionDenied("not_board")
 
 

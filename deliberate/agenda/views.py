@@ -16,14 +16,14 @@ from flask_login import current_user, login_required
 from deliberate import permissions
 from deliberate.agenda import services
 from deliberate.agenda.forms import EmptyForm, FramingForm, MinorityReportForm, PublishForm, ReportWindowForm
-from deliberate.consultations.services import get_visible
 from deliberate.domain import timezones
 from deliberate.domain.errors import Conflict, NotFound, PermissionDenied, PhaseClosed, ValidationFailed
 from deliberate.extensions import db
 from deliberate.forms import choices
 from deliberate.i18n import time_zone_name
 from deliberate.mail import external_url
-from deliberate.models import Agenda, MinorityReport, Role
+from deliberate.models import Agenda, MinorityReport
+from deliberate.permissions import Need, consultation_or_404
 
 bp = Blueprint("agenda", __name__)
 
@@ -51,13 +51,6 @@ FIELD_MESSAGES = {
 }
 
 
-def _consultation_or_404(consultation_id: int):
-    try:
-        return get_visible(consultation_id, current_user)
-    except NotFound:
-        abort(404)
-
-
 def _agenda_or_404(agenda_id: int):
     try:
         return services.published_agenda(agenda_id)
@@ -73,7 +66,6 @@ def _field_error(form, error: ValidationFailed) -> None:
 # --- the board's draft --------------------------------------------------------------------------------------------
 
 def _draft_page(consultation, framing_form=None, window_form=None, publish_form=None, status=200):
-    permissions.require_role(consultation.federation, Role.BOARD)
     try:
         draft = services.build_draft(consultation)
     except (PhaseClosed, NotFound):
@@ -101,15 +93,14 @@ def _draft_page(consultation, framing_form=None, window_form=None, publish_form=
 @login_required
 def draft(consultation_id: int):
     """Show the board the draft agenda from the count, its equity checks and minority section."""
-    return _draft_page(_consultation_or_404(consultation_id))
+    return _draft_page(consultation_or_404(consultation_id, need=Need.BOARD))
 
 
 @bp.post("/consultations/<int:consultation_id>/agenda/framing")
 @login_required
 def framing(consultation_id: int):
     """Save the board's framing texts."""
-    consultation = _consultation_or_404(consultation_id)
-    permissions.require_role(consultation.federation, Role.BOARD)
+    consultation = consultation_or_404(consultation_id, need=Need.BOARD)
     form = FramingForm()
     if not form.validate_on_submit():
         return _draft_page(consultation, framing_form=form, status=422)
@@ -129,8 +120,7 @@ def framing(consultation_id: int):
 @login_required
 def window(consultation_id: int):
     """Open or extend the window for minority reports."""
-    consultation = _consultation_or_404(consultation_id)
-    permissions.require_role(consultation.federation, Role.BOARD)
+    consultation = consultation_or_404(consultation_id, need=Need.BOARD)
     form = ReportWindowForm()
     if not form.validate_on_submit():
         return _draft_page(consultation, window_form=form, status=422)
@@ -151,8 +141,7 @@ def window(consultation_id: int):
 @login_required
 def publish(consultation_id: int):
     """Publish the agenda (the first version) or a correction (a new version)."""
-    consultation = _consultation_or_404(consultation_id)
-    permissions.require_role(consultation.federation, Role.BOARD)
+    consultation = consultation_or_404(consultation_id, need=Need.BOARD)
     form = PublishForm()
     if not form.validate_on_submit() or not (form.expected_versions.data or "").isdigit():
         return _draft_page(consultation, publish_form=form, status=422)
@@ -205,14 +194,14 @@ def _reports_page(consultation, form=None, status=200):
 @login_required
 def reports(consultation_id: int):
     """List the minority reports; officers and opinion-group members write them, other clubs co-sign."""
-    return _reports_page(_consultation_or_404(consultation_id))
+    return _reports_page(consultation_or_404(consultation_id))
 
 
 @bp.post("/consultations/<int:consultation_id>/agenda/reports")
 @login_required
 def write_report(consultation_id: int):
     """Submit a minority report."""
-    consultation = _consultation_or_404(consultation_id)
+    consultation = consultation_or_404(consultation_id)
     form = MinorityReportForm()
     form.author.choices = choices(_report_authors(consultation))
     if not form.validate_on_submit():
@@ -240,7 +229,7 @@ def write_report(consultation_id: int):
 def cosign(report_id: int):
     """Co-sign a minority report for the signer's club."""
     report = db.get_or_404(MinorityReport, report_id)
-    consultation = _consultation_or_404(report.consultation_id)
+    consultation = consultation_or_404(report.consultation_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
@@ -271,7 +260,7 @@ def _public_page(agenda, number: int | None, template: str, printing: bool = Fal
 @bp.get("/consultations/<int:consultation_id>/published-agenda")
 def for_consultation(consultation_id: int):
     """Send anyone to a consultation's published agenda."""
-    consultation = _consultation_or_404(consultation_id)
+    consultation = consultation_or_404(consultation_id)
     agenda = services.agenda_of(consultation)
     if agenda is None or agenda.latest is None:
         abort(404)

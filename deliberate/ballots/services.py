@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy import update as sa_update
 from sqlalchemy.exc import IntegrityError
 
-from deliberate import audit
+from deliberate import audit, permissions
 from deliberate.ballots import sealing
 from deliberate.ballots.tallyfile import parse_tally, tally_input
 from deliberate.domain import federation as federation_engine
@@ -35,7 +35,7 @@ from deliberate.domain import minority as minority_engine
 from deliberate.domain import privacy
 from deliberate.domain import tally as tally_engine
 from deliberate.domain.errors import Conflict, NotFound, PhaseClosed, ValidationFailed
-from deliberate.domain.phases import Phase, accepts_ballots
+from deliberate.domain.phases import accepts_ballots
 from deliberate.extensions import db
 from deliberate.models import (
     AgendaItem,
@@ -47,13 +47,11 @@ from deliberate.models import (
     Membership,
     MembershipStatus,
     Organization,
-    Role,
     SealedBallot,
     Tally,
     User,
     utcnow,
 )
-from deliberate.permissions import club_membership, has_role
 
 #: Receipt codes: 20 characters from an alphabet without look-alikes, shown in groups of four (about 100 bits).
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -76,30 +74,11 @@ def active_items(consultation: Consultation) -> list[AgendaItem]:
     ))
 
 
-def voting_club(user: User | None, consultation: Consultation) -> Organization | None:
-    """Return the club through which the person votes in this consultation, or None if they may not vote."""
-    if user is None or not user.is_authenticated:
-        return None
-    membership = club_membership(user, consultation.federation)
-    return db.session.get(Organization, membership.organization_id) if membership else None
-
-
 def has_cast(user: User, consultation: Consultation) -> bool:
     """Tell whether the person has already cast a ballot in this consultation."""
     return db.session.scalar(
         select(BallotCast.id).where(BallotCast.consultation_id == consultation.id, BallotCast.user_id == user.id)
     ) is not None
-
-
-def can_see_results(consultation: Consultation, user: User | None) -> bool:
-    """Results and receipts: anyone once published; the federation's members after the count."""
-    if consultation.phase is Phase.PUBLISHED:
-        return True
-    return consultation.phase is Phase.TALLIED and has_role(user, consultation.federation, Role.MEMBER)
-
-
-def is_board(user: User | None, consultation: Consultation) -> bool:
-    return has_role(user, consultation.federation, Role.BOARD)
 
 
 # --- ballots ------------------------------------------------------------------------------------------------------
@@ -163,7 +142,7 @@ def cast_ballot(consultation: Consultation, user: User, ranking: list[list[int]]
     """
     if not accepts_ballots(consultation.phase):
         raise PhaseClosed(consultation.phase)
-    club = voting_club(user, consultation)
+    club = permissions.voting_club(user, consultation)
     if club is None:
         raise Conflict("not_a_member")
     items = active_items(consultation)

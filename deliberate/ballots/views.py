@@ -8,13 +8,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from deliberate import permissions
 from deliberate.ballots import sealing, services
 from deliberate.ballots.forms import BallotForm, ReceiptLookupForm
 from deliberate.consultations import phase_name
-from deliberate.consultations.views import consultation_or_404
 from deliberate.domain.errors import Conflict, PhaseClosed, ValidationFailed
 from deliberate.domain.phases import Phase, accepts_ballots
 from deliberate.errors import render_error
+from deliberate.permissions import consultation_or_404
 
 bp = Blueprint("ballots", __name__)
 
@@ -33,7 +34,7 @@ _RECEIPT_SESSION_KEY = "ballot_receipt"
 def _voter_consultation(consultation_id: int):
     """Load a consultation in which the current user may vote (403 otherwise)."""
     consultation = consultation_or_404(consultation_id)
-    club = services.voting_club(current_user, consultation)
+    club = permissions.voting_club(current_user, consultation)
     if club is None:
         abort(403)
     return consultation, club
@@ -162,7 +163,7 @@ def _not_counted_yet(consultation):
 def receipts(consultation_id: int):
     """The hashes of every counted ballot, and a form to check one receipt code (nothing is saved)."""
     consultation = consultation_or_404(consultation_id)
-    if not services.can_see_results(consultation, current_user):
+    if not permissions.can_see_results(current_user, consultation):
         return _not_counted_yet(consultation)
     form = ReceiptLookupForm()
     found = None
@@ -180,14 +181,14 @@ def receipts(consultation_id: int):
 def results(consultation_id: int):
     """The official count: federation ranking, clubs, weights, pairwise matrix, double majority, turnout."""
     consultation = consultation_or_404(consultation_id)
-    if not services.can_see_results(consultation, current_user):
+    if not permissions.can_see_results(current_user, consultation):
         return _not_counted_yet(consultation)
     tally = services.official_tally(consultation)
     if tally is None:
         abort(404)
     if services.too_few_voters(consultation):
         return render_template("ballots/withheld.html", consultation=consultation)
-    board = services.is_board(current_user, consultation)
+    board = permissions.is_board(current_user, consultation)
     view = services.results_view(consultation, tally.result)
     what_if = services.what_if_cases(consultation, tally.result) if board and request.args.get("what_if") else None
     return render_template("ballots/results.html", consultation=consultation, tally=tally, view=view,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -24,13 +24,13 @@ from deliberate.consolidation.forms import (
     WindowForm,
 )
 from deliberate.consultations import phase_name
-from deliberate.consultations import services as consultation_services
 from deliberate.domain import consolidation
 from deliberate.domain.errors import Conflict, DomainError, NotFound, PermissionDenied, PhaseClosed, ValidationFailed
 from deliberate.domain.phases import Phase
 from deliberate.extensions import db
-from deliberate.models import Consultation, Demand, Role
+from deliberate.models import Consultation, Demand
 from deliberate.models.agenda import AgendaItem, Objection
+from deliberate.permissions import Need, consultation_or_404
 from deliberate.text import render_markdown
 
 bp = Blueprint("consolidation", __name__)
@@ -70,38 +70,16 @@ def _locale() -> str:
     return str(get_locale() or "es")
 
 
-def _board_consultation(consultation_id: int) -> Consultation:
-    """Load a consultation for its board (others get 404 on drafts, 403 otherwise)."""
-    try:
-        consultation = consultation_services.get_visible(consultation_id, current_user)
-    except NotFound:
-        abort(404)
-    permissions.require_role(consultation.federation, Role.BOARD)
-    return consultation
-
-
 def _board_item(item_id: int) -> AgendaItem:
     item = db.get_or_404(AgendaItem, item_id)
-    _board_consultation(item.consultation_id)
+    consultation_or_404(item.consultation_id, need=Need.BOARD)
     return item
 
 
 def _board_demand(demand_id: int) -> Demand:
     demand = db.get_or_404(Demand, demand_id)
-    _board_consultation(demand.consultation_id)
+    consultation_or_404(demand.consultation_id, need=Need.BOARD)
     return demand
-
-
-def _readable(consultation: Consultation) -> bool:
-    """Tell whether the current person may read the consultation's items (members; the public after consolidating)."""
-    if not consultation_services.can_view(consultation, current_user):
-        abort(404)
-    if consultation.phase not in (Phase.DRAFT, Phase.COLLECTING, Phase.CONSOLIDATING):
-        return permissions.has_role(current_user, consultation.federation, Role.MEMBER)
-    if not current_user.is_authenticated:
-        abort(current_app.login_manager.unauthorized())
-    permissions.require_role(consultation.federation, Role.MEMBER)
-    return True
 
 
 def _to_workspace(consultation_id: int, anchor: str | None = None):
@@ -130,7 +108,8 @@ def _field_error(form, error: ValidationFailed) -> None:
 def _form_page(form, consultation: Consultation, heading: str, action: str, *, demands=None, item=None):
     """Show one action's form again with the person's text and the problem (status 422)."""
     return render_template("consolidation/form.html", form=form, consultation=consultation, heading=heading,
-                           action=action, demands=demands or [], item=item), 422
+                           action=action, demands=demands or [], item=item,
+                           is_board=permissions.is_board(current_user, consultation)), 422
 
 
 def _item_values(form: ItemForm) -> dict[str, str]:
@@ -144,7 +123,7 @@ def _item_values(form: ItemForm) -> dict[str, str]:
 @login_required
 def workspace(consultation_id: int):
     """Show the board's workspace: suggestions, items with their demands, objections to answer."""
-    consultation = _board_consultation(consultation_id)
+    consultation = consultation_or_404(consultation_id, need=Need.BOARD)
     demands = services.visible_demands(consultation)
     placed = services.placements(consultation)
     items = services.items_of(consultation)
@@ -194,7 +173,7 @@ def _prefill(cluster: list[Demand]) -> dict[str, str]:
 @login_required
 def refresh(consultation_id: int):
     """Compute new suggestions for the demands not placed yet."""
-    consultation = _board_consultation(consultation_id)
+    consultation = consultation_or_404(consultation_id, need=Need.BOARD)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
@@ -216,7 +195,7 @@ def ngettext_groups(count: int) -> str:
 @login_required
 def accept(consultation_id: int):
     """Accept a suggested group (its checked demands) as a new agenda item."""
-    consultation = _board_consultation(consultation_id)
+    consultation = consultation_or_404(consultation_id, need=Need.BOARD)
     form = AcceptForm()
     if form.validate_on_submit():
         try:
@@ -255,6 +234,7 @@ def edit(item_id: int):
             flash(_("The agenda item was saved."), "success")
             return _to_workspace(item.consultation_id, f"item-{item.id}")
     page = render_template("consolidation/form.html", form=form, consultation=item.consultation, item=item,
+                           is_board=permissions.is_board(current_user, item.consultation),
                            heading=_("Edit the agenda item"), action=url_for(".edit", item_id=item.id), demands=[])
     return page, 422 if form.is_submitted() else 200
 
@@ -369,7 +349,7 @@ def out_of_scope(demand_id: int):
 def answer(objection_id: int):
     """Answer an author's objection (the answer is public on the demand's placement page)."""
     objection = db.get_or_404(Objection, objection_id)
-    consultation = _board_consultation(objection.demand.consultation_id)
+    consultation = consultation_or_404(objection.demand.consultation_id, need=Need.BOARD)
     form = AnswerForm()
     if form.validate_on_submit():
         try:
@@ -388,7 +368,7 @@ def answer(objection_id: int):
 @login_required
 def window(consultation_id: int):
     """Set how many days authors have to object after their demand is placed."""
-    consultation = _board_consultation(consultation_id)
+    consultation = consultation_or_404(consultation_id, need=Need.BOARD)
     form = WindowForm()
     if not form.validate_on_submit():
         flash(_("The objection window must be a whole number of days between 1 and 60. Nothing was changed."),
@@ -411,7 +391,7 @@ def window(consultation_id: int):
 @login_required
 def log(consultation_id: int):
     """Show the board the audit log of consolidation actions."""
-    consultation = _board_consultation(consultation_id)
+    consultation = consultation_or_404(consultation_id, need=Need.BOARD)
     return render_template("consolidation/log.html", consultation=consultation,
                            entries=services.audit_log(consultation), action_names=ACTION_NAMES)
 
@@ -421,14 +401,13 @@ def log(consultation_id: int):
 @bp.get("/consultations/<int:consultation_id>/items")
 def items(consultation_id: int):
     """List a consultation's agenda items with their provenance."""
-    consultation = db.get_or_404(Consultation, consultation_id)
-    _readable(consultation)
+    consultation = consultation_or_404(consultation_id, need=Need.ITEMS)
     listed = services.items_of(consultation)
     linked = {item.id: services.demands_of_item(item) for item in listed}
     return render_template(
         "consolidation/items.html", consultation=consultation, items=[i for i in listed if linked[i.id]],
         provenance={item.id: services.provenance(item, linked[item.id]) for item in listed},
-        is_board=consultation_services.is_board(current_user, consultation.federation),
+        is_board=permissions.is_board(current_user, consultation),
     )
 
 
@@ -436,8 +415,8 @@ def items(consultation_id: int):
 def item(item_id: int):
     """Show an agenda item: the demands it links, the clubs and members behind it, objections and answers."""
     item = db.get_or_404(AgendaItem, item_id)
-    consultation = item.consultation
-    is_member = _readable(consultation)
+    consultation = consultation_or_404(item.consultation_id, need=Need.ITEMS)
+    is_member = permissions.is_member(current_user, consultation)
     demands = services.demands_of_item(item)
     locale = _locale()
     return render_template(
@@ -445,7 +424,7 @@ def item(item_id: int):
         provenance=services.provenance(item, demands), is_member=is_member,
         summary_html=render_markdown(item.summary(locale)),
         objections=services.objections_on([d.id for d in demands]),
-        is_board=consultation_services.is_board(current_user, consultation.federation),
+        is_board=permissions.is_board(current_user, consultation),
     )
 
 
@@ -454,9 +433,8 @@ def item(item_id: int):
 def placement(demand_id: int):
     """Show where the board placed a demand, and let its author object within the window."""
     demand = db.get_or_404(Demand, demand_id)
-    consultation = demand.consultation
-    _readable(consultation)
-    board = consultation_services.is_board(current_user, consultation.federation)
+    consultation = consultation_or_404(demand.consultation_id, need=Need.ITEMS)
+    board = permissions.is_board(current_user, consultation)
     if not demand.is_visible and not board and demand.author_id != current_user.id:
         abort(404)
     current = services.placement_of(demand)
@@ -473,7 +451,7 @@ def placement(demand_id: int):
 def object_(demand_id: int):
     """Let the author object to where their demand was placed."""
     demand = db.get_or_404(Demand, demand_id)
-    _readable(demand.consultation)
+    consultation_or_404(demand.consultation_id, need=Need.ITEMS)
     form = ObjectionForm()
     back = url_for(".placement", demand_id=demand.id)
     if form.validate_on_submit():

@@ -6,6 +6,7 @@ words.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -13,10 +14,10 @@ from flask import url_for
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from deliberate import audit
+from deliberate import audit, permissions
 from deliberate.domain import phases as phase_rules
 from deliberate.domain import readiness as readiness_rules
-from deliberate.domain.errors import Conflict, NotFound, NotReady, PhaseClosed, ValidationFailed
+from deliberate.domain.errors import Conflict, NotReady, PhaseClosed, ValidationFailed
 from deliberate.domain.phases import Phase, advance, next_phase
 from deliberate.extensions import db
 from deliberate.models import (
@@ -34,7 +35,6 @@ from deliberate.models import (
     OpinionSnapshot,
     Organization,
     Reaction,
-    Role,
     User,
     VotingMethod,
     utcnow,
@@ -42,7 +42,6 @@ from deliberate.models import (
 from deliberate.models.agenda import DemandPlacement
 from deliberate.notifications.services import notify
 from deliberate.organizations.services import slugify
-from deliberate.permissions import has_role
 from deliberate.text import clean_markdown, clean_text
 
 #: The categories a federation starts with: (slug, Spanish name, English name).
@@ -73,30 +72,12 @@ _PHASES = list(Phase)
 
 # --- reading ------------------------------------------------------------------------------------------------------
 
-def is_board(user: User | None, federation: Organization) -> bool:
-    """Tell whether the person may run the federation's consultations (board, admin, site admin)."""
-    return has_role(user, federation, Role.BOARD)
-
-
-def can_view(consultation: Consultation, user: User | None) -> bool:
-    """Tell whether a person may see a consultation: anyone once it leaves draft, only the board before."""
-    return consultation.phase is not Phase.DRAFT or is_board(user, consultation.federation)
-
-
 def consultations_of(federation: Organization, viewer: User | None) -> list[Consultation]:
     """Return the federation's consultations the viewer may see, the newest first (drafts only for the board)."""
     query = select(Consultation).where(Consultation.federation_id == federation.id)
-    if not is_board(viewer, federation):
+    if not permissions.is_board(viewer, federation):
         query = query.where(Consultation.phase != Phase.DRAFT)
     return list(db.session.scalars(query.order_by(Consultation.created_at.desc(), Consultation.id.desc())))
-
-
-def get_visible(consultation_id: int, viewer: User | None) -> Consultation:
-    """Return a consultation the viewer may see, or raise NotFound (drafts are hidden from non-board people)."""
-    consultation = db.session.get(Consultation, consultation_id)
-    if consultation is None or not can_view(consultation, viewer):
-        raise NotFound("consultation", consultation_id)
-    return consultation
 
 
 def settings_locked(consultation: Consultation) -> bool:
@@ -380,6 +361,72 @@ def _consultation_link(consultation: Consultation) -> str:
         return url_for("consultations.show", consultation_id=consultation.id)
     except RuntimeError:  # no request and no SERVER_NAME (a command line run)
         return f"/consultations/{consultation.id}"
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What this person can do now on a consultation's page: the phase rules, decided once, for the template.
+
+    ``primary`` names the one action the page puts first (a field of this value), or is None.
+    """
+
+    submit_demand: bool = False
+    react: bool = False
+    vote: bool = False
+    read_agenda: bool = False
+    see_results: bool = False
+    see_demands: bool = False
+    see_items: bool = False
+    minority_reports: bool = False
+    see_map: bool = False
+    join_to_take_part: bool = False
+    primary: str | None = None
+    # the board's controls
+    is_board: bool = False
+    draft_agenda: bool = False
+    edit: bool = False
+    consolidate: bool = False
+    advance_to: Phase | None = None
+    step_back: bool = False
+
+
+def capabilities(consultation: Consultation, user: User | None) -> Capabilities:
+    """Decide what the person can do now on the consultation's page, from its phase and their role."""
+    phase = consultation.phase
+    in_federation = permissions.role_in(user, consultation.federation) is not None
+    board = permissions.is_board(user, consultation)
+    counted = phase in (Phase.TALLIED, Phase.PUBLISHED)
+    submit = phase is Phase.COLLECTING and in_federation
+    react = phase in (Phase.COLLECTING, Phase.DELIBERATING) and in_federation
+    vote = phase is Phase.VOTING and in_federation
+    primary = {
+        Phase.COLLECTING: "submit_demand" if submit else "see_demands",
+        Phase.CONSOLIDATING: "see_demands",
+        Phase.DELIBERATING: "react" if react else None,
+        Phase.VOTING: "vote" if vote else None,
+        Phase.TALLIED: "see_results",
+        Phase.PUBLISHED: "read_agenda",
+    }.get(phase)
+    return Capabilities(
+        submit_demand=submit,
+        react=react,
+        vote=vote,
+        read_agenda=phase is Phase.PUBLISHED,
+        see_results=counted,
+        see_demands=phase is not Phase.DRAFT,
+        see_items=phase not in (Phase.DRAFT, Phase.COLLECTING),
+        minority_reports=counted and in_federation,
+        see_map=phase is not Phase.DRAFT and permissions.can_see_map(user, consultation),
+        join_to_take_part=(user is None or not user.is_authenticated)
+        and phase in (Phase.COLLECTING, Phase.DELIBERATING, Phase.VOTING),
+        primary=primary,
+        is_board=board,
+        draft_agenda=board and counted,
+        edit=board and phase is not Phase.PUBLISHED,
+        consolidate=board and phase is Phase.CONSOLIDATING,
+        advance_to=next_phase(phase) if board else None,
+        step_back=board and step_back_refusal(consultation) is None,
+    )
 
 
 def following_phase(consultation: Consultation) -> Phase | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -19,11 +19,12 @@ from deliberate.consultations.forms import (
     StepBackForm,
 )
 from deliberate.domain import phases as phase_rules
-from deliberate.domain.errors import Conflict, InvalidTransition, NotFound, NotReady, PhaseClosed, ValidationFailed
+from deliberate.domain.errors import Conflict, InvalidTransition, NotReady, PhaseClosed, ValidationFailed
 from deliberate.domain.phases import Phase
 from deliberate.errors import field_error
 from deliberate.extensions import db
 from deliberate.models import Category, Consultation, Organization, OrganizationKind, Role
+from deliberate.permissions import Need, consultation_or_404
 from deliberate.text import render_markdown
 
 bp = Blueprint("consultations", __name__)
@@ -44,16 +45,8 @@ PHASE_HELP = {
 
 @bp.app_context_processor
 def _consultation_helpers() -> dict:
-    """Give templates the phase names, and the federation page its list of consultations."""
-
-    def federation_consultations(federation: Organization) -> list[Consultation]:
-        return services.consultations_of(federation, current_user)
-
-    return {
-        "phase_name": phase_name,
-        "federation_consultations": federation_consultations,
-        "is_consultation_board": lambda federation: services.is_board(current_user, federation),
-    }
+    """Give templates the phase names (a lookup, no query)."""
+    return {"phase_name": phase_name}
 
 
 def federation_or_404(slug: str) -> Organization:
@@ -63,25 +56,6 @@ def federation_or_404(slug: str) -> Organization:
     return federation
 
 
-def consultation_or_404(consultation_id: int) -> Consultation:
-    """Load a consultation the current user may see (drafts are 404 for everyone but the board)."""
-    try:
-        return services.get_visible(consultation_id, current_user)
-    except NotFound:
-        abort(404)
-
-
-def board_consultation_or_404(consultation_id: int) -> Consultation:
-    consultation = consultation_or_404(consultation_id)
-    permissions.require_role(consultation.federation, Role.BOARD)
-    return consultation
-
-
-def _area_link(endpoint: str, **values) -> str | None:
-    """Return a link into another area only when that area is installed."""
-    return url_for(endpoint, **values) if endpoint in current_app.view_functions else None
-
-
 @bp.get("/o/<slug>/consultations")
 def index(slug: str):
     """List a federation's consultations (drafts only for the board)."""
@@ -89,7 +63,7 @@ def index(slug: str):
     return render_template(
         "consultations/index.html", federation=federation,
         consultations=services.consultations_of(federation, current_user),
-        is_board=services.is_board(current_user, federation),
+        is_board=permissions.is_board(current_user, federation),
     )
 
 
@@ -126,14 +100,7 @@ def show(consultation_id: int):
         "consultations/show.html", consultation=consultation, federation=federation,
         timeline=services.timeline(consultation), phase_help=PHASE_HELP,
         description_html=render_markdown(consultation.description(_locale())),
-        is_board=services.is_board(current_user, federation),
-        role=permissions.role_in(current_user, federation),
-        next_phase=services.following_phase(consultation),
-        can_step_back=services.step_back_refusal(consultation) is None,
-        demands_link=_area_link("demands.index", consultation_id=consultation.id),
-        new_demand_link=_area_link("demands.new", consultation_id=consultation.id),
-        react_link=_area_link("deliberation.react_flow", consultation_id=consultation.id),
-        moderation_link=_area_link("deliberation.moderation", consultation_id=consultation.id),
+        can=services.capabilities(consultation, current_user),
     )
 
 
@@ -141,7 +108,7 @@ def show(consultation_id: int):
 @login_required
 def edit(consultation_id: int):
     """Edit a consultation's titles, descriptions and schedule."""
-    consultation = board_consultation_or_404(consultation_id)
+    consultation = consultation_or_404(consultation_id, need=Need.BOARD)
     form = ConsultationForm(obj=consultation)
     if form.validate_on_submit():
         try:
@@ -163,7 +130,7 @@ def edit(consultation_id: int):
 @login_required
 def settings(consultation_id: int):
     """Edit the settings the later phases use (until voting opens)."""
-    consultation = board_consultation_or_404(consultation_id)
+    consultation = consultation_or_404(consultation_id, need=Need.BOARD)
     form = SettingsForm(obj=consultation)
     if not form.is_submitted():
         form.voters_threshold.data = round(consultation.voters_threshold * 100)
@@ -197,7 +164,7 @@ def settings(consultation_id: int):
 @login_required
 def advance(consultation_id: int):
     """Confirm and make the move to the next phase (GET shows what changes, POST does it)."""
-    consultation = board_consultation_or_404(consultation_id)
+    consultation = consultation_or_404(consultation_id, need=Need.BOARD)
     form = AdvanceForm()
     if form.validate_on_submit():
         try:
@@ -242,7 +209,7 @@ def _advance_page(consultation, form, target, gaps):
 @login_required
 def step_back(consultation_id: int):
     """Move a consultation one phase back, with a reason members read (GET asks for it, POST does it)."""
-    consultation = board_consultation_or_404(consultation_id)
+    consultation = consultation_or_404(consultation_id, need=Need.BOARD)
     form = StepBackForm()
     if form.validate_on_submit():
         try:

@@ -8,7 +8,7 @@ from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired
 
 from deliberate.forms import CleanText, MaxChars, choices
-from deliberate.models import ReactionValue
+from deliberate.models import ReactionValue, Side
 
 REACTION_CHOICES = [
     (int(ReactionValue.AGREE), _l("Agree")),
@@ -44,3 +44,13 @@ class ReasonForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A form with only its CSRF token, for one-button actions."""
+
+
+def panel_forms(argument_forms: dict[Side, ArgumentForm] | None = None) -> dict:
+    """Return the empty forms of a demand's panel, keeping an argument form that came back with errors."""
+    kept = argument_forms or {}
+    return {
+        "reaction_form": ReactionForm(formdata=None),
+        "argument_forms": {side: kept.get(side) or ArgumentForm(formdata=None, prefix=side.value) for side in Side},
+        "empty_form": EmptyForm(formdata=None),
+    }

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app, url_for
+from flask import url_for
 from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -39,7 +39,6 @@ from deliberate.models import (
     Reaction,
     ReactionValue,
     Report,
-    Role,
     Side,
     User,
     utcnow,
@@ -56,27 +55,15 @@ Subject = Demand | Argument
 # --- shared helpers --------------------------------------------------------------------------------------------
 
 
-def participant_membership(consultation: Consultation, user: User | None) -> Membership | None:
-    """Return the user's active club membership in the consultation's federation (None: may not take part)."""
-    if user is None or not user.is_authenticated or getattr(user, "is_pseudonymous", False):
-        return None
-    return permissions.club_membership(user, consultation.federation)
-
-
 def _require_participant(consultation: Consultation, user: User) -> Membership:
-    membership = participant_membership(consultation, user)
+    membership = permissions.participant_membership(user, consultation)
     if membership is None:
         raise PermissionDenied("not_member")
     return membership
 
 
-def is_moderator(consultation: Consultation, user: User | None) -> bool:
-    """Tell whether the user may moderate the consultation (its federation's board or admins)."""
-    return permissions.has_role(user, consultation.federation, Role.BOARD)
-
-
 def _require_moderator(consultation: Consultation, user: User) -> None:
-    if not is_moderator(consultation, user):
+    if not permissions.can_moderate(user, consultation):
         raise PermissionDenied("not_board")
 
 
@@ -93,27 +80,29 @@ def _visible_demands(consultation: Consultation):
     )
 
 
-def area_url(endpoint: str, **known: int) -> str | None:
-    """Build a URL to another area's page from the values its rule needs, or None when that area is absent."""
-    try:
-        rule = next(current_app.url_map.iter_rules(endpoint))
-    except (KeyError, StopIteration):
-        return None
-    if not set(rule.arguments) <= set(known):
-        return None
-    return url_for(endpoint, **{name: known[name] for name in rule.arguments})
-
-
 def demand_url(demand: Demand) -> str:
-    """Return the address of a demand's page: the demands area's page when it exists, else the discussion page."""
-    return area_url(
-        "demands.show", consultation_id=demand.consultation_id, demand_id=demand.id, id=demand.id
-    ) or url_for("deliberation.discussion", consultation_id=demand.consultation_id, demand_id=demand.id)
+    """Return the address of a demand's page."""
+    return url_for("demands.show", demand_id=demand.id)
 
 
-def consultation_url(consultation: Consultation) -> str | None:
-    """Return the address of the consultation's page in the consultations area, when there is one."""
-    return area_url("consultations.show", consultation_id=consultation.id, id=consultation.id)
+def consultation_url(consultation: Consultation) -> str:
+    """Return the address of the consultation's page."""
+    return url_for("consultations.show", consultation_id=consultation.id)
+
+
+def demand_panel(consultation: Consultation, demand: Demand, viewer: User | None) -> dict[str, Any]:
+    """Gather what a demand's reactions-and-arguments panel shows to this viewer (their own reaction only to them)."""
+    is_participant = permissions.can_take_part(viewer, consultation)
+    return {
+        "is_participant": is_participant,
+        "is_moderator": permissions.can_moderate(viewer, consultation),
+        "is_member": permissions.is_member(viewer, consultation),
+        "is_author": viewer is not None and viewer.is_authenticated and demand.author_id == viewer.id,
+        "can_react": is_participant and demand.is_visible and accepts_reactions(consultation.phase),
+        "can_argue": is_participant and demand.is_visible and accepts_arguments(consultation.phase),
+        "own_reaction": own_reaction(viewer, demand),
+        "arguments": arguments_of(demand, viewer),
+    }
 
 
 def _dialect_insert(model):
@@ -380,7 +369,7 @@ def _clean_reason(reason: str) -> str:
 
 def report(consultation: Consultation, user: User, subject: Subject, reason: str) -> Report:
     """Record a member's report that a demand or an argument breaks the rules (once per member and item)."""
-    if not permissions.has_role(user, consultation.federation, Role.MEMBER):
+    if not permissions.is_member(user, consultation):
         raise PermissionDenied("not_member")
     subject_type = subject_type_of(subject)
     load_subject(consultation, subject_type, subject.id)

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from deliberate import permissions
 from deliberate.deliberation import services
-from deliberate.deliberation.forms import ArgumentForm, EmptyForm, ReactionForm, ReasonForm
+from deliberate.deliberation.forms import ArgumentForm, EmptyForm, ReactionForm, ReasonForm, panel_forms
 from deliberate.domain.errors import DomainError, NotFound, ValidationFailed
-from deliberate.domain.phases import Phase, accepts_arguments, accepts_reactions
+from deliberate.domain.phases import accepts_reactions
 from deliberate.errors import refusal
 from deliberate.extensions import db
-from deliberate.models import Argument, Consultation, Demand, ReactionValue, Role, Side
+from deliberate.models import Argument, Consultation, Demand, ReactionValue, Side
+from deliberate.permissions import Need, consultation_or_404
 
 bp = Blueprint("deliberation", __name__)
 
 SUBJECT_TYPES = ("demand", "argument")
-
-
-def consultation_or_404(consultation_id: int) -> Consultation:
-    return db.get_or_404(Consultation, consultation_id)
 
 
 def demand_or_404(consultation: Consultation, demand_id: int) -> Demand:
@@ -38,30 +35,15 @@ def subject_or_404(consultation: Consultation, subject_type: str, subject_id: in
         abort(404)
 
 
-def panel_context(consultation: Consultation, demand: Demand) -> dict:
-    """Gather what the demand panel shows to the current viewer (their own reaction only to themselves)."""
-    forms = getattr(g, "deliberation_forms", {})
-    is_participant = services.participant_membership(consultation, current_user) is not None
-    return {
-        "is_participant": is_participant,
-        "is_moderator": services.is_moderator(consultation, current_user),
-        "is_member": permissions.has_role(current_user, consultation.federation, Role.MEMBER),
-        "is_author": current_user.is_authenticated and demand.author_id == current_user.id,
-        "can_react": is_participant and demand.is_visible and accepts_reactions(consultation.phase),
-        "can_argue": is_participant and demand.is_visible and accepts_arguments(consultation.phase),
-        "own_reaction": services.own_reaction(current_user, demand),
-        "arguments": services.arguments_of(demand, current_user),
-        "reaction_form": ReactionForm(formdata=None),
-        "argument_forms": {
-            side: forms.get(side) or ArgumentForm(formdata=None, prefix=side.value) for side in Side
-        },
-        "empty_form": EmptyForm(formdata=None),
-    }
+def panel_context(consultation: Consultation, demand: Demand, argument_forms=None) -> dict:
+    """Gather what the demand panel shows to the current viewer, with its forms."""
+    return services.demand_panel(consultation, demand, current_user) | panel_forms(argument_forms)
 
 
 @bp.app_context_processor
 def inject_panel():
-    return {"deliberation_panel": panel_context, "ReactionValue": ReactionValue, "Side": Side,
+    """Give templates the reaction and side values and the deliberation pages' addresses (no query)."""
+    return {"ReactionValue": ReactionValue, "Side": Side,
             "demand_url": services.demand_url, "deliberation_consultation_url": services.consultation_url}
 
 
@@ -70,7 +52,7 @@ def inject_panel():
 def react_flow(consultation_id: int):
     """Serve the member the next demand they have not reacted to, with their progress."""
     consultation = consultation_or_404(consultation_id)
-    if services.participant_membership(consultation, current_user) is None:
+    if permissions.participant_membership(current_user, consultation) is None:
         abort(403)
     demand = services.next_demand_to_react(consultation, current_user)
     return render_template(
@@ -86,7 +68,7 @@ def react(consultation_id: int, demand_id: int):
     """Record the member's agree / disagree / pass, then go back to the demand or to the next one."""
     consultation = consultation_or_404(consultation_id)
     demand = demand_or_404(consultation, demand_id)
-    if services.participant_membership(consultation, current_user) is None:
+    if permissions.participant_membership(current_user, consultation) is None:
         abort(403)
     form = ReactionForm()
     if not form.validate_on_submit():
@@ -106,15 +88,13 @@ def react(consultation_id: int, demand_id: int):
 @login_required
 def discussion(consultation_id: int, demand_id: int):
     """Show a demand with its reactions and arguments (the demands area's page includes the same panel)."""
-    consultation = consultation_or_404(consultation_id)
-    permissions.require_role(consultation.federation, Role.MEMBER)
+    consultation = consultation_or_404(consultation_id, need=Need.MEMBER)
     demand = demand_or_404(consultation, demand_id)
-    moderator = services.is_moderator(consultation, current_user)
-    if consultation.phase is Phase.DRAFT and not moderator:
-        abort(404)
+    moderator = permissions.can_moderate(current_user, consultation)
     if not demand.is_visible and not (moderator or demand.author_id == current_user.id):
         abort(404)
-    return render_template("deliberation/discussion.html", consultation=consultation, demand=demand)
+    return render_template("deliberation/discussion.html", consultation=consultation, demand=demand,
+                           panel=panel_context(consultation, demand))
 
 
 @bp.post("/consultations/<int:consultation_id>/demands/<int:demand_id>/arguments/<side>")
@@ -125,7 +105,7 @@ def write_argument(consultation_id: int, demand_id: int, side: str):
     demand = demand_or_404(consultation, demand_id)
     if side not in {s.value for s in Side}:
         abort(404)
-    if services.participant_membership(consultation, current_user) is None:
+    if permissions.participant_membership(current_user, consultation) is None:
         abort(403)
     form = ArgumentForm(prefix=side)
     problem = None
@@ -142,8 +122,8 @@ def write_argument(consultation_id: int, demand_id: int, side: str):
             return redirect(f"{services.demand_url(demand)}#argument-{argument.id}")  # land on the new argument
     if problem:
         form.body.errors = [*form.body.errors, problem]
-    g.deliberation_forms = {Side(side): form}
-    return render_template("deliberation/discussion.html", consultation=consultation, demand=demand), 422
+    return render_template("deliberation/discussion.html", consultation=consultation, demand=demand,
+                           panel=panel_context(consultation, demand, {Side(side): form})), 422
 
 
 @bp.post("/consultations/<int:consultation_id>/arguments/<int:argument_id>/upvote")
@@ -154,7 +134,7 @@ def upvote(consultation_id: int, argument_id: int):
     argument = db.get_or_404(Argument, argument_id)
     if argument.demand.consultation_id != consultation.id:
         abort(404)
-    if services.participant_membership(consultation, current_user) is None:
+    if permissions.participant_membership(current_user, consultation) is None:
         abort(403)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -172,8 +152,7 @@ def upvote(consultation_id: int, argument_id: int):
 @login_required
 def report(consultation_id: int, subject_type: str, subject_id: int):
     """Ask for a reason, then record the member's report of a demand or an argument."""
-    consultation = consultation_or_404(consultation_id)
-    permissions.require_role(consultation.federation, Role.MEMBER)
+    consultation = consultation_or_404(consultation_id, need=Need.MEMBER)
     subject = subject_or_404(consultation, subject_type, subject_id)
     demand = subject if isinstance(subject, Demand) else subject.demand
     form = ReasonForm()
@@ -197,8 +176,7 @@ def report(consultation_id: int, subject_type: str, subject_id: int):
 @login_required
 def moderation(consultation_id: int):
     """Show the board the open reports grouped by item, and the hidden items."""
-    consultation = consultation_or_404(consultation_id)
-    permissions.require_role(consultation.federation, Role.BOARD)
+    consultation = consultation_or_404(consultation_id, need=Need.BOARD)
     return _render_queue(consultation)
 
 
@@ -216,8 +194,7 @@ def _render_queue(consultation: Consultation, failed: tuple[str, int, ReasonForm
 @login_required
 def moderate(consultation_id: int, subject_type: str, subject_id: int, action: str):
     """Hide (with a reason), keep or unhide a demand or an argument."""
-    consultation = consultation_or_404(consultation_id)
-    permissions.require_role(consultation.federation, Role.BOARD)
+    consultation = consultation_or_404(consultation_id, need=Need.BOARD)
     if action not in ("hide", "keep", "unhide"):
         abort(404)
     subject = subject_or_404(consultation, subject_type, subject_id)

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
-from deliberate import audit
+from deliberate import audit, permissions
 from deliberate.domain import consolidation
 from deliberate.domain.errors import Conflict, PermissionDenied, PhaseClosed, ValidationFailed
 from deliberate.domain.phases import Phase, accepts_demands, is_open_for_editing_demands
@@ -26,14 +26,12 @@ from deliberate.models import (
     DemandVersion,
     Language,
     Membership,
-    MembershipStatus,
     Organization,
-    Role,
     Target,
     User,
     utcnow,
 )
-from deliberate.permissions import club_membership, has_role
+from deliberate.permissions import club_membership
 from deliberate.text import clean_markdown, clean_text, render_markdown
 
 TITLE_MAX = 140
@@ -86,11 +84,6 @@ class DemandFilters:
 
 # --------------------------------------------------------------------------------------------------------------
 # Reading
-
-
-def is_board(user: User | None, consultation: Consultation) -> bool:
-    """Tell whether the user is on the board (or an administrator) of the consultation's federation."""
-    return user is not None and has_role(user, consultation.federation, Role.BOARD)
 
 
 def categories(federation: Organization) -> list[Category]:
@@ -230,18 +223,8 @@ def demand_with_history(demand_id: int) -> Demand | None:
     )
 
 
-def is_club_officer(user: User | None, club: Organization | None) -> bool:
-    """Tell whether the user is an officer of this very club (its own membership, not the federation's board)."""
-    if user is None or not user.is_authenticated or club is None:
-        return False
-    role = db.session.scalar(
-        select(Membership.role).where(
-            Membership.user_id == user.id,
-            Membership.organization_id == club.id,
-            Membership.status == MembershipStatus.ACTIVE,
-        )
-    )
-    return role is not None and role.rank >= Role.OFFICER.rank
+def _demand_text(title: str, body: str) -> str:
+    return f"{title}\n{body}"
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -252,10 +235,6 @@ def is_club_officer(user: User | None, club: Organization | None) -> bool:
 # so a reused id or another database never returns stale features).
 _FEATURES: OrderedDict[bytes, consolidation.DemandFeatures] = OrderedDict()
 _FEATURES_KEPT = 50_000
-
-
-def _demand_text(title: str, body: str) -> str:
-    return f"{title}\n{body}"
 
 
 def _features(texts: list[str]) -> list[consolidation.DemandFeatures]:
@@ -421,7 +400,7 @@ def set_endorsement(demand: Demand, actor: User, endorsed: bool) -> Demand:
     """Mark (or unmark) a demand as endorsed by its club; only that club's own officers may."""
     if demand.consultation.phase not in ENDORSING_PHASES:
         raise PhaseClosed(demand.consultation.phase)
-    if not is_club_officer(actor, demand.club):
+    if not permissions.is_club_officer(actor, demand.club):
         raise PermissionDenied("not_club_officer")
     if not demand.is_visible:
         raise Conflict("not_visible")

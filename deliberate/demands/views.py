@@ -9,9 +9,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
-from werkzeug.routing import BuildError
 
 from deliberate import permissions
+from deliberate.deliberation.views import panel_context
 from deliberate.demands import services
 from deliberate.demands.forms import (
     LANGUAGE_LABELS,
@@ -22,12 +22,13 @@ from deliberate.demands.forms import (
     WithdrawForm,
 )
 from deliberate.domain.errors import Conflict, DomainError, PermissionDenied, PhaseClosed, ValidationFailed
-from deliberate.domain.phases import Phase, accepts_demands, is_open_for_editing_demands
+from deliberate.domain.phases import accepts_demands, is_open_for_editing_demands
 from deliberate.errors import field_error
 from deliberate.extensions import db
 from deliberate.forms import choices
-from deliberate.models import Consultation, Demand, Language, Role, Target
+from deliberate.models import Consultation, Demand, Language, Target
 from deliberate.organizations.forms import EmptyForm
+from deliberate.permissions import Need, consultation_or_404
 from deliberate.programmes import services as programme_services
 from deliberate.routing import db_int
 from deliberate.text import render_markdown
@@ -47,32 +48,20 @@ def language_label(value: str | None) -> str:
     return str(LANGUAGE_LABELS.get(Language(value))) if value else ""
 
 
-def consultation_or_404(consultation_id: int) -> tuple[Consultation, bool]:
-    """Load a consultation its federation's members may see (a draft only by its board); return it and is_board."""
-    consultation = db.get_or_404(Consultation, consultation_id)
-    board = permissions.require_role(consultation.federation, Role.MEMBER).rank >= Role.BOARD.rank
-    if consultation.phase is Phase.DRAFT and not board:
-        abort(404)
-    return consultation, board
-
-
 def demand_or_404(demand_id: int) -> tuple[Demand, bool]:
     """Load a demand the current user may see (withdrawn or hidden ones: only their author and the board)."""
     demand = services.demand_with_history(demand_id)
     if demand is None:
         abort(404)
-    _, board = consultation_or_404(demand.consultation_id)
+    board = permissions.is_board(current_user, consultation_or_404(demand.consultation_id, need=Need.MEMBER))
     if not services.can_see(demand, current_user, board):
         abort(404)
     return demand, board
 
 
-def consultation_link(consultation: Consultation) -> str | None:
-    """Return the consultation page's address, once the consultations area provides it."""
-    try:
-        return url_for("consultations.show", consultation_id=consultation.id)
-    except BuildError:
-        return None
+def consultation_link(consultation: Consultation) -> str:
+    """Return the consultation page's address."""
+    return url_for("consultations.show", consultation_id=consultation.id)
 
 
 def _with_choices(form: DemandForm, consultation: Consultation) -> DemandForm:
@@ -130,7 +119,8 @@ def _filters() -> services.DemandFilters:
 @login_required
 def index(consultation_id: int):
     """List and search the consultation's demands."""
-    consultation, board = consultation_or_404(consultation_id)
+    consultation = consultation_or_404(consultation_id, need=Need.MEMBER)
+    board = permissions.is_board(current_user, consultation)
     filters = _filters()
     form = ListFilterForm(formdata=request.args)
     locale = _locale()
@@ -164,7 +154,7 @@ def _render_new(consultation: Consultation, form: DemandForm, similar=None, stat
 @login_required
 def new(consultation_id: int):
     """Show the form to submit a demand for one's club."""
-    consultation, _board = consultation_or_404(consultation_id)
+    consultation = consultation_or_404(consultation_id, need=Need.MEMBER)
     if not accepts_demands(consultation.phase):
         flash(_("This consultation does not accept demands now."), "warning")
         return redirect(url_for(".index", consultation_id=consultation.id))
@@ -175,7 +165,7 @@ def new(consultation_id: int):
 @login_required
 def create(consultation_id: int):
     """Check for similar demands (the "check" button), or submit the demand."""
-    consultation, _board = consultation_or_404(consultation_id)
+    consultation = consultation_or_404(consultation_id, need=Need.MEMBER)
     form = _with_choices(_posted(DemandForm), consultation)
     if "check" in request.form:
         form.validate()
@@ -227,9 +217,9 @@ def show(demand_id: int):
         can_edit=demand.author_id == current_user.id and demand.is_visible
         and is_open_for_editing_demands(consultation.phase),
         can_endorse=demand.is_visible and consultation.phase in services.ENDORSING_PHASES
-        and services.is_club_officer(current_user, demand.club),
+        and permissions.is_club_officer(current_user, demand.club),
         form=EmptyForm(), consultation_url=consultation_link(consultation),
-        demand_result=programme_services.demand_result(demand),
+        demand_result=programme_services.demand_result(demand), panel=panel_context(consultation, demand),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -20,13 +20,16 @@ class EmptyForm(FlaskForm):
 
 
 @bp.app_context_processor
-def _unread_notifications() -> dict:
-    """Give templates the current person's unread count, computed only when a template asks for it."""
+def _notification_helpers() -> dict:
+    """Give templates the sentence of a notification (made from its stored facts, no query)."""
+    return {"describe_notification": services.describe}
 
-    def unread_notifications() -> int:
-        return services.unread_count(current_user) if current_user.is_authenticated else 0
 
-    return {"unread_notifications": unread_notifications, "describe_notification": services.describe}
+@bp.before_app_request
+def _count_unread() -> None:
+    """Count the person's unread notifications once per page, for the menu (static files need no count)."""
+    if request.endpoint != "static" and current_user.is_authenticated:
+        g.unread_notifications = services.unread_count(current_user)
 
 
 @bp.get("/notifications")
@@ -34,7 +37,8 @@ def _unread_notifications() -> dict:
 def index():
     """List my notifications, newest first, twenty a page."""
     page = services.page_for(current_user, request.args.get("page", 1, type=db_int))
-    return render_template("notifications/index.html", page=page, form=EmptyForm())
+    return render_template("notifications/index.html", page=page, form=EmptyForm(),
+                           unread=services.unread_count(current_user))
 
 
 def _safe_link(link: str | None) -> str:

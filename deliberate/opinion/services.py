@@ -40,12 +40,10 @@ from deliberate.models import (
     OpinionSnapshot,
     Organization,
     Reaction,
-    Role,
     User,
     utcnow,
 )
 from deliberate.opinion import layout
-from deliberate.permissions import has_role
 
 #: A snapshot is stale once this many reactions were added or changed since it was computed ...
 STALE_MIN_NEW = 50
@@ -63,19 +61,6 @@ MAP_MARGIN = 24
 
 
 # --- reading --------------------------------------------------------------------------------------------------
-
-def can_view(consultation: Consultation, user: User | None) -> bool:
-    """Tell whether a person may see the map: members of the federation (once out of draft), everyone once published."""
-    if consultation.phase is Phase.PUBLISHED:
-        return True
-    if consultation.phase is Phase.DRAFT:
-        return has_role(user, consultation.federation, Role.BOARD)
-    return has_role(user, consultation.federation, Role.MEMBER)
-
-
-def can_recompute(consultation: Consultation, user: User | None) -> bool:
-    """Tell whether a person may ask for a recomputation (the federation's board, admins, site admins)."""
-    return has_role(user, consultation.federation, Role.BOARD)
 
 
 def snapshot_of(consultation: Consultation) -> OpinionSnapshot | None:

@@ -7,11 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from deliberate.domain.errors import Conflict, NotFound
-from deliberate.extensions import db, login_manager
-from deliberate.models import Consultation
+from deliberate import permissions
+from deliberate.domain.errors import Conflict
+from deliberate.extensions import db
 from deliberate.opinion import services
 from deliberate.opinion.cli import opinion_refresh_command
+from deliberate.permissions import Need, consultation_or_404
 
 bp = Blueprint("opinion", __name__, cli_group=None)
 # `deliberate opinion-refresh` (for cron) comes with the blueprint, at the top level of the command.
@@ -22,26 +23,11 @@ class EmptyForm(FlaskForm):
     """A form with only its CSRF token (the recompute button)."""
 
 
-def _consultation(consultation_id: int) -> Consultation:
-    """Load a consultation whose map the current person may see (401 to log in, 403 or 404 otherwise)."""
-    from deliberate.consultations.services import get_visible
-
-    try:
-        consultation = get_visible(consultation_id, current_user)
-    except NotFound:
-        abort(404)
-    if not services.can_view(consultation, current_user):
-        if not current_user.is_authenticated:
-            abort(login_manager.unauthorized())
-        abort(403)
-    return consultation
-
-
 @bp.get("/consultations/<int:consultation_id>/opinion-map")
 def show(consultation_id: int):
     """Show the map, its groups, consensus and composition; a board request first refreshes a stale snapshot."""
-    consultation = _consultation(consultation_id)
-    is_board = services.can_recompute(consultation, current_user)
+    consultation = consultation_or_404(consultation_id, need=Need.MAP)
+    is_board = permissions.can_moderate(current_user, consultation)
     if is_board:
         services.refresh_if_stale(consultation)
     view = services.map_view(consultation, current_user)
@@ -57,8 +43,8 @@ def show(consultation_id: int):
 @login_required
 def recompute(consultation_id: int):
     """Compute the map again now (the board only; not once voting has opened)."""
-    consultation = _consultation(consultation_id)
-    if not services.can_recompute(consultation, current_user):
+    consultation = consultation_or_404(consultation_id, need=Need.MAP)
+    if not permissions.can_moderate(current_user, consultation):
         abort(403)
     if not EmptyForm().validate_on_submit():
         flash(_("The form had expired; please try again."), "warning")

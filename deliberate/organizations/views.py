@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from deliberate import permissions
+from deliberate.consultations import services as consultation_services
 from deliberate.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
 from deliberate.domain.minority import DEFAULT_WOMEN_BASELINE
 from deliberate.domain.roster import MAX_BYTES as ROSTER_MAX_BYTES
@@ -120,6 +121,9 @@ def show(slug: str):
         members=active if role is not None else None,
         form=EmptyForm(),
         now=tasks.now_for(current_user, [organization.federation]),
+        consultations=None if organization.is_club else consultation_services.consultations_of(organization,
+                                                                                                current_user),
+        can_open_consultations=not organization.is_club and permissions.is_board(current_user, organization),
     )
 
 

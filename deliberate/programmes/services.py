@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from deliberate import permissions
 from deliberate.agenda import services as agenda_services
 from deliberate.domain import programmes as rules
 from deliberate.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -43,7 +44,7 @@ from deliberate.models import (
 )
 from deliberate.models.agenda import DemandPlacement, PlacementStatus
 from deliberate.notifications.services import notify
-from deliberate.permissions import has_role, role_in
+from deliberate.permissions import has_role
 from deliberate.text import clean_markdown, clean_text, render_markdown
 
 MAX_TITLE = 160
@@ -96,15 +97,11 @@ def federation_of(agenda: Agenda) -> Organization:
     return agenda.consultation.federation
 
 
-def is_board(user: User | None, agenda: Agenda) -> bool:
-    return has_role(user, federation_of(agenda), Role.BOARD)
-
-
 def is_owner(user: User | None, programme: Programme) -> bool:
     """Tell whether the user answers for the programme: the board always does, then the owner it named."""
     if user is None or not user.is_authenticated:
         return False
-    if is_board(user, programme.agenda):
+    if permissions.is_board(user, programme.agenda):
         return True
     if programme.owner_kind is OwnerKind.MEMBER:
         return programme.owner_user_id == user.id
@@ -114,7 +111,7 @@ def is_owner(user: User | None, programme: Programme) -> bool:
 
 
 def can_follow(user: User | None, agenda: Agenda) -> bool:
-    return role_in(user, federation_of(agenda)) is not None
+    return permissions.is_member(user, agenda)
 
 
 def owner_choices(agenda: Agenda) -> tuple[list[Organization], list[User]]:
@@ -336,7 +333,7 @@ def demand_result(demand: Demand) -> DemandResult | None:
 # --- checks -------------------------------------------------------------------------------------------------------
 
 def _require_board(agenda: Agenda, actor: User) -> None:
-    if not is_board(actor, agenda):
+    if not permissions.is_board(actor, agenda):
         raise PermissionDenied("not_board")
 
 

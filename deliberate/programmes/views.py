@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from deliberate import permissions
 from deliberate.demands.forms import TARGET_LABELS
 from deliberate.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from deliberate.domain.programmes import CommitmentStatus, Currency, OwnerKind, Source, Status
@@ -114,7 +115,7 @@ def _child_or_404(model, child_id: int):
 
 
 def _board_or_403(agenda) -> None:
-    if not services.is_board(current_user, agenda):
+    if not permissions.is_board(current_user, agenda):
         abort(403)
 
 
@@ -167,7 +168,7 @@ def tracker(agenda_id: int):
     data = _tracker(agenda)
     return render_template("programmes/tracker.html", agenda=agenda, consultation=agenda.consultation,
                            tracker=data, updates=services.recent_updates(agenda, 10),
-                           is_board=services.is_board(current_user, agenda),
+                           is_board=permissions.is_board(current_user, agenda),
                            can_follow=services.can_follow(current_user, agenda),
                            followed=services.followed_items(current_user, [view.item.id for view in data.items]))
 
@@ -180,7 +181,7 @@ def show(programme_id: int):
 
 def _show_page(programme, status: int = 200, **forms):
     is_owner = services.is_owner(current_user, programme)
-    is_board = services.is_board(current_user, programme.agenda)
+    is_board = permissions.is_board(current_user, programme.agenda)
     view = services.programme_view(programme)
     defaults = {
         "status_form": StatusForm(formdata=None, status=programme.status.value),
