@@ -7,8 +7,27 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
+from deliberate import audit, errors, extensions, i18n, mail, routing, security, text
 from deliberate import config as default_config
+from deliberate.agenda.views import bp as agenda_bp
+from deliberate.auth.sessions import load_user
+from deliberate.auth.views import bp as auth_bp
+from deliberate.ballots.views import bp as ballots_bp
+from deliberate.cli import register_commands
+from deliberate.consolidation.views import bp as consolidation_bp
+from deliberate.consultations.views import bp as consultations_bp
+from deliberate.deliberation.views import bp as deliberation_bp
+from deliberate.demands.views import bp as demands_bp
+from deliberate.events.views import bp as events_bp
+from deliberate.notifications.views import bp as notifications_bp
+from deliberate.opinion.views import bp as opinion_bp
+from deliberate.ops import logs as request_log
+from deliberate.ops import proxy
+from deliberate.ops.views import bp as ops_bp
+from deliberate.organizations.views import bp as organizations_bp
+from deliberate.programmes.views import bp as programmes_bp
 
 PACKAGE = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE.parent
@@ -42,11 +61,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "deliberate.sqlite3")
 
-    from deliberate import audit, errors, extensions, i18n, mail, routing, security, text
-    from deliberate.cli import register_commands
-    from deliberate.ops import logs as request_log
-    from deliberate.ops import proxy
-
     security.init_app(app)  # first: no other request hook runs while the secret key is the default one
     routing.init_app(app)  # before the blueprints: their routes use its bounded converters
     request_log.init_app(app)
@@ -68,11 +82,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_login(app: Flask) -> None:
-    from flask_babel import lazy_gettext as _l
-
-    from deliberate.auth.sessions import load_user
-    from deliberate.extensions import login_manager
-
+    login_manager = extensions.login_manager
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")
@@ -82,23 +92,8 @@ def _init_login(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from deliberate.auth.views import bp as auth_bp
-    from deliberate.organizations.views import bp as organizations_bp
-
     app.register_blueprint(organizations_bp)
     app.register_blueprint(auth_bp, url_prefix="/account")
-    app.register_blueprint(__import__("deliberate.demands.views", fromlist=["bp"]).bp)
-    app.register_blueprint(__import__("deliberate.deliberation.views", fromlist=["bp"]).bp)
-    app.register_blueprint(__import__("deliberate.consultations.views", fromlist=["bp"]).bp)
-    app.register_blueprint(__import__("deliberate.notifications.views", fromlist=["bp"]).bp)
-    app.register_blueprint(__import__("deliberate.consolidation.views", fromlist=["bp"]).bp)
-    app.register_blueprint(__import__("deliberate.opinion.views", fromlist=["bp"]).bp)
-    app.register_blueprint(__import__("deliberate.ballots.views", fromlist=["bp"]).bp)
-    app.register_blueprint(__import__("deliberate.agenda.views", fromlist=["bp"]).bp)
-    from deliberate.events.views import bp as events_bp
-    from deliberate.ops.views import bp as ops_bp
-    from deliberate.programmes.views import bp as programmes_bp
-
-    app.register_blueprint(ops_bp)
-    app.register_blueprint(programmes_bp)
-    app.register_blueprint(events_bp)
+    for bp in (demands_bp, deliberation_bp, consultations_bp, notifications_bp, consolidation_bp, opinion_bp,
+               ballots_bp, agenda_bp, ops_bp, programmes_bp, events_bp):
+        app.register_blueprint(bp)

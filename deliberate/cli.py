@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import importlib
 import json
 from typing import Any
 
@@ -12,25 +11,26 @@ from flask import Flask
 from flask.cli import FlaskGroup, ScriptInfo, pass_script_info, with_appcontext
 from flask.cli import run_command as flask_run_command
 
+import deliberate
+from deliberate.agenda.cli import demo_cycle_command, verify_agenda_command
+from deliberate.auth.passwords import password_problem
+from deliberate.auth.services import make_admin
+from deliberate.ballots.cli import tally_command
+from deliberate.consolidation.cli import cluster_command
+from deliberate.deliberation.cli import import_polis_command
+from deliberate.demo import cast_demo_ballots, seed_demo
+from deliberate.domain.errors import NotFound, PhaseClosed, ValidationFailed
+from deliberate.mail import external_url
+from deliberate.opinion.cli import opinion_map_command, opinion_refresh_command
 from deliberate.ops.cli import doctor_command
-
-# Commands that live with their area; each module defines a click command. Registered when present.
-AREA_COMMANDS = (
-    ("deliberate.agenda.cli", "verify_agenda_command"),
-    ("deliberate.agenda.cli", "demo_cycle_command"),
-    ("deliberate.ballots.cli", "tally_command"),
-    ("deliberate.consolidation.cli", "cluster_command"),
-    ("deliberate.deliberation.cli", "import_polis_command"),
-    ("deliberate.opinion.cli", "opinion_map_command"),
-)
+from deliberate.organizations.services import create_federation, mail_board_invitations
+from deliberate.security import InsecureConfiguration, refuse_default_secret_key
 
 
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo_command() -> None:
     """Create the demo federation with its clubs and members (idempotent) and print the log-ins."""
-    from deliberate.demo import seed_demo
-
     result = seed_demo()
     click.echo(("Created" if result.created else "Already present:") + f" {result.federation_name}")
     click.echo(f"Demo log-ins (password for all: {result.password}):")
@@ -44,9 +44,6 @@ def seed_demo_command() -> None:
 @with_appcontext
 def demo_ballots_command(consultation_id: int, seed: int) -> None:
     """Let the demo federation's members who have not voted cast ballots that follow their reactions."""
-    from deliberate.demo import cast_demo_ballots
-    from deliberate.domain.errors import NotFound, PhaseClosed
-
     try:
         cast = cast_demo_ballots(consultation_id, seed=seed)
     except NotFound:
@@ -63,9 +60,6 @@ def demo_ballots_command(consultation_id: int, seed: int) -> None:
 @with_appcontext
 def create_admin_command(email: str, name: str, password: str | None) -> None:
     """Create a site administrator, or make an existing account one."""
-    from deliberate.auth.passwords import password_problem
-    from deliberate.auth.services import make_admin
-
     existing_password = password
     if existing_password is None:
         existing_password = getpass.getpass("Password (for a new account): ")
@@ -88,10 +82,6 @@ def create_admin_command(email: str, name: str, password: str | None) -> None:
 def create_federation_command(name: str, slug: str | None, time_zone: str, board: tuple[str, ...],
                               confederation: str | None) -> None:
     """Create a federation with its board (run again, it changes nothing twice), and print what it did as JSON."""
-    from deliberate.domain.errors import ValidationFailed
-    from deliberate.mail import external_url
-    from deliberate.organizations.services import create_federation, mail_board_invitations
-
     try:
         setup = create_federation(name, slug=slug, time_zone=time_zone, board=board, confederation=confederation)
     except ValidationFailed as error:
@@ -119,25 +109,17 @@ SET_UP_PROBLEMS = {
 
 
 def register_commands(app: Flask) -> None:
-    app.cli.add_command(seed_demo_command)
-    app.cli.add_command(demo_ballots_command)
-    app.cli.add_command(create_admin_command)
-    app.cli.add_command(doctor_command)
-    app.cli.add_command(create_federation_command)
-    for module_name, attribute in AREA_COMMANDS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name is None or not module_name.startswith(error.name):
-                raise
-            continue
-        app.cli.add_command(getattr(module, attribute))
+    """Add every command of the project to the application's ``deliberate`` group, each area's own included."""
+    for command in (
+        seed_demo_command, demo_ballots_command, create_admin_command, create_federation_command, doctor_command,
+        verify_agenda_command, demo_cycle_command, tally_command, cluster_command, import_polis_command,
+        opinion_map_command, opinion_refresh_command,
+    ):
+        app.cli.add_command(command)
 
 
 def _create_app() -> Flask:
-    from deliberate import create_app
-
-    return create_app()
+    return deliberate.create_app()  # the package's factory: this module is imported while the package loads
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app)
@@ -148,8 +130,6 @@ def main() -> None:
 @pass_script_info
 def _run(info: ScriptInfo, **options: Any) -> None:
     """Refuse the default secret key before the server starts, then run Flask's own ``run``."""
-    from deliberate.security import InsecureConfiguration, refuse_default_secret_key
-
     try:
         app = info.load_app()
     except Exception:  # Flask's run reports it, and keeps the reloader's handling of a broken app

@@ -11,12 +11,9 @@ from deliberate import permissions
 from deliberate.domain.errors import Conflict
 from deliberate.extensions import db
 from deliberate.opinion import services
-from deliberate.opinion.cli import opinion_refresh_command
 from deliberate.permissions import Need, consultation_or_404
 
-bp = Blueprint("opinion", __name__, cli_group=None)
-# `deliberate opinion-refresh` (for cron) comes with the blueprint, at the top level of the command.
-bp.cli.add_command(opinion_refresh_command)
+bp = Blueprint("opinion", __name__)
 
 
 class EmptyForm(FlaskForm):
