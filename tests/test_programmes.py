@@ -34,7 +34,7 @@ from deliberate.models import (
     utcnow,
 )
 from deliberate.models.agenda import DemandPlacement, PlacementStatus
-from deliberate.programmes import services
+from deliberate.programmes import services, tracking
 
 ROLES = ("anonymous", "outsider", "member", "officer", "board", "admin")
 
@@ -151,7 +151,7 @@ def test_progress_comes_from_milestones_and_rolls_up_to_the_agenda(app, publishe
         officer = _get(User, published["officer"].id)
         p = _get(Programme, programme)
         services.set_progress(p, officer, 40)
-        assert services.programme_view(p).progress == pytest.approx(0.4)
+        assert tracking.programme_view(p).progress == pytest.approx(0.4)
         first = services.add_milestone(p, officer, title_es="Terreno", title_en="Land", due_on=date(2027, 3, 1),
                                        weight=60)
         services.add_milestone(p, officer, title_es="Obra", title_en="Works", due_on=date(2027, 9, 1), weight=40)
@@ -161,7 +161,7 @@ def test_progress_comes_from_milestones_and_rolls_up_to_the_agenda(app, publishe
         with pytest.raises(Conflict):
             services.set_progress(p, officer, 10)
         services.tick_milestone(first, officer, True)
-        tracker = services.tracker(_agenda(published), date(2027, 4, 1))
+        tracker = tracking.tracker(_agenda(published), date(2027, 4, 1))
         views = {view.item.id: view for view in tracker.items}
         assert views[published["salud"]].progress == pytest.approx(0.6)
         assert views[published["becas"]].progress is None
@@ -210,7 +210,7 @@ def test_funding_is_never_received_beyond_its_commitment_and_currencies_stay_apa
         with pytest.raises(ValidationFailed):
             services.record_received(share, officer, 300_000_01, None)
         services.record_received(share, officer, 100_000_00, date(2027, 2, 1))
-        totals = {(t.currency, t.source): t for t in services.programme_view(p).funding}
+        totals = {(t.currency, t.source): t for t in tracking.programme_view(p).funding}
         assert totals[(Currency.MXN, None)].received_cents == 100_000_00
         assert totals[(Currency.USD, None)].committed_cents == 5_000_00
 
@@ -230,7 +230,7 @@ def test_a_promise_past_its_date_is_late_on_the_scorecard(app, published, progra
         with pytest.raises(ValidationFailed):
             services.add_commitment(p, board, official="X", authority=Target.CONSULATE, promise="Y",
                                     promised_on=today, due_on=None, evidence="javascript:alert(1)")
-        tracker = services.tracker(_agenda(published))
+        tracker = tracking.tracker(_agenda(published))
         scores = {score.name: score for score in tracker.by_official}
         assert scores["Gobernador"].late == 1 and scores["Presidenta municipal"].kept == 1
         assert late.evidence_links == ["https://example.org/acta"]
@@ -254,7 +254,7 @@ def test_a_follow_is_one_row_per_member_and_item_and_outsiders_cannot_follow(app
 def test_following_is_never_derived_from_ballots(app, published):
     with app.app_context():
         assert db.session.scalar(select(func.count(Follow.id))) == 0  # eleven voters approved, nobody follows
-        assert services.followed_items(_get(User, published["member"].id), [published["salud"]]) == set()
+        assert tracking.followed_items(_get(User, published["member"].id), [published["salud"]]) == set()
 
 
 # --- pages and permissions ----------------------------------------------------------------------------------------
@@ -543,7 +543,7 @@ def test_demo_cycle_follows_its_agenda_up_with_some_late_and_one_blocked(app, cl
     output = json.loads(result.output.strip().splitlines()[-1])
     assert output["tracker_url"] == f"http://localhost:5000/agendas/{output['agenda_id']}/tracker"
     with app.app_context():
-        tracker = services.tracker(services.published_agenda(output["agenda_id"]))
+        tracker = tracking.tracker(services.published_agenda(output["agenda_id"]))
         views = [view for item in tracker.items for view in item.programmes]
         assert len(views) == len(tracker.items) and tracker.counts["blocked"] == 1
         assert tracker.counts["overdue"] >= 1 and any(score.late for score in tracker.by_official)

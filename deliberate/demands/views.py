@@ -29,7 +29,7 @@ from deliberate.forms import choices
 from deliberate.models import Consultation, Demand, Language, Target
 from deliberate.organizations.forms import EmptyForm
 from deliberate.permissions import Need, consultation_or_404
-from deliberate.programmes import services as programme_services
+from deliberate.programmes import tracking
 from deliberate.routing import db_int
 from deliberate.text import render_markdown
 
@@ -219,7 +219,7 @@ def show(demand_id: int):
         can_endorse=demand.is_visible and consultation.phase in services.ENDORSING_PHASES
         and permissions.is_club_officer(current_user, demand.club),
         form=EmptyForm(), consultation_url=consultation_link(consultation),
-        demand_result=programme_services.demand_result(demand), panel=panel_context(consultation, demand),
+        demand_result=tracking.demand_result(demand), panel=panel_context(consultation, demand),
     )
 
 

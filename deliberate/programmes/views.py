@@ -29,6 +29,7 @@ from deliberate.programmes import (
     commitment_name,
     services,
     status_name,
+    tracking,
 )
 from deliberate.programmes.forms import (
     CommitmentForm,
@@ -158,7 +159,7 @@ for _name, _helper in {"programme_status_name": status_name, "commitment_name": 
 # --- public pages -----------------------------------------------------------------------------------------------
 
 def _tracker(agenda):
-    return services.tracker(agenda, authority_name=_authority_name)
+    return tracking.tracker(agenda, authority_name=_authority_name)
 
 
 @bp.get("/agendas/<int:agenda_id>/tracker")
@@ -167,10 +168,10 @@ def tracker(agenda_id: int):
     agenda = _agenda_or_404(agenda_id)
     data = _tracker(agenda)
     return render_template("programmes/tracker.html", agenda=agenda, consultation=agenda.consultation,
-                           tracker=data, updates=services.recent_updates(agenda, 10),
+                           tracker=data, updates=tracking.recent_updates(agenda, 10),
                            is_board=permissions.is_board(current_user, agenda),
                            can_follow=services.can_follow(current_user, agenda),
-                           followed=services.followed_items(current_user, [view.item.id for view in data.items]))
+                           followed=tracking.followed_items(current_user, [view.item.id for view in data.items]))
 
 
 @bp.get("/programmes/<int:programme_id>")
@@ -182,7 +183,7 @@ def show(programme_id: int):
 def _show_page(programme, status: int = 200, **forms):
     is_owner = services.is_owner(current_user, programme)
     is_board = permissions.is_board(current_user, programme.agenda)
-    view = services.programme_view(programme)
+    view = tracking.programme_view(programme)
     defaults = {
         "status_form": StatusForm(formdata=None, status=programme.status.value),
         "progress_form": ProgressForm(formdata=None, percent=programme.progress_percent or 0),
@@ -232,7 +233,7 @@ def tracker_csv(agenda_id: int):
     for item_view in data.items:
         for view in item_view.programmes:
             p = view.programme
-            owner = services.owner_dict(p)
+            owner = tracking.owner_dict(p)
             totals = {t.currency: t for t in view.funding if t.source is None}
             money_cells = []
             for currency in Currency:
@@ -272,7 +273,7 @@ def feed(agenda_id: int):
     ET.SubElement(root, "id").text = self_link
     ET.SubElement(root, "link", rel="self", href=self_link)
     ET.SubElement(root, "link", href=external_url("programmes.tracker", agenda_id=agenda.id))
-    updates = services.recent_updates(agenda)
+    updates = tracking.recent_updates(agenda)
     updated = max((u.created_at for u in updates), default=agenda.latest.created_at)
     ET.SubElement(root, "updated").text = _iso(updated)
     ET.SubElement(ET.SubElement(root, "author"), "name").text = agenda.consultation.federation.name
