@@ -21,6 +21,8 @@ from deliberate.consultations.views import bp as consultations_bp
 from deliberate.deliberation.views import bp as deliberation_bp
 from deliberate.demands.views import bp as demands_bp
 from deliberate.events.views import bp as events_bp
+from deliberate.health.views import bp as health_bp
+from deliberate.mentoring.views import bp as mentoring_bp
 from deliberate.notifications.views import bp as notifications_bp
 from deliberate.opinion.views import bp as opinion_bp
 from deliberate.ops import logs as request_log
@@ -95,5 +97,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(organizations_bp)
     app.register_blueprint(auth_bp, url_prefix="/account")
     for bp in (demands_bp, deliberation_bp, consultations_bp, notifications_bp, consolidation_bp, opinion_bp,
-               ballots_bp, agenda_bp, ops_bp, programmes_bp, events_bp):
+               ballots_bp, agenda_bp, ops_bp, programmes_bp, events_bp, health_bp, mentoring_bp):
         app.register_blueprint(bp)

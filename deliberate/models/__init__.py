@@ -38,6 +38,8 @@ from deliberate.models.demands import (
     Target,
 )
 from deliberate.models.events import Event, EventMaterial, Rsvp, Track
+from deliberate.models.health import QuotaRule
+from deliberate.models.mentoring import Mentoring, MentoringMeeting, MentorOffer, MentorRequest
 from deliberate.models.opinion import OpinionSnapshot
 from deliberate.models.programmes import Commitment, Follow, Funding, Milestone, Programme, ProgrammeUpdate
 from deliberate.models.publication import Agenda, AgendaVersion, MinorityReport, MinorityReportCosign
@@ -61,6 +63,11 @@ __all__ = [
     "Milestone",
     "Programme",
     "ProgrammeUpdate",
+    "QuotaRule",
+    "MentorOffer",
+    "MentorRequest",
+    "Mentoring",
+    "MentoringMeeting",
     "CheckMode",
     "ClubMode",
     "ClubWeighting",

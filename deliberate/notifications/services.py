@@ -127,6 +127,8 @@ def describe(notification: Notification) -> str:
         if kind == "event_reminder":
             return _("Reminder: “%(title)s” is coming soon, and you have a seat.", title=title)
         return _("The event “%(title)s” was called off.", title=title)
+    if kind == "mentoring_paired":
+        return _("The board made a mentoring pairing with you: see who, and record your meetings.")
     if kind == "argument_on_my_demand":
         title = params.get("demand_title", "")
         if params.get("side") == "against":

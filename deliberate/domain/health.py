@@ -1,0 +1,276 @@
+"""Federation health and parity: shares of women against a baseline, quota rules over leadership, flags, charts.
+
+Pure rules over counts, no database. Every figure about people follows ``deliberate.domain.privacy``: a share is
+shown only when it is about at least ``MIN_GROUP`` people *and* neither its women nor the others number one to four
+(either figure would be about people one could name, and the other gives it away by subtraction); otherwise it is
+suppressed and the page says why. None of zero people is a figure about nobody, and may be said ("no woman officer").
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from math import isfinite
+from xml.sax.saxutils import escape
+
+from deliberate.domain.privacy import MIN_GROUP, is_small
+
+DEFAULT_BASELINE = 0.439
+"""Women's share among Mexican migrants in the United States (INEGI), the default parity baseline."""
+
+INACTIVE_DAYS = 90
+FALL_POINTS = 5.0  # a fall of women's share of at least this many points between two consultations is flagged
+
+
+class Population(enum.StrEnum):
+    """The groups of people whose share of women the dashboard shows."""
+
+    MEMBERS = "members"
+    OFFICERS = "officers"
+    BOARD = "board"
+    AUTHORS = "authors"
+    REACTORS = "reactors"
+    VOTERS = "voters"
+    ATTENDEES = "attendees"
+    MENTORS = "mentors"
+    MENTEES = "mentees"
+
+
+class Body(enum.StrEnum):
+    """A leadership body a quota rule applies to."""
+
+    BOARD = "board"
+    OFFICERS = "officers"
+
+
+@dataclass(frozen=True)
+class GenderCount:
+    """How many people a group holds: women, and everyone (women included; people of unstated gender too)."""
+
+    women: int
+    total: int
+
+    @property
+    def others(self) -> int:
+        return self.total - self.women
+
+
+@dataclass(frozen=True)
+class Share:
+    """Women's share of a group against the baseline, or why it is not shown (``suppressed``)."""
+
+    population: str
+    share: float | None
+    people: int | None
+    baseline: float
+    suppressed: bool
+
+    @property
+    def gap_points(self) -> float | None:
+        """Return how many points the share stands above (positive) or below (negative) the baseline."""
+        return None if self.share is None else round((self.share - self.baseline) * 100, 1)
+
+    @property
+    def meets_baseline(self) -> bool | None:
+        return None if self.share is None else self.share + 1e-9 >= self.baseline
+
+    def to_dict(self) -> dict:
+        return {"population": self.population, "share": self.share, "people": self.people,
+                "baseline": self.baseline, "suppressed": self.suppressed}
+
+
+def may_show(count: GenderCount) -> bool:
+    """Tell whether a share of women may be shown for this group (see the module docstring)."""
+    return count.total >= MIN_GROUP and not is_small(count.women) and not is_small(count.others)
+
+
+def share(population: str, count: GenderCount, baseline: float) -> Share:
+    """Return women's share of a group, suppressed when it would be a figure about fewer than five people."""
+    if count.total == 0:
+        return Share(population, None, 0, baseline, False)
+    if not may_show(count):
+        return Share(population, None, None, baseline, True)
+    return Share(population, count.women / count.total, count.total, baseline, False)
+
+
+def shown_people(count: int) -> int | None:
+    """Return a number of people as it may be shown: None for one to four."""
+    return None if is_small(count) else count
+
+
+# --- quota rules --------------------------------------------------------------------------------------------------
+
+class QuotaStanding(enum.StrEnum):
+    MET = "met"
+    NOT_MET = "not_met"
+    EMPTY = "empty"  # nobody holds the role yet
+
+
+@dataclass(frozen=True)
+class QuotaResult:
+    body: Body
+    minimum: float  # the least share of women the rule asks for, 0-1
+    standing: QuotaStanding
+    share: float | None  # shown only when the body may be counted (see may_show)
+    needed: int  # how many more women it would take to meet the rule, with the same number of seats
+
+    def to_dict(self) -> dict:
+        return {"body": self.body.value, "minimum": self.minimum, "standing": self.standing.value,
+                "share": self.share, "needed": self.needed}
+
+
+def check_quota(body: Body, minimum: float, count: GenderCount) -> QuotaResult:
+    """Say whether a leadership body has at least ``minimum`` women, and how many more it would take.
+
+    Whether the rule is met is said for any body (who sits on a board or leads a club is public); the share itself
+    only when it may be shown.
+    """
+    if count.total == 0:
+        return QuotaResult(body, minimum, QuotaStanding.EMPTY, None, 0)
+    required = _ceil(minimum * count.total)
+    met = count.women >= required
+    return QuotaResult(body, minimum, QuotaStanding.MET if met else QuotaStanding.NOT_MET,
+                       count.women / count.total if may_show(count) else None, max(required - count.women, 0))
+
+
+def _ceil(value: float) -> int:
+    whole = int(value)
+    return whole if value - whole < 1e-9 else whole + 1
+
+
+# --- flags --------------------------------------------------------------------------------------------------------
+
+class FlagKind(enum.StrEnum):
+    NO_WOMAN_OFFICER = "no_woman_officer"
+    INACTIVE_CLUB = "inactive_club"
+    SHARE_FELL = "share_fell"
+    BELOW_BASELINE = "below_baseline"
+    QUOTA_NOT_MET = "quota_not_met"
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A place where action is needed; ``subject`` names the club, population or body, ``points`` a fall or gap."""
+
+    kind: FlagKind
+    subject: str
+    points: float | None = None
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind.value, "subject": self.subject, "points": self.points}
+
+
+@dataclass(frozen=True)
+class ClubFacts:
+    name: str
+    officers: GenderCount
+    days_since_activity: int | None  # None: never active
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One consultation's share of women in one population (None when suppressed)."""
+
+    label: str
+    share: float | None
+
+
+def flags(clubs: Sequence[ClubFacts], shares: Sequence[Share], trends: dict[str, Sequence[TrendPoint]],
+          quotas: Sequence[QuotaResult]) -> list[Flag]:
+    """Return the flags, in a stable order: clubs first (by name), then populations, trends and quotas."""
+    found: list[Flag] = []
+    for club in sorted(clubs, key=lambda c: c.name):
+        if club.officers.total > 0 and club.officers.women == 0:
+            found.append(Flag(FlagKind.NO_WOMAN_OFFICER, club.name))
+        if club.days_since_activity is None or club.days_since_activity > INACTIVE_DAYS:
+            found.append(Flag(FlagKind.INACTIVE_CLUB, club.name))
+    for item in shares:
+        gap = item.gap_points
+        if gap is not None and gap <= -10:
+            found.append(Flag(FlagKind.BELOW_BASELINE, item.population, -gap))
+    for population, points in sorted(trends.items()):
+        shown = [point.share for point in points if point.share is not None]
+        if len(shown) >= 2:
+            fall = round((shown[-2] - shown[-1]) * 100, 1)
+            if fall >= FALL_POINTS:
+                found.append(Flag(FlagKind.SHARE_FELL, population, fall))
+    for quota in quotas:
+        if quota.standing is QuotaStanding.NOT_MET:
+            found.append(Flag(FlagKind.QUOTA_NOT_MET, quota.body.value, round(quota.minimum * 100, 1)))
+    return found
+
+
+# --- charts -------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    points: tuple[float | None, ...]  # shares 0-1; None: suppressed
+    css_class: str = ""
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A line chart of shares over consultations, drawn as SVG on the server (the page shows its table too)."""
+
+    title: str
+    labels: tuple[str, ...]
+    series: tuple[Series, ...]
+    baseline: float | None = None
+    width: int = 320
+    height: int = 180
+    notes: tuple[str, ...] = field(default=())
+
+
+def svg_chart(chart: Chart, *, baseline_label: str = "") -> str:
+    """Draw a chart as a small, accessible SVG: a title, one polyline per series, the baseline dashed.
+
+    The shapes carry no information a screen reader needs: the page puts the same figures in a table beside it.
+    """
+    left, right, top, bottom = 34, 8, 12, 26
+    plot_w, plot_h = chart.width - left - right, chart.height - top - bottom
+    count = max(len(chart.labels), 1)
+
+    def x(index: int) -> float:
+        return left + (plot_w * (index / (count - 1)) if count > 1 else plot_w / 2)
+
+    def y(value: float) -> float:
+        return top + plot_h * (1 - min(max(value, 0.0), 1.0))
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {chart.width} {chart.height}" '
+             f'class="chart" role="img" aria-label="{escape(chart.title, {chr(34): "&quot;"})}">',
+             f"<title>{escape(chart.title)}</title>"]
+    for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
+        parts.append(f'<line class="chart-grid" x1="{left}" x2="{left + plot_w}" y1="{y(tick):.1f}" '
+                     f'y2="{y(tick):.1f}"/>')
+        parts.append(f'<text class="chart-tick" x="{left - 4}" y="{y(tick) + 3:.1f}" text-anchor="end">'
+                     f"{int(tick * 100)}%</text>")
+    for index, label in enumerate(chart.labels):
+        parts.append(f'<text class="chart-label" x="{x(index):.1f}" y="{chart.height - 8}" text-anchor="middle">'
+                     f"{escape(label[:14])}</text>")
+    if chart.baseline is not None and isfinite(chart.baseline):
+        parts.append(f'<line class="chart-baseline" x1="{left}" x2="{left + plot_w}" y1="{y(chart.baseline):.1f}" '
+                     f'y2="{y(chart.baseline):.1f}" stroke-dasharray="4 3"><title>{escape(baseline_label)}</title>'
+                     "</line>")
+    for number, series in enumerate(chart.series):
+        css = escape(series.css_class or f"chart-series-{number}")
+        run: list[str] = []
+        runs: list[list[str]] = []
+        for index, value in enumerate(series.points):
+            if value is None:
+                if run:
+                    runs.append(run)
+                run = []
+                continue
+            run.append(f"{x(index):.1f},{y(value):.1f}")
+        if run:
+            runs.append(run)
+        for points in runs:
+            if len(points) > 1:
+                parts.append(f'<polyline class="{css}" fill="none" points="{" ".join(points)}"/>')
+            for point in points:
+                cx, cy = point.split(",")
+                parts.append(f'<circle class="{css}" cx="{cx}" cy="{cy}" r="3"/>')
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,0 +1,1 @@
+"""Mentoring: offers, requests, the board's pairings and the pairs' meetings."""

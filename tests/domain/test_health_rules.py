@@ -1,0 +1,65 @@
+"""Health rules: women's shares with the privacy minimum, quota rules, flags and the SVG chart."""
+
+from __future__ import annotations
+
+from deliberate.domain.health import (
+    Body,
+    Chart,
+    ClubFacts,
+    FlagKind,
+    GenderCount,
+    QuotaStanding,
+    Series,
+    TrendPoint,
+    check_quota,
+    flags,
+    share,
+    svg_chart,
+)
+
+
+def test_a_share_is_shown_only_when_women_and_the_others_are_none_or_at_least_five():
+    assert share("members", GenderCount(6, 12), 0.439).share == 0.5
+    assert share("members", GenderCount(3, 12), 0.439).suppressed  # three women
+    assert share("members", GenderCount(9, 12), 0.439).suppressed  # three others
+    assert share("members", GenderCount(2, 4), 0.439).suppressed  # four people
+    assert share("members", GenderCount(0, 7), 0.439).share == 0.0
+    empty = share("members", GenderCount(0, 0), 0.439)
+    assert empty.share is None and not empty.suppressed
+
+
+def test_a_share_says_how_far_it_stands_from_the_baseline():
+    result = share("officers", GenderCount(5, 20), 0.439)
+    assert result.gap_points == -18.9 and result.meets_baseline is False
+    assert share("officers", GenderCount(10, 20), 0.439).meets_baseline
+
+
+def test_a_quota_rule_is_met_or_says_how_many_more_women_it_needs():
+    assert check_quota(Body.BOARD, 0.4, GenderCount(2, 5)).standing is QuotaStanding.MET
+    missing = check_quota(Body.BOARD, 0.4, GenderCount(1, 5))
+    assert missing.standing is QuotaStanding.NOT_MET and missing.needed == 1 and missing.share is None
+    assert check_quota(Body.OFFICERS, 0.4, GenderCount(0, 0)).standing is QuotaStanding.EMPTY
+    assert check_quota(Body.OFFICERS, 0.5, GenderCount(5, 10)).share == 0.5
+
+
+def test_flags_point_to_clubs_without_women_officers_inactive_clubs_and_falls():
+    clubs = [ClubFacts("Club B", GenderCount(0, 2), 10), ClubFacts("Club A", GenderCount(1, 2), 200),
+             ClubFacts("Club C", GenderCount(0, 0), None)]
+    trends = {"voters": [TrendPoint("1", 0.45), TrendPoint("2", None), TrendPoint("3", 0.37)],
+              "authors": [TrendPoint("1", 0.40), TrendPoint("2", 0.42)]}
+    quota = check_quota(Body.BOARD, 0.4, GenderCount(1, 5))
+    found = flags(clubs, [share("board", GenderCount(5, 20), 0.439)], trends, [quota])
+    assert [(f.kind, f.subject) for f in found] == [
+        (FlagKind.INACTIVE_CLUB, "Club A"), (FlagKind.NO_WOMAN_OFFICER, "Club B"), (FlagKind.INACTIVE_CLUB, "Club C"),
+        (FlagKind.BELOW_BASELINE, "board"), (FlagKind.SHARE_FELL, "voters"), (FlagKind.QUOTA_NOT_MET, "board")]
+    assert found[4].points == 8.0
+
+
+def test_the_chart_is_an_svg_with_a_title_and_escaped_labels():
+    chart = Chart(title="Women <share>", labels=("#1", "#2", "<3>"),
+                  series=(Series("voters", (0.4, None, 0.5)),), baseline=0.439)
+    svg = svg_chart(chart, baseline_label="Baseline")
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert "<title>Women &lt;share&gt;</title>" in svg and "&lt;3&gt;" in svg and "<share>" not in svg
+    assert svg.count("<circle") == 2 and "<polyline" not in svg  # a gap breaks the line
+    assert 'stroke-dasharray="4 3"' in svg
