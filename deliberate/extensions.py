@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from flask import request, session
+from flask import current_app, request, session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -69,8 +69,6 @@ limiter = SharedLimiter(key_func=get_remote_address)
 
 def select_locale() -> str:
     """Choose the page language: the member's choice, else the session's, else the browser's, else Spanish."""
-    from flask import current_app
-
     languages = current_app.config["LANGUAGES"]
     if current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale

@@ -9,9 +9,11 @@ from babel import Locale, dates, numbers
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import get_locale, get_timezone
 from flask_login import current_user
+from sqlalchemy import select
 
+from deliberate import models
 from deliberate.domain import timezones
-from deliberate.extensions import babel, select_locale
+from deliberate.extensions import babel, db, select_locale
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
@@ -61,11 +63,6 @@ def page_federation():
     """
     if "page_federation" in g:
         return g.page_federation
-    from sqlalchemy import select
-
-    from deliberate import models
-    from deliberate.extensions import db
-
     args = request.view_args or {}
     found = None
     if isinstance(args.get("slug"), str):

@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from deliberate.agenda.services import verify_agenda
 from deliberate.demo import run_demo_cycle
 from deliberate.domain.errors import NotFound
 from deliberate.mail import external_url
@@ -22,8 +23,6 @@ DEMO_SERVER = "http://localhost:5000"
 @with_appcontext
 def verify_agenda_command(agenda_id: int) -> None:
     """Recount a published agenda from its stored inputs; exit 0 only if every version's result and hash match."""
-    from deliberate.agenda.services import verify_agenda
-
     try:
         checks = verify_agenda(agenda_id)
     except NotFound:

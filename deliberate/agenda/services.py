@@ -26,6 +26,8 @@ import orjson
 from sqlalchemy import select
 
 from deliberate import audit, permissions
+from deliberate.ballots.services import ballot_box, count, inputs_hash, official_tally, official_tally_input
+from deliberate.consultations.services import advance_phase
 from deliberate.domain import minority as engine
 from deliberate.domain import privacy
 from deliberate.domain.errors import Conflict, NotFound, PermissionDenied, PhaseClosed, ValidationFailed
@@ -48,6 +50,8 @@ from deliberate.models import (
     User,
     utcnow,
 )
+from deliberate.models.agenda import DemandPlacement
+from deliberate.opinion.services import frozen_snapshot
 from deliberate.permissions import club_membership
 from deliberate.text import clean_text
 
@@ -81,8 +85,6 @@ def recount(ballots: dict[str, Any]) -> dict[str, Any]:
     The count's lottery tie-break is seeded by the SHA-256 of the file it reads; counting the canonical form makes
     the published result reproducible by anyone from the published ballots.
     """
-    from deliberate.ballots.services import count
-
     return count(sorted_copy(ballots))
 
 
@@ -215,14 +217,9 @@ def _user_clubs(federation: Organization) -> dict[int, str]:
 
 def _linked_demands(consultation: Consultation) -> dict[int, list[int]]:
     """Return each agenda item's linked demand ids (empty when consolidation has not placed any)."""
-    from deliberate.models import agenda as agenda_models
-
-    placement = getattr(agenda_models, "DemandPlacement", None)
-    if placement is None:
-        return {}
     rows = db.session.execute(
-        select(placement.agenda_item_id, placement.demand_id)
-        .where(placement.consultation_id == consultation.id, placement.agenda_item_id.is_not(None)))
+        select(DemandPlacement.agenda_item_id, DemandPlacement.demand_id)
+        .where(DemandPlacement.consultation_id == consultation.id, DemandPlacement.agenda_item_id.is_not(None)))
     linked: dict[int, list[int]] = defaultdict(list)
     for item_id, demand_id in rows:
         linked[item_id].append(demand_id)
@@ -235,8 +232,6 @@ def group_voters(consultation: Consultation, items: Sequence[str]) -> list[engin
     A member supports an item when they agreed with more of its linked demands than they disagreed with; their
     "ranking" orders the items by that net agreement. Returns None without a frozen opinion snapshot.
     """
-    from deliberate.opinion.services import frozen_snapshot
-
     snapshot = frozen_snapshot(consultation)
     if snapshot is None:
         return None
@@ -292,8 +287,6 @@ class Draft:
 
 def build_draft(consultation: Consultation) -> Draft:
     """Draft the agenda from the official count and run the equity checks and the minority analysis."""
-    from deliberate.ballots.services import ballot_box, official_tally, official_tally_input
-
     if consultation.phase not in DRAFT_PHASES:
         raise PhaseClosed(consultation.phase)
     tally = official_tally(consultation)
@@ -396,8 +389,6 @@ def officer_club(user: User | None, consultation: Consultation) -> Organization 
 
 def own_group(user: User | None, consultation: Consultation) -> int | None:
     """Return the person's own opinion group in the frozen snapshot (only ever used for themself)."""
-    from deliberate.opinion.services import frozen_snapshot
-
     if user is None or not user.is_authenticated or club_membership(user, consultation.federation) is None:
         return None
     snapshot = frozen_snapshot(consultation)
@@ -486,8 +477,6 @@ def cosign_report(report: MinorityReport, signer: User) -> MinorityReportCosign:
 # --- publishing ---------------------------------------------------------------------------------------------------
 
 def _opinion_summary(consultation: Consultation) -> dict[str, Any] | None:
-    from deliberate.opinion.services import frozen_snapshot
-
     snapshot = frozen_snapshot(consultation)
     if snapshot is None:
         return None
@@ -522,8 +511,6 @@ def equity_dict(report: engine.EquityReport) -> dict[str, Any]:
 
 def version_document(draft: Draft, agenda: Agenda, number: int, previous: AgendaVersion | None) -> dict[str, Any]:
     """Return the document a version freezes: its inputs and its result, all of them public."""
-    from deliberate.ballots.services import inputs_hash
-
     consultation = draft.consultation
     config = equity_config(consultation)
     clubs = {club.slug: club.name for club in consultation.federation.clubs()}
@@ -581,8 +568,6 @@ def publish(consultation: Consultation, actor: User, *, expected_versions: int, 
     Raises Conflict("blocked") when an enforced equity check fails, Conflict("window_open") while minority reports
     may still be written, and Conflict("empty") when no ballot chose any item.
     """
-    from deliberate.consultations.services import advance_phase
-
     _require_board(consultation, actor)
     draft = build_draft(consultation)
     agenda = ensure_agenda(consultation)
@@ -713,8 +698,6 @@ def published_part(recounted: dict[str, Any], published: dict[str, Any]) -> dict
 
 def verify_version(version: AgendaVersion) -> Verification:
     """Recount from the stored inputs with the counting functions and check the result and the hash."""
-    from deliberate.ballots.services import inputs_hash
-
     problems: list[str] = []
     data = version.document.encode("utf-8")
     actual = sha256(data)

@@ -15,6 +15,8 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from deliberate import audit, permissions
+from deliberate.ballots.services import store_official_tally
+from deliberate.consolidation.services import active_items
 from deliberate.domain import phases as phase_rules
 from deliberate.domain import readiness as readiness_rules
 from deliberate.domain.errors import Conflict, NotReady, PhaseClosed, ValidationFailed
@@ -41,6 +43,7 @@ from deliberate.models import (
 )
 from deliberate.models.agenda import DemandPlacement
 from deliberate.notifications.services import notify
+from deliberate.opinion.services import freeze_for_voting
 from deliberate.organizations.services import slugify
 from deliberate.text import clean_markdown, clean_text
 
@@ -217,8 +220,6 @@ def _check_settings(settings: dict[str, Any]) -> dict[str, Any]:
 
 def readiness_facts(consultation: Consultation) -> readiness_rules.Facts:
     """Count what the readiness rules look at: demands, items a ballot would show, unplaced demands, ballots."""
-    from deliberate.consolidation.services import active_items
-
     visible = (Demand.consultation_id == consultation.id, Demand.hidden_at.is_(None), Demand.is_withdrawn.is_(False))
     demands = db.session.scalar(select(func.count(Demand.id)).where(*visible)) or 0
     placed = select(DemandPlacement.demand_id).where(DemandPlacement.consultation_id == consultation.id)
@@ -274,12 +275,8 @@ def advance_phase(consultation: Consultation, actor: User, expected_current: Pha
     consultation.phase, consultation.phase_changed_at = target, now
     # Hooks for later issues go here (before the commit), e.g. when target is Phase.VOTING.
     if target is Phase.VOTING:  # the opinion map's final snapshot, frozen for the agenda's minority section
-        from deliberate.opinion.services import freeze_for_voting
-
         freeze_for_voting(consultation)
     if target is Phase.TALLIED:
-        from deliberate.ballots.services import store_official_tally
-
         try:
             store_official_tally(consultation)
         except Conflict:  # a sealed ballot does not open (the ballot key changed): the phase does not move

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from deliberate.deliberation.polis_import import import_polis_export
 from deliberate.extensions import db
 from deliberate.models import Consultation, Language
 from deliberate.polis import PolisFormatError, read_polis_export
@@ -25,8 +26,6 @@ def import_polis_command(directory: Path, consultation_id: int, language: str) -
     The latest vote of each participant wins; moderated-out comments are imported hidden. Running it again adds
     nothing twice. Prints {"demands": n, "reactions": m, "participants": p}.
     """
-    from deliberate.deliberation.polis_import import import_polis_export
-
     consultation = db.session.get(Consultation, consultation_id)
     if consultation is None:
         raise click.ClickException(f"There is no consultation {consultation_id}.")

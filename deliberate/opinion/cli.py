@@ -10,6 +10,7 @@ import click
 from flask.cli import with_appcontext
 
 from deliberate.domain.opinion import OpinionMap, compute_opinion_map
+from deliberate.opinion.services import refresh_stale
 from deliberate.polis import PolisExport, PolisFormatError, read_polis_export
 
 
@@ -85,7 +86,5 @@ def opinion_refresh_command() -> None:
     A snapshot is stale once enough reactions arrived since it was computed (50, or 10% of those it counted);
     frozen snapshots (voting has opened) are never recomputed.
     """
-    from deliberate.opinion.services import refresh_stale
-
     done = refresh_stale()
     click.echo(json.dumps({"recomputed": done}))

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import redis
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import Flask
 from sqlalchemy import text
 
@@ -101,9 +104,6 @@ def services(app: Flask) -> Iterator[Finding]:
 
 
 def _migrations(app: Flask) -> Iterator[Finding]:
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
     directory = app.extensions["migrate"].directory
     heads = set(ScriptDirectory(directory).get_heads())
     with db.engine.connect() as connection:
@@ -116,8 +116,6 @@ def _migrations(app: Flask) -> Iterator[Finding]:
 
 
 def _redis(url: str) -> Iterator[Finding]:
-    import redis
-
     try:
         redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2).ping()
     except redis.RedisError as error:

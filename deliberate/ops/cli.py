@@ -6,6 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from deliberate.mail import send_mail
 from deliberate.ops import checks
 
 MARKS = {checks.ERROR: "✗", checks.WARNING: "!", checks.OK: "✓"}
@@ -28,8 +29,6 @@ def doctor_command(mail_to: str | None) -> None:
 
 
 def _test_mail(address: str) -> checks.Finding:
-    from deliberate.mail import send_mail
-
     if not current_app.config.get("MAIL_SERVER"):
         return checks.Finding(checks.ERROR, "mail", "No mail server is set, so no test message can be sent.")
     try:

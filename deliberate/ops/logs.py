@@ -15,7 +15,7 @@ import re
 import secrets
 import time
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 
 LOGGER = logging.getLogger("deliberate.requests")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -44,8 +44,6 @@ def _finish(response: Response) -> Response:
 
 
 def _json() -> bool:
-    from flask import current_app
-
     return bool(current_app.config.get("LOG_JSON")) or os.environ.get("DELIBERATE_LOG_JSON", "") not in ("", "0")
 
 
