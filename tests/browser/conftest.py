@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.pages import PHONE, ROOT, run_deliberate
+from tests.browser.pages import PHONE, ROOT, free_port, run_deliberate
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -39,12 +39,6 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(
                     reason="Chromium not found: install it (apt-get install chromium) or set DELIBERATE_CHROMIUM "
                     "to run the browser journeys"))
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -70,7 +64,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, server_env: dict[str, 
     run_deliberate("db", "upgrade", env=env)
     seeded = run_deliberate("seed-demo", env=env)
     (instance / "logins.txt").write_text(seeded.stdout)
-    port = _free_port()
+    port = free_port()
     log = (instance / "server.log").open("w")
     server = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "deliberate", "run", "--port", str(port), "--no-reload"],

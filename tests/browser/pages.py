@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,13 @@ ROOT = Path(__file__).resolve().parents[2]
 DEMO_PASSWORD = "demo-federacion-2026"
 PHONE = {"viewport": {"width": 360, "height": 640}, "locale": "es-MX", "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "en-US"}
+
+
+def free_port() -> int:
+    """Return a TCP port nobody listens on, for a server a journey starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def run_deliberate(*args: str, env: dict) -> subprocess.CompletedProcess:

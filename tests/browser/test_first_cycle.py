@@ -24,7 +24,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE, ROOT, _deliberate, _free_port
+from tests.browser.pages import DESKTOP, PHONE, ROOT, free_port, run_deliberate
 
 ADMIN_EMAIL, ADMIN_PASSWORD = "admin@federacion.example.org", "cielo de zacatecas 1"
 BOARD_EMAIL, PASSWORD = "mesa@federacion.example.org", "nopal y tuna 2027"
@@ -75,9 +75,9 @@ def fresh_site(tmp_path_factory) -> Iterator[tuple[str, _Sink]]:
            "DELIBERATE_MAIL_SERVER": "127.0.0.1", "DELIBERATE_MAIL_PORT": str(sink.server_address[1]),
            "DELIBERATE_MAIL_USE_TLS": "0", "PYTHONWARNINGS": "ignore"}
     env.pop("DELIBERATE_TEST_DATABASE_URL", None)
-    _deliberate("db", "upgrade", env=env)
-    _deliberate("create-admin", ADMIN_EMAIL, "--name", "Admin del sitio", "--password", ADMIN_PASSWORD, env=env)
-    port = _free_port()
+    run_deliberate("db", "upgrade", env=env)
+    run_deliberate("create-admin", ADMIN_EMAIL, "--name", "Admin del sitio", "--password", ADMIN_PASSWORD, env=env)
+    port = free_port()
     log = (instance / "server.log").open("w")
     server = subprocess.Popen([sys.executable, "-m", "flask", "--app", "deliberate", "run", "--port", str(port),
                                "--no-reload"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
@@ -96,6 +96,7 @@ def fresh_site(tmp_path_factory) -> Iterator[tuple[str, _Sink]]:
     server.wait(timeout=10)
     log.close()
     sink.shutdown()
+    sink.server_close()
 
 
 def mail_to(sink: _Sink, address: str, *, containing: str = "", timeout: float = 10) -> str:
