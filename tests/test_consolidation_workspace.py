@@ -270,6 +270,24 @@ def test_split_move_own_and_out_of_scope_keep_every_demand_placed_exactly_once(a
     assert "Demand set aside" in log and "Board B" in log
 
 
+def test_keeping_a_demand_alone_in_its_own_item_again_is_refused_and_makes_no_empty_item(app, client, world):
+    data = make(app, world)
+    d = data["demands"]
+    login(client, world["board"])
+    assert client.post(f"/demands/{d[0]}/placement/own", data={"expected": ""}).status_code == 302
+    with app.app_context():
+        item = placed_once(data["consultation"])[d[0]].agenda_item_id
+        items_before = db.session.scalar(select(func.count(AgendaItem.id)))
+    page = client.get(f"/consultations/{data['consultation']}/consolidation").get_data(as_text=True)
+    article = page[page.index(f'id="item-{item}"'):]
+    article = article[:article.index("</article>")]
+    assert "Keep as an item of its own" not in article  # not offered where it would empty the item
+    again = client.post(f"/demands/{d[0]}/placement/own", data={"expected": f"item:{item}"}, follow_redirects=True)
+    assert "already the only one in its agenda item" in again.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(AgendaItem.id))) == items_before
+
+
 def test_a_stale_move_changes_nothing(app, client, world):
     data = make(app, world)
     d = data["demands"]

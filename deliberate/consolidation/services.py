@@ -518,12 +518,19 @@ def move_demand(demand: Demand, target: AgendaItem, actor: User, expected: str |
 
 
 def keep_as_own_item(demand: Demand, actor: User, expected: str | None = None) -> AgendaItem:
-    """Make a demand an agenda item of its own, titled after it."""
+    """Make a demand an agenda item of its own, titled after it.
+
+    Raises Conflict("already_alone") when the demand is already the only visible demand of its item: a new item
+    would leave that one empty (an item members never see, which the board could not remove).
+    """
     consultation = demand.consultation
     _require_consolidating(consultation)
     if not demand.is_visible:
         raise Conflict("stale")
-    _check_expected(demand, expected)
+    placement = _check_expected(demand, expected)
+    if placement is not None and placement.agenda_item_id is not None and not _others_in(placement.agenda_item_id,
+                                                                                         demand):
+        raise Conflict("already_alone")
     title = demand.title[:MAX_TITLE]
     spanish = demand.language.value != "en"
     item = _new_item(consultation, actor, {"title_es": title if spanish else "", "title_en": "" if spanish else title,
@@ -532,6 +539,14 @@ def keep_as_own_item(demand: Demand, actor: User, expected: str | None = None) -
     _record(consultation, actor, "own", item.title("es"), demand=demand.id, item=item.id)
     _commit()
     return item
+
+
+def _others_in(item_id: int, demand: Demand) -> int:
+    """Count the visible demands other than this one that an item holds."""
+    return db.session.scalar(
+        select(func.count(Demand.id)).join(DemandPlacement, DemandPlacement.demand_id == Demand.id)
+        .where(DemandPlacement.agenda_item_id == item_id, Demand.id != demand.id, Demand.hidden_at.is_(None),
+               Demand.is_withdrawn.is_(False))) or 0
 
 
 def set_out_of_scope(demand: Demand, actor: User, reason: str, expected: str | None = None) -> DemandPlacement:

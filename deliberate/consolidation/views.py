@@ -42,6 +42,8 @@ _CONFLICTS = {
     "already_placed": _l("Some of these demands have already been placed (perhaps by another board member). "
                          "Nothing was changed; the suggestions now show only the demands still to place."),
     "same_item": _l("Choose a different agenda item: nothing was changed."),
+    "already_alone": _l("This demand is already the only one in its agenda item: a new item would leave that one "
+                        "empty. Nothing was changed; edit the item's titles instead."),
     "window_closed": _l("The time to object to this placement has passed."),
     "not_placed": _l("This demand has not been placed yet, so there is nothing to object to."),
 }
