@@ -53,7 +53,7 @@ class FederationSettingsForm(FlaskForm):
         _l("Women's share to compare participation with (%)"), places=1,
         validators=[InputRequired(), NumberRange(min=0, max=100)],
         description=_l("Parity checks compare the share of women among participants with this figure. About 44 "
-                       "in 100 Mexican migrants in the United States are women (INEGI, 2020)."))
+                       "in 100 Mexican migrants in the United States are women (43.9 according to INEGI)."))
     time_zone = SelectField(
         _l("Time zone"),
         choices=choices((name, ZONE_LABELS[name]) for name in ZONES),
