@@ -25,13 +25,13 @@ from deliberate import demo
 from deliberate.ballots.services import cast_ballot
 from deliberate.consolidation import services as consolidation
 from deliberate.consultations.services import advance_phase
+from deliberate.domain.gender import Gender
 from deliberate.domain.phases import Phase
 from deliberate.extensions import db
 from deliberate.models import (
     AgendaItem,
     Consultation,
     Demand,
-    Gender,
     Membership,
     MembershipStatus,
     Organization,

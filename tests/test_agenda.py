@@ -18,20 +18,11 @@ from deliberate.ballots.services import cast_ballot
 from deliberate.consultations.services import advance_phase
 from deliberate.domain import minority
 from deliberate.domain.errors import Conflict, PermissionDenied, PhaseClosed, ValidationFailed
+from deliberate.domain.gender import Gender, GenderGroup
 from deliberate.domain.phases import Phase
+from deliberate.domain.rules import CheckMode
 from deliberate.extensions import db
-from deliberate.models import (
-    AgendaItem,
-    AgendaVersion,
-    CheckMode,
-    Consultation,
-    Gender,
-    Membership,
-    MinorityReport,
-    Role,
-    User,
-    utcnow,
-)
+from deliberate.models import AgendaItem, AgendaVersion, Consultation, Membership, MinorityReport, Role, User, utcnow
 from tests.factories import voting_consultation
 
 
@@ -111,14 +102,14 @@ def test_a_small_clubs_women_are_counted_in_the_federation_table(app, spread):
         draft = services.build_draft(_consultation(spread))
     table = draft.gender_table
     assert table.ballots == 16
-    assert table.genders[minority.Gender.WOMAN].ballots == 6  # no club has 5 women: none would have been counted before
-    assert table.genders[minority.Gender.MAN].ballots == 10
-    assert table.genders[minority.Gender.OTHER] is None
+    assert table.genders[GenderGroup.WOMAN].ballots == 6  # no club has 5 women: none would have been counted before
+    assert table.genders[GenderGroup.MAN].ballots == 10
+    assert table.genders[GenderGroup.OTHER] is None
     cultura = str(spread["cultura"])
-    assert table.genders[minority.Gender.WOMAN].ranked_first[cultura] == 6
+    assert table.genders[GenderGroup.WOMAN].ranked_first[cultura] == 6
     becas = draft.analysis.minority.items[0]
     assert becas.item == str(spread["becas"])
-    assert becas.by_gender[minority.Gender.WOMAN] == minority.Support(False, 6, 0, 0.0)
+    assert becas.by_gender[GenderGroup.WOMAN] == minority.Support(False, 6, 0, 0.0)
     assert becas.gender_gap.is_flagged
     slot = draft.analysis.equity.womens_priority_slot
     assert (slot.women_voters, slot.first_choices, slot.status) == (6, (cultura,), minority.CheckStatus.WARN)

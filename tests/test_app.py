@@ -163,8 +163,9 @@ def test_seed_demo_is_idempotent_and_prints_the_log_ins(app):
     assert "Already present" in second.output
     from sqlalchemy import func, select
 
+    from deliberate.domain.gender import Gender
     from deliberate.extensions import db
-    from deliberate.models import Gender, Organization, OrganizationKind, User
+    from deliberate.models import Organization, OrganizationKind, User
 
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Organization).where(

@@ -42,19 +42,10 @@ from sqlalchemy.engine import make_url
 from deliberate.ballots import sealing, services
 from deliberate.consultations.services import advance_phase
 from deliberate.domain import privacy
+from deliberate.domain.gender import Gender
 from deliberate.domain.phases import Phase
 from deliberate.extensions import db
-from deliberate.models import (
-    AgendaItem,
-    Ballot,
-    BallotCast,
-    Consultation,
-    Gender,
-    OrganizationKind,
-    Role,
-    SealedBallot,
-    User,
-)
+from deliberate.models import AgendaItem, Ballot, BallotCast, Consultation, OrganizationKind, Role, SealedBallot, User
 from tests.factories import PASSWORD, login
 
 ROOT = Path(__file__).resolve().parents[1]

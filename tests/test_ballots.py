@@ -12,21 +12,13 @@ from sqlalchemy import inspect, select
 from deliberate.ballots import sealing, services
 from deliberate.ballots.tallyfile import parse_tally, tally_input
 from deliberate.consultations.services import advance_phase
+from deliberate.domain import privacy
 from deliberate.domain.errors import Conflict, PhaseClosed
+from deliberate.domain.gender import Gender
 from deliberate.domain.phases import Phase
+from deliberate.domain.rules import ClubWeighting
 from deliberate.extensions import db
-from deliberate.models import (
-    AgendaItem,
-    Ballot,
-    BallotCast,
-    ClubWeighting,
-    Consultation,
-    Gender,
-    OrganizationKind,
-    SealedBallot,
-    Tally,
-    User,
-)
+from deliberate.models import AgendaItem, Ballot, BallotCast, Consultation, OrganizationKind, SealedBallot, Tally, User
 
 
 @pytest.fixture
@@ -503,7 +495,7 @@ def test_the_double_majority_table_is_a_table_that_folds_into_cards_on_a_phone(
 
 def test_the_clubs_and_gender_tables_fold_into_cards_and_each_landmark_has_its_own_name(
         app, client, voting, create_user, add_member, log_in, monkeypatch):
-    monkeypatch.setattr(services, "MIN_GROUP", 1)  # five ballots: show the gender table all the same
+    monkeypatch.setattr(privacy, "MIN_GROUP", 1)  # five ballots: show the gender table all the same
     _small_profile(app, voting, create_user, add_member)
     _advance(app, voting)
     log_in(client, voting["board"])

@@ -12,18 +12,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from deliberate.consultations import services
 from deliberate.domain.errors import Conflict, InvalidTransition, PhaseClosed, ValidationFailed
 from deliberate.domain.phases import Phase
+from deliberate.domain.rules import ClubWeighting, VotingMethod
 from deliberate.extensions import db
-from deliberate.models import (
-    AuditEntry,
-    Category,
-    ClubWeighting,
-    Consultation,
-    Notification,
-    Organization,
-    Role,
-    User,
-    VotingMethod,
-)
+from deliberate.models import AuditEntry, Category, Consultation, Notification, Organization, Role, User
 from tests.factories import login
 
 ROLES = ["anonymous", "stranger", "outsider", "other_club_member", "member", "officer", "board", "admin"]

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from deliberate.domain.gender import Gender
 from deliberate.domain.phases import Phase
 from deliberate.extensions import db
-from deliberate.models import BallotCast, Consultation, Demand, Gender, QuotaRule, Role
+from deliberate.models import BallotCast, Consultation, Demand, QuotaRule, Role
 
 
 @pytest.fixture

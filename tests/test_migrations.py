@@ -29,8 +29,9 @@ def test_the_upgrade_seals_ballots_still_voting_and_boxes_counted_ones(app, crea
     from sqlalchemy import select, text
 
     from deliberate.ballots import sealing
+    from deliberate.domain.gender import Gender
     from deliberate.domain.phases import Phase
-    from deliberate.models import AgendaItem, Ballot, BallotBox, BallotCast, Consultation, Gender, SealedBallot
+    from deliberate.models import AgendaItem, Ballot, BallotBox, BallotCast, Consultation, SealedBallot
 
     with app.app_context():
         db.drop_all()

@@ -11,13 +11,13 @@ from sqlalchemy import func, select
 from deliberate.consultations.services import advance_phase
 from deliberate.domain import opinion as engine
 from deliberate.domain.errors import Conflict
+from deliberate.domain.gender import Gender
 from deliberate.domain.phases import Phase
 from deliberate.extensions import db
 from deliberate.models import (
     AuditEntry,
     Consultation,
     Demand,
-    Gender,
     OpinionSnapshot,
     OrganizationKind,
     Reaction,

@@ -13,9 +13,10 @@ from deliberate.agenda import services as agenda
 from deliberate.ballots import services as ballots
 from deliberate.ballots.services import cast_ballot
 from deliberate.consultations.services import advance_phase
+from deliberate.domain.gender import Gender
 from deliberate.domain.phases import Phase
 from deliberate.extensions import db
-from deliberate.models import AgendaItem, Consultation, Gender, OrganizationKind, User
+from deliberate.models import AgendaItem, Consultation, OrganizationKind, User
 
 #: The lone voter's ranking: nobody else ranks Cultura first, so this order would be their ballot.
 LONE = ("cultura", "agua", "salud", "becas")

@@ -31,6 +31,7 @@ from deliberate.consultations.services import advance_phase
 from deliberate.domain import minority as engine
 from deliberate.domain import privacy
 from deliberate.domain.errors import Conflict, NotFound, PermissionDenied, PhaseClosed, ValidationFailed
+from deliberate.domain.gender import GenderGroup, gender_group
 from deliberate.domain.phases import Phase
 from deliberate.extensions import db
 from deliberate.models import (
@@ -38,7 +39,6 @@ from deliberate.models import (
     AgendaItem,
     AgendaVersion,
     Consultation,
-    Gender,
     Membership,
     MembershipStatus,
     MinorityReport,
@@ -172,26 +172,20 @@ def _items_order(result: dict[str, Any], inputs: dict[str, Any]) -> list[str]:
 def equity_config(consultation: Consultation) -> engine.EquityConfig:
     baseline = consultation.federation.parity_baseline
     return engine.EquityConfig(
-        womens_priority_slot=engine.CheckMode(consultation.women_slot.value),
-        participation_parity=engine.CheckMode(consultation.participation_parity.value),
-        board_composition=engine.CheckMode(consultation.board_composition.value),
+        womens_priority_slot=consultation.women_slot,
+        participation_parity=consultation.participation_parity,
+        board_composition=consultation.board_composition,
         women_baseline=engine.DEFAULT_WOMEN_BASELINE if baseline is None else baseline,
     )
 
 
-def _gender_word(gender: Gender | None) -> str | None:
-    if gender is None or gender is Gender.UNDISCLOSED:
-        return None
-    return gender.value
-
-
-def board_genders(federation: Organization) -> list[str | None]:
-    """Return the self-described gender of each active board member of the federation."""
+def board_genders(federation: Organization) -> list[GenderGroup | None]:
+    """Return the gender group of each active board member of the federation (None when not said)."""
     rows = db.session.scalars(
         select(User.gender).join(Membership, Membership.user_id == User.id)
         .where(Membership.organization_id == federation.id, Membership.status == MembershipStatus.ACTIVE,
                Membership.role == Role.BOARD, User.is_deleted.is_(False)))
-    return [_gender_word(gender) for gender in rows]
+    return [gender_group(gender) for gender in rows]
 
 
 def voters_from_ballots(document: dict[str, Any]) -> list[engine.Voter]:
@@ -294,7 +288,7 @@ def build_draft(consultation: Consultation) -> Draft:
         raise NotFound("tally", consultation.id)
     box = ballot_box(consultation)
     inputs = official_tally_input(consultation)
-    if privacy.too_few(len(inputs["ballots"])):
+    if privacy.is_small(len(inputs["ballots"])):
         raise Conflict("too_few_voters")
     result = recount(inputs)
     order, tie_break = count_agenda(result)

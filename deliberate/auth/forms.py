@@ -9,8 +9,8 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioF
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from deliberate.auth.passwords import password_problem
+from deliberate.domain.gender import Gender
 from deliberate.forms import CleanText, choices
-from deliberate.models import Gender
 
 #: One way not to answer: the empty choice, stored as no gender. Gender.UNDISCLOSED, which earlier forms offered
 #: beside it, is counted exactly like no answer in every gender table and check (never as a woman or a man), and

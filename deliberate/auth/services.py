@@ -16,9 +16,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from deliberate.auth.sessions import end_session, end_sessions, open_session
 from deliberate.domain.errors import NotFound, ValidationFailed
+from deliberate.domain.gender import Gender
 from deliberate.extensions import db
 from deliberate.mail import external_url, send_mail
-from deliberate.models import Gender, Membership, MembershipStatus, PasswordReset, User, utcnow
+from deliberate.models import Membership, MembershipStatus, PasswordReset, User, utcnow
 from deliberate.text import clean_text
 
 # A real hash of a random password: comparing against it costs the same time as a real check, so the

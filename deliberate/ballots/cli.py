@@ -8,10 +8,13 @@ from pathlib import Path
 import click
 import orjson
 
-from deliberate.ballots.tallyfile import SELECTIONS, TallyFileError, tally_file
-from deliberate.domain.federation import CLUB_MODES, WEIGHTINGS
+from deliberate.ballots.tallyfile import TallyFileError, tally_file
+from deliberate.domain.rules import AgendaSelection, ClubMode, ClubWeighting, VotingMethod
 
-METHOD_CHOICES = ("schulze", "ranked-pairs", "borda", "copeland", "approval")
+
+def _choice(rules: type[AgendaSelection | ClubMode | ClubWeighting | VotingMethod]) -> click.Choice:
+    """Offer the words of a rule set, as stored and as published."""
+    return click.Choice([rule.value for rule in rules])
 
 
 class BadInput(click.ClickException):
@@ -41,18 +44,18 @@ class Share(click.ParamType):
 
 @click.command("tally")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--method", type=click.Choice(METHOD_CHOICES), default="schulze", show_default=True,
+@click.option("--method", type=_choice(VotingMethod), default=VotingMethod.SCHULZE.value, show_default=True,
               help="How a ranking is counted, for each club and for the federation.")
-@click.option("--weighting", type=click.Choice(WEIGHTINGS), default="members", show_default=True,
+@click.option("--weighting", type=_choice(ClubWeighting), default=ClubWeighting.MEMBERS.value, show_default=True,
               help="Each club's weight in the federation: members (one voter, one vote), equal (one club, one "
                    "vote), sqrt (square root of its registered members) or capped (its members, at most --cap).")
 @click.option("--cap", type=click.IntRange(min=1),
               help="Largest weight of a club, in members (only with --weighting capped, which needs it).")
-@click.option("--club-mode", type=click.Choice(CLUB_MODES), default="proportional", show_default=True,
+@click.option("--club-mode", type=_choice(ClubMode), default=ClubMode.PROPORTIONAL.value, show_default=True,
               help="proportional: every ballot counts within its club's weight; bloc: each club's own ranking "
                    "carries the club's whole weight.")
 @click.option("--seats", type=click.IntRange(min=1), help="Choose this many items for the agenda.")
-@click.option("--selection", type=click.Choice(SELECTIONS), default="ranking", show_default=True,
+@click.option("--selection", type=_choice(AgendaSelection), default=AgendaSelection.RANKING.value, show_default=True,
               help="How the --seats items are chosen: the top of the ranking, or proportionally from the "
                    "approvals.")
 @click.option("--voters-threshold", type=Share(), default=0.5, show_default=True,
@@ -77,11 +80,11 @@ def tally_command(
     min_blocking: int,
 ) -> None:
     """Count the ballots FILE per club and for the federation, and print the result as JSON."""
-    if weighting == "capped" and cap is None:
+    if weighting == ClubWeighting.CAPPED and cap is None:
         raise click.UsageError("--weighting capped needs --cap N")
-    if weighting != "capped" and cap is not None:
+    if weighting != ClubWeighting.CAPPED and cap is not None:
         raise click.UsageError(f"--cap applies only to --weighting capped, not {weighting}")
-    if selection != "ranking" and seats is None:
+    if selection != AgendaSelection.RANKING and seats is None:
         raise click.UsageError(f"--selection {selection} needs --seats N")
     try:
         result = tally_file(

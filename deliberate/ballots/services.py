@@ -30,12 +30,13 @@ from sqlalchemy.exc import IntegrityError
 from deliberate import audit, permissions
 from deliberate.ballots import sealing
 from deliberate.ballots.tallyfile import parse_tally, tally_input
-from deliberate.domain import federation as federation_engine
 from deliberate.domain import minority as minority_engine
 from deliberate.domain import privacy
 from deliberate.domain import tally as tally_engine
 from deliberate.domain.errors import Conflict, NotFound, PhaseClosed, ValidationFailed
+from deliberate.domain.gender import Gender, GenderGroup, gender_group
 from deliberate.domain.phases import accepts_ballots
+from deliberate.domain.rules import ClubWeighting
 from deliberate.extensions import db
 from deliberate.models import (
     AgendaItem,
@@ -43,7 +44,6 @@ from deliberate.models import (
     BallotBox,
     BallotCast,
     Consultation,
-    Gender,
     Membership,
     MembershipStatus,
     Organization,
@@ -57,10 +57,7 @@ from deliberate.models import (
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 RECEIPT_LENGTH = 20
 
-#: Turnout by gender is shown only when every group has at least this many people.
-MIN_GROUP = privacy.MIN_GROUP
 
-WEIGHTINGS = federation_engine.WEIGHTINGS
 
 
 # --- reading ------------------------------------------------------------------------------------------------------
@@ -123,13 +120,6 @@ def read_ballot(items: list[AgendaItem], ranks: Mapping[int, str | int | None],
     return [sorted(levels[rank]) for rank in sorted(levels)], approved
 
 
-def gender_bucket(user: User) -> str | None:
-    """Return the coarse gender bucket stored on a ballot: woman, man, other, or None when not stated."""
-    if user.gender is None or user.gender is Gender.UNDISCLOSED:
-        return None
-    return {Gender.WOMAN: "woman", Gender.MAN: "man"}.get(user.gender, "other")
-
-
 def cast_ballot(consultation: Consultation, user: User, ranking: list[list[int]], approved: list[int],
                 receipt: str | None = None) -> str | None:
     """Cast the member's ballot, or replace it with its receipt code; return the new receipt code (None on replace).
@@ -156,7 +146,7 @@ def cast_ballot(consultation: Consultation, user: User, ranking: list[list[int]]
         raise Conflict("already_cast")
     code = new_receipt_code()
     receipt_hash = hash_receipt(code)
-    content = sealing.Content(club.slug, gender_bucket(user), ranking, approved, receipt_hash)
+    content = sealing.Content(club.slug, gender_group(user.gender), ranking, approved, receipt_hash)
     # the sealed ballot is written first: a worker killed before the cast is written leaves neither
     db.session.add(SealedBallot(consultation_id=consultation.id,
                                 receipt_tag=sealing.receipt_tag(consultation.id, receipt_hash),
@@ -261,7 +251,7 @@ def mix_ballot_box(consultation: Consultation) -> BallotBox:
                             **({"clubs": {club: registered[club] for club in group.clubs}} if group.is_pooled else {})}
                for group in groups},
         gender_table=minority_engine.tabulate_genders(candidates, electorate).to_dict(),
-        turnout={bucket: genders.get(bucket, 0) for bucket in ("woman", "man", "other")},
+        turnout={group.value: genders.get(group, 0) for group in GenderGroup},
         uncounted=uncounted,
     )
     order = list(range(len(contents)))
@@ -352,7 +342,7 @@ def official_tally_input(consultation: Consultation) -> dict[str, Any]:
 
 def too_few_voters(consultation: Consultation) -> bool:
     """Say whether so few people voted that no result may be shown (any figure would be about them)."""
-    return privacy.too_few(db.session.scalar(
+    return privacy.is_small(db.session.scalar(
         select(func.count(BallotCast.id)).where(BallotCast.consultation_id == consultation.id)) or 0)
 
 
@@ -401,7 +391,7 @@ def what_if(consultation: Consultation) -> dict[str, dict[str, Any]]:
     """Return the result under each other weighting (for the board; never official)."""
     document = official_tally_input(consultation)
     official = consultation.club_weighting.value
-    return {weighting: count(document, weighting=weighting) for weighting in WEIGHTINGS if weighting != official}
+    return {weighting: count(document, weighting=weighting) for weighting in ClubWeighting if weighting != official}
 
 
 #: A ballot of more items than this folds each item's summary under its title: forty open summaries make a phone
@@ -448,10 +438,10 @@ def turnout_by_gender(consultation: Consultation) -> list[GenderTurnout] | None:
     """Return turnout for women, men and everyone else, or None when any group has fewer than five people
     (members or voters): a small group could be recognised, and the others would give it away by subtraction."""
     clubs = [club.id for club in _clubs(consultation)]
-    groups = {"woman": [0, 0], "man": [0, 0], "other": [0, 0]}
+    groups = {group.value: [0, 0] for group in GenderGroup}
 
     def group(gender: Gender | None) -> str:
-        return gender.value if gender in (Gender.WOMAN, Gender.MAN) else "other"
+        return gender_group(gender) or GenderGroup.OTHER  # not said counts with the other genders here
 
     member_rows = db.session.execute(
         select(User.id, User.gender).join(Membership, Membership.user_id == User.id)
@@ -466,7 +456,7 @@ def turnout_by_gender(consultation: Consultation) -> list[GenderTurnout] | None:
         groups[group(gender)][1] += 1
     if groups["other"] == [0, 0]:
         del groups["other"]
-    if any(members < MIN_GROUP or voters < MIN_GROUP for members, voters in groups.values()):
+    if any(members < privacy.MIN_GROUP or voters < privacy.MIN_GROUP for members, voters in groups.values()):
         return None
     return [GenderTurnout(name, members, voters) for name, (members, voters) in groups.items()]
 

@@ -30,9 +30,7 @@ import numpy as np
 import orjson
 
 from deliberate.domain import federation, selection, tally
-
-SELECTIONS: tuple[str, ...] = ("ranking", "equal-shares", "pav")
-"""How ``seats`` items are chosen: the top of the ranking, or proportionally from the approvals."""
+from deliberate.domain.rules import AgendaSelection, ClubMode, ClubWeighting, VotingMethod
 
 METHOD_NAMES = {"equal-shares": "Method of Equal Shares", "pav": "PAV", "seqpav": "sequential PAV"}
 """The name of each selection method, as the JSON says it when the method that ran is not the rule asked for."""
@@ -235,12 +233,12 @@ def _approvals(ballots: list[dict], candidates: Sequence[str]) -> np.ndarray:
 def tally_input(
     data: TallyInput,
     *,
-    method: str = "schulze",
-    weighting: str = "members",
+    method: str = VotingMethod.SCHULZE,
+    weighting: str = ClubWeighting.MEMBERS,
     cap: float | None = None,
-    club_mode: str = "proportional",
+    club_mode: str = ClubMode.PROPORTIONAL,
     seats: int | None = None,
-    selection: str = "ranking",
+    selection: str = AgendaSelection.RANKING,
     voters_threshold: float = 0.5,
     clubs_threshold: float = 0.5,
     min_blocking: int = 0,
@@ -253,11 +251,11 @@ def tally_input(
     off, passes the voters' test when fewer clubs than that oppose), the combined ``pairwise`` matrix and, when
     ``seats`` is given, ``selection``.
     """
-    if weighting == "capped" and cap is None:
+    if weighting == ClubWeighting.CAPPED and cap is None:
         raise TallyFileError("the capped weighting needs --cap")
     if cap is not None and not cap > 0:
         raise TallyFileError("--cap must be a positive number of members")
-    if selection not in SELECTIONS:
+    if selection not in frozenset(AgendaSelection):
         raise TallyFileError(f"unknown selection {selection!r}")
     for option, share in (("--voters-threshold", voters_threshold), ("--clubs-threshold", clubs_threshold)):
         if not 0 <= share <= 1:  # also refuses NaN
@@ -338,7 +336,7 @@ def _select(data: TallyInput, result: federation.FederationResult, seats: int, r
     names = data.candidates
     if not 1 <= seats <= len(names):
         raise TallyFileError(f"--seats must be between 1 and the number of candidates ({len(names)})")
-    if rule == "ranking":
+    if rule == AgendaSelection.RANKING:
         priority = tally.lottery_priority(data.digest, len(names))
         chosen = tally.top_seats(result.ranking, seats, priority)
         return {
@@ -352,7 +350,7 @@ def _select(data: TallyInput, result: federation.FederationResult, seats: int, r
                 "seed": data.digest,
             },
         }
-    choose = selection.equal_shares if rule == "equal-shares" else selection.pav
+    choose = selection.equal_shares if rule == AgendaSelection.EQUAL_SHARES else selection.pav
     approvals, weights = _weighted_approvals(data, result)
     committee = choose(approvals, len(names), seats, weights=weights)
     report = selection.ejr_check(approvals, len(names), committee.committee, seats, weights=weights)
@@ -387,13 +385,13 @@ def _weighted_approvals(data: TallyInput, result: federation.FederationResult) -
     """
     weights = np.array([unit.weight for unit in result.units])
     voters = np.array([unit.voters for unit in result.units], dtype=np.float64)
-    if result.club_mode == "bloc":
+    if result.club_mode == ClubMode.BLOC:
         counted = np.flatnonzero(weights > 0)
         majority = np.zeros((len(result.units), len(data.candidates)), dtype=bool)
         for number in counted:
             majority[number] = data.approved[data.clubs == number].sum(axis=0) * 2 > voters[number]
         return majority[counted], weights[counted]
-    if result.weighting == "members":
+    if result.weighting == ClubWeighting.MEMBERS:
         return data.approved, None
     per_voter = np.divide(weights, voters, out=np.zeros_like(weights), where=voters > 0)
     return data.approved, per_voter[data.clubs]

@@ -10,9 +10,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
+from deliberate.domain.rules import AgendaSelection, CheckMode, ClubMode, ClubWeighting, VotingMethod
 from deliberate.forms import CleanText, DateInRange, MaxChars, choices
 from deliberate.i18n import format_number, format_percent
-from deliberate.models import AgendaSelection, CheckMode, ClubMode, ClubWeighting, VotingMethod
 
 
 class ConsultationForm(FlaskForm):

@@ -21,15 +21,12 @@ from deliberate.domain import phases as phase_rules
 from deliberate.domain import readiness as readiness_rules
 from deliberate.domain.errors import Conflict, NotReady, PhaseClosed, ValidationFailed
 from deliberate.domain.phases import Phase, advance, next_phase
+from deliberate.domain.rules import AgendaSelection, CheckMode, ClubMode, ClubWeighting, VotingMethod
 from deliberate.extensions import db
 from deliberate.models import (
     AgendaItem,
-    AgendaSelection,
     BallotCast,
     Category,
-    CheckMode,
-    ClubMode,
-    ClubWeighting,
     Consultation,
     Demand,
     Membership,
@@ -38,7 +35,6 @@ from deliberate.models import (
     Organization,
     Reaction,
     User,
-    VotingMethod,
     utcnow,
 )
 from deliberate.models.agenda import DemandPlacement

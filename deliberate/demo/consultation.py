@@ -19,13 +19,13 @@ from deliberate.demo.content import (
     CONSULTATION_TITLE_ES,
     DEMANDS,
 )
+from deliberate.domain.gender import Gender
 from deliberate.domain.phases import Phase
 from deliberate.extensions import db
 from deliberate.models import (
     Consultation,
     Demand,
     DemandVersion,
-    Gender,
     Language,
     Membership,
     MembershipStatus,

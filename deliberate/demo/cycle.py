@@ -17,13 +17,13 @@ from deliberate.demands.services import DemandInput, submit_demand
 from deliberate.demo.ballots import demo_ballot
 from deliberate.demo.content import AGREEMENT, CAMPS, CLUB_CAMPS, CLUBS, DEMANDS, FEDERATION_SLUG
 from deliberate.demo.federation import seed_demo
+from deliberate.domain.gender import Gender
 from deliberate.domain.phases import Phase
 from deliberate.domain.programmes import CommitmentStatus, Currency, OwnerKind, Source, Status
 from deliberate.extensions import db
 from deliberate.models import (
     Consultation,
     Demand,
-    Gender,
     Language,
     Membership,
     MembershipStatus,

@@ -21,8 +21,9 @@ from deliberate.demo.content import (
     SURNAMES,
     WOMEN,
 )
+from deliberate.domain.gender import Gender
 from deliberate.extensions import db
-from deliberate.models import Gender, Membership, Organization, OrganizationKind, Role, User
+from deliberate.models import Membership, Organization, OrganizationKind, Role, User
 from deliberate.organizations.services import (
     appoint_to_federation,
     create_federation,

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from deliberate.domain.errors import ValidationFailed
+from deliberate.domain.rules import ClubMode, ClubWeighting, VotingMethod
 from deliberate.domain.tally import (
     PairwiseCount,
     Ranking,
@@ -41,11 +42,8 @@ from deliberate.domain.tally import (
     tally,
 )
 
-WEIGHTINGS: tuple[str, ...] = ("members", "equal", "sqrt", "capped")
-"""The weighting rules, the default first."""
-
-CLUB_MODES: tuple[str, ...] = ("proportional", "bloc")
-"""How a club's ballots enter the federation count, the default first."""
+_WEIGHTINGS = frozenset(ClubWeighting)
+_CLUB_MODES = frozenset(ClubMode)
 
 
 @dataclass(frozen=True)
@@ -168,23 +166,23 @@ def club_units(
     )
 
 
-def unit_weight(unit: Unit, weighting: str = "members", cap: float | None = None) -> float:
+def unit_weight(unit: Unit, weighting: str = ClubWeighting.MEMBERS, cap: float | None = None) -> float:
     """Return the weight ``W`` of a unit under a weighting rule (0 when the unit has no voters).
 
     Raise :class:`UnknownMethod` for an unknown rule and ``ValidationFailed("cap", "required")`` for ``capped``
     without a cap.
     """
-    if weighting not in WEIGHTINGS:
+    if weighting not in _WEIGHTINGS:
         raise UnknownMethod(weighting)
-    if weighting == "capped" and cap is None:
+    if weighting == ClubWeighting.CAPPED and cap is None:
         raise ValidationFailed("cap", "required")
     if unit.voters <= 0 or unit.count.weight <= 0:
         return 0.0
-    if weighting == "members":
+    if weighting == ClubWeighting.MEMBERS:
         return float(unit.voters)
-    if weighting == "equal":
+    if weighting == ClubWeighting.EQUAL:
         return float(unit.clubs)
-    if weighting == "sqrt":
+    if weighting == ClubWeighting.SQRT:
         return sum(math.sqrt(size) for size in unit.club_sizes)
     return float(sum(min(size, cap) for size in unit.club_sizes))
 
@@ -222,11 +220,11 @@ def double_majority(
 
 def combine(
     units: Sequence[Unit],
-    weighting: str = "members",
+    weighting: str = ClubWeighting.MEMBERS,
     *,
     cap: float | None = None,
-    club_mode: str = "proportional",
-    method: str = "schulze",
+    club_mode: str = ClubMode.PROPORTIONAL,
+    method: str = VotingMethod.SCHULZE,
     name: str = "federation",
     voter_threshold: float = 0.5,
     club_threshold: float = 0.5,
@@ -236,7 +234,7 @@ def combine(
 
     Every unit is also ranked on its own by ``method``; the double majority uses the thresholds given.
     """
-    if club_mode not in CLUB_MODES:
+    if club_mode not in _CLUB_MODES:
         raise UnknownMethod(club_mode)
     if not units:
         raise ValueError("at least one unit is needed")
@@ -244,7 +242,7 @@ def combine(
     weights = [unit_weight(unit, weighting, cap) for unit in units]
     own = [tally(unit.count, method) for unit in units]
     factors = [w / unit.count.weight if w else 0.0 for w, unit in zip(weights, units, strict=True)]
-    if club_mode == "proportional" and all(f in (0.0, 1.0) for f in factors):
+    if club_mode == ClubMode.PROPORTIONAL and all(f in (0.0, 1.0) for f in factors):
         # W = V for every unit (the members rule): the plain sum, exact in integers, is the pooled count
         support = np.sum([unit.count.support for unit, f in zip(units, factors, strict=True) if f], axis=0)
         approvals = np.sum([unit.count.approvals for unit, f in zip(units, factors, strict=True) if f], axis=0)
@@ -254,7 +252,7 @@ def combine(
         for unit, weight, factor, result in zip(units, weights, factors, own, strict=True):
             if not weight:
                 continue
-            if club_mode == "proportional":
+            if club_mode == ClubMode.PROPORTIONAL:
                 support += factor * unit.count.support
                 approvals += factor * unit.count.approvals
             else:

@@ -7,7 +7,7 @@ count's order (best first): that order is used to sort outputs and as the last, 
 
 Decisions, each taken privacy-first (members may be undocumented; no breakdown of fewer than five people):
 
-* **Suppression.** Any subgroup (club, opinion group, gender) with fewer than :data:`MIN_GROUP_SIZE` voters
+* **Suppression.** Any subgroup (club, opinion group, gender) with fewer than :data:`MIN_GROUP` voters
   is reported as suppressed (:attr:`Support.is_suppressed`, all figures ``None``), never as a number. The
   overall figure is suppressed too when fewer than five people voted.
 * **Gender comes only from a table of federation totals.** Ballots are published with their club, never with
@@ -23,7 +23,7 @@ Decisions, each taken privacy-first (members may be undocumented; no breakdown o
   the gender of two ballots of known clubs. Anything hidden is ``None``, never 0.
 * **Dissent.** A club dissents on an item when a strict majority of its voters did not approve it
   (``2 * approving < voters``; an exact half is not a majority). Dissent is assessed only for clubs with
-  at least :data:`MIN_GROUP_SIZE` voters: saying "most of a three-voter club rejected X" reveals how at
+  at least :data:`MIN_GROUP` voters: saying "most of a three-voter club rejected X" reveals how at
   least two people voted. Smaller clubs are listed in :attr:`MinorityAnalysis.suppressed_clubs` and never
   appear as dissenting.
 * **Gender gap.** Flagged when the table shows both women and men, their approval shares differ by at least
@@ -32,7 +32,7 @@ Decisions, each taken privacy-first (members may be undocumented; no breakdown o
 * **First choice of a club or an opinion group**: plurality of first preferences. Each voter's first tier
   carries one vote, split equally among the items tied in it (a voter who ranks nothing casts no first
   preference). Items whose score equals the maximum are *all* the group's first choices: ties are
-  reported, never broken silently. Only groups with at least :data:`MIN_GROUP_SIZE` voters have a reported
+  reported, never broken silently. Only groups with at least :data:`MIN_GROUP` voters have a reported
   first choice.
 * **First choice of the women voters**: the items the most women ranked first, from the table's whole
   counts (a ballot with several items tied in first place counts once for each of them), reported only when
@@ -42,8 +42,9 @@ Decisions, each taken privacy-first (members may be undocumented; no breakdown o
 * **Minority priorities** are the items not on the agenda that are the first choice of some club, opinion
   group or of the women voters, or that at least :data:`WIDE_APPROVAL_SHARE` (a quarter) of all voters
   approved.
-* **Gender** is self-described and optional: ``"woman"`` and ``"man"`` (case and surrounding spaces ignored)
-  are recognised, any other description counts as :attr:`Gender.OTHER`, ``None`` as unstated.
+* **Gender** is self-described and optional: each voter's answer is counted in its group
+  (:func:`deliberate.domain.gender.gender_group`): a woman, a man, another gender (:attr:`GenderGroup.OTHER`),
+  or unstated.
 
 Equity checks (each :class:`CheckMode` off / warn / enforce) are described on :func:`check_equity`.
 """
@@ -61,14 +62,14 @@ from typing import Any, ClassVar, TypeAlias
 import numpy as np
 
 from deliberate.domain.errors import ValidationFailed
-from deliberate.domain.privacy import MIN_GROUP
+from deliberate.domain.gender import GenderGroup, gender_group
+from deliberate.domain.privacy import MIN_GROUP, is_small
+from deliberate.domain.rules import CheckMode
 
 ItemId: TypeAlias = int | str
 ClubId: TypeAlias = int | str
 GroupId: TypeAlias = int | str
 
-#: Smallest group whose figures may be shown (the privacy minimum, :data:`deliberate.domain.privacy.MIN_GROUP`).
-MIN_GROUP_SIZE = MIN_GROUP
 #: Default share of women used as the participation baseline (INEGI: 43.9% of Mexican migrants in the US).
 DEFAULT_WOMEN_BASELINE = 0.439
 #: Participation parity passes when women's share of voters is at least ``baseline - tolerance``.
@@ -90,18 +91,15 @@ __all__ = [
     "DEFAULT_WOMEN_BASELINE",
     "GENDER_GAP_ALPHA",
     "GENDER_GAP_MIN_DIFFERENCE",
-    "MIN_GROUP_SIZE",
     "WIDE_APPROVAL_SHARE",
     "Analysis",
     "BoardCheck",
-    "CheckMode",
     "CheckStatus",
     "Electorate",
     "EquityCheck",
     "EquityConfig",
     "EquityReport",
     "EquityResult",
-    "Gender",
     "GenderCounts",
     "GenderGap",
     "GenderTable",
@@ -116,26 +114,9 @@ __all__ = [
     "analyse_minority",
     "blocks_publishing",
     "check_equity",
-    "normalise_gender",
     "tabulate_genders",
     "two_proportion_p_value",
 ]
-
-
-class Gender(StrEnum):
-    """Name the gender categories the analysis reports (self-descriptions other than woman/man are OTHER)."""
-
-    WOMAN = "woman"
-    MAN = "man"
-    OTHER = "other"
-
-
-class CheckMode(StrEnum):
-    """Say how an equity check is applied: not at all, as a warning, or enforced (blocks or adjusts)."""
-
-    OFF = "off"
-    WARN = "warn"
-    ENFORCE = "enforce"
 
 
 class CheckStatus(StrEnum):
@@ -161,20 +142,6 @@ class EquityCheck(StrEnum):
     BOARD_COMPOSITION = "board_composition"
 
 
-def normalise_gender(value: str | None) -> Gender | None:
-    """Map a self-described gender to WOMAN, MAN, OTHER, or None when unstated."""
-    if value is None:
-        return None
-    text = str(value).strip().lower()
-    if not text:
-        return None
-    if text == Gender.WOMAN:
-        return Gender.WOMAN
-    if text == Gender.MAN:
-        return Gender.MAN
-    return Gender.OTHER
-
-
 # ----------------------------------------------------------------------------------------------------
 # Inputs
 # ----------------------------------------------------------------------------------------------------
@@ -186,9 +153,9 @@ class Voter:
 
     ``ranking`` is a list of tiers (best first; items in a tier are tied; unranked items tie below),
     ``approved`` the items above the ballot's approval line. ``gender`` is the self-description (see
-    :func:`normalise_gender`) and ``group`` the voter's opinion group, each ``None`` when unknown. ``gender``
-    feeds only :func:`tabulate_genders` and the participation count; every other gender figure comes from a
-    :class:`GenderTable`.
+    :func:`~deliberate.domain.gender.gender_group`) and ``group`` the voter's opinion group, each ``None`` when
+    unknown. ``gender`` feeds only :func:`tabulate_genders` and the participation count; every other gender
+    figure comes from a :class:`GenderTable`.
     """
 
     club: ClubId
@@ -251,8 +218,8 @@ class Support(_Plain):
 
     @classmethod
     def of(cls, approving: int, voters: int) -> Support:
-        """Return the support of ``approving`` out of ``voters``, suppressed under MIN_GROUP_SIZE voters."""
-        if voters < MIN_GROUP_SIZE:
+        """Return the support of ``approving`` out of ``voters``, suppressed under MIN_GROUP voters."""
+        if voters < MIN_GROUP:
             return SUPPRESSED
         return cls(False, int(voters), int(approving), approving / voters)
 
@@ -263,7 +230,7 @@ SUPPRESSED = Support(True, None, None, None)
 
 @dataclass(frozen=True, slots=True)
 class GenderGap(_Plain):
-    """Compare women's and men's approval of one item (both groups have at least MIN_GROUP_SIZE voters).
+    """Compare women's and men's approval of one item (both groups have at least MIN_GROUP voters).
 
     ``difference`` is women's share minus men's share; ``z`` and ``p_value`` come from the pooled
     two-proportion z-test (two-sided); ``is_flagged`` when ``|difference| >= 0.10`` and ``p_value < 0.05``.
@@ -300,13 +267,13 @@ class GenderTable(_Plain):
     """
 
     ballots: int
-    genders: Mapping[Gender, GenderCounts | None]
+    genders: Mapping[GenderGroup, GenderCounts | None]
 
-    def shown(self, gender: Gender) -> GenderCounts | None:
+    def shown(self, gender: GenderGroup) -> GenderCounts | None:
         """Return one gender's counts, or None when hidden."""
         return self.genders.get(gender)
 
-    def support(self, item: ItemId) -> Mapping[Gender, Support]:
+    def support(self, item: ItemId) -> Mapping[GenderGroup, Support]:
         """Return each gender's support for ``item`` (SUPPRESSED where hidden)."""
         return MappingProxyType({
             gender: SUPPRESSED if counts is None or counts.approving[item] is None
@@ -318,10 +285,10 @@ class GenderTable(_Plain):
     def from_dict(cls, data: Any) -> GenderTable:
         """Read a table from its published JSON form; raise ValidationFailed("genders", "invalid") if malformed."""
         try:
-            genders: dict[Gender, GenderCounts | None] = {}
-            if set(data["genders"]) != {gender.value for gender in Gender}:
+            genders: dict[GenderGroup, GenderCounts | None] = {}
+            if set(data["genders"]) != {gender.value for gender in GenderGroup}:
                 raise ValueError
-            for gender in Gender:
+            for gender in GenderGroup:
                 entry = data["genders"][gender.value]
                 genders[gender] = None if entry is None else GenderCounts(
                     _count(entry["ballots"]),
@@ -347,7 +314,7 @@ class ItemAnalysis(_Plain):
     """Describe who supports one agenda item.
 
     ``position`` is 1-based on the agenda. The mappings are read-only and sorted by key; suppressed groups
-    are present with :data:`SUPPRESSED`. ``dissenting_clubs`` lists clubs (with at least MIN_GROUP_SIZE
+    are present with :data:`SUPPRESSED`. ``dissenting_clubs`` lists clubs (with at least MIN_GROUP
     voters) where a strict majority did not approve. ``gender_gap`` is None unless the gender table shows
     both women and men.
     """
@@ -357,7 +324,7 @@ class ItemAnalysis(_Plain):
     overall: Support
     by_club: Mapping[ClubId, Support]
     by_group: Mapping[GroupId, Support]
-    by_gender: Mapping[Gender, Support]
+    by_gender: Mapping[GenderGroup, Support]
     dissenting_clubs: tuple[ClubId, ...]
     gender_gap: GenderGap | None
 
@@ -386,7 +353,7 @@ class MinorityAnalysis(_Plain):
 
     ``voters`` is the total number of counted ballots. ``women_first_choices`` are the women voters' first
     choices (empty when the gender table hides women). ``suppressed_clubs`` / ``suppressed_groups``
-    are those with fewer than MIN_GROUP_SIZE voters, whose figures, dissent and first choices are not shown.
+    are those with fewer than MIN_GROUP voters, whose figures, dissent and first choices are not shown.
     """
 
     voters: int
@@ -415,7 +382,7 @@ class EquityResult(_Plain):
 class WomensSlotCheck(EquityResult):
     """Report the women's priority slot.
 
-    ``women_voters`` is None when the gender table hides women (fewer than MIN_GROUP_SIZE women voted, or
+    ``women_voters`` is None when the gender table hides women (fewer than MIN_GROUP women voted, or
     showing them would reveal a smaller group): then the rule does not apply.
     ``first_choices`` are the women's tied first choices; ``item`` the one chosen by the tie rule (None when
     the rule does not apply or a first choice is already on the agenda). When the item was left out,
@@ -597,7 +564,7 @@ class Electorate:
     first_weights: np.ndarray
     item_index: Mapping[ItemId, int] = field(repr=False)
 
-    genders: ClassVar[tuple[Gender, ...]] = (Gender.WOMAN, Gender.MAN, Gender.OTHER)
+    genders: ClassVar[tuple[GenderGroup, ...]] = (GenderGroup.WOMAN, GenderGroup.MAN, GenderGroup.OTHER)
 
     @classmethod
     def build(cls, items: Sequence[ItemId], voters: Sequence[Voter]) -> Electorate:
@@ -614,7 +581,7 @@ class Electorate:
         raw_genders = [v.gender for v in voters]
         # Normalise each distinct self-description once, not once per voter.
         gender_code = {g: i for i, g in enumerate(cls.genders)}
-        code_of = {raw: gender_code.get(normalise_gender(raw), -1) for raw in dict.fromkeys(raw_genders)}
+        code_of = {raw: gender_code.get(gender_group(raw), -1) for raw in dict.fromkeys(raw_genders)}
         gender = np.fromiter(map(code_of.__getitem__, raw_genders), dtype=np.int64, count=n)
         approval_rows, approval_cols = _unique_pairs(
             *_flatten([v.approved for v in voters], item_index, "approved"), n, m
@@ -713,8 +680,8 @@ def _first_choices(scores: np.ndarray) -> np.ndarray:
 def tabulate_genders(items: Sequence[ItemId], voters: Sequence[Voter] | Electorate) -> GenderTable:
     """Return the federation's figures per gender from the voters' own genders, hiding what must be hidden.
 
-    A gender is shown only when at least MIN_GROUP_SIZE voters share it, and only while the voters left
-    outside the shown genders number none or at least MIN_GROUP_SIZE; otherwise the shown genders are hidden
+    A gender is shown only when at least MIN_GROUP voters share it, and only while the voters left
+    outside the shown genders number none or at least MIN_GROUP; otherwise the shown genders are hidden
     in the order other, man, woman until that holds (the overall figures minus the shown ones would otherwise
     give away a group of one to four people). An item's figure is hidden for every gender when one to four
     ballots in all approved it (or ranked it first): see :func:`_is_small`.
@@ -751,15 +718,15 @@ def _totals(electorate: Electorate) -> tuple[list[int], list[int]]:
 
 def _is_small(total: int) -> bool:
     """Say whether a figure covers one to four ballots: it is never split by gender, as the ballots show which."""
-    return 0 < total < MIN_GROUP_SIZE
+    return is_small(total)
 
 
 def _disclosable(sizes: list[int], total: int) -> list[bool]:
     """Return which of the genders (woman, man, other) may be shown (see :func:`tabulate_genders`)."""
-    shown = [size >= MIN_GROUP_SIZE for size in sizes]
+    shown = [size >= MIN_GROUP for size in sizes]
     for g in reversed(range(len(sizes))):
         rest = total - sum(size for size, is_shown in zip(sizes, shown, strict=True) if is_shown)
-        if rest == 0 or rest >= MIN_GROUP_SIZE:
+        if rest == 0 or rest >= MIN_GROUP:
             break
         shown[g] = False
     return shown
@@ -769,7 +736,7 @@ def _gender_table(electorate: Electorate, table: GenderTable | None) -> GenderTa
     """Return ``table`` after checking that it fits the electorate, or tabulate the voters' own genders.
 
     A given table must count the same ballots over the same items, show no gender of fewer than
-    MIN_GROUP_SIZE ballots nor leave one to four ballots outside the shown ones, hide exactly the item figures
+    MIN_GROUP ballots nor leave one to four ballots outside the shown ones, hide exactly the item figures
     that one to four ballots share, and never count more approvals or first places than the ballots hold;
     otherwise ValidationFailed("genders", code).
     """
@@ -782,7 +749,7 @@ def _gender_table(electorate: Electorate, table: GenderTable | None) -> GenderTa
     if any(set(c.approving) != items or set(c.ranked_first) != items for c in shown):
         raise ValidationFailed("genders", "items_mismatch")
     rest = table.ballots - sum(c.ballots for c in shown)
-    if any(c.ballots < MIN_GROUP_SIZE for c in shown) or 0 < rest < MIN_GROUP_SIZE:
+    if any(c.ballots < MIN_GROUP for c in shown) or 0 < rest < MIN_GROUP:
         raise ValidationFailed("genders", "not_suppressed")
     if rest < 0:
         raise ValidationFailed("genders", "exceeds_ballots")
@@ -798,19 +765,19 @@ def _gender_table(electorate: Electorate, table: GenderTable | None) -> GenderTa
 
 
 def _women_first_choices(table: GenderTable, items: Sequence[ItemId]) -> tuple[ItemId, ...]:
-    """Return the items the most women ranked first, in ``items`` order, when at least MIN_GROUP_SIZE did."""
-    women = table.shown(Gender.WOMAN)
+    """Return the items the most women ranked first, in ``items`` order, when at least MIN_GROUP did."""
+    women = table.shown(GenderGroup.WOMAN)
     if women is None:
         return ()
     top = max((women.ranked_first[item] or 0 for item in items), default=0)
-    if top < MIN_GROUP_SIZE:  # hidden figures (one to four ballots) could reach it: the maximum is not known
+    if top < MIN_GROUP:  # hidden figures (one to four ballots) could reach it: the maximum is not known
         return ()
     return tuple(item for item in items if women.ranked_first[item] == top)
 
 
 def _gender_gap(table: GenderTable, item: ItemId) -> GenderGap | None:
     """Compare women's and men's approval of ``item``; None unless the table shows both figures."""
-    women, men = table.shown(Gender.WOMAN), table.shown(Gender.MAN)
+    women, men = table.shown(GenderGroup.WOMAN), table.shown(GenderGroup.MAN)
     if women is None or men is None or women.approving[item] is None or men.approving[item] is None:
         return None
     x1, n1, x2, n2 = women.approving[item], women.ballots, men.approving[item], men.ballots
@@ -837,14 +804,14 @@ class _Breakdown:
 
     @classmethod
     def of(cls, electorate: Electorate, codes: np.ndarray, keys: tuple[Any, ...]) -> _Breakdown:
-        """Split ``electorate`` by category ``codes`` into ``keys``; groups under MIN_GROUP_SIZE get no first."""
+        """Split ``electorate`` by category ``codes`` into ``keys``; groups under MIN_GROUP get no first."""
         sizes = electorate.sizes(codes, len(keys))
-        shown = sizes >= MIN_GROUP_SIZE
+        shown = sizes >= MIN_GROUP
         first = _first_choices(electorate.first_scores_by(codes, len(keys))) & shown[:, None]
         return cls(keys, sizes, electorate.approvals_by(codes, len(keys)), shown, first)
 
     def support(self, j: int) -> Mapping[Any, Support]:
-        """Return each group's support for item column ``j``, suppressed under MIN_GROUP_SIZE voters."""
+        """Return each group's support for item column ``j``, suppressed under MIN_GROUP voters."""
         return _support_map(self.keys, self.approvals[:, j], self.sizes)
 
     def first_for(self, j: int) -> tuple[Any, ...]:
@@ -852,7 +819,7 @@ class _Breakdown:
         return tuple(self.keys[g] for g in np.flatnonzero(self.first[:, j]))
 
     def suppressed(self) -> tuple[Any, ...]:
-        """Return the groups under MIN_GROUP_SIZE voters."""
+        """Return the groups under MIN_GROUP voters."""
         return tuple(self.keys[g] for g in np.flatnonzero(~self.shown))
 
 
@@ -893,7 +860,7 @@ def analyse_minority(
 
     women_first = _women_first_choices(table, items)
     on_agenda = set(agenda)
-    widely = (n >= MIN_GROUP_SIZE) & (total_approvals + _EPSILON >= WIDE_APPROVAL_SHARE * n)
+    widely = (n >= MIN_GROUP) & (total_approvals + _EPSILON >= WIDE_APPROVAL_SHARE * n)
     priorities = tuple(
         MinorityPriority(
             item=item,
@@ -919,7 +886,7 @@ def analyse_minority(
 
 
 def _support_map(keys: Sequence[Any], approving: np.ndarray, sizes: np.ndarray) -> Mapping[Any, Support]:
-    """Return a read-only mapping from each key to its Support, suppressed under MIN_GROUP_SIZE voters."""
+    """Return a read-only mapping from each key to its Support, suppressed under MIN_GROUP voters."""
     return MappingProxyType(
         {
             key: Support.of(int(a), int(s))
@@ -947,15 +914,15 @@ def check_womens_priority_slot(
 ) -> WomensSlotCheck:
     """Check that women voters' first choice is on the agenda; under ENFORCE put it in the last place.
 
-    Applies only when the gender table shows women (at least MIN_GROUP_SIZE of them) and at least
-    MIN_GROUP_SIZE women ranked the same item first. Passes when any of the women's (possibly tied) first
+    Applies only when the gender table shows women (at least MIN_GROUP of them) and at least
+    MIN_GROUP women ranked the same item first. Passes when any of the women's (possibly tied) first
     choices is already on the agenda. Otherwise one item is chosen among the tied first choices by: (1) more
     women approving it (a hidden figure counts as 0), then (2) earlier in ``items`` (the official count's
     order). It replaces the agenda's last item (the agenda keeps
     its length; an empty agenda gets it as its only item). Under WARN the agenda is unchanged and the status
     is WARN; under ENFORCE the status is ADJUSTED.
     """
-    women = table.shown(Gender.WOMAN)
+    women = table.shown(GenderGroup.WOMAN)
     first_choices = _women_first_choices(table, items)
     unchanged = WomensSlotCheck(
         mode=mode,
@@ -1002,16 +969,16 @@ def check_participation_parity(
     status comes from ``turnout`` (how many voters said woman and man: who voted is known apart from what was
     voted), else from the voters' own genders. Not applicable when no voter said woman or man.
     """
-    women_counts, men_counts = table.shown(Gender.WOMAN), table.shown(Gender.MAN)
+    women_counts, men_counts = table.shown(GenderGroup.WOMAN), table.shown(GenderGroup.MAN)
     shown = women_counts is not None and men_counts is not None
     if shown:
         women, men = women_counts.ballots, men_counts.ballots
     elif turnout is not None:
-        women, men = int(turnout.get(Gender.WOMAN.value, 0)), int(turnout.get(Gender.MAN.value, 0))
+        women, men = int(turnout.get(GenderGroup.WOMAN.value, 0)), int(turnout.get(GenderGroup.MAN.value, 0))
     else:
         sizes = electorate.sizes(electorate.gender, len(electorate.genders))
-        women = int(sizes[electorate.genders.index(Gender.WOMAN)])
-        men = int(sizes[electorate.genders.index(Gender.MAN)])
+        women = int(sizes[electorate.genders.index(GenderGroup.WOMAN)])
+        men = int(sizes[electorate.genders.index(GenderGroup.MAN)])
     known = women + men
     if known == 0:
         status = CheckStatus.OFF if mode is CheckMode.OFF else CheckStatus.NOT_APPLICABLE
@@ -1034,7 +1001,7 @@ def check_board_composition(
 ) -> BoardCheck:
     """Check that the board has at least ``floor(target * seats)`` women; not applicable to an empty board."""
     size = len(board_genders)
-    women = sum(1 for gender in board_genders if normalise_gender(gender) is Gender.WOMAN)
+    women = sum(1 for gender in board_genders if gender_group(gender) is GenderGroup.WOMAN)
     required = math.floor(target * size + _EPSILON)
     if size == 0:
         status = CheckStatus.OFF if mode is CheckMode.OFF else CheckStatus.NOT_APPLICABLE

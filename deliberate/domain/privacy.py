@@ -12,7 +12,7 @@ groups** (:func:`counting_groups`):
 - if that pool still has fewer than ``MIN_GROUP`` voters, the club groups with the fewest voters join it, one
   at a time (fewest voters first, then by name), until it reaches the minimum;
 - if the whole consultation has fewer than ``MIN_GROUP`` voters, all its voters form one group, and
-  :func:`too_few` says that no result may be shown at all.
+  :func:`is_small` of their number says that no result may be shown at all.
 
 A pooled group is named by its clubs' names joined with ``+`` (club slugs never hold one), so that a ballots file
 says what it pools.
@@ -49,11 +49,6 @@ class CountingGroup:
 def is_small(count: int) -> bool:
     """Say whether a figure covers one to ``MIN_GROUP - 1`` people: it would be about people one could name."""
     return 0 < count < MIN_GROUP
-
-
-def too_few(total_voters: int) -> bool:
-    """Say whether a consultation has too few voters for any result of theirs to be shown."""
-    return is_small(total_voters)
 
 
 def counting_groups(voters: Mapping[str, int]) -> tuple[CountingGroup, ...]:

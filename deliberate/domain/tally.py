@@ -46,9 +46,7 @@ from typing import TypeVar
 import numpy as np
 
 from deliberate.domain.errors import DomainError
-
-METHODS: tuple[str, ...] = ("schulze", "ranked_pairs", "borda", "copeland", "approval")
-"""The counting methods, the default first."""
+from deliberate.domain.rules import VotingMethod
 
 Ranking = tuple[tuple[int, ...], ...]
 """Tiers of item indices, best first; items inside a tier are tied."""
@@ -547,8 +545,9 @@ def approval(count: PairwiseCount) -> TallyResult:
     return TallyResult("approval", tiers_by_score(scores), scores=tuple(_number(s) for s in scores))
 
 
-def tally(count: PairwiseCount, method: str = "schulze") -> TallyResult:
-    """Rank a count by the named method (one of :data:`METHODS`; ``ranked-pairs`` is accepted too)."""
+def tally(count: PairwiseCount, method: str = VotingMethod.SCHULZE) -> TallyResult:
+    """Rank a count by the named method (a :class:`~deliberate.domain.rules.VotingMethod`; ``ranked_pairs`` is
+    accepted too)."""
     name = method.replace("-", "_")
     if name == "schulze":
         return schulze(count)

@@ -25,8 +25,9 @@ from sqlalchemy.exc import IntegrityError
 from deliberate.domain import events as rules
 from deliberate.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from deliberate.domain.events import EventKind, EventMode, RsvpStatus, SeatSummary, TrackAudience
+from deliberate.domain.gender import Gender
 from deliberate.extensions import db
-from deliberate.models import Gender, Organization, Role, User, utcnow
+from deliberate.models import Organization, Role, User, utcnow
 from deliberate.models.events import Event, EventMaterial, Rsvp, Track
 from deliberate.notifications.services import notify
 from deliberate.permissions import has_role, role_in

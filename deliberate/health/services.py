@@ -23,6 +23,7 @@ from deliberate.domain import health as rules
 from deliberate.domain import privacy
 from deliberate.domain.errors import NotFound, PermissionDenied, ValidationFailed
 from deliberate.domain.events import RsvpStatus
+from deliberate.domain.gender import Gender
 from deliberate.domain.health import Body, GenderCount, Population, QuotaResult, Share
 from deliberate.extensions import db
 from deliberate.mentoring.services import paired_people
@@ -30,7 +31,6 @@ from deliberate.models import (
     BallotCast,
     Consultation,
     Demand,
-    Gender,
     Membership,
     MembershipStatus,
     Organization,

@@ -14,8 +14,9 @@ from sqlalchemy import func, or_, select
 
 from deliberate.domain import mentoring as rules
 from deliberate.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from deliberate.domain.gender import Gender
 from deliberate.extensions import db
-from deliberate.models import Gender, Organization, Role, User, utcnow
+from deliberate.models import Organization, Role, User, utcnow
 from deliberate.models.mentoring import Mentoring, MentoringMeeting, MentorOffer, MentorRequest
 from deliberate.notifications.services import notify
 from deliberate.permissions import club_membership, has_role, role_in

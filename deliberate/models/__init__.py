@@ -2,7 +2,6 @@
 
 from deliberate.models.accounts import (
     AuditEntry,
-    Gender,
     Invitation,
     Membership,
     MembershipStatus,
@@ -16,13 +15,8 @@ from deliberate.models.agenda import AgendaItem
 from deliberate.models.ballots import Ballot, BallotBox, BallotCast, SealedBallot, Tally
 from deliberate.models.base import utcnow
 from deliberate.models.consultations import (
-    AgendaSelection,
     Category,
-    CheckMode,
-    ClubMode,
-    ClubWeighting,
     Consultation,
-    VotingMethod,
 )
 from deliberate.models.demands import (
     Argument,
@@ -50,7 +44,6 @@ __all__ = [
     "MinorityReport",
     "MinorityReportCosign",
     "AgendaItem",
-    "AgendaSelection",
     "Argument",
     "ArgumentVote",
     "Ballot",
@@ -68,9 +61,6 @@ __all__ = [
     "MentorRequest",
     "Mentoring",
     "MentoringMeeting",
-    "CheckMode",
-    "ClubMode",
-    "ClubWeighting",
     "Consultation",
     "Demand",
     "Event",
@@ -88,9 +78,7 @@ __all__ = [
     "Side",
     "Tally",
     "Target",
-    "VotingMethod",
     "AuditEntry",
-    "Gender",
     "Invitation",
     "Membership",
     "MembershipStatus",

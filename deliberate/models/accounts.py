@@ -9,19 +9,10 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, select, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from deliberate.domain.gender import Gender
 from deliberate.domain.timezones import DEFAULT_ZONE
 from deliberate.extensions import db
 from deliberate.models.base import enum_column, utcnow
-
-
-class Gender(enum.StrEnum):
-    """Self-described gender, optional, used only for anonymous statistics."""
-
-    WOMAN = "woman"
-    MAN = "man"
-    NON_BINARY = "non_binary"
-    ANOTHER = "another"
-    UNDISCLOSED = "undisclosed"  # offered by earlier forms; counted like no answer (None), no longer offered
 
 
 class OrganizationKind(enum.StrEnum):

@@ -2,50 +2,16 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from deliberate.domain.phases import Phase
+from deliberate.domain.rules import AgendaSelection, CheckMode, ClubMode, ClubWeighting, VotingMethod
 from deliberate.extensions import db
 from deliberate.models.accounts import Organization, User
 from deliberate.models.base import enum_column, utcnow
-
-
-class VotingMethod(enum.StrEnum):
-    SCHULZE = "schulze"
-    RANKED_PAIRS = "ranked-pairs"
-    BORDA = "borda"
-    COPELAND = "copeland"
-    APPROVAL = "approval"
-
-
-class ClubWeighting(enum.StrEnum):
-    MEMBERS = "members"
-    EQUAL = "equal"
-    SQRT = "sqrt"
-    CAPPED = "capped"
-
-
-class ClubMode(enum.StrEnum):
-    PROPORTIONAL = "proportional"
-    BLOC = "bloc"
-
-
-class AgendaSelection(enum.StrEnum):
-    RANKING = "ranking"
-    EQUAL_SHARES = "equal-shares"
-    PAV = "pav"
-
-
-class CheckMode(enum.StrEnum):
-    """How an equity rule acts on publishing: not checked, shown as a warning, or blocking."""
-
-    OFF = "off"
-    WARN = "warn"
-    ENFORCE = "enforce"
 
 
 class Consultation(db.Model):

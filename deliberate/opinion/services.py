@@ -28,13 +28,14 @@ from sqlalchemy.exc import IntegrityError
 
 from deliberate import audit
 from deliberate.domain import opinion as engine
+from deliberate.domain import privacy
 from deliberate.domain.errors import Conflict
+from deliberate.domain.gender import GenderGroup, gender_group
 from deliberate.domain.phases import Phase
 from deliberate.extensions import db
 from deliberate.models import (
     Consultation,
     Demand,
-    Gender,
     Membership,
     MembershipStatus,
     OpinionSnapshot,
@@ -49,12 +50,6 @@ from deliberate.opinion import layout
 STALE_MIN_NEW = 50
 #: ... or this share of the reactions it counted (whichever comes first).
 STALE_SHARE = 0.10
-#: Gender is shown for a group only when every category shown holds at least this many people (see _gender_shown).
-GENDER_MIN = 5
-#: A club is named in a group's composition only when at least this many of its people are in the group.
-CLUB_MIN = 5
-#: The gender categories counted: women, men, and everyone else (other, undisclosed or not said) together.
-GENDER_CATEGORIES = ("woman", "man", "other")
 #: The map's drawing area (SVG user units) and its margin.
 MAP_SIZE = 400
 MAP_MARGIN = 24
@@ -166,7 +161,7 @@ def _compute_into(consultation: Consultation) -> OpinionSnapshot:
         "min_reactions": engine.MIN_REACTIONS, "groups_tried": [engine.MIN_GROUPS, engine.MAX_GROUPS],
         "base_clusters": engine.BASE_CLUSTERS, "z": engine.Z_90, "min_group_size": engine.MIN_GROUP_SIZE,
         "hidden_demands": len(hidden), "explained_variance": [round(v, 4) for v in result.explained_variance],
-        "stale_min_new": STALE_MIN_NEW, "stale_share": STALE_SHARE, "gender_min": GENDER_MIN,
+        "stale_min_new": STALE_MIN_NEW, "stale_share": STALE_SHARE, "gender_min": privacy.MIN_GROUP,
     }
     db.session.flush()
     return snapshot
@@ -192,12 +187,13 @@ def _composition(federation: Organization, groups: tuple[engine.OpinionGroup, ..
     composition = []
     for group in groups:
         clubs = Counter(club_of.get(m) for m in group.members)
-        genders = Counter(_gender_category(gender_of.get(m)) for m in group.members)
-        shown = {c: genders.get(c, 0) for c in GENDER_CATEGORIES}
+        # Women, men, and everyone else (another gender, or not said) together.
+        genders = Counter(gender_group(gender_of.get(m)) or GenderGroup.OTHER for m in group.members)
+        shown = {c.value: genders.get(c, 0) for c in GenderGroup}
         # A club with fewer than five people in the group is not named (someone who is alone in their club would
         # otherwise be placed in a group): those people, and anyone with no active club, count under "other".
-        shown_clubs = {str(club): n for club, n in clubs.items() if club is not None and n >= CLUB_MIN}
-        rest = sum(n for club, n in clubs.items() if club is None or n < CLUB_MIN)
+        shown_clubs = {str(club): n for club, n in clubs.items() if club is not None and n >= privacy.MIN_GROUP}
+        rest = sum(n for club, n in clubs.items() if club is None or n < privacy.MIN_GROUP)
         composition.append({
             "group": group.id,
             "clubs": shown_clubs | ({"other": rest} if rest else {}),
@@ -210,16 +206,8 @@ def _gender_shown(counts: dict[str, int]) -> bool:
     """Tell whether a group's gender counts may be shown: at least five women and five men, and the others
     (other, undisclosed, not said, together) either none or at least five. A category of one to four people is
     never shown, nor can it be worked out from the group's size."""
-    return (counts["woman"] >= GENDER_MIN and counts["man"] >= GENDER_MIN
-            and (counts["other"] == 0 or counts["other"] >= GENDER_MIN))
-
-
-def _gender_category(gender: Gender | None) -> str:
-    if gender is Gender.WOMAN:
-        return "woman"
-    if gender is Gender.MAN:
-        return "man"
-    return "other"
+    return (counts["woman"] >= privacy.MIN_GROUP and counts["man"] >= privacy.MIN_GROUP
+            and not privacy.is_small(counts["other"]))
 
 
 def recompute(consultation: Consultation, actor: User | None = None) -> OpinionSnapshot:

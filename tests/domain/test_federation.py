@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from deliberate.domain import federation, tally
 from deliberate.domain.errors import ValidationFailed
 from deliberate.domain.federation import Unit
+from deliberate.domain.rules import ClubMode, ClubWeighting, VotingMethod
 
 VECTORS = Path(__file__).resolve().parents[1] / "data" / "voting" / "test-vectors.json"
 
@@ -164,7 +165,7 @@ def club_profiles(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
 
 
 @settings(max_examples=100, deadline=None)
-@given(club_profiles(), st.sampled_from(tally.METHODS))
+@given(club_profiles(), st.sampled_from(list(VotingMethod)))
 def test_members_weighting_equals_the_flat_count(profile: tuple, method: str) -> None:
     ranks, approved, clubs, n_clubs = profile
     units = federation.club_units(ranks, approved, clubs, [str(i) for i in range(n_clubs)], [50] * n_clubs)
@@ -176,13 +177,13 @@ def test_members_weighting_equals_the_flat_count(profile: tuple, method: str) ->
 
 
 @settings(max_examples=100, deadline=None)
-@given(club_profiles(), st.sampled_from(tally.METHODS), st.sampled_from(federation.CLUB_MODES))
+@given(club_profiles(), st.sampled_from(list(VotingMethod)), st.sampled_from(list(ClubMode)))
 def test_with_one_club_every_weighting_gives_the_same_result(profile: tuple, method: str, mode: str) -> None:
     ranks, approved, _, _ = profile
     units = federation.club_units(ranks, approved, np.zeros(len(ranks), dtype=int), ["only"], [70])
     results = {
         weighting: federation.combine(units, weighting, cap=10, club_mode=mode, method=method)
-        for weighting in federation.WEIGHTINGS
+        for weighting in ClubWeighting
     }
     rankings = {result.ranking for result in results.values()}
     assert len(rankings) == 1

@@ -12,15 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from deliberate.domain.errors import ValidationFailed
+from deliberate.domain.gender import GenderGroup
 from deliberate.domain.minority import (
     DEFAULT_WOMEN_BASELINE,
-    MIN_GROUP_SIZE,
     SUPPRESSED,
-    CheckMode,
     CheckStatus,
     Electorate,
     EquityConfig,
-    Gender,
     GenderCounts,
     GenderTable,
     Support,
@@ -29,10 +27,11 @@ from deliberate.domain.minority import (
     analyse_minority,
     blocks_publishing,
     check_equity,
-    normalise_gender,
     tabulate_genders,
     two_proportion_p_value,
 )
+from deliberate.domain.privacy import MIN_GROUP
+from deliberate.domain.rules import CheckMode
 
 ITEMS = ["roads", "water", "school", "clinic", "jobs"]
 
@@ -54,7 +53,7 @@ def only_item(result):
 
 
 def test_the_minimum_group_size_is_five():
-    assert MIN_GROUP_SIZE == 5
+    assert MIN_GROUP == 5
 
 
 def test_a_club_with_fewer_than_five_voters_is_suppressed_not_shown_as_a_number():
@@ -85,9 +84,9 @@ def test_small_opinion_groups_and_genders_are_suppressed():
     item = only_item(analyse_minority(ITEMS, ["roads"], voters))
     assert item.by_group["g1"] == Support(False, 5, 5, 1.0)
     assert item.by_group["g2"].is_suppressed
-    assert item.by_gender[Gender.WOMAN] == Support(False, 5, 5, 1.0)
-    assert item.by_gender[Gender.MAN].is_suppressed
-    assert item.by_gender[Gender.OTHER].is_suppressed
+    assert item.by_gender[GenderGroup.WOMAN] == Support(False, 5, 5, 1.0)
+    assert item.by_gender[GenderGroup.MAN].is_suppressed
+    assert item.by_gender[GenderGroup.OTHER].is_suppressed
     assert item.gender_gap is None
 
 
@@ -96,20 +95,15 @@ def test_voters_without_a_stated_gender_or_group_are_left_out_of_those_breakdown
     item = only_item(analyse_minority(ITEMS, ["roads"], voters))
     assert item.overall == Support(False, 25, 5, 0.2)
     assert item.by_group[1] == Support(False, 5, 5, 1.0)
-    assert item.by_gender[Gender.WOMAN].voters == 5
+    assert item.by_gender[GenderGroup.WOMAN].voters == 5
     assert list(item.by_group) == [1]
 
 
 def test_self_described_genders_other_than_woman_and_man_are_grouped_as_other():
-    assert normalise_gender(" Woman ") is Gender.WOMAN
-    assert normalise_gender("MAN") is Gender.MAN
-    assert normalise_gender("non-binary") is Gender.OTHER
-    assert normalise_gender("") is None
-    assert normalise_gender(None) is None
     voters = people(3, gender="non-binary", approved=["roads"]) + people(2, gender="agender")
     voters += people(5, approved=["roads"])
     item = only_item(analyse_minority(ITEMS, ["roads"], voters))
-    assert item.by_gender[Gender.OTHER] == Support(False, 5, 3, 0.6)
+    assert item.by_gender[GenderGroup.OTHER] == Support(False, 5, 3, 0.6)
 
 
 def test_no_shown_figure_ever_covers_fewer_than_five_people():
@@ -132,7 +126,7 @@ def test_no_shown_figure_ever_covers_fewer_than_five_people():
             *item.by_group.values(),
             *item.by_gender.values(),
         ]:
-            assert support.is_suppressed or support.voters >= MIN_GROUP_SIZE
+            assert support.is_suppressed or support.voters >= MIN_GROUP
 
 
 # --- dissent ----------------------------------------------------------------------------------------------
@@ -249,7 +243,7 @@ def counts(ballots: int, approving: dict | None = None, ranked_first: dict | Non
 def hand_table(woman=None, man=None, other=None, unstated: int = 0) -> tuple[GenderTable, list[Voter]]:
     """Return a hand-written gender table and as many genderless voters, each approving and ranking first
     every item (so that any figure of the table fits them)."""
-    genders = {Gender.WOMAN: woman, Gender.MAN: man, Gender.OTHER: other}
+    genders = {GenderGroup.WOMAN: woman, GenderGroup.MAN: man, GenderGroup.OTHER: other}
     ballots = unstated + sum(c.ballots for c in genders.values() if c is not None)
     return GenderTable(ballots, genders), people(ballots, approved=ITEMS, ranking=(tuple(ITEMS),))
 
@@ -265,16 +259,16 @@ def test_the_gender_table_counts_ballots_approvals_and_first_places_per_gender()
     )
     table = tabulate_genders(ITEMS, voters)
     assert table.ballots == 21
-    women = table.genders[Gender.WOMAN]
+    women = table.genders[GenderGroup.WOMAN]
     assert women.ballots == 9
     # only 2 ballots approved the clinic and ranked it first: those figures are not split by gender
     assert dict(women.approving) == {"roads": 3, "water": 8, "school": 0, "clinic": None, "jobs": 0}
     # a first place tied between water and school counts once for each
     assert dict(women.ranked_first) == {"roads": 3, "water": 5, "school": 5, "clinic": None, "jobs": 0}
-    men = table.genders[Gender.MAN]
+    men = table.genders[GenderGroup.MAN]
     assert (men.ballots, men.approving["roads"], men.ranked_first["jobs"], men.ranked_first["clinic"]) == (
         5, 5, 5, None)
-    assert table.genders[Gender.OTHER] is None
+    assert table.genders[GenderGroup.OTHER] is None
     assert table.to_dict()["genders"]["other"] is None  # hidden, never 0
     assert analyse_minority(ITEMS, [], voters).women_first_choices == ("water", "school")
 
@@ -282,19 +276,19 @@ def test_the_gender_table_counts_ballots_approvals_and_first_places_per_gender()
 def test_a_gender_of_four_voters_is_hidden_and_one_of_five_is_shown():
     four = tabulate_genders(ITEMS, people(4, gender="woman") + people(10))
     five = tabulate_genders(ITEMS, people(5, gender="woman") + people(10))
-    assert four.genders[Gender.WOMAN] is None
-    assert five.genders[Gender.WOMAN].ballots == 5
+    assert four.genders[GenderGroup.WOMAN] is None
+    assert five.genders[GenderGroup.WOMAN].ballots == 5
 
 
 @pytest.mark.parametrize(
     ("women", "men", "others", "unstated", "shown"),
     [
-        (20, 30, 0, 0, {Gender.WOMAN, Gender.MAN}),  # nobody outside: nothing to find by subtraction
-        (20, 30, 0, 5, {Gender.WOMAN, Gender.MAN}),
-        (20, 30, 5, 0, {Gender.WOMAN, Gender.MAN, Gender.OTHER}),
-        (20, 30, 2, 0, {Gender.WOMAN}),  # the 2 would be everyone minus women minus men: men are hidden too
-        (20, 30, 0, 2, {Gender.WOMAN}),
-        (20, 30, 5, 2, {Gender.WOMAN, Gender.MAN}),  # hiding the other genders leaves 7 outside: enough
+        (20, 30, 0, 0, {GenderGroup.WOMAN, GenderGroup.MAN}),  # nobody outside: nothing to find by subtraction
+        (20, 30, 0, 5, {GenderGroup.WOMAN, GenderGroup.MAN}),
+        (20, 30, 5, 0, {GenderGroup.WOMAN, GenderGroup.MAN, GenderGroup.OTHER}),
+        (20, 30, 2, 0, {GenderGroup.WOMAN}),  # the 2 would be everyone minus women minus men: men are hidden too
+        (20, 30, 0, 2, {GenderGroup.WOMAN}),
+        (20, 30, 5, 2, {GenderGroup.WOMAN, GenderGroup.MAN}),  # hiding the other genders leaves 7 outside: enough
         (6, 3, 0, 0, set()),  # the 3 men would be everyone minus the women
         (3, 30, 0, 0, set()),
     ],
@@ -311,9 +305,9 @@ def test_a_shown_gender_table_never_leaves_a_group_of_one_to_four_people():
         voters = [Voter(club="c", gender=rng.choice(["woman", "man", "other", None])) for _ in range(rng.randrange(40))]
         table = tabulate_genders(ITEMS, voters)
         shown = [c.ballots for c in table.genders.values() if c is not None]
-        assert all(size >= MIN_GROUP_SIZE for size in shown)
+        assert all(size >= MIN_GROUP for size in shown)
         rest = table.ballots - sum(shown)
-        assert not shown or rest == 0 or rest >= MIN_GROUP_SIZE
+        assert not shown or rest == 0 or rest >= MIN_GROUP
 
 
 def test_the_analysis_reads_gender_only_from_the_table():
@@ -340,9 +334,9 @@ def test_the_analysis_reads_gender_only_from_the_table():
 def test_support_by_gender_and_the_gap_come_from_a_hand_table():
     table, voters = hand_table(counts(50, {"roads": 30}), counts(50, {"roads": 20}))
     item = only_item(analyse_minority(ITEMS, ["roads"], voters, table))
-    assert item.by_gender[Gender.WOMAN] == Support(False, 50, 30, 0.6)
-    assert item.by_gender[Gender.MAN] == Support(False, 50, 20, 0.4)
-    assert item.by_gender[Gender.OTHER] is SUPPRESSED
+    assert item.by_gender[GenderGroup.WOMAN] == Support(False, 50, 30, 0.6)
+    assert item.by_gender[GenderGroup.MAN] == Support(False, 50, 20, 0.4)
+    assert item.by_gender[GenderGroup.OTHER] is SUPPRESSED
     assert item.gender_gap.p_value == pytest.approx(0.0455002638963584)
     assert item.gender_gap.is_flagged
 
@@ -359,7 +353,7 @@ def test_no_gap_is_assessed_when_the_table_hides_men():
     table, voters = hand_table(counts(50, {"roads": 30}), unstated=5)
     item = only_item(analyse_minority(ITEMS, ["roads"], voters, table))
     assert item.gender_gap is None
-    assert item.by_gender[Gender.MAN] is SUPPRESSED
+    assert item.by_gender[GenderGroup.MAN] is SUPPRESSED
 
 
 @pytest.mark.parametrize(
@@ -442,7 +436,7 @@ def test_a_table_that_does_not_fit_the_ballots_is_refused():
         (hand_table(counts(20), counts(30), unstated=2), "not_suppressed"),
         (hand_table(counts(5, {"roads": 6}), counts(5)), "exceeds_ballots"),
         ((hand_table(counts(5, {"roads": 5}), counts(5, {"roads": 5}))[0], people(10)), "exceeds_ballots"),
-        ((GenderTable(10, {Gender.WOMAN: GenderCounts(5, {"roads": 0}, {"roads": 0})}), voters), "items_mismatch"),
+        ((GenderTable(10, {GenderGroup.WOMAN: GenderCounts(5, {"roads": 0}, {"roads": 0})}), voters), "items_mismatch"),
         # three ballots approved roads: splitting them by gender would show whose they are
         ((hand_table(counts(5, {"roads": 2}), counts(5, {"roads": 1}))[0], people(3, approved=["roads"]) + people(7)),
          "not_suppressed"),
@@ -933,5 +927,5 @@ def test_shares_are_consistent_and_voter_order_never_matters(rows, rng):
     for item in result.items:
         for support in [item.overall, *item.by_club.values(), *item.by_gender.values()]:
             if not support.is_suppressed:
-                assert support.voters >= MIN_GROUP_SIZE
+                assert support.voters >= MIN_GROUP
                 assert math.isclose(support.share, support.approving / support.voters)

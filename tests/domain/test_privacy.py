@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from deliberate.domain import federation
-from deliberate.domain.privacy import MIN_GROUP, counting_groups, group_of, is_small, too_few
+from deliberate.domain.privacy import MIN_GROUP, counting_groups, group_of, is_small
 from deliberate.domain.tally import count_by_group
 
 
@@ -41,7 +41,7 @@ def test_clubs_without_voters_stay_apart_and_carry_nothing():
 def test_fewer_than_five_voters_in_all_form_one_group_and_show_nothing():
     groups = counting_groups({"a": 2, "b": 1, "c": 0})
     assert _shape(groups) == [(("a", "b"), 3), (("c",), 0)]
-    assert too_few(3) and not too_few(0) and not too_few(MIN_GROUP)
+    assert is_small(3) and not is_small(0) and not is_small(MIN_GROUP)
 
 
 def test_negative_voter_counts_are_refused():
@@ -55,7 +55,7 @@ def test_every_group_has_none_or_at_least_five_voters_and_every_club_is_in_exact
     assert sorted(club for group in groups for club in group.clubs) == sorted(voters)
     assert sum(group.voters for group in groups) == sum(voters.values())
     assert len([group for group in groups if group.is_pooled]) <= 1
-    if not too_few(sum(voters.values())):
+    if not is_small(sum(voters.values())):
         assert all(group.voters == 0 or group.voters >= MIN_GROUP for group in groups)
     assert set(group_of(groups)) == set(voters)
     assert counting_groups(dict(voters)) == groups  # deterministic

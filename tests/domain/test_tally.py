@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from deliberate.domain import tally
+from deliberate.domain.rules import VotingMethod
 from deliberate.domain.tally import Ballot, InvalidBallot, PairwiseCount
 
 VECTORS = Path(__file__).resolve().parents[1] / "data" / "voting" / "test-vectors.json"
@@ -249,7 +250,7 @@ def test_renaming_items_or_reordering_ballots_changes_nothing(
     ]
     shuffled = list(ballots)
     rng.shuffle(shuffled)
-    for method in tally.METHODS:
+    for method in VotingMethod:
         original = tally.tally(count_of(m, ballots), method)
         assert tally.tally(count_of(m, shuffled), method) == original
         moved = tally.tally(count_of(m, renamed), method)
