@@ -40,6 +40,7 @@ from deliberate.models import (
     User,
     utcnow,
 )
+from deliberate.models.agenda import DemandPlacement, PlacementStatus
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
@@ -202,6 +203,28 @@ def discussion_path(world: dict, name: str) -> str:
 
 # --- a counted consultation ---------------------------------------------------------------------------------------
 
+def agenda_items(consultation_id: int, titles_es: list[str], titles_en: list[str] | None = None) -> list[AgendaItem]:
+    """Add agenda items to a consultation, each holding one visible demand, as the board's workspace leaves them.
+
+    Call it inside an app context; it flushes, the caller commits. An item without a visible demand is not on the
+    ballot, so tests that need candidates create them here.
+    """
+    items = [AgendaItem(consultation_id=consultation_id, title_es=es, title_en=en)
+             for es, en in zip(titles_es, titles_en or titles_es, strict=True)]
+    db.session.add_all(items)
+    db.session.flush()
+    demands = [Demand(consultation_id=consultation_id, title=item.title_es) for item in items]
+    db.session.add_all(demands)
+    db.session.flush()
+    db.session.add_all(
+        DemandPlacement(consultation_id=consultation_id, demand_id=demand.id, agenda_item_id=item.id,
+                        status=PlacementStatus.LINKED)
+        for demand, item in zip(demands, items, strict=True))
+    db.session.flush()
+    return items
+
+
+
 def voting_consultation(world: dict, title_es: str, title_en: str) -> tuple[Consultation, dict[str, int]]:
     """Open a voting consultation of 2 seats on four items (call inside an app context): return it and the ids."""
     consultation = Consultation(federation_id=world["federation"].id, title_es=title_es, title_en=title_en,
@@ -209,8 +232,7 @@ def voting_consultation(world: dict, title_es: str, title_en: str) -> tuple[Cons
     db.session.add(consultation)
     db.session.flush()
     titles = ["Salud", "Agua", "Becas", "Cultura"]
-    items = [AgendaItem(consultation_id=consultation.id, title_es=t, title_en=t + " (en)") for t in titles]
-    db.session.add_all(items)
+    items = agenda_items(consultation.id, titles, [t + " (en)" for t in titles])
     db.session.commit()
     ids = {title.lower(): item.id for title, item in zip(titles, items, strict=True)}
     return consultation, {**ids, "consultation": consultation.id}

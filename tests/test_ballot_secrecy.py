@@ -45,8 +45,8 @@ from deliberate.domain import privacy
 from deliberate.domain.gender import Gender
 from deliberate.domain.phases import Phase
 from deliberate.extensions import db
-from deliberate.models import AgendaItem, Ballot, BallotCast, Consultation, OrganizationKind, Role, SealedBallot, User
-from tests.factories import PASSWORD, login
+from deliberate.models import Ballot, BallotCast, Consultation, OrganizationKind, Role, SealedBallot, User
+from tests.factories import PASSWORD, agenda_items, login
 
 ROOT = Path(__file__).resolve().parents[1]
 ITEMS = 5  # 120 strict rankings: enough for every voter to have one of their own
@@ -107,9 +107,8 @@ def _open_vote(app: Flask, world: dict, items: int = ITEMS) -> tuple[int, list[i
                                     title_en="Secret consultation", phase=Phase.VOTING)
         db.session.add(consultation)
         db.session.flush()
-        agenda = [AgendaItem(consultation_id=consultation.id, title_es=f"Punto {n}", title_en=f"Item {n}")
-                  for n in range(1, items + 1)]
-        db.session.add_all(agenda)
+        numbers = range(1, items + 1)
+        agenda = agenda_items(consultation.id, [f"Punto {n}" for n in numbers], [f"Item {n}" for n in numbers])
         db.session.commit()
         return consultation.id, [item.id for item in agenda]
 

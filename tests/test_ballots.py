@@ -11,14 +11,18 @@ from sqlalchemy import inspect, select
 
 from deliberate.ballots import sealing, services
 from deliberate.ballots.tallyfile import parse_tally, tally_input
+from deliberate.consolidation.services import active_items
 from deliberate.consultations.services import advance_phase
 from deliberate.domain import privacy
-from deliberate.domain.errors import Conflict, PhaseClosed
+from deliberate.domain.errors import Conflict, PhaseClosed, ValidationFailed
 from deliberate.domain.gender import Gender
 from deliberate.domain.phases import Phase
 from deliberate.domain.rules import ClubWeighting
 from deliberate.extensions import db
 from deliberate.models import AgendaItem, Ballot, BallotCast, Consultation, OrganizationKind, SealedBallot, Tally, User
+from deliberate.models.agenda import DemandPlacement
+from deliberate.models.base import utcnow
+from tests.factories import agenda_items
 
 
 @pytest.fixture
@@ -29,9 +33,7 @@ def voting(app, federation_world):
                                     title_en="Consultation", phase=Phase.VOTING)
         db.session.add(consultation)
         db.session.flush()
-        items = [AgendaItem(consultation_id=consultation.id, title_es=f"Punto {n}", title_en=f"Item {n}")
-                 for n in "ABC"]
-        db.session.add_all(items)
+        items = agenda_items(consultation.id, [f"Punto {n}" for n in "ABC"], [f"Item {n}" for n in "ABC"])
         db.session.commit()
         return {**federation_world, "consultation_id": consultation.id, "items": [item.id for item in items]}
 
@@ -82,6 +84,32 @@ def test_club_members_of_every_role_see_the_ranking_form(client, voting, log_in,
     page = client.get(f"/consultations/{voting['consultation_id']}/ballot").get_data(as_text=True)
     assert "Item A" in page and "Item C" in page and 'name="rank_' in page and "not ranked" in page
     assert "js/ranking.js" in page
+
+
+def test_an_item_without_a_visible_demand_is_not_on_the_ballot(app, client, voting, log_in):
+    """An item left empty by a move, or holding only hidden or withdrawn demands, is not a candidate."""
+    with app.app_context():
+        consultation_id = voting["consultation_id"]
+        empty, hidden, withdrawn = (item.id for item in agenda_items(consultation_id, ["Vacío", "Oculto", "Retirado"]))
+        placements = db.session.scalars(select(DemandPlacement).where(
+            DemandPlacement.agenda_item_id.in_([empty, hidden, withdrawn]))).all()
+        for placement in placements:
+            if placement.agenda_item_id == empty:
+                placement.agenda_item_id = voting["items"][0]  # moved onto item A: "Vacío" is left empty
+            elif placement.agenda_item_id == hidden:
+                placement.demand.hidden_at = utcnow()
+            else:
+                placement.demand.is_withdrawn = True
+        db.session.commit()
+        consultation = db.session.get(Consultation, consultation_id)
+        assert [item.id for item in active_items(consultation)] == voting["items"]
+    log_in(client, voting["member"])
+    page = client.get(f"/consultations/{consultation_id}/ballot").get_data(as_text=True)
+    assert all(f"Item {n}" in page for n in "ABC")
+    assert not any(title in page for title in ("Vacío", "Oculto", "Retirado"))
+    with app.app_context(), pytest.raises(ValidationFailed):
+        services.cast_ballot(db.session.get(Consultation, consultation_id), db.session.get(User, voting["member"].id),
+                             [[empty], [voting["items"][0]]], [])
 
 
 def test_item_summaries_on_the_ballot_are_rendered_markdown_without_hostile_html(app, client, voting, log_in):

@@ -12,6 +12,7 @@ from flask_migrate import upgrade
 from deliberate.config import DEFAULT_SECRET_KEY
 from deliberate.extensions import db
 from deliberate.ops.cli import doctor_command
+from tests.factories import agenda_items
 
 GOOD = {"SECRET_KEY": "k" * 64, "BASE_URL": "https://agenda.example.org", "BALLOT_KEY": "b" * 64,
         "MAIL_SERVER": "smtp.example.org"}
@@ -105,7 +106,7 @@ def test_no_log_holds_a_password_a_reset_token_a_receipt_or_a_ballot(app, client
     from sqlalchemy import select
 
     from deliberate.domain.phases import Phase
-    from deliberate.models import AgendaItem, Consultation, User
+    from deliberate.models import Consultation, User
 
     caplog.set_level(logging.DEBUG)
     with app.app_context():
@@ -113,8 +114,7 @@ def test_no_log_holds_a_password_a_reset_token_a_receipt_or_a_ballot(app, client
                                     phase=Phase.VOTING)
         db.session.add(consultation)
         db.session.flush()
-        items = [AgendaItem(consultation_id=consultation.id, title_es=t, title_en=t) for t in ("Agua", "Salud")]
-        db.session.add_all(items)
+        items = agenda_items(consultation.id, ["Agua", "Salud"])
         db.session.commit()
         ids, consultation_id = [item.id for item in items], consultation.id
         email = db.session.scalar(select(User.email).where(User.id == federation_world["member"].id))

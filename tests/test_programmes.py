@@ -68,6 +68,12 @@ def published(app, federation_world, create_user, add_member):
         db.session.flush()
         db.session.add(DemandPlacement(consultation_id=consultation.id, demand_id=demand.id,
                                        agenda_item_id=items["Salud"].id, status=PlacementStatus.LINKED))
+        for title in ("Agua", "Becas", "Cultura"):  # every item on the ballot holds a demand
+            other = Demand(consultation_id=consultation.id, title=title, body="", body_html="")
+            db.session.add(other)
+            db.session.flush()
+            db.session.add(DemandPlacement(consultation_id=consultation.id, demand_id=other.id,
+                                           agenda_item_id=items[title].id, status=PlacementStatus.LINKED))
         db.session.commit()
         ids = {key.lower(): item.id for key, item in items.items()}
         for user in [*voters, world["member"], world["officer"], world["other_club_member"]]:

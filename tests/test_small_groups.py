@@ -16,7 +16,8 @@ from deliberate.consultations.services import advance_phase
 from deliberate.domain.gender import Gender
 from deliberate.domain.phases import Phase
 from deliberate.extensions import db
-from deliberate.models import AgendaItem, Consultation, OrganizationKind, User
+from deliberate.models import Consultation, OrganizationKind, User
+from tests.factories import agenda_items
 
 #: The lone voter's ranking: nobody else ranks Cultura first, so this order would be their ballot.
 LONE = ("cultura", "agua", "salud", "becas")
@@ -33,8 +34,7 @@ def _consultation(world, voters: dict[str, list[tuple[tuple[str, ...], tuple[str
     db.session.add(consultation)
     db.session.flush()
     titles = ["Salud", "Agua", "Becas", "Cultura"]
-    items = [AgendaItem(consultation_id=consultation.id, title_es=t, title_en=t) for t in titles]
-    db.session.add_all(items)
+    items = agenda_items(consultation.id, titles)
     db.session.commit()
     ids = {title.lower(): item.id for title, item in zip(titles, items, strict=True)}
     for user_id, (ranking, approved) in voters:

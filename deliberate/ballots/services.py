@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from deliberate import audit, permissions
 from deliberate.ballots import sealing
 from deliberate.ballots.tallyfile import parse_tally, tally_input
+from deliberate.consolidation.services import active_items
 from deliberate.domain import minority as minority_engine
 from deliberate.domain import privacy
 from deliberate.domain import tally as tally_engine
@@ -61,15 +62,6 @@ RECEIPT_LENGTH = 20
 
 
 # --- reading ------------------------------------------------------------------------------------------------------
-
-def active_items(consultation: Consultation) -> list[AgendaItem]:
-    """Return the consultation's live agenda items (not merged into another), in a stable order."""
-    return list(db.session.scalars(
-        select(AgendaItem)
-        .where(AgendaItem.consultation_id == consultation.id, AgendaItem.merged_into_id.is_(None))
-        .order_by(AgendaItem.id)
-    ))
-
 
 def has_cast(user: User, consultation: Consultation) -> bool:
     """Tell whether the person has already cast a ballot in this consultation."""

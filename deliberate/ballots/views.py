@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from deliberate import permissions
 from deliberate.ballots import sealing, services
 from deliberate.ballots.forms import BallotForm, ReceiptLookupForm
+from deliberate.consolidation.services import active_items
 from deliberate.consultations import phase_name
 from deliberate.domain.errors import Conflict, PhaseClosed, ValidationFailed
 from deliberate.domain.phases import Phase, accepts_ballots
@@ -66,7 +67,7 @@ def rank(consultation_id: int):
     consultation, club = _voter_consultation(consultation_id)
     if not accepts_ballots(consultation.phase):
         return _closed(consultation)
-    items = services.active_items(consultation)
+    items = active_items(consultation)
     ranks, supported = _read_form(items) if request.method == "POST" else ({}, set())
     return _ranking_page(consultation, club, items, ranks, supported)
 
@@ -87,7 +88,7 @@ def review(consultation_id: int):
 def _posted_ballot(consultation, club):
     """Read and check the posted ranking: return (ballot fields, None), or (None, the ranking page shown again)."""
     form = BallotForm()
-    items = services.active_items(consultation)
+    items = active_items(consultation)
     ranks, supported = _read_form(items)
     if not form.validate_on_submit():
         return None, _ranking_page(consultation, club, items, ranks, supported, status=422, form=form)

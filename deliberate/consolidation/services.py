@@ -92,7 +92,12 @@ def items_of(consultation: Consultation, *, include_merged: bool = False) -> lis
 
 
 def active_items(consultation: Consultation) -> list[AgendaItem]:
-    """Return the live agenda items that link at least one visible demand, in creation order (what members vote on)."""
+    """Return the consultation's active agenda items, in creation order: what the workspace counts and members vote on.
+
+    An item is active when it is live (not merged into another) and holds at least one visible demand (neither
+    hidden by a moderator nor withdrawn by its author). This is the only definition: an item emptied by a move, or
+    whose demands were all hidden, is on no ballot and in no count.
+    """
     linked = (
         select(DemandPlacement.agenda_item_id)
         .join(Demand, Demand.id == DemandPlacement.demand_id)

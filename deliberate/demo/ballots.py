@@ -6,7 +6,8 @@ import random
 
 from sqlalchemy import select
 
-from deliberate.ballots.services import active_items, cast_ballot
+from deliberate.ballots.services import cast_ballot
+from deliberate.consolidation.services import active_items
 from deliberate.demo.content import FEDERATION_SLUG
 from deliberate.domain.errors import Conflict, NotFound, PhaseClosed
 from deliberate.domain.phases import Phase

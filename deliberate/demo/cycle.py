@@ -9,8 +9,9 @@ from datetime import timedelta
 from sqlalchemy import func, insert, select
 
 from deliberate.agenda import services as agenda_services
-from deliberate.ballots.services import active_items, cast_ballot
+from deliberate.ballots.services import cast_ballot
 from deliberate.consolidation import services as consolidation
+from deliberate.consolidation.services import active_items
 from deliberate.consultations.services import advance_phase, create_consultation, ensure_default_categories
 from deliberate.deliberation.services import recount_reactions
 from deliberate.demands.services import DemandInput, submit_demand
