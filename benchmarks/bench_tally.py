@@ -30,8 +30,9 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from deliberate.ballots.tallyfile import TallyInput, parse_tally, tally_input  # noqa: E402
+from deliberate.ballots.tallyfile import parse_tally  # noqa: E402
 from deliberate.domain import federation, tally  # noqa: E402
+from deliberate.domain.count import TallyInput, tally_input  # noqa: E402
 
 
 def generate(n: int, m: int, n_clubs: int, seed: int = 2026) -> dict:
@@ -95,7 +96,7 @@ def count_in_memory(data: TallyInput) -> federation.FederationResult:
 
 def end_to_end(path: Path) -> dict:
     """Read, parse, count and serialise, as ``deliberate tally FILE`` does."""
-    result = tally_input(parse_tally(path.read_bytes()))
+    result = tally_input(parse_tally(path.read_bytes())).to_dict()
     orjson.dumps(result)
     return result
 

@@ -543,13 +543,14 @@ def test_downloads_are_well_formed_and_the_ballots_recount_to_the_same_result(ap
     rows = list(csv.DictReader(io.StringIO(client.get(f"/agendas/{agenda_id}.csv").get_data(as_text=True))))
     assert [row["item"] for row in rows] == [entry["item"] for entry in data["result"]["agenda"]]
     ballots = client.get(f"/agendas/{agenda_id}/ballots.json").data
-    from deliberate.ballots.tallyfile import parse_tally, tally_input
+    from deliberate.ballots.tallyfile import parse_tally
+    from deliberate.domain.count import tally_input
 
     rules = data["inputs"]["ballots"]["rules"]
     recount = tally_input(parse_tally(ballots), method=rules["method"], weighting=rules["weighting"],
                           cap=data["result"]["tally"]["cap"], club_mode=rules["club_mode"],
                           seats=data["result"]["tally"]["selection"]["seats"], selection=rules["selection"])
-    assert recount["selection"]["items"] == data["result"]["tally"]["selection"]["items"]
+    assert list(recount.selection.items) == data["result"]["tally"]["selection"]["items"]
 
 
 def test_the_atom_feed_lists_the_federations_published_agendas(app, tallied, client):

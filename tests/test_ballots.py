@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import inspect, select
 
 from deliberate.ballots import sealing, services
-from deliberate.ballots.tallyfile import parse_tally, tally_input
+from deliberate.ballots.tallyfile import parse_tally
 from deliberate.consolidation.services import active_items
 from deliberate.consultations.services import advance_phase
 from deliberate.domain import privacy
+from deliberate.domain.count import Count, tally_input
 from deliberate.domain.errors import Conflict, PhaseClosed, ValidationFailed
 from deliberate.domain.gender import Gender
 from deliberate.domain.phases import Phase
@@ -380,7 +381,7 @@ def test_closing_the_vote_stores_the_official_count_with_the_hash_of_its_inputs(
                                                                                voting["other_club"].slug}
         assert document["clubs"][voting["club"].slug] == {"members": 6}
         assert "receipt" not in orjson.dumps(document).decode() and "user" not in orjson.dumps(document).decode()
-        expected = tally_input(parse_tally(orjson.dumps(document)), seats=3)
+        expected = tally_input(parse_tally(orjson.dumps(document)), seats=3).to_dict()
         assert tally.result["ranking"] == expected["ranking"]
         assert tally.result["clubs"] == expected["clubs"]
         assert tally.result["double_majority"] == expected["double_majority"]
@@ -473,10 +474,10 @@ def test_what_if_rankings_are_folded_under_what_they_change(
     _advance(app, voting)
     with app.app_context():
         consultation = db.session.get(Consultation, voting["consultation_id"])
-        official = db.session.scalar(select(Tally)).result
+        official = Count.from_dict(db.session.scalar(select(Tally)).result)
         cases = services.what_if_cases(consultation, official)
     # Jerez's six voters outnumber Tlaltenango's five; counted one club, one vote, the two clubs tie for first.
-    assert official["ranking"] == [[str(a)], [str(b)], [str(c)]]
+    assert official.ranking == ((str(a),), (str(b),), (str(c),))
     assert cases["equal"]["new_first"] and cases["equal"]["moved"] == {c: 3, b: 2} and cases["equal"]["is_open"]
     unchanged = [w for w, case in cases.items() if not case["moved"]]
     assert unchanged and all(not cases[w]["new_first"] for w in unchanged)

@@ -30,6 +30,7 @@ from deliberate.ballots.services import ballot_box, count, inputs_hash, official
 from deliberate.consultations.services import advance_phase
 from deliberate.domain import minority as engine
 from deliberate.domain import privacy
+from deliberate.domain.count import Count
 from deliberate.domain.errors import Conflict, NotFound, PermissionDenied, PhaseClosed, ValidationFailed
 from deliberate.domain.gender import GenderGroup, gender_group
 from deliberate.domain.phases import Phase
@@ -79,7 +80,7 @@ def sorted_copy(value: Any) -> Any:
     return value
 
 
-def recount(ballots: dict[str, Any]) -> dict[str, Any]:
+def recount(ballots: dict[str, Any]) -> Count:
     """Count an input document from its canonical bytes, exactly as ``deliberate tally`` counts the downloaded file.
 
     The count's lottery tie-break is seeded by the SHA-256 of the file it reads; counting the canonical form makes
@@ -139,31 +140,27 @@ def federation_by_slug(slug: str) -> Organization:
 
 # --- the count's order --------------------------------------------------------------------------------------------
 
-def _flat(ranking: Sequence[Sequence[str]]) -> list[str]:
-    return [item for tier in ranking for item in tier]
-
-
-def count_agenda(result: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
+def count_agenda(result: Count) -> tuple[list[str], dict[str, Any]]:
     """Return the agenda the count chose (item ids as text, best first) and how any tie was broken.
 
     With the ranking rule, the count's selection already gives the top N in order, its tie-break documented
     (a lottery order seeded by the inputs' digest, applied only inside a tier cut by the last seat). With a
     proportional rule the chosen items are listed in the ranking's order.
     """
-    selection = result.get("selection")
-    if not selection:
+    selection = result.selection
+    if selection is None:
         return [], {"used": False}
-    if selection["rule"] == "ranking":
-        return list(selection["items"]), dict(selection.get("tie_break") or {"used": False})
-    chosen = set(selection["items"])
-    order = [item for item in _flat(result["ranking"]) if item in chosen]
-    ties = list(selection.get("tie_breaks") or [])
-    return order, {"used": bool(ties), "descriptions": ties, "rule": selection["rule"]}
+    if selection.is_ranking:
+        return list(selection.items), selection.tie_break.to_dict() if selection.tie_break else {"used": False}
+    chosen = set(selection.items)
+    order = [item for item in result.order if item in chosen]
+    ties = list(selection.tie_breaks)
+    return order, {"used": bool(ties), "descriptions": ties, "rule": selection.rule}
 
 
-def _items_order(result: dict[str, Any], inputs: dict[str, Any]) -> list[str]:
+def _items_order(result: Count, inputs: dict[str, Any]) -> list[str]:
     """Return every candidate in the count's order, unranked ones last: the order the analysis sorts by."""
-    ranked = _flat(result.get("ranking") or [])
+    ranked = result.order
     return ranked + [c for c in inputs["candidates"] if c not in ranked]
 
 
@@ -257,7 +254,7 @@ class Draft:
     """Everything the draft page and the published version show."""
 
     consultation: Consultation
-    tally: dict[str, Any]
+    tally: Count
     inputs: dict[str, Any]
     count_order: tuple[str, ...]
     tie_break: dict[str, Any]
@@ -307,7 +304,7 @@ def build_draft(consultation: Consultation) -> Draft:
                  tie_break=tie_break, agenda=tuple(str(i) for i in analysis.equity.agenda), analysis=analysis,
                  gender_table=table, groups=groups,
                  groups_source="reactions" if reaction_voters else "unavailable", items=items,
-                 matches_official=count_agenda(tally.result)[0] == order)
+                 matches_official=count_agenda(Count.from_dict(tally.result))[0] == order)
 
 
 # --- drafting: framing and the report window ----------------------------------------------------------------------
@@ -537,7 +534,7 @@ def version_document(draft: Draft, agenda: Agenda, number: int, previous: Agenda
             "opinion_snapshot": _opinion_summary(consultation),
         },
         "result": {
-            "tally": draft.tally,
+            "tally": draft.tally.to_dict(),
             "count_agenda": list(draft.count_order),
             "tie_break": draft.tie_break,
             "agenda": entries,
@@ -639,7 +636,7 @@ class Verification:
     version: int
 
 
-def expected_agenda(document: dict[str, Any], tally: dict[str, Any]) -> list[str]:
+def expected_agenda(document: dict[str, Any], tally: Count) -> list[str]:
     """Recompute the published agenda's order from a recount and the stored women's-slot decision."""
     order, _ = count_agenda(tally)
     slot = document["result"]["equity"]["womens_priority_slot"]
@@ -656,7 +653,7 @@ def _frozen_config(rules: dict[str, Any]) -> engine.EquityConfig:
         parity_tolerance=rules["parity_tolerance"])
 
 
-def gender_problems(document: dict[str, Any], tally: dict[str, Any]) -> list[str]:
+def gender_problems(document: dict[str, Any], tally: Count) -> list[str]:
     """Recompute the minority section and the women's priority slot from the frozen ballots and gender table.
 
     Versions of the first format carry a gender on some ballots and no table: their recount is checked, not this.
@@ -680,14 +677,14 @@ def gender_problems(document: dict[str, Any], tally: dict[str, Any]) -> list[str
     return problems
 
 
-def published_part(recounted: dict[str, Any], published: dict[str, Any]) -> dict[str, Any]:
+def published_part(recounted: Count, published: dict[str, Any]) -> dict[str, Any]:
     """Keep the parts of a recount that a version published.
 
     The count's output may gain new entries over the years (a version published before the double majority's rule
     was reported has no such entry); a published version must still verify, on every figure it did publish. A
     published entry that the recount lacks stays missing, and so fails the comparison.
     """
-    return {key: value for key, value in recounted.items() if key in published}
+    return {key: value for key, value in recounted.to_dict().items() if key in published}
 
 
 def verify_version(version: AgendaVersion) -> Verification:

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 import orjson
 
-from deliberate.ballots.tallyfile import TallyFileError, tally_file
+from deliberate.ballots.tallyfile import tally_file
+from deliberate.domain.count import CountError
 from deliberate.domain.rules import AgendaSelection, ClubMode, ClubWeighting, VotingMethod
 
 
@@ -99,6 +100,6 @@ def tally_command(
             clubs_threshold=clubs_threshold,
             min_blocking=min_blocking,
         )
-    except TallyFileError as error:
+    except CountError as error:
         raise BadInput(f"{file}: {error}") from None
-    click.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
+    click.echo(orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2).decode())

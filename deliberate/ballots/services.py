@@ -16,8 +16,8 @@ import hashlib
 import hmac
 import secrets
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -29,11 +29,12 @@ from sqlalchemy.exc import IntegrityError
 
 from deliberate import audit, permissions
 from deliberate.ballots import sealing
-from deliberate.ballots.tallyfile import parse_tally, tally_input
+from deliberate.ballots.tallyfile import parse_tally
 from deliberate.consolidation.services import active_items
 from deliberate.domain import minority as minority_engine
 from deliberate.domain import privacy
 from deliberate.domain import tally as tally_engine
+from deliberate.domain.count import Count, tally_input
 from deliberate.domain.errors import Conflict, NotFound, PhaseClosed, ValidationFailed
 from deliberate.domain.gender import Gender, GenderGroup, gender_group
 from deliberate.domain.phases import accepts_ballots
@@ -343,20 +344,19 @@ def inputs_hash(document: dict[str, Any]) -> str:
     return hashlib.sha256(orjson.dumps(document, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def count(document: dict[str, Any], *, weighting: str | None = None) -> dict[str, Any]:
+def count(document: dict[str, Any], *, weighting: str | None = None) -> Count:
     """Count an input document under its rules (or another weighting) with the command line's functions."""
     rule = document["rules"]
     weighting = weighting or rule["weighting"]
     cap = rule["cap"]
-    if weighting == "capped" and cap is None:
+    if weighting == ClubWeighting.CAPPED and cap is None:
         cap = max((club["members"] for club in document["clubs"].values()), default=1) or 1
     data = parse_tally(orjson.dumps(document, option=orjson.OPT_SORT_KEYS))  # the bytes anyone downloads
     seats = min(rule["seats"], len(document["candidates"])) or None
     result = tally_input(data, method=rule["method"], weighting=weighting, cap=cap, club_mode=rule["club_mode"],
                          seats=seats if document["ballots"] else None, selection=rule["selection"],
                          voters_threshold=rule["voters_threshold"], clubs_threshold=rule["clubs_threshold"])
-    result["cap"] = cap
-    return result
+    return replace(result, cap=cap)
 
 
 def store_official_tally(consultation: Consultation) -> Tally:
@@ -365,7 +365,7 @@ def store_official_tally(consultation: Consultation) -> Tally:
     box = mix_ballot_box(consultation)
     document = official_tally_input(consultation)
     tally = Tally(consultation_id=consultation.id, method=consultation.voting_method.value,
-                  weighting=consultation.club_weighting.value, result=count(document),
+                  weighting=consultation.club_weighting.value, result=count(document).to_dict(),
                   inputs_hash=inputs_hash(document), created_at=utcnow(), is_official=True)
     db.session.add(tally)
     audit.record(consultation.federation, None, "consultation.tally", consultation.title("es"),
@@ -379,7 +379,7 @@ def official_tally(consultation: Consultation) -> Tally | None:
                                                  Tally.is_official.is_(True)).order_by(Tally.id.desc()).limit(1))
 
 
-def what_if(consultation: Consultation) -> dict[str, dict[str, Any]]:
+def what_if(consultation: Consultation) -> dict[str, Count]:
     """Return the result under each other weighting (for the board; never official)."""
     document = official_tally_input(consultation)
     official = consultation.club_weighting.value
@@ -395,7 +395,7 @@ BALLOT_SUMMARIES_OPEN_UP_TO = 8
 WHAT_IF_UNFOLDED_UP_TO = 6
 
 
-def what_if_cases(consultation: Consultation, official: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def what_if_cases(consultation: Consultation, official: Count) -> dict[str, dict[str, Any]]:
     """Return, for each other weighting, its results view and how its ranking differs from the official one.
 
     ``moved`` maps the id of each item that changes place to its official position; ``new_first`` says the first
@@ -404,13 +404,13 @@ def what_if_cases(consultation: Consultation, official: dict[str, Any]) -> dict[
     """
     cases = {}
     for weighting, result in what_if(consultation).items():
-        moved = tally_engine.moved_items(official["ranking"], result["ranking"])
-        firsts = [set(ranking[0]) if ranking else set() for ranking in (official["ranking"], result["ranking"])]
+        moved = tally_engine.moved_items(official.ranking, result.ranking)
+        firsts = [set(ranking[0]) if ranking else set() for ranking in (official.ranking, result.ranking)]
         cases[weighting] = {
             "view": results_view(consultation, result),
             "moved": {int(name): position for name, position in moved.items()},
             "new_first": firsts[0] != firsts[1],
-            "items": sum(len(tier) for tier in result["ranking"]),
+            "items": len(result.order),
         }
     differing = [case for case in cases.values() if case["moved"]]
     for case in cases.values():
@@ -457,7 +457,7 @@ def today() -> date:
     return utcnow().date()
 
 
-def _tiers_of(ranking: list[list[str]], items: dict[str, AgendaItem]) -> list[dict[str, Any]]:
+def _tiers_of(ranking: Sequence[Sequence[str]], items: dict[str, AgendaItem]) -> list[dict[str, Any]]:
     """Return tiers with their position (1 + the number of items ahead) and their items."""
     tiers, ahead = [], 0
     for tier in ranking:
@@ -466,27 +466,27 @@ def _tiers_of(ranking: list[list[str]], items: dict[str, AgendaItem]) -> list[di
     return tiers
 
 
-def results_view(consultation: Consultation, result: dict[str, Any]) -> dict[str, Any]:
-    """Prepare a stored result for the results page: item and club objects instead of ids and slugs."""
+def results_view(consultation: Consultation, result: Count) -> dict[str, Any]:
+    """Prepare a count for the results page: item and club objects instead of ids and slugs."""
     items = {str(item.id): item for item in db.session.scalars(
         select(AgendaItem).where(AgendaItem.consultation_id == consultation.id))}
     clubs = {club.slug: club for club in _clubs(consultation)}
-    names = result["candidates"]
-    total_weight = sum(club["weight"] for club in result["clubs"].values())
+    names = result.candidates
+    total_weight = sum(club.weight for club in result.clubs.values())
     club_rows = []
-    for slug, club in result["clubs"].items():
+    for slug, club in result.clubs.items():
         pooled = [clubs[part].name if part in clubs else part for part in slug.split(privacy.POOL_SEPARATOR)]
         club_rows.append({
             "club": clubs.get(slug), "slug": slug, "name": clubs[slug].name if slug in clubs else " + ".join(pooled),
-            "pooled": pooled if len(pooled) > 1 else [], "voters": club["voters"], "members": club["members"],
-            "weight": club["weight"], "weight_share": club["weight"] / total_weight if total_weight else 0.0,
-            "turnout": club["voters"] / club["members"] if club["members"] else None,
-            "ranking": _tiers_of(club["ranking"], items) if club["voters"] else [],
+            "pooled": pooled if len(pooled) > 1 else [], "voters": club.voters, "members": club.members,
+            "weight": club.weight, "weight_share": club.weight / total_weight if total_weight else 0.0,
+            "turnout": club.voters / club.members if club.members else None,
+            "ranking": _tiers_of(club.ranking, items) if club.voters else [],
         })
-    order = [name for tier in result["ranking"] for name in tier]
+    order = result.order
     index = {name: number for number, name in enumerate(names)}
-    support = result["pairwise"]["support"]
-    total = result["pairwise"]["total_weight"] or 0
+    support = result.pairwise.support
+    total = result.pairwise.total_weight or 0
     matrix = []
     for a in order:
         cells = []
@@ -499,21 +499,21 @@ def results_view(consultation: Consultation, result: dict[str, Any]) -> dict[str
             cells.append({"state": state, "item": items.get(b), "share": ab / total if total else 0.0})
         matrix.append({"item": items.get(a), "cells": cells})
     majority = [
-        {"item": items.get(name), **result["double_majority"][name]}
-        for name in order if name in result.get("double_majority", {})
+        {"item": items.get(name), "majority": result.double_majority[name]}
+        for name in order if name in result.double_majority
     ]
-    selection = result.get("selection")
+    selection = result.selection
     return {
-        "ranking": _tiers_of(result["ranking"], items),
-        "voters": result["voters"],
+        "ranking": _tiers_of(result.ranking, items),
+        "voters": result.voters,
         "clubs": club_rows,
         "matrix": matrix,
         "order": [items.get(name) for name in order],
         "double_majority": majority,
-        "selection": ({**selection, "items": [items[name] for name in selection["items"] if name in items]}
-                      if selection else None),
-        "weighting": result["weighting"],
-        "method": result["method"],
-        "club_mode": result["club_mode"],
-        "cap": result.get("cap"),
+        "selection": selection,
+        "selected": [items[name] for name in selection.items if name in items] if selection else [],
+        "weighting": result.weighting,
+        "method": result.method,
+        "club_mode": result.club_mode,
+        "cap": result.cap,
     }

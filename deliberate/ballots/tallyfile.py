@@ -1,4 +1,4 @@
-"""Read a ballots file, count it with the domain engines and return the result as JSON-able data.
+"""Read a ballots file and count it with the domain's count (:mod:`deliberate.domain.count`).
 
 The file format (JSON)::
 
@@ -21,7 +21,6 @@ from __future__ import annotations
 import gc
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -29,34 +28,13 @@ from typing import Any
 import numpy as np
 import orjson
 
-from deliberate.domain import federation, selection, tally
-from deliberate.domain.rules import AgendaSelection, ClubMode, ClubWeighting, VotingMethod
-
-METHOD_NAMES = {"equal-shares": "Method of Equal Shares", "pav": "PAV", "seqpav": "sequential PAV"}
-"""The name of each selection method, as the JSON says it when the method that ran is not the rule asked for."""
-
-TIE_BREAK_RULE = "lottery: items ordered by sha256(input file sha256 + ':' + item index)"
+from deliberate.domain import tally
+from deliberate.domain.count import Count, CountError, TallyInput, tally_input
 
 
-class TallyFileError(ValueError):
+class TallyFileError(CountError):
     """Signal that a ballots file cannot be counted; the message says where and why, for the person running
     it."""
-
-
-@dataclass(frozen=True)
-class TallyInput:
-    """Hold a parsed ballots file: names, clubs and the ballots as arrays (see
-    :mod:`deliberate.domain.tally`)."""
-
-    candidates: tuple[str, ...]
-    club_names: tuple[str, ...]
-    club_members: tuple[int, ...]
-    ranks: np.ndarray = field(compare=False, repr=False)
-    approved: np.ndarray = field(compare=False, repr=False)
-    clubs: np.ndarray = field(compare=False, repr=False)
-    digest: str = ""
-    club_pools: tuple[tuple[int, ...], ...] = ()
-    """Per club entry, the registered members of each club it pools (empty for a club of its own)."""
 
 
 def read_tally_file(path: str | Path) -> TallyInput:
@@ -230,168 +208,8 @@ def _approvals(ballots: list[dict], candidates: Sequence[str]) -> np.ndarray:
     return approved
 
 
-def tally_input(
-    data: TallyInput,
-    *,
-    method: str = VotingMethod.SCHULZE,
-    weighting: str = ClubWeighting.MEMBERS,
-    cap: float | None = None,
-    club_mode: str = ClubMode.PROPORTIONAL,
-    seats: int | None = None,
-    selection: str = AgendaSelection.RANKING,
-    voters_threshold: float = 0.5,
-    clubs_threshold: float = 0.5,
-    min_blocking: int = 0,
-) -> dict[str, Any]:
-    """Count parsed ballots per club and for the federation, and return the result as JSON-able data.
-
-    The result holds ``ranking`` (tiers of candidate names), ``scores`` when the method has them, ``clubs``
-    (each club's ``ranking``, ``voters``, ``members``, ``weight``), ``double_majority`` per candidate under the
-    ``double_majority_rule`` given (an item passes a test with *more than* its threshold; ``min_blocking``, 0 for
-    off, passes the voters' test when fewer clubs than that oppose), the combined ``pairwise`` matrix and, when
-    ``seats`` is given, ``selection``.
-    """
-    if weighting == ClubWeighting.CAPPED and cap is None:
-        raise TallyFileError("the capped weighting needs --cap")
-    if cap is not None and not cap > 0:
-        raise TallyFileError("--cap must be a positive number of members")
-    if selection not in frozenset(AgendaSelection):
-        raise TallyFileError(f"unknown selection {selection!r}")
-    for option, share in (("--voters-threshold", voters_threshold), ("--clubs-threshold", clubs_threshold)):
-        if not 0 <= share <= 1:  # also refuses NaN
-            raise TallyFileError(f"{option} must be a share between 0 and 1, not {share!r}")
-    if not 0 <= min_blocking <= len(data.club_names):
-        raise TallyFileError(f"--min-blocking must be between 0 and the number of clubs ({len(data.club_names)})")
-    names = data.candidates
-    units = federation.club_units(data.ranks, data.approved, data.clubs, data.club_names, data.club_members,
-                                  data.club_pools or None)
-    result = federation.combine(
-        units, weighting, cap=cap, club_mode=club_mode, method=method, voter_threshold=voters_threshold,
-        club_threshold=clubs_threshold, min_blocking=min_blocking,
-    )
-    output: dict[str, Any] = {
-        "method": result.method.replace("_", "-"),
-        "weighting": weighting,
-        "cap": cap,
-        "club_mode": club_mode,
-        "double_majority_rule": {
-            "voters_threshold": voters_threshold, "clubs_threshold": clubs_threshold, "min_blocking": min_blocking,
-        },
-        "candidates": list(names),
-        "voters": result.voters,
-        "ranking": _tiers(result.ranking, names),
-    }
-    if result.result.scores is not None:
-        output["scores"] = dict(zip(names, result.result.scores, strict=True))
-    if result.result.ties:
-        output["ties"] = [
-            {"margin": tie.margin, "pairs": [[names[a], names[b]] for a, b in tie.edges]} for tie in result.result.ties
-        ]
-    output["clubs"] = {
-        unit.name: {
-            "ranking": _tiers(unit.ranking, names),
-            "voters": unit.voters,
-            "members": unit.members,
-            "weight": unit.weight,
-            **({"clubs": len(pooled)} if pooled else {}),
-        }
-        for unit, pooled in zip(result.units, data.club_pools or [()] * len(result.units), strict=True)
-    }
-    output["double_majority"] = {
-        names[item.item]: {
-            "voter_share": item.voter_share,
-            "club_share": item.club_share,
-            "voters_pass": item.voters_pass,
-            "clubs_pass": item.clubs_pass,
-            "passes": item.passes,
-        }
-        for item in result.double_majority
-    }
-    output["pairwise"] = {
-        "total_weight": result.count.weight,
-        "support": [[_plain(v) for v in row] for row in result.count.support.tolist()],
-    }
-    if seats is not None:
-        output["selection"] = _select(data, result, seats, selection)
-    return output
-
-
-def tally_file(path: str | Path, **options: Any) -> dict[str, Any]:
-    """Read a ballots file and count it; ``options`` are those of :func:`tally_input`."""
+def tally_file(path: str | Path, **options: Any) -> Count:
+    """Read a ballots file and count it; ``options`` are those of :func:`deliberate.domain.count.tally_input`."""
     return tally_input(read_tally_file(path), **options)
 
 
-def _tiers(ranking: tally.Ranking, names: Sequence[str]) -> list[list[str]]:
-    """Return tiers of item indices as tiers of names."""
-    return [[names[i] for i in tier] for tier in ranking]
-
-
-def _plain(value: float) -> float:
-    """Return integral floats as ints, for a compact and exact JSON matrix."""
-    return int(value) if float(value).is_integer() else value
-
-
-def _select(data: TallyInput, result: federation.FederationResult, seats: int, rule: str) -> dict[str, Any]:
-    """Choose ``seats`` items by the ranking or proportionally from the approvals, and say how."""
-    names = data.candidates
-    if not 1 <= seats <= len(names):
-        raise TallyFileError(f"--seats must be between 1 and the number of candidates ({len(names)})")
-    if rule == AgendaSelection.RANKING:
-        priority = tally.lottery_priority(data.digest, len(names))
-        chosen = tally.top_seats(result.ranking, seats, priority)
-        return {
-            "rule": "ranking",
-            "seats": seats,
-            "items": [names[i] for i in chosen.order],
-            "tie_break": {
-                "used": chosen.tie_break_used,
-                "tied": [names[i] for tier in chosen.broken_tiers for i in tier],
-                "rule": TIE_BREAK_RULE,
-                "seed": data.digest,
-            },
-        }
-    choose = selection.equal_shares if rule == AgendaSelection.EQUAL_SHARES else selection.pav
-    approvals, weights = _weighted_approvals(data, result)
-    committee = choose(approvals, len(names), seats, weights=weights)
-    report = selection.ejr_check(approvals, len(names), committee.committee, seats, weights=weights)
-    chosen = {
-        "rule": rule,
-        "method": committee.method,
-        "seats": seats,
-        "items": [names[i] for i in committee.committee],
-        "is_exact": committee.is_exact,
-        "notes": list(committee.notes),
-        "tie_breaks": list(committee.tie_break_descriptions),
-        "ejr": {
-            "satisfies_jr": report.satisfies_jr,
-            "satisfies_ejr": report.satisfies_ejr,
-            "violations": [
-                {"ell": v.ell, "items": [names[i] for i in v.items], "weight": v.weight} for v in report.violations
-            ],
-        },
-    }
-    if committee.method != rule:
-        # Only when another rule ran, so that the counts published before this entry still verify.
-        chosen["method_name"] = METHOD_NAMES[committee.method]
-    return chosen
-
-
-def _weighted_approvals(data: TallyInput, result: federation.FederationResult) -> tuple[np.ndarray, np.ndarray | None]:
-    """Return approval ballots and weights carrying the federation's weighting into the selection.
-
-    Proportional mode: every voter of club ``c`` weighs ``W_c / V_c`` (so each club weighs ``W_c``; plain
-    ballots under the members rule). Bloc mode: one ballot per club, approving what its voters' majority
-    approves, of weight ``W_c``.
-    """
-    weights = np.array([unit.weight for unit in result.units])
-    voters = np.array([unit.voters for unit in result.units], dtype=np.float64)
-    if result.club_mode == ClubMode.BLOC:
-        counted = np.flatnonzero(weights > 0)
-        majority = np.zeros((len(result.units), len(data.candidates)), dtype=bool)
-        for number in counted:
-            majority[number] = data.approved[data.clubs == number].sum(axis=0) * 2 > voters[number]
-        return majority[counted], weights[counted]
-    if result.weighting == ClubWeighting.MEMBERS:
-        return data.approved, None
-    per_voter = np.divide(weights, voters, out=np.zeros_like(weights), where=voters > 0)
-    return data.approved, per_voter[data.clubs]

@@ -13,6 +13,7 @@ from deliberate.ballots import sealing, services
 from deliberate.ballots.forms import BallotForm, ReceiptLookupForm
 from deliberate.consolidation.services import active_items
 from deliberate.consultations import phase_name
+from deliberate.domain.count import Count
 from deliberate.domain.errors import Conflict, PhaseClosed, ValidationFailed
 from deliberate.domain.phases import Phase, accepts_ballots
 from deliberate.errors import render_error
@@ -190,8 +191,9 @@ def results(consultation_id: int):
     if services.too_few_voters(consultation):
         return render_template("ballots/withheld.html", consultation=consultation)
     board = permissions.is_board(current_user, consultation)
-    view = services.results_view(consultation, tally.result)
-    what_if = services.what_if_cases(consultation, tally.result) if board and request.args.get("what_if") else None
+    count = Count.from_dict(tally.result)
+    view = services.results_view(consultation, count)
+    what_if = services.what_if_cases(consultation, count) if board and request.args.get("what_if") else None
     return render_template("ballots/results.html", consultation=consultation, tally=tally, view=view,
                            is_board=board, what_if=what_if,
                            gender=services.turnout_by_gender(consultation))
