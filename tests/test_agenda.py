@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import re
+import shlex
 from datetime import timedelta
 from xml.etree import ElementTree as ET
 
@@ -14,13 +17,14 @@ from sqlalchemy import select
 
 from deliberate.agenda import services
 from deliberate.agenda.cli import verify_agenda_command
+from deliberate.ballots.cli import tally_command
 from deliberate.ballots.services import cast_ballot
 from deliberate.consultations.services import advance_phase
 from deliberate.domain import minority
 from deliberate.domain.errors import Conflict, PermissionDenied, PhaseClosed, ValidationFailed
 from deliberate.domain.gender import Gender, GenderGroup
 from deliberate.domain.phases import Phase
-from deliberate.domain.rules import CheckMode
+from deliberate.domain.rules import AgendaSelection, CheckMode, ClubWeighting
 from deliberate.extensions import db
 from deliberate.models import AgendaItem, AgendaVersion, Consultation, Membership, MinorityReport, Role, User, utcnow
 from tests.factories import voting_consultation
@@ -533,7 +537,8 @@ def test_an_unpublished_agenda_is_not_public(app, tallied, client):
     assert client.get(f"/agendas/{agenda_id}.json").status_code == 404
 
 
-def test_downloads_are_well_formed_and_the_ballots_recount_to_the_same_result(app, tallied, client):
+def test_downloads_are_well_formed_and_the_ballots_recount_to_the_same_result(app, tallied, client, tmp_path,
+                                                                             monkeypatch):
     agenda_id = _publish(app, tallied)
     document = client.get(f"/agendas/{agenda_id}.json")
     assert document.mimetype == "application/json"
@@ -542,15 +547,45 @@ def test_downloads_are_well_formed_and_the_ballots_recount_to_the_same_result(ap
         assert services.sha256(document.data) == services.published_agenda(agenda_id).latest.sha256
     rows = list(csv.DictReader(io.StringIO(client.get(f"/agendas/{agenda_id}.csv").get_data(as_text=True))))
     assert [row["item"] for row in rows] == [entry["item"] for entry in data["result"]["agenda"]]
-    ballots = client.get(f"/agendas/{agenda_id}/ballots.json").data
-    from deliberate.ballots.tallyfile import parse_tally
-    from deliberate.domain.count import tally_input
+    assert _run_the_recount_command_shown(client, agenda_id, tmp_path, monkeypatch) == data["result"]["tally"]
 
-    rules = data["inputs"]["ballots"]["rules"]
-    recount = tally_input(parse_tally(ballots), method=rules["method"], weighting=rules["weighting"],
-                          cap=data["result"]["tally"]["cap"], club_mode=rules["club_mode"],
-                          seats=data["result"]["tally"]["selection"]["seats"], selection=rules["selection"])
-    assert list(recount.selection.items) == data["result"]["tally"]["selection"]["items"]
+
+def _run_the_recount_command_shown(client, agenda_id: int, folder, monkeypatch) -> dict:
+    """Download the ballots under their own name and run the recount command the agenda page shows, as anyone can."""
+    page = client.get(f"/agendas/{agenda_id}").get_data(as_text=True)
+    words = shlex.split(html.unescape(re.search(r'<code class="recount">(.*?)</code>', page).group(1)))
+    assert words[:2] == ["deliberate", "tally"]
+    download = client.get(f"/agendas/{agenda_id}/ballots.json")
+    assert f'filename="{words[2]}"' in download.headers["Content-Disposition"]
+    monkeypatch.chdir(folder)
+    (folder / words[2]).write_bytes(download.data)
+    result = CliRunner().invoke(tally_command, words[2:])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_the_recount_command_on_the_agenda_reproduces_the_published_count_with_the_boards_settings(
+        app, federation_world, create_user, add_member, client, tmp_path, monkeypatch):
+    """The thresholds, the cap and the selection the board chose are in the command, so its figures are the same."""
+    voters = [create_user(f"Voter {i}") for i in range(12)]
+    for number, user in enumerate(voters):
+        add_member(user, federation_world["club"] if number < 7 else federation_world["other_club"])
+    with app.app_context():
+        consultation, ids = voting_consultation(federation_world, "Agenda 2029", "2029 Agenda")
+        consultation.voters_threshold, consultation.clubs_threshold = 0.35, 0.45
+        consultation.club_weighting, consultation.weighting_cap = ClubWeighting.CAPPED, 4
+        consultation.selection = AgendaSelection.EQUAL_SHARES
+        db.session.commit()
+        items = [ids[key] for key in ("salud", "agua", "becas", "cultura")]
+        for number, user in enumerate(voters):
+            ranking = [[item] for item in items[number % 4:] + items[:number % 4]]
+            cast_ballot(consultation, _get(User, user.id), ranking, [tier[0] for tier in ranking[:2]])
+        advance_phase(consultation, _get(User, federation_world["board"].id), Phase.VOTING, Phase.TALLIED)
+    agenda_id = _publish(app, {**federation_world, **ids})
+    published = json.loads(client.get(f"/agendas/{agenda_id}.json").data)["result"]["tally"]
+    assert published["double_majority_rule"]["voters_threshold"] == 0.35 and published["cap"] == 4
+    assert published["selection"]["rule"] == "equal-shares"
+    assert _run_the_recount_command_shown(client, agenda_id, tmp_path, monkeypatch) == published
 
 
 def test_the_atom_feed_lists_the_federations_published_agendas(app, tallied, client):

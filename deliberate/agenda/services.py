@@ -30,7 +30,7 @@ from deliberate.ballots.services import ballot_box, count, inputs_hash, official
 from deliberate.consultations.services import advance_phase
 from deliberate.domain import minority as engine
 from deliberate.domain import privacy
-from deliberate.domain.count import Count
+from deliberate.domain.count import Count, recount_command
 from deliberate.domain.errors import Conflict, NotFound, PermissionDenied, PhaseClosed, ValidationFailed
 from deliberate.domain.gender import GenderGroup, gender_group
 from deliberate.domain.phases import Phase
@@ -685,6 +685,16 @@ def published_part(recounted: Count, published: dict[str, Any]) -> dict[str, Any
     published entry that the recount lacks stays missing, and so fails the comparison.
     """
     return {key: value for key, value in recounted.to_dict().items() if key in published}
+
+
+def ballots_filename(version: AgendaVersion) -> str:
+    """Return the name under which a version's anonymised ballots are downloaded."""
+    return f"agenda-{version.agenda_id}-v{version.number}-ballots.json"
+
+
+def recount_command_of(version: AgendaVersion, document: dict[str, Any]) -> str:
+    """Return the command that recounts a version's downloaded ballots with the settings of its published count."""
+    return recount_command(Count.from_dict(document["result"]["tally"]), ballots_filename(version))
 
 
 def verify_version(version: AgendaVersion) -> Verification:

@@ -254,7 +254,8 @@ def _public_page(agenda, number: int | None, template: str, printing: bool = Fal
     previous = services.document_of(version.previous) if version.previous else None
     return render_template(template, agenda=agenda, version=version, doc=document,
                            changes=services.diff(previous, document) if previous else None,
-                           consultation=agenda.consultation, printing=printing)
+                           consultation=agenda.consultation, printing=printing,
+                           recount=services.recount_command_of(version, document))
 
 
 @bp.get("/consultations/<int:consultation_id>/published-agenda")
@@ -318,7 +319,7 @@ def download_ballots(agenda_id: int):
     version = services.version_of(_agenda_or_404(agenda_id), request.args.get("v", type=int))
     ballots = services.document_of(version)["inputs"]["ballots"]
     return _download(orjson.dumps(ballots, option=orjson.OPT_SORT_KEYS), "application/json",
-                     f"agenda-{agenda_id}-v{version.number}-ballots.json")
+                     services.ballots_filename(version))
 
 
 @bp.get("/agendas/<int:agenda_id>/gender-table.json")

@@ -10,6 +10,7 @@ stays ``None`` and is left out again, so that a published count keeps verifying 
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -35,6 +36,7 @@ __all__ = [
     "Tie",
     "TieBreak",
     "TallyInput",
+    "recount_command",
     "tally_input",
 ]
 
@@ -338,6 +340,36 @@ class Count:
             ties=tuple(Tie.from_dict(tie) for tie in data.get("ties") or ()),
             selection=Selection.from_dict(chosen) if chosen else None,
         )
+
+
+# --- recounting ---------------------------------------------------------------------------------------------------
+
+def recount_command(count: Count, file: str) -> str:
+    """Return the ``deliberate tally`` command that counts the ballots ``file`` exactly as ``count`` was counted.
+
+    Every setting comes from the count itself (the method, the weighting and its cap, the club mode, the seats and
+    selection, the double majority's thresholds), so that running the command on the published ballots gives the
+    published figures. A count published before it reported its thresholds used the defaults, which the command
+    then leaves out.
+    """
+    words = ["deliberate", "tally", file, "--method", count.method, "--weighting", count.weighting]
+    if count.weighting == ClubWeighting.CAPPED and count.cap is not None:
+        words += ["--cap", _number(count.cap)]
+    words += ["--club-mode", count.club_mode]
+    if count.selection is not None:
+        words += ["--seats", str(count.selection.seats), "--selection", count.selection.rule]
+    rule = count.double_majority_rule
+    if rule is not None:
+        words += ["--voters-threshold", _number(rule.voters_threshold),
+                  "--clubs-threshold", _number(rule.clubs_threshold)]
+        if rule.min_blocking:
+            words += ["--min-blocking", str(rule.min_blocking)]
+    return shlex.join(words)
+
+
+def _number(value: float) -> str:
+    """Write a number as the command line reads it back exactly: whole numbers without a decimal point."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 # --- counting -----------------------------------------------------------------------------------------------------

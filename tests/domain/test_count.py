@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from deliberate.domain import tally
-from deliberate.domain.count import Count, CountError, Selection, TallyInput, tally_input
+from deliberate.domain.count import Count, CountError, Selection, TallyInput, recount_command, tally_input
 from deliberate.domain.rules import AgendaSelection, ClubMode, ClubWeighting, VotingMethod
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -81,3 +81,26 @@ def test_options_that_cannot_apply_are_refused_with_the_reason():
     with pytest.raises(CountError, match="--voters-threshold"):
         tally_input(ballots(), voters_threshold=1.5)
 
+
+def test_the_recount_command_states_every_setting_the_count_used():
+    count = tally_input(ballots(), method=VotingMethod.RANKED_PAIRS, weighting=ClubWeighting.CAPPED, cap=5.0,
+                        club_mode=ClubMode.BLOC, seats=2, selection=AgendaSelection.PAV, voters_threshold=0.35,
+                        clubs_threshold=0.45, min_blocking=1)
+    assert recount_command(count, "agenda-1-v1-ballots.json") == (
+        "deliberate tally agenda-1-v1-ballots.json --method ranked-pairs --weighting capped --cap 5"
+        " --club-mode bloc --seats 2 --selection pav --voters-threshold 0.35 --clubs-threshold 0.45 --min-blocking 1")
+
+
+def test_the_recount_command_of_a_default_count_leaves_out_what_does_not_apply():
+    assert recount_command(tally_input(ballots()), "ballots.json") == (
+        "deliberate tally ballots.json --method schulze --weighting members --club-mode proportional"
+        " --voters-threshold 0.5 --clubs-threshold 0.5")
+    data = tally_input(ballots(), seats=1).to_dict()
+    del data["double_majority_rule"]  # published before the thresholds were reported: they were the defaults
+    assert recount_command(Count.from_dict(data), "b.json") == (
+        "deliberate tally b.json --method schulze --weighting members --club-mode proportional --seats 1"
+        " --selection ranking")
+
+
+def test_the_recount_command_quotes_a_file_name_a_shell_would_split():
+    assert recount_command(tally_input(ballots()), "my ballots.json").startswith("deliberate tally 'my ballots.json' ")
