@@ -15,6 +15,7 @@ from deliberate.domain.phases import Phase
 from deliberate.domain.rules import ClubWeighting, VotingMethod
 from deliberate.extensions import db
 from deliberate.models import AuditEntry, Category, Consultation, Notification, Organization, Role, User
+from deliberate.organizations.services import create_federation, seed_default_categories
 from tests.factories import login
 
 ROLES = ["anonymous", "stranger", "outsider", "other_club_member", "member", "officer", "board", "admin"]
@@ -368,6 +369,9 @@ def test_default_categories_are_seeded_once(ctx, federation_world):
 
 def test_the_board_adds_renames_archives_and_restores_categories(app, client, federation_world):
     slug = federation_world["federation"].slug
+    with app.app_context():  # as create_federation leaves a new federation
+        seed_default_categories(load(Organization, federation_world["federation"].id))
+        db.session.commit()
     login(client, federation_world["board"])
     page = client.get(f"/o/{slug}/categories").get_data(as_text=True)
     assert "Hometown infrastructure" in page
@@ -395,8 +399,9 @@ def test_the_board_adds_renames_archives_and_restores_categories(app, client, fe
 
 def test_a_category_needs_a_name_and_a_bad_rename_keeps_the_text(app, client, federation_world):
     slug = federation_world["federation"].slug
+    with app.app_context():
+        services.ensure_default_categories(load(Organization, federation_world["federation"].id))
     login(client, federation_world["board"])
-    client.get(f"/o/{slug}/categories")
     response = client.post(f"/o/{slug}/categories", data={"name_es": "", "name_en": " "})
     assert response.status_code == 422 and "Give the category a name." in response.get_data(as_text=True)
     with app.app_context():
@@ -437,6 +442,8 @@ def test_pages_speak_spanish(app, client, federation_world):
     assert "¿Pasar a la siguiente fase?" in confirm
     settings = client.get(f"/consultations/{consultation_id}/settings", headers=headers).get_data(as_text=True)
     assert "Tamaño de la agenda" in settings
+    with app.app_context():
+        services.ensure_default_categories(load(Organization, federation_world["federation"].id))
     categories = client.get(f"/o/{federation_world['federation'].slug}/categories", headers=headers)
     assert "Infraestructura en el pueblo" in categories.get_data(as_text=True)
 
@@ -538,3 +545,13 @@ def test_a_warning_is_confirmed_with_a_tick_before_the_move_in_both_languages(ap
         load(User, federation_world["board"].id).locale = "es"
         db.session.commit()
     assert "Nadie ha votado todavía" in client.get(f"/consultations/{spanish}/advance").get_data(as_text=True)
+
+
+def test_a_new_federation_starts_with_its_categories_and_pages_never_write_them(app, client, federation_world):
+    with app.app_context():
+        federation = create_federation("Federación Nueva", slug="fed-nueva").federation
+        assert [c.slug for c in services.categories_of(federation)][:2] == ["health", "education"]
+    login(client, federation_world["board"])
+    assert client.get(f"/o/{federation_world['federation'].slug}/categories").status_code == 200
+    with app.app_context():  # the older federation, made without them, gets none from a visit
+        assert services.categories_of(load(Organization, federation_world["federation"].id)) == []

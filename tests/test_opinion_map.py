@@ -255,23 +255,37 @@ def test_a_few_new_reactions_do_not_make_the_map_stale(app, world):
         assert not services.is_stale(load(world))
 
 
-def test_enough_new_reactions_make_the_map_stale_and_the_next_board_visit_recomputes_it(app, client, world):
+def test_enough_new_reactions_make_the_map_stale_and_the_next_reaction_recomputes_it(app, client, world):
     compute(app, world)
     before = snapshot(app, world)
     add_reactions(app, world, 30)  # over 10% of 288
     with app.app_context():
         assert services.is_stale(load(world))
+    for role in ("member", "board"):  # no visit computes the map, not even the board's
+        login(client, world[role])
+        html = page(client, world).get_data(as_text=True)
+        assert "the map will be updated soon" in html
+        assert snapshot(app, world).computed_at == before.computed_at
+        client.get("/account/logout")
     login(client, world["member"])
-    html = page(client, world).get_data(as_text=True)
-    assert "the map will be updated soon" in html
-    assert snapshot(app, world).computed_at == before.computed_at  # a member's request does not compute
-    client.get("/account/logout")
-    login(client, world["board"])
-    page(client, world)
+    client.post(f"/consultations/{world['consultation_id']}/demands/{world['demand_ids'][0]}/reaction",
+                data={"value": "1"})
     after = snapshot(app, world)
     assert after.computed_at > before.computed_at
     with app.app_context():
         assert not services.is_stale(load(world))
+
+
+def test_members_see_a_map_once_they_react_without_anyone_opening_it(app, client, world):
+    with app.app_context():
+        db.session.execute(Reaction.__table__.delete())
+        db.session.commit()
+    login(client, world["member"])
+    response = client.post(f"/consultations/{world['consultation_id']}/demands/{world['demand_ids'][0]}/reaction",
+                           data={"value": "1"})
+    assert response.status_code == 302
+    assert snapshot(app, world) is not None
+    assert "The map has not been computed yet." not in page(client, world).get_data(as_text=True)
 
 
 def test_fifty_new_reactions_make_a_large_map_stale(app, world):

@@ -40,20 +40,8 @@ from deliberate.models import (
 from deliberate.models.agenda import DemandPlacement
 from deliberate.notifications.services import notify
 from deliberate.opinion.services import freeze_for_voting
-from deliberate.organizations.services import slugify
+from deliberate.organizations.services import seed_default_categories, slugify
 from deliberate.text import clean_markdown, clean_text
-
-#: The categories a federation starts with: (slug, Spanish name, English name).
-DEFAULT_CATEGORIES: tuple[tuple[str, str, str], ...] = (
-    ("health", "Salud", "Health"),
-    ("education", "Educación", "Education"),
-    ("migration-legal-help", "Migración y ayuda legal", "Migration and legal help"),
-    ("hometown-infrastructure", "Infraestructura en el pueblo", "Hometown infrastructure"),
-    ("economy-remittances", "Economía y remesas", "Economy and remittances"),
-    ("culture-sport", "Cultura y deporte", "Culture and sport"),
-    ("women", "Mujeres", "Women"),
-    ("youth", "Juventud", "Youth"),
-)
 
 #: The schedule fields, in phase order: each must not come before the previous one.
 SCHEDULE_FIELDS = ("collecting_until", "consolidating_until", "deliberating_until", "voting_until")
@@ -152,6 +140,7 @@ def create_consultation(federation: Organization, actor: User, **details: Any) -
     consultation = Consultation(federation=federation, created_by=actor, phase=Phase.DRAFT,
                                 phase_changed_at=utcnow(), **cleaned)
     db.session.add(consultation)
+    seed_default_categories(federation)  # a federation made before they were seeded at its creation
     audit.record(federation, actor, "consultation.create", consultation.title("es"))
     db.session.commit()
     return consultation
@@ -438,21 +427,16 @@ def categories_of(federation: Organization, *, include_archived: bool = False) -
 
 
 def ensure_default_categories(federation: Organization) -> list[Category]:
-    """Seed the federation's categories the first time they are needed; return its active categories.
+    """Give a federation its starting categories if it has none; return its active categories.
 
-    Idempotent: a federation that has any category (even archived ones) is left as it is. It commits only when it
-    seeds, so call it before making changes of your own in the same transaction.
+    Idempotent: a federation that has any category (even archived ones) is left as it is. New federations get them
+    when they are created (``organizations.services.create_federation``); this is for the ones made before that.
     """
-    exists = db.session.scalar(select(Category.id).where(Category.federation_id == federation.id).limit(1))
-    if exists is None:
-        try:
-            with db.session.begin_nested():
-                for position, (slug, name_es, name_en) in enumerate(DEFAULT_CATEGORIES):
-                    db.session.add(Category(federation_id=federation.id, slug=slug, name_es=name_es,
-                                            name_en=name_en, position=position, is_archived=False))
-            db.session.commit()
-        except IntegrityError:  # another request seeded them at the same moment
-            db.session.rollback()
+    try:
+        seed_default_categories(federation)
+        db.session.commit()
+    except IntegrityError:  # another request seeded them at the same moment
+        db.session.rollback()
     return categories_of(federation)
 
 

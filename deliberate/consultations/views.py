@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -255,7 +256,6 @@ def categories(slug: str):
     """Show the federation's categories to its board, to add, rename and archive them."""
     federation = federation_or_404(slug)
     permissions.require_role(federation, Role.BOARD)
-    services.ensure_default_categories(federation)
     return _categories_page(federation, CategoryForm(), 200)
 
 
@@ -294,8 +294,6 @@ def add_category(slug: str):
 
 
 def _locale() -> str:
-    from flask_babel import get_locale
-
     return str(get_locale())
 
 

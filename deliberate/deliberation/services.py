@@ -44,6 +44,7 @@ from deliberate.models import (
     utcnow,
 )
 from deliberate.notifications.services import notify
+from deliberate.opinion import services as opinion_services
 from deliberate.text import clean_text
 
 MAX_ARGUMENT_LENGTH = 1000
@@ -166,6 +167,7 @@ def react(consultation: Consultation, user: User, demand: Demand, value: Reactio
             )
     recount_reactions(demand)
     db.session.commit()
+    opinion_services.request_recompute(consultation)
     return db.session.scalars(
         select(Reaction).where(Reaction.demand_id == demand_id, Reaction.user_id == user_id)
         .execution_options(populate_existing=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib
 import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -86,19 +85,6 @@ class DemandFilters:
 # Reading
 
 
-def categories(federation: Organization) -> list[Category]:
-    """Return the federation's active categories, creating the default ones when it has none yet."""
-    found = active_categories(federation)
-    if found:
-        return found
-    ensure = _ensure_default_categories()
-    if ensure is None:
-        return []
-    ensure(federation)
-    db.session.commit()
-    return active_categories(federation)
-
-
 def active_categories(federation: Organization) -> list[Category]:
     return list(
         db.session.scalars(
@@ -107,17 +93,6 @@ def active_categories(federation: Organization) -> list[Category]:
             .order_by(Category.position, Category.id)
         )
     )
-
-
-def _ensure_default_categories():
-    """Return the consultations area's category seeder, or None while that area does not exist."""
-    try:
-        module = importlib.import_module("deliberate.consultations.services")
-    except ModuleNotFoundError as error:
-        if error.name is None or not "deliberate.consultations.services".startswith(error.name):
-            raise
-        return None
-    return getattr(module, "ensure_default_categories", None)
 
 
 def _visible_to(viewer: User | None, board: bool) -> ColumnElement[bool] | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
@@ -67,7 +68,7 @@ def consultation_link(consultation: Consultation) -> str:
 def _with_choices(form: DemandForm, consultation: Consultation) -> DemandForm:
     form.category_id.choices = choices(
         [(0, _("Choose a category"))]
-        + [(c.id, c.name(_locale())) for c in services.categories(consultation.federation)]
+        + [(c.id, c.name(_locale())) for c in services.active_categories(consultation.federation)]
     )
     if request.method == "GET" and not form.language.data:
         form.language.data = "en" if _locale() == "en" else "es"
@@ -75,8 +76,6 @@ def _with_choices(form: DemandForm, consultation: Consultation) -> DemandForm:
 
 
 def _locale() -> str:
-    from flask_babel import get_locale
-
     return str(get_locale() or "es")
 
 

@@ -50,6 +50,9 @@ from deliberate.opinion import layout
 STALE_MIN_NEW = 50
 #: ... or this share of the reactions it counted (whichever comes first).
 STALE_SHARE = 0.10
+#: The phases in which the map follows the reactions (it is frozen when voting opens).
+OPEN_PHASES = (Phase.COLLECTING, Phase.CONSOLIDATING, Phase.DELIBERATING)
+
 #: The map's drawing area (SVG user units) and its margin.
 MAP_SIZE = 400
 MAP_MARGIN = 24
@@ -228,24 +231,25 @@ def recompute(consultation: Consultation, actor: User | None = None) -> OpinionS
     return snapshot
 
 
-def refresh_if_stale(consultation: Consultation) -> OpinionSnapshot | None:
-    """Recompute when the snapshot is stale (a board request, the command); return the snapshot as it now is."""
-    if consultation.phase in (Phase.DRAFT, Phase.VOTING, Phase.TALLIED, Phase.PUBLISHED) or not is_stale(
-        consultation
-    ):
-        return snapshot_of(consultation)
+def request_recompute(consultation: Consultation) -> None:
+    """Ask for the map to follow new reactions: the one entry point of every service that records reactions.
+
+    Call it after the reactions' commit. For now it recomputes at once, and only when enough reactions arrived
+    since the last map (see :func:`is_stale`), so that members see a map without anyone opening it first; pages
+    only ever read the stored map. Never once voting has frozen it.
+    """
+    if consultation.phase not in OPEN_PHASES or not is_stale(consultation):
+        return
     try:
-        return recompute(consultation)
+        recompute(consultation)
     except Conflict:
         db.session.rollback()
-        return snapshot_of(consultation)
 
 
 def refresh_stale() -> list[int]:
     """Recompute every open consultation's stale map (for cron); return the ids recomputed."""
     done = []
-    open_phases = (Phase.COLLECTING, Phase.CONSOLIDATING, Phase.DELIBERATING)
-    for consultation in db.session.scalars(select(Consultation).where(Consultation.phase.in_(open_phases))):
+    for consultation in db.session.scalars(select(Consultation).where(Consultation.phase.in_(OPEN_PHASES))):
         if is_stale(consultation):
             recompute(consultation)
             done.append(consultation.id)

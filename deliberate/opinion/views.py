@@ -22,11 +22,9 @@ class EmptyForm(FlaskForm):
 
 @bp.get("/consultations/<int:consultation_id>/opinion-map")
 def show(consultation_id: int):
-    """Show the map, its groups, consensus and composition; a board request first refreshes a stale snapshot."""
+    """Show the last stored map, its groups, consensus and composition (reading only: reactions ask for updates)."""
     consultation = consultation_or_404(consultation_id, need=Need.MAP)
     is_board = permissions.can_moderate(current_user, consultation)
-    if is_board:
-        services.refresh_if_stale(consultation)
     view = services.map_view(consultation, current_user)
     marks = services.map_marks(view, _("You are here")) if view is not None else None
     return render_template(

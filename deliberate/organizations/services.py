@@ -25,6 +25,7 @@ from deliberate.domain.roster import Roster, RosterRow, read_roster
 from deliberate.extensions import db
 from deliberate.mail import send_mail
 from deliberate.models import (
+    Category,
     Invitation,
     Membership,
     MembershipStatus,
@@ -311,6 +312,29 @@ class FederationSetUp:
     invited: tuple[tuple[str, str], ...]  # (email, invitation token), each token shown once
 
 
+#: The categories a federation starts with: (slug, Spanish name, English name).
+DEFAULT_CATEGORIES: tuple[tuple[str, str, str], ...] = (
+    ("health", "Salud", "Health"),
+    ("education", "Educación", "Education"),
+    ("migration-legal-help", "Migración y ayuda legal", "Migration and legal help"),
+    ("hometown-infrastructure", "Infraestructura en el pueblo", "Hometown infrastructure"),
+    ("economy-remittances", "Economía y remesas", "Economy and remittances"),
+    ("culture-sport", "Cultura y deporte", "Culture and sport"),
+    ("women", "Mujeres", "Women"),
+    ("youth", "Juventud", "Youth"),
+)
+
+
+def seed_default_categories(federation: Organization) -> None:
+    """Add the federation's starting categories when it has none, even archived (in the caller's transaction)."""
+    db.session.flush()  # a federation created in this transaction gets its id
+    if db.session.scalar(select(Category.id).where(Category.federation_id == federation.id).limit(1)) is not None:
+        return
+    for position, (slug, name_es, name_en) in enumerate(DEFAULT_CATEGORIES):
+        db.session.add(Category(federation_id=federation.id, slug=slug, name_es=name_es, name_en=name_en,
+                                position=position, is_archived=False))
+
+
 def create_federation(name: str, *, slug: str | None = None, time_zone: str = "UTC",
                       board: tuple[str, ...] = (), confederation: str | None = None,
                       actor: User | None = None) -> FederationSetUp:
@@ -349,6 +373,7 @@ def create_federation(name: str, *, slug: str | None = None, time_zone: str = "U
                                   description="", time_zone=time_zone)
         db.session.add(federation)
         db.session.flush()
+        seed_default_categories(federation)
         audit.record(federation, actor, "organization.create", name, facts={"kind": "federation"})
     appointed, invited = [], []
     for email in emails:
