@@ -9,6 +9,7 @@ from xml.etree import ElementTree as ET  # noqa: N817 - building (not parsing) t
 
 import orjson
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -23,6 +24,7 @@ from deliberate.forms import choices
 from deliberate.i18n import time_zone_name
 from deliberate.mail import external_url
 from deliberate.models import Agenda, MinorityReport
+from deliberate.opinion.services import group_letter
 from deliberate.permissions import Need, consultation_or_404
 
 bp = Blueprint("agenda", __name__)
@@ -170,8 +172,6 @@ def _report_authors(consultation) -> list[tuple[str, str]]:
         options.append(("club", _("My club: %(club)s", club=club.name)))
     group = services.own_group(current_user, consultation)
     if group is not None:
-        from deliberate.opinion.services import group_letter
-
         options.append(("group", _("My opinion group: %(group)s", group=group_letter(group))))
     return options
 
@@ -403,8 +403,6 @@ def feed(slug: str):
 
 
 def _locale() -> str:
-    from flask_babel import get_locale
-
     return str(get_locale() or "es")
 
 
@@ -419,6 +417,4 @@ def item_title(item_id, document) -> str:
 
 @bp.app_template_filter("group_letter")
 def group_letter_filter(group) -> str:
-    from deliberate.opinion.services import group_letter
-
     return group_letter(int(group))

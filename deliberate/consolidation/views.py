@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from deliberate import permissions
@@ -67,8 +67,6 @@ _FIELD_MESSAGES = {
 
 
 def _locale() -> str:
-    from flask_babel import get_locale
-
     return str(get_locale() or "es")
 
 
