@@ -17,6 +17,7 @@ from typing import Any
 
 from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from deliberate.extensions import db
 from deliberate.models import AuditEntry, Organization, User
@@ -168,7 +169,22 @@ def _report_window(f: dict[str, Any]) -> str:
     return _("Minority reports accepted until %(date)s.", date=format_datetime(datetime.fromisoformat(f["until"])))
 
 
+_REFUSALS = {
+    "ValidationFailed": _l("a value was not accepted"), "Conflict": _l("not possible in the current state"),
+    "PhaseClosed": _l("closed in this phase"), "PermissionDenied": _l("not allowed"), "NotFound": _l("not found"),
+    "NotReady": _l("not ready"), "InvalidTransition": _l("not a possible phase move"),
+}
+
+
+def _refused(facts: dict[str, Any]) -> str:
+    words = str(_REFUSALS.get(facts["kind"], facts["kind"]))
+    if facts.get("field"):
+        return _("Refused: %(why)s (%(code)s, field %(field)s).", why=words, code=facts["code"], field=facts["field"])
+    return _("Refused: %(why)s (%(code)s).", why=words, code=facts["code"] or "-")
+
+
 _SENTENCES: dict[str, Any] = {
+    "request.refused": _refused,
     "consolidation.suggest": lambda f: ngettext(
         "%(num)d suggested group from %(demands)d demands not placed yet.",
         "%(num)d suggested groups from %(demands)d demands not placed yet.", f["groups"], demands=f["demands"]),

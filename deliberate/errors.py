@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, g, has_request_context, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
+from deliberate import audit
 from deliberate.domain.errors import (
     Conflict,
     DomainError,
@@ -26,6 +28,9 @@ from deliberate.domain.errors import (
     ValidationFailed,
 )
 from deliberate.extensions import db
+from deliberate.i18n import page_federation
+from deliberate.models import Role, User
+from deliberate.permissions import has_role
 
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. Please go back and try again.")),
@@ -79,8 +84,12 @@ PERMISSION_MESSAGES = {
 
 
 def refusal(error: DomainError, words: Mapping[str, str] | None = None) -> str:
-    """Choose the translated words for a service's refusal; ``words`` can name one reason or code more precisely
-    for the page at hand (a "duplicate" report: "You have already reported this.")."""
+    """Choose the translated words for a service's refusal, and write the refusal to the audit log.
+
+    ``words`` can name one reason or code more precisely for the page at hand (a "duplicate" report: "You have
+    already reported this.").
+    """
+    record_refusal(error)
     reason = getattr(error, "reason", None) or getattr(error, "code", None)
     if words and reason in words:
         return str(words[reason])
@@ -100,6 +109,32 @@ def refusal(error: DomainError, words: Mapping[str, str] | None = None) -> str:
     if isinstance(error, Conflict):
         return str(CONFLICT_MESSAGES.get(error.reason, MESSAGES[409][1]))
     return str(MESSAGES[409][1])
+
+
+def record_refusal(error: DomainError) -> None:
+    """Write an action's refusal to the audit log of the federation its page belongs to, once per request.
+
+    Only a refused action (not a page read) of a logged-in person is written: the route, the kind of refusal and
+    its code. The person is named only when they act for the federation's board; a member's refusals stay
+    anonymous (a refused second ballot must not tell the board who voted). The failed action's changes are rolled
+    back first, so the entry is all that is committed.
+    """
+    if not has_request_context() or request.method in ("GET", "HEAD") or "refusal_recorded" in g:
+        return
+    if not current_user.is_authenticated:
+        return
+    federation = page_federation()
+    if federation is None:
+        return
+    g.refusal_recorded = True
+    code = getattr(error, "reason", None) or getattr(error, "code", None) or ""
+    field = getattr(error, "field", None)
+    db.session.rollback()
+    actor = db.session.get(User, current_user.id) if has_role(current_user, federation, Role.BOARD) else None
+    audit.record(db.session.merge(federation), actor, "request.refused",
+                 request.url_rule.rule if request.url_rule else request.path,
+                 facts={"kind": type(error).__name__, "code": str(code), **({"field": field} if field else {})})
+    db.session.commit()
 
 
 def field_error(form, error: ValidationFailed, message: str | None = None) -> None:

@@ -110,3 +110,32 @@ def test_every_entry_of_a_cycle_is_told_in_each_language_without_raw_facts(app):
                 assert detail.lang is None, (entry.action, entry.detail)
                 if entry.action in audit._SENTENCES:
                     assert not detail.text.startswith("{"), (entry.action, detail.text)
+
+
+def test_a_refused_action_is_written_to_the_audit_log_without_naming_a_member(app, client, federation_world,
+                                                                             log_in):
+    from deliberate.domain.phases import Phase
+    from deliberate.models import AuditEntry, Consultation
+
+    with app.app_context():
+        consultation = Consultation(federation_id=federation_world["federation"].id, title_es="Consulta",
+                                    title_en="Consultation", phase=Phase.CONSOLIDATING)
+        db.session.add(consultation)
+        db.session.commit()
+        consultation_id = consultation.id
+    log_in(client, federation_world["member"])
+    page = client.post(f"/consultations/{consultation_id}/demands/new",
+                       data={"title": "Agua potable", "body": "Agua para el pueblo", "category_id": "0",
+                             "target": "municipality", "language": "es"})
+    assert page.status_code in (409, 422)
+    board = client.application.test_client()
+    log_in(board, federation_world["board"])
+    stale = board.post(f"/consultations/{consultation_id}/step-back", data={"expected": "voting", "reason": "x"})
+    assert stale.status_code == 409
+    with app.app_context():
+        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "request.refused")
+                                     .order_by(AuditEntry.id)).all()
+        assert [entry.actor_id for entry in entries][-1] == federation_world["board"].id
+        assert all(entry.actor_id != federation_world["member"].id for entry in entries)
+    log = board.get(f"/o/{federation_world['federation'].slug}/manage").get_data(as_text=True)
+    assert "Action refused" in log and "Refused: not possible in the current state (stale)." in log

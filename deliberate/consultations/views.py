@@ -22,7 +22,7 @@ from deliberate.consultations.forms import (
 from deliberate.domain import phases as phase_rules
 from deliberate.domain.errors import Conflict, InvalidTransition, NotReady, PhaseClosed, ValidationFailed
 from deliberate.domain.phases import Phase
-from deliberate.errors import field_error
+from deliberate.errors import field_error, record_refusal
 from deliberate.extensions import db
 from deliberate.models import Category, Consultation, Organization, OrganizationKind, Role
 from deliberate.permissions import Need, consultation_or_404
@@ -219,6 +219,8 @@ def step_back(consultation_id: int):
             field_error(form, error)
         except (Conflict, ValueError) as error:
             db.session.rollback()
+            if isinstance(error, Conflict):
+                record_refusal(error)
             db.session.refresh(consultation)
             flash(STEP_BACK_REFUSALS.get(getattr(error, "reason", "stale"), STEP_BACK_REFUSALS["stale"]), "warning")
             return _step_back_page(consultation, form), 409

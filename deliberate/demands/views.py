@@ -24,7 +24,7 @@ from deliberate.demands.forms import (
 )
 from deliberate.domain.errors import Conflict, DomainError, PermissionDenied, PhaseClosed, ValidationFailed
 from deliberate.domain.phases import accepts_demands, is_open_for_editing_demands
-from deliberate.errors import field_error
+from deliberate.errors import field_error, record_refusal
 from deliberate.extensions import db
 from deliberate.forms import choices
 from deliberate.models import Consultation, Demand, Language, Target
@@ -174,7 +174,8 @@ def create(consultation_id: int):
         return _render_new(consultation, form, status=422)
     try:
         demand = services.submit_demand(consultation, current_user, _input(form))
-    except PhaseClosed:
+    except PhaseClosed as error:
+        record_refusal(error)
         flash(_("This consultation does not accept demands now: collecting has ended."), "warning")
         return _render_new(consultation, form, status=409)
     except PermissionDenied:
@@ -277,7 +278,8 @@ def update(demand_id: int):
     expected = int(form.version.data) if (form.version.data or "").isdigit() else -1
     try:
         services.edit_demand(demand, current_user, _input(form), expected)
-    except PhaseClosed:
+    except PhaseClosed as error:
+        record_refusal(error)
         flash(_("This demand can no longer be edited: collecting has ended."), "warning")
         return _render_edit(demand, form, 409)
     except Conflict as error:
@@ -311,7 +313,8 @@ def withdraw(demand_id: int):
         return _render_edit(demand, form, 422, withdraw_form)
     try:
         services.withdraw_demand(demand, current_user)
-    except PhaseClosed:
+    except PhaseClosed as error:
+        record_refusal(error)
         flash(_("This demand can no longer be withdrawn: collecting has ended."), "warning")
     except Conflict:
         flash(_("This demand was already withdrawn."), "info")
