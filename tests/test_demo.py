@@ -40,3 +40,36 @@ def test_the_demo_ballots_command_refuses_a_closed_phase_and_other_federations(a
     assert closed.exit_code == 1 and "not open for voting" in closed.output
     missing = runner.invoke(args=["demo-ballots", "999999"])
     assert missing.exit_code == 1 and "demo federation" in missing.output
+
+
+def test_the_demo_cycle_shows_the_federations_events_and_health(app, client, make_app, log_in):
+    import json
+
+    from click.testing import CliRunner
+    from flask.cli import ScriptInfo
+    from sqlalchemy import select
+
+    from deliberate.agenda.cli import demo_cycle_command
+    from deliberate.demo import FEDERATION_SLUG
+    from deliberate.domain.events import RsvpStatus
+    from deliberate.extensions import db
+    from deliberate.models import Event, Mentoring, QuotaRule, Rsvp
+
+    demo = make_app(SERVER_NAME=None)
+    result = CliRunner().invoke(demo_cycle_command, [], obj=ScriptInfo(create_app=lambda: demo))
+    assert result.exit_code == 0, result.output
+    output = json.loads(result.output.strip().splitlines()[-1])
+    assert output["events_url"] == f"http://localhost:5000/o/{FEDERATION_SLUG}/events"
+    assert output["health_url"] == f"http://localhost:5000/o/{FEDERATION_SLUG}/health"
+    with app.app_context():
+        workshop = db.session.scalar(select(Event).where(Event.is_reserved.is_(True)))
+        statuses = [rsvp.status for rsvp in db.session.scalars(select(Rsvp).where(Rsvp.event_id == workshop.id))]
+        assert statuses.count(RsvpStatus.GOING) == workshop.capacity == workshop.seats_taken
+        assert RsvpStatus.WAITING in statuses and RsvpStatus.CANCELLED in statuses
+        assert sum(rsvp.attended for rsvp in workshop.rsvps) == workshop.capacity - 2
+        assert db.session.scalar(select(Mentoring)) is not None
+        assert len(db.session.scalars(select(QuotaRule)).all()) == 2
+    events_page = client.get(f"/o/{FEDERATION_SLUG}/events").get_data(as_text=True)
+    assert "Women&#39;s leadership workshop" in events_page or "Women's leadership workshop" in events_page
+    health_page = client.get(f"/o/{FEDERATION_SLUG}/health").get_data(as_text=True)
+    assert "Quota rules over leadership" in health_page and "at least 40% women" in health_page

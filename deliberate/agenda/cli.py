@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from deliberate.agenda.services import verify_agenda
-from deliberate.demo import run_demo_cycle
+from deliberate.demo import FEDERATION_SLUG, run_demo_cycle
 from deliberate.domain.errors import NotFound
 from deliberate.mail import external_url
 
@@ -43,9 +43,12 @@ def verify_agenda_command(agenda_id: int) -> None:
 @with_appcontext
 def demo_cycle_command() -> None:
     """Run a complete demo consultation (demands to publication and follow-up) and print
-    {"agenda_id": .., "url": .., "tracker_url": ..}."""
+    {"agenda_id": .., "url": .., "tracker_url": .., "events_url": .., "health_url": ..}."""
     agenda_id, _consultation_id = run_demo_cycle()
     with current_app.test_request_context(base_url=DEMO_SERVER):  # used only without DELIBERATE_BASE_URL
         url = external_url("agenda.public", agenda_id=agenda_id)
         tracker_url = external_url("programmes.tracker", agenda_id=agenda_id)
-    click.echo(json.dumps({"agenda_id": agenda_id, "url": url, "tracker_url": tracker_url}))
+        events_url = external_url("events.index", slug=FEDERATION_SLUG)
+        health_url = external_url("health.summary", slug=FEDERATION_SLUG)
+    click.echo(json.dumps({"agenda_id": agenda_id, "url": url, "tracker_url": tracker_url, "events_url": events_url,
+                           "health_url": health_url}))

@@ -21,6 +21,7 @@ from deliberate.demo.content import (
     SURNAMES,
     WOMEN,
 )
+from deliberate.demo.leadership import seed_leadership
 from deliberate.domain.gender import Gender
 from deliberate.extensions import db
 from deliberate.models import Membership, Organization, OrganizationKind, Role, User
@@ -55,6 +56,7 @@ def seed_demo() -> DemoResult:
     federation = db.session.scalar(select(Organization).where(Organization.slug == FEDERATION_SLUG))
     if federation is not None:
         seed_demo_consultation(federation)
+        seed_leadership(federation)
         return DemoResult(False, federation.name, federation.slug, DEMO_PASSWORD, _logins(federation))
     rng = random.Random(2026)
     admin, _created = make_admin(f"admin@{EMAIL_DOMAIN}", "Admin Demo", DEMO_PASSWORD)
@@ -107,6 +109,7 @@ def seed_demo() -> DemoResult:
     for user in women_officers[:2] + men_officers[:3]:
         appoint_to_federation(federation, user, Role.BOARD, admin)
     seed_demo_consultation(federation)
+    seed_leadership(federation)
     return DemoResult(True, federation.name, federation.slug, DEMO_PASSWORD, _logins(federation))
 
 

@@ -1,0 +1,88 @@
+"""The demo federation's leadership work: a women's leadership workshop with its RSVPs, waiting list and
+attendance, an assembly still to come, a mentoring pairing with a meeting, and quota rules over its leadership,
+all written through the services the board and the members use. Idempotent: a federation that already has the
+women's leadership track is left as it is."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from deliberate.domain.events import WOMENS_LEADERSHIP, EventKind, EventMode
+from deliberate.domain.gender import Gender
+from deliberate.domain.health import Body
+from deliberate.events import services as events
+from deliberate.extensions import db
+from deliberate.health import services as health
+from deliberate.mentoring import services as mentoring
+from deliberate.models import Membership, MembershipStatus, Organization, Role, User, utcnow
+from deliberate.models.events import Track
+
+WORKSHOP_SEATS = 8
+
+
+def _board(federation: Organization) -> User:
+    return db.session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.organization_id == federation.id, Membership.role == Role.BOARD,
+               Membership.status == MembershipStatus.ACTIVE).order_by(Membership.id)).first()
+
+
+def _club_people(federation: Organization) -> list[tuple[User, int, Role]]:
+    rows = db.session.execute(
+        select(User, Membership.organization_id, Membership.role).join(Membership, Membership.user_id == User.id)
+        .where(Membership.organization_id.in_([club.id for club in federation.clubs()]),
+               Membership.status == MembershipStatus.ACTIVE).order_by(Membership.id)).all()
+    return [(user, club_id, role) for user, club_id, role in rows]
+
+
+def seed_leadership(federation: Organization) -> bool:
+    """Give the demo federation its workshop, mentoring and quota rules once; return whether anything was added."""
+    if db.session.scalar(select(Track.id).where(Track.federation_id == federation.id,
+                                                Track.slug == WOMENS_LEADERSHIP)):
+        return False
+    board = _board(federation)
+    track = events.add_womens_track(federation, board)
+    now = utcnow().replace(second=0, microsecond=0)
+    starts = now - timedelta(days=12)
+    workshop = events.create_event(federation, board, events.EventFields(
+        title_es="Taller de liderazgo de mujeres: hablar en la asamblea",
+        title_en="Women's leadership workshop: speaking up in the assembly",
+        description_es="Cómo preparar una intervención, pedir la palabra y sostener una demanda ante autoridades.",
+        description_en="How to prepare a statement, take the floor and hold a demand before officials.",
+        starts_at=starts, ends_at=starts + timedelta(hours=3), capacity=WORKSHOP_SEATS, kind=EventKind.WORKSHOP,
+        mode=EventMode.IN_PERSON, address="Centro Comunitario Zacatecano, 1200 W Olympic Blvd, Los Angeles",
+        track_id=track.id, is_reserved=True))
+    people = _club_people(federation)
+    women = [user for user, _club, _role in people if user.gender is Gender.WOMAN]
+    answered = starts - timedelta(days=7)
+    for number, woman in enumerate(women[:WORKSHOP_SEATS + 3]):
+        events.rsvp(workshop, woman, now=answered + timedelta(minutes=number))
+    events.cancel_rsvp(workshop, women[1])  # her seat goes to the first woman waiting
+    going, _waiting = events.roster(workshop)
+    events.record_attendance(workshop, board, [rsvp.id for rsvp in going[:WORKSHOP_SEATS - 2]])
+    events.add_material(workshop, board, "Guía para tomar la palabra / Speaking-up guide",
+                        "https://example.org/guia-liderazgo")
+    coming = now + timedelta(days=20)
+    assembly = events.create_event(federation, board, events.EventFields(
+        title_es="Asamblea de la federación", title_en="Federation assembly", starts_at=coming,
+        ends_at=coming + timedelta(hours=2), capacity=60, kind=EventKind.ASSEMBLY, mode=EventMode.ONLINE,
+        online_link="https://meet.example.org/asamblea-federacion"))
+    for user, _club, _role in people[:6]:
+        events.rsvp(assembly, user)
+
+    club_of = {user.id: club for user, club, _role in people}
+    mentors = [user for user, _club, role in people if role is Role.OFFICER and user.gender is Gender.WOMAN]
+    mentor = mentors[0]
+    mentoring.offer_to_mentor(federation, mentor, "Llevar la tesorería del club, preparar asambleas")
+    mentee = next(w for w in women if club_of[w.id] != club_of[mentor.id] and w.id != mentor.id)
+    request = mentoring.ask_for_mentor(federation, mentee, "Quiero aprender a llevar la tesorería de mi club", True)
+    pairing = mentoring.pair(request, mentor, board)
+    mentoring.record_meeting(pairing, mentee, (now - timedelta(days=3)).date(), "Revisamos el libro de cuentas.")
+
+    health.set_quota(federation, board, Body.BOARD, 40)
+    health.set_quota(federation, board, Body.OFFICERS, 40)
+    return True
+
+
