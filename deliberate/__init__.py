@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from deliberate import audit, errors, extensions, i18n, mail, routing, security, text
+from deliberate import audit, errors, extensions, i18n, labels, mail, routing, security, text
 from deliberate import config as default_config
 from deliberate.agenda.views import bp as agenda_bp
 from deliberate.auth.sessions import load_user
@@ -73,6 +73,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("RATELIMIT_ENABLED", True)
     extensions.limiter.init_app(app)
     i18n.init_app(app)
+    labels.init_app(app)
     app.jinja_env.filters["markdown"] = text.markdown_filter
     app.jinja_env.globals.update(audit_detail=audit.describe, audit_subject=audit.describe_subject)
     errors.init_app(app)

@@ -19,6 +19,7 @@ from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from deliberate import labels
 from deliberate.extensions import db
 from deliberate.models import AuditEntry, Organization, User
 
@@ -106,15 +107,11 @@ def _ids(ids: list[int]) -> str:
 
 
 def _role(role: str | None) -> str:
-    names = {"member": _("Member"), "officer": _("Officer"), "board": _("Board member"),
-             "admin": _("Administrator")}
-    return names.get(role or "", role or "")
+    return labels.role_name(role)
 
 
 def _phase(value: str) -> str:
-    from deliberate.consultations import phase_name
-
-    return phase_name(value)
+    return labels.phase_name(value)
 
 
 def _merge(f: dict[str, Any]) -> str:

@@ -29,6 +29,7 @@ from deliberate.domain.errors import (
 )
 from deliberate.extensions import db
 from deliberate.i18n import page_federation
+from deliberate.labels import phase_name
 from deliberate.models import Role, User
 from deliberate.permissions import has_role
 
@@ -96,8 +97,6 @@ def refusal(error: DomainError, words: Mapping[str, str] | None = None) -> str:
     if isinstance(error, ValidationFailed):
         return str(FIELD_MESSAGES.get(error.code, FIELD_MESSAGES["invalid"]))
     if isinstance(error, PhaseClosed):
-        from deliberate.consultations import phase_name
-
         return _("This consultation does not accept this in its current phase (%(phase)s).",
                  phase=phase_name(error.phase))
     if isinstance(error, InvalidTransition):

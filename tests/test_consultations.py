@@ -468,8 +468,8 @@ def test_two_board_members_advancing_at_once_move_the_phase_only_once(ctx, feder
 def test_every_phase_has_a_name_and_a_plain_explanation_in_both_languages(app):
     from flask_babel import force_locale
 
-    from deliberate.consultations import phase_name
     from deliberate.consultations.views import PHASE_HELP
+    from deliberate.labels import phase_name
 
     with app.test_request_context():
         for locale in ("en", "es"):

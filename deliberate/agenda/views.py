@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from deliberate import permissions
+from deliberate import labels, permissions
 from deliberate.agenda import services
 from deliberate.agenda.forms import EmptyForm, FramingForm, MinorityReportForm, PublishForm, ReportWindowForm
 from deliberate.domain import timezones
@@ -411,8 +411,7 @@ def item_title(item_id, document) -> str:
     """Return an item's title in the page's language from a version document."""
     entry = document["result"].get("candidates", {}).get(str(item_id)) or {}
     locale = _locale()
-    return (entry.get("title_en") if locale == "en" else None) or entry.get("title_es") or entry.get("title_en") \
-        or str(item_id)
+    return labels.in_language(entry.get("title_es"), entry.get("title_en"), locale) or str(item_id)
 
 
 @bp.app_template_filter("group_letter")

@@ -12,11 +12,11 @@ from deliberate import permissions
 from deliberate.ballots import sealing, services
 from deliberate.ballots.forms import BallotForm, ReceiptLookupForm
 from deliberate.consolidation.services import active_items
-from deliberate.consultations import phase_name
 from deliberate.domain.count import Count
 from deliberate.domain.errors import Conflict, PhaseClosed, ValidationFailed
 from deliberate.domain.phases import Phase, accepts_ballots
 from deliberate.errors import render_error
+from deliberate.labels import phase_name
 from deliberate.permissions import consultation_or_404
 
 bp = Blueprint("ballots", __name__)

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from deliberate import permissions
+from deliberate import labels, permissions
 from deliberate.consolidation import services
 from deliberate.consolidation.forms import (
     AcceptForm,
@@ -23,7 +23,6 @@ from deliberate.consolidation.forms import (
     SplitForm,
     WindowForm,
 )
-from deliberate.consultations import phase_name
 from deliberate.domain import consolidation
 from deliberate.domain.errors import Conflict, DomainError, NotFound, PermissionDenied, PhaseClosed, ValidationFailed
 from deliberate.domain.phases import Phase
@@ -90,7 +89,7 @@ def _refused(error: DomainError, consultation_id: int):
     """Flash why a board action changed nothing, and go back to the workspace."""
     if isinstance(error, PhaseClosed):
         flash(_("Consolidation actions are possible only while the consultation is consolidating demands; it is "
-                "now in the phase “%(phase)s”. Nothing was changed.", phase=phase_name(error.phase)), "danger")
+                "now in the phase “%(phase)s”. Nothing was changed.", phase=labels.phase_name(error.phase)), "danger")
     elif isinstance(error, Conflict):
         flash(str(_CONFLICTS.get(error.reason, _CONFLICTS["stale"])), "danger")
     elif isinstance(error, NotFound):

@@ -10,7 +10,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
-from deliberate.domain.rules import AgendaSelection, CheckMode, ClubMode, ClubWeighting, VotingMethod
+from deliberate import labels
+from deliberate.domain.rules import ClubWeighting
 from deliberate.forms import CleanText, DateInRange, MaxChars, choices
 from deliberate.i18n import format_number, format_percent
 
@@ -46,30 +47,14 @@ class ConsultationForm(FlaskForm):
         return valid
 
 
-def _labelled(pairs):
-    return choices([(value.value, label) for value, label in pairs])
-
-
 class SettingsForm(FlaskForm):
     agenda_size = IntegerField(
         _l("Agenda size"), validators=[InputRequired(), NumberRange(1, 50)],
         description=_l("How many items the published agenda has (1 to 50)."),
     )
-    voting_method = SelectField(_l("Voting method"), choices=_labelled([
-        (VotingMethod.SCHULZE, _l("Schulze (recommended)")),
-        (VotingMethod.RANKED_PAIRS, _l("Ranked pairs")),
-        (VotingMethod.BORDA, _l("Borda count")),
-        (VotingMethod.COPELAND, _l("Copeland")),
-        (VotingMethod.APPROVAL, _l("Approval")),
-    ]))
+    voting_method = SelectField(_l("Voting method"), choices=choices(labels.choices_of(labels.VOTING_METHOD_NAMES)))
     club_weighting = SelectField(
-        _l("How much each club weighs"),
-        choices=_labelled([
-            (ClubWeighting.MEMBERS, _l("By members: one person, one vote")),
-            (ClubWeighting.EQUAL, _l("Equal: one club, one vote")),
-            (ClubWeighting.SQRT, _l("Square root of the club's size")),
-            (ClubWeighting.CAPPED, _l("By members, with a cap")),
-        ]),
+        _l("How much each club weighs"), choices=choices(labels.choices_of(labels.CLUB_WEIGHTING_NAMES)),
     )
     weighting_cap = IntegerField(
         _l("Cap (members)"), validators=[Optional(), NumberRange(1, 100000)],
@@ -77,15 +62,12 @@ class SettingsForm(FlaskForm):
     )
     club_mode = SelectField(
         _l("How a club's votes count"),
-        choices=_labelled([(ClubMode.PROPORTIONAL, _l("Proportional")), (ClubMode.BLOC, _l("Bloc"))]),
+        choices=choices(labels.choices_of(labels.CLUB_MODE_NAMES)),
         description=_l("Proportional: every member's ballot counts within the club's weight. Bloc: the club's "
                        "majority carries the club's whole weight."),
     )
-    selection = SelectField(_l("How the agenda is chosen"), choices=_labelled([
-        (AgendaSelection.RANKING, _l("Top of the ranking")),
-        (AgendaSelection.EQUAL_SHARES, _l("Method of Equal Shares (proportional)")),
-        (AgendaSelection.PAV, _l("Proportional approval voting")),
-    ]))
+    selection = SelectField(_l("How the agenda is chosen"),
+                            choices=choices(labels.choices_of(labels.AGENDA_SELECTION_NAMES)))
     voters_threshold = IntegerField(
         _l("Majority of voters needed (%)"), validators=[InputRequired(), NumberRange(1, 100)],
         description=_l("For the double-majority check: the share of voters an item needs."),
@@ -100,11 +82,7 @@ class SettingsForm(FlaskForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        modes = _labelled([
-            (CheckMode.OFF, _l("Not checked")),
-            (CheckMode.WARN, _l("Warn before publishing")),
-            (CheckMode.ENFORCE, _l("Required to publish")),
-        ])
+        modes = choices(labels.choices_of(labels.CHECK_MODE_CHOICES))
         for field in (self.women_slot, self.participation_parity, self.board_composition):
             field.choices = modes
 

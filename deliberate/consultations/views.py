@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from deliberate import permissions
-from deliberate.consultations import PHASE_NAMES, phase_name, services
+from deliberate.consultations import services
 from deliberate.consultations.forms import (
     AdvanceForm,
     CategoryForm,
@@ -24,6 +24,7 @@ from deliberate.domain.errors import Conflict, InvalidTransition, NotReady, Phas
 from deliberate.domain.phases import Phase
 from deliberate.errors import field_error, record_refusal
 from deliberate.extensions import db
+from deliberate.labels import PHASE_NAMES, phase_name
 from deliberate.models import Category, Consultation, Organization, OrganizationKind, Role
 from deliberate.permissions import Need, consultation_or_404
 from deliberate.text import render_markdown

@@ -1,4 +1,4 @@
-"""Demand forms, and the translated names of targets and languages."""
+"""Demand forms."""
 
 from __future__ import annotations
 
@@ -7,20 +7,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired
 
+from deliberate import labels
 from deliberate.demands.services import BODY_MAX, TITLE_MAX
 from deliberate.forms import CleanText, MaxChars, choices
-from deliberate.models import Language, Target
-
-TARGET_LABELS = {
-    Target.HOMETOWN_MUNICIPALITY: _l("Hometown municipality"),
-    Target.MEXICAN_STATE: _l("Mexican state government"),
-    Target.MEXICAN_FEDERAL: _l("Mexican federal government"),
-    Target.CONSULATE: _l("Mexican consulate"),
-    Target.US_CITY: _l("US city"),
-    Target.US_STATE: _l("US state"),
-    Target.US_FEDERAL: _l("US federal government"),
-}
-LANGUAGE_LABELS = {Language.ES: _l("Spanish"), Language.EN: _l("English"), Language.OTHER: _l("Other language")}
+from deliberate.models import Target
 
 
 class DemandForm(FlaskForm):
@@ -45,11 +35,11 @@ class DemandForm(FlaskForm):
     )
     category_id = SelectField(_l("Category"), coerce=int, validate_choice=True)
     target = SelectField(
-        _l("Addressed to"), choices=choices((t.value, label) for t, label in TARGET_LABELS.items()),
+        _l("Addressed to"), choices=choices(labels.choices_of(labels.TARGET_NAMES)),
         default=Target.HOMETOWN_MUNICIPALITY.value,
     )
     language = SelectField(
-        _l("Language of the demand"), choices=choices((lang.value, label) for lang, label in LANGUAGE_LABELS.items())
+        _l("Language of the demand"), choices=choices(labels.choices_of(labels.LANGUAGE_NAMES))
     )
 
 

@@ -11,12 +11,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
-from deliberate import permissions
+from deliberate import labels, permissions
 from deliberate.deliberation.views import panel_context
 from deliberate.demands import services
 from deliberate.demands.forms import (
-    LANGUAGE_LABELS,
-    TARGET_LABELS,
     DemandForm,
     EditDemandForm,
     ListFilterForm,
@@ -40,13 +38,13 @@ bp = Blueprint("demands", __name__)
 @bp.app_template_filter("target_label")
 def target_label(value: str | None) -> str:
     """Name a demand's target in the reader's language."""
-    return str(TARGET_LABELS.get(Target(value))) if value else ""
+    return labels.target_name(value)
 
 
 @bp.app_template_filter("language_label")
 def language_label(value: str | None) -> str:
     """Name a demand's language in the reader's language."""
-    return str(LANGUAGE_LABELS.get(Language(value))) if value else ""
+    return labels.language_name(value)
 
 
 def demand_or_404(demand_id: int) -> tuple[Demand, bool]:
@@ -126,11 +124,11 @@ def index(consultation_id: int):
     club_names = {c.id: c.name for c in consultation.federation.clubs()}
     categories = services.active_categories(consultation.federation)
     category_names = {c.id: c.name(locale) for c in categories}
-    target_names = {t.value: str(label) for t, label in TARGET_LABELS.items()}
+    target_names = {value: str(label) for value, label in labels.choices_of(labels.TARGET_NAMES)}
     form.club.choices = choices([(0, _("All clubs"))] + list(club_names.items()))
     form.category.choices = choices([(0, _("All categories"))] + list(category_names.items()))
     form.target.choices = choices([("", _("Any"))] + list(target_names.items()))
-    form.language.choices = choices([("", _("Any"))] + [(v.value, label) for v, label in LANGUAGE_LABELS.items()])
+    form.language.choices = choices([("", _("Any"))] + labels.choices_of(labels.LANGUAGE_NAMES))
     page = services.list_demands(consultation, current_user, board, filters)
     arguments = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
+from deliberate import labels
 from deliberate.domain.events import MAX_CAPACITY, EventKind, EventMode, TrackAudience
 from deliberate.events import AUDIENCE_LABELS, KIND_LABELS, MODE_LABELS
 from deliberate.forms import CleanText, DateInRange, MaxChars, choices
@@ -43,7 +44,7 @@ class EventForm(FlaskForm):
                                                                                   for club in clubs]
         self.organiser.choices = choices(organisers)
         self.track.choices = choices([(0, _l("No track"))] + [
-            (track.id, track.name_en if locale == "en" else track.name_es) for track in tracks])
+            (track.id, labels.in_language(track.name_es, track.name_en, locale)) for track in tracks])
 
 
 class MaterialForm(FlaskForm):

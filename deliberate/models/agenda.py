@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from deliberate.domain.bilingual import in_language
 from deliberate.extensions import db
 from deliberate.models.accounts import User
 from deliberate.models.base import enum_column, utcnow
@@ -42,10 +43,10 @@ class AgendaItem(db.Model):
         return self.merged_into_id is None
 
     def title(self, locale: str) -> str:
-        return self.title_en if locale == "en" and self.title_en else self.title_es or self.title_en
+        return in_language(self.title_es, self.title_en, locale)
 
     def summary(self, locale: str) -> str:
-        return self.summary_en if locale == "en" and self.summary_en else self.summary_es or self.summary_en
+        return in_language(self.summary_es, self.summary_en, locale)
 
 
 class PlacementStatus(enum.StrEnum):

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from deliberate.domain.bilingual import in_language
 from deliberate.domain.phases import Phase
 from deliberate.domain.rules import AgendaSelection, CheckMode, ClubMode, ClubWeighting, VotingMethod
 from deliberate.extensions import db
@@ -49,10 +50,10 @@ class Consultation(db.Model):
     created_by: Mapped[User | None] = relationship()
 
     def title(self, locale: str) -> str:
-        return self.title_en if locale == "en" and self.title_en else self.title_es or self.title_en
+        return in_language(self.title_es, self.title_en, locale)
 
     def description(self, locale: str) -> str:
-        return self.description_en if locale == "en" and self.description_en else self.description_es
+        return in_language(self.description_es, self.description_en, locale)
 
     def until(self, phase: Phase) -> date | None:
         """Return the scheduled last day of a phase, when one was set."""
@@ -73,4 +74,4 @@ class Category(db.Model):
     is_archived: Mapped[bool] = mapped_column(default=False)
 
     def name(self, locale: str) -> str:
-        return self.name_en if locale == "en" else self.name_es
+        return in_language(self.name_es, self.name_en, locale)

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from deliberate.domain.bilingual import in_language
 from deliberate.domain.events import EventKind, EventMode, RsvpStatus, TrackAudience
 from deliberate.extensions import db
 from deliberate.models.accounts import Organization, User
@@ -70,11 +71,10 @@ class Event(db.Model):
         back_populates="event", order_by="EventMaterial.id", cascade="all, delete-orphan")
 
     def title(self, locale: str) -> str:
-        return (self.title_en if locale == "en" else self.title_es) or self.title_es or self.title_en
+        return in_language(self.title_es, self.title_en, locale)
 
     def description(self, locale: str) -> str:
-        return (self.description_en if locale == "en" else self.description_es) or self.description_es or \
-            self.description_en
+        return in_language(self.description_es, self.description_en, locale)
 
 
 class Rsvp(db.Model):

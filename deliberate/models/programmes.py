@@ -11,6 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from deliberate.domain.bilingual import in_language
 from deliberate.domain.programmes import CommitmentStatus, Currency, OwnerKind, Source, Status
 from deliberate.extensions import db
 from deliberate.models.accounts import Organization, User
@@ -63,10 +64,10 @@ class Programme(db.Model):
         cascade="all, delete-orphan")
 
     def title(self, locale: str) -> str:
-        return self.title_en if locale == "en" and self.title_en else self.title_es or self.title_en
+        return in_language(self.title_es, self.title_en, locale)
 
     def description(self, locale: str) -> str:
-        return self.description_en if locale == "en" and self.description_en else self.description_es
+        return in_language(self.description_es, self.description_en, locale)
 
 
 class Milestone(db.Model):
@@ -90,7 +91,7 @@ class Milestone(db.Model):
         return self.done_at is not None
 
     def title(self, locale: str) -> str:
-        return self.title_en if locale == "en" and self.title_en else self.title_es or self.title_en
+        return in_language(self.title_es, self.title_en, locale)
 
 
 class Funding(db.Model):

@@ -28,6 +28,7 @@ from flask_babel import gettext as _
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
+from deliberate import labels
 from deliberate.extensions import db
 from deliberate.mail import absolute_link, send_mail
 from deliberate.models import Notification, User, utcnow
@@ -88,40 +89,32 @@ def _locale() -> str:
 
 def describe(notification: Notification) -> str:
     """Return the notification's text in the current language."""
-    from deliberate.consultations import phase_name
-
     params = notification.params or {}
     kind = notification.kind
     if kind == "phase_changed":
         locale = _locale()
-        title = (params.get("title_en") if locale == "en" else None) or params.get("title_es") or params.get(
-            "title_en", "")
+        title = labels.in_language(params.get("title_es"), params.get("title_en"), locale)
         return _("The consultation “%(title)s” has moved to a new phase: %(phase)s.",
-                 title=title, phase=phase_name(params.get("phase", "")))
+                 title=title, phase=labels.phase_name(params.get("phase", "")))
     if kind == "phase_stepped_back":
         locale = _locale()
-        title = (params.get("title_en") if locale == "en" else None) or params.get("title_es") or params.get(
-            "title_en", "")
+        title = labels.in_language(params.get("title_es"), params.get("title_en"), locale)
         return _("The board moved the consultation “%(title)s” back to the phase %(phase)s. Reason: %(reason)s",
-                 title=title, phase=phase_name(params.get("phase", "")), reason=params.get("reason", ""))
+                 title=title, phase=labels.phase_name(params.get("phase", "")), reason=params.get("reason", ""))
     if kind in ("programme_status", "programme_update"):
         locale = _locale()
-        title = (params.get("title_en") if locale == "en" else None) or params.get("title_es") or params.get(
-            "title_en", "")
+        title = labels.in_language(params.get("title_es"), params.get("title_en"), locale)
         if kind == "programme_update":
             return _("The programme “%(title)s” has a new update.", title=title)
-        from deliberate.programmes import status_name
-
         reason = params.get("reason")
         if reason:
             return _("The programme “%(title)s” has a new status: %(status)s. Reason: %(reason)s", title=title,
-                     status=status_name(params.get("status")), reason=reason)
+                     status=labels.programme_status_name(params.get("status")), reason=reason)
         return _("The programme “%(title)s” has a new status: %(status)s.", title=title,
-                 status=status_name(params.get("status")))
+                 status=labels.programme_status_name(params.get("status")))
     if kind in ("event_seat", "event_cancelled", "event_reminder"):
         locale = _locale()
-        title = (params.get("title_en") if locale == "en" else None) or params.get("title_es") or params.get(
-            "title_en", "")
+        title = labels.in_language(params.get("title_es"), params.get("title_en"), locale)
         if kind == "event_seat":
             return _("A seat freed up at “%(title)s”: it is yours now.", title=title)
         if kind == "event_reminder":
@@ -155,8 +148,7 @@ def describe(notification: Notification) -> str:
                      "object within %(days)s days.", title=title, reason=params.get("reason", ""),
                      days=params.get("days", ""))
         locale = _locale()
-        item = (params.get("item_title_en") if locale == "en" else None) or params.get("item_title_es") or params.get(
-            "item_title_en", "")
+        item = labels.in_language(params.get("item_title_es"), params.get("item_title_en"), locale)
         return _("The board linked your demand “%(title)s” to the agenda item “%(item)s”. You may object within "
                  "%(days)s days.", title=title, item=item, days=params.get("days", ""))
     return _("You have a new notification.")

@@ -8,6 +8,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, NumberRange, Optional
 
+from deliberate import labels
 from deliberate.domain.timezones import ZONES
 from deliberate.forms import CleanText, MaxChars, choices
 from deliberate.models import Role
@@ -100,7 +101,7 @@ class ReasonForm(FlaskForm):
 
 class ClubRoleForm(FlaskForm):
     role = SelectField(
-        _l("Role"), choices=choices([(Role.MEMBER.value, _l("Member")), (Role.OFFICER.value, _l("Officer"))])
+        _l("Role"), choices=choices([(role.value, labels.ROLE_NAMES[role]) for role in (Role.MEMBER, Role.OFFICER)])
     )
 
 
@@ -109,7 +110,7 @@ class AppointForm(FlaskForm):
     role = SelectField(
         _l("Role"),
         choices=choices(
-            [(Role.BOARD.value, _l("Board member")), (Role.ADMIN.value, _l("Administrator")), ("", _l("No role"))]
+            [(role.value, labels.ROLE_NAMES[role]) for role in (Role.BOARD, Role.ADMIN)] + [("", _l("No role"))]
         ),
     )
 

@@ -12,7 +12,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from deliberate import permissions
+from deliberate import labels, permissions
 from deliberate.consultations import services as consultation_services
 from deliberate.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
 from deliberate.domain.minority import DEFAULT_WOMEN_BASELINE
@@ -198,8 +198,8 @@ def render_manage(organization: Organization, **forms) -> str:
 
 def _invitation_roles(organization: Organization) -> list[tuple[str, str]]:
     if organization.is_club:
-        return [(Role.MEMBER.value, _("Member")), (Role.OFFICER.value, _("Officer"))]
-    return [(Role.BOARD.value, _("Board member")), (Role.ADMIN.value, _("Administrator"))]
+        return [(role.value, labels.role_name(role)) for role in (Role.MEMBER, Role.OFFICER)]
+    return [(role.value, labels.role_name(role)) for role in (Role.BOARD, Role.ADMIN)]
 
 
 def _audit_entries(federation: Organization) -> list[AuditEntry]:

@@ -11,16 +11,9 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from deliberate.demands.forms import TARGET_LABELS
+from deliberate import labels
 from deliberate.domain.programmes import CommitmentStatus, OwnerKind
 from deliberate.forms import CleanText, choices
-from deliberate.programmes import (
-    COMMITMENT_LABELS,
-    CURRENCY_LABELS,
-    OWNER_LABELS,
-    SOURCE_LABELS,
-    STATUS_LABELS,
-)
 
 
 class _DateRange:
@@ -51,7 +44,7 @@ def cents(amount: Decimal | None) -> int:
 
 
 def authority_choices(blank: bool = True):
-    pairs = [(target.value, label) for target, label in TARGET_LABELS.items()]
+    pairs = labels.choices_of(labels.TARGET_NAMES)
     return choices(([("", _l("Not addressed to an authority yet"))] if blank else []) + pairs)
 
 
@@ -64,7 +57,7 @@ class ProgrammeForm(FlaskForm):
     description_en = TextAreaField(_l("Description in English"),
                                    validators=[Optional(), Length(max=5000), CleanText()])
     owner_kind = RadioField(_l("Who answers for it"), default=OwnerKind.BOARD.value,
-                            choices=choices((kind.value, label) for kind, label in OWNER_LABELS.items()))
+                            choices=choices(labels.choices_of(labels.OWNER_NAMES)))
     owner_club = SelectField(_l("The club, when a club answers for it"), coerce=int, validators=[Optional()])
     owner_member = SelectField(_l("The member, when a named member answers for it"), coerce=int,
                                validators=[Optional()])
@@ -73,7 +66,7 @@ class ProgrammeForm(FlaskForm):
     due_on = _date(_l("Due on"))
     budget = _money(_l("Budget"))
     budget_currency = SelectField(_l("Currency of the budget"),
-                                  choices=choices((c.value, label) for c, label in CURRENCY_LABELS.items()))
+                                  choices=choices(labels.choices_of(labels.CURRENCY_NAMES)))
 
     def set_owner_choices(self, items, clubs, users) -> None:
         if "item" in self._fields:  # editing: the item never changes (a programme for another item is new)
@@ -84,7 +77,7 @@ class ProgrammeForm(FlaskForm):
 
 
 class StatusForm(FlaskForm):
-    status = SelectField(_l("New status"), choices=choices((s.value, label) for s, label in STATUS_LABELS.items()))
+    status = SelectField(_l("New status"), choices=choices(labels.choices_of(labels.PROGRAMME_STATUS_NAMES)))
     reason = TextAreaField(_l("Public reason"), validators=[Optional(), Length(max=2000), CleanText()],
                            description=_l("Needed to block or drop a programme. Everyone can read it."))
 
@@ -104,8 +97,8 @@ class MilestoneForm(FlaskForm):
 
 
 class FundingForm(FlaskForm):
-    source = SelectField(_l("Source"), choices=choices((s.value, label) for s, label in SOURCE_LABELS.items()))
-    currency = SelectField(_l("Currency"), choices=choices((c.value, label) for c, label in CURRENCY_LABELS.items()))
+    source = SelectField(_l("Source"), choices=choices(labels.choices_of(labels.SOURCE_NAMES)))
+    currency = SelectField(_l("Currency"), choices=choices(labels.choices_of(labels.CURRENCY_NAMES)))
     committed = _money(_l("Committed"), required=True)
     received = _money(_l("Received so far"))
     committed_on = _date(_l("Committed on"))
@@ -130,7 +123,7 @@ class CommitmentForm(FlaskForm):
 
 class CommitmentStatusForm(FlaskForm):
     status = SelectField(_l("The promise was"), choices=choices(
-        (s.value, label) for s, label in COMMITMENT_LABELS.items() if s is not CommitmentStatus.LATE))
+        (s.value, label) for s, label in labels.COMMITMENT_NAMES.items() if s is not CommitmentStatus.LATE))
 
 
 class UpdateForm(FlaskForm):

@@ -16,21 +16,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from deliberate import permissions
-from deliberate.demands.forms import TARGET_LABELS
+from deliberate import labels, permissions
 from deliberate.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from deliberate.domain.programmes import CommitmentStatus, Currency, OwnerKind, Source, Status
 from deliberate.i18n import formatting_locale
 from deliberate.mail import external_url
-from deliberate.models import Commitment, Funding, Milestone, Target
+from deliberate.models import Commitment, Funding, Milestone
 from deliberate.organizations.forms import EmptyForm
-from deliberate.programmes import (
-    SOURCE_LABELS,
-    commitment_name,
-    services,
-    status_name,
-    tracking,
-)
+from deliberate.programmes import services, tracking
 from deliberate.programmes.forms import (
     CommitmentForm,
     CommitmentStatusForm,
@@ -146,12 +139,12 @@ def money(amount_cents: int | None, currency: Currency | str) -> str:
 
 
 def _authority_name(target) -> str:
-    return str(TARGET_LABELS[Target(target)]) if target else ""
+    return labels.target_name(target)
 
 
 # Globals (not a context processor) so that imported macros see them too; none of them queries the database.
-for _name, _helper in {"programme_status_name": status_name, "commitment_name": commitment_name,
-                       "source_name": lambda source: str(SOURCE_LABELS[Source(source)]),
+for _name, _helper in {"programme_status_name": labels.programme_status_name,
+                       "commitment_name": labels.commitment_name, "source_name": labels.source_name,
                        "authority_name": _authority_name}.items():
     bp.add_app_template_global(_helper, _name)
 
@@ -282,7 +275,8 @@ def feed(agenda_id: int):
         entry = ET.SubElement(root, "entry")
         title = update.programme.title(locale)
         if update.status_to is not None:
-            title = _("%(programme)s: now %(status)s", programme=title, status=status_name(update.status_to))
+            title = _("%(programme)s: now %(status)s", programme=title,
+                      status=labels.programme_status_name(update.status_to))
         ET.SubElement(entry, "title").text = title
         ET.SubElement(entry, "id").text = f"{link}#update-{update.id}"
         ET.SubElement(entry, "link", href=f"{link}#update-{update.id}")
@@ -436,7 +430,7 @@ def change_status(programme_id: int):
     except Conflict as error:
         form.status.errors = [CONFLICTS.get(error.reason, CONFLICTS["invalid_move"])]
         return _show_page(programme, 409, status_form=form)
-    flash(_("The status is now: %(status)s.", status=status_name(programme.status)), "success")
+    flash(_("The status is now: %(status)s.", status=labels.programme_status_name(programme.status)), "success")
     return redirect(url_for(".show", programme_id=programme.id))
 
 

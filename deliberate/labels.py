@@ -1,0 +1,196 @@
+"""The translated name of every value a person reads: phases, roles, statuses, voting rules, and titles.
+
+Each value is named here once, and forms, views, templates (through the ``labels`` global and the macros),
+the audit log and notifications read it from here, with :func:`in_language` for the texts written in both
+languages (a consultation's, an item's or a programme's title). A name is looked up when shown (``lazy_gettext``), so it
+comes out in the reader's language. An unknown value (one stored by an older release) is shown as it was stored,
+never as an error.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from enum import Enum
+from typing import Any
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from deliberate.domain.bilingual import in_language
+from deliberate.domain.minority import CheckStatus
+from deliberate.domain.phases import Phase
+from deliberate.domain.programmes import CommitmentStatus, Currency, OwnerKind, Source, Status
+from deliberate.domain.rules import AgendaSelection, CheckMode, ClubMode, ClubWeighting, VotingMethod
+from deliberate.models.accounts import MembershipStatus, Role
+from deliberate.models.demands import Language, Target
+
+PHASE_NAMES = {
+    Phase.DRAFT: _l("Draft"),
+    Phase.COLLECTING: _l("Collecting demands"),
+    Phase.CONSOLIDATING: _l("Consolidating"),
+    Phase.DELIBERATING: _l("Deliberating"),
+    Phase.VOTING: _l("Voting"),
+    Phase.TALLIED: _l("Counted"),
+    Phase.PUBLISHED: _l("Published"),
+}
+
+ROLE_NAMES = {
+    Role.MEMBER: _l("Member"),
+    Role.OFFICER: _l("Officer"),
+    Role.BOARD: _l("Board member"),
+    Role.ADMIN: _l("Administrator"),
+}
+
+MEMBERSHIP_STATUS_NAMES = {
+    MembershipStatus.PENDING: _l("waiting for approval"),
+    MembershipStatus.ACTIVE: _l("active"),
+    MembershipStatus.DECLINED: _l("declined"),
+    MembershipStatus.REMOVED: _l("removed"),
+}
+
+VOTING_METHOD_NAMES = {
+    VotingMethod.SCHULZE: _l("Schulze (recommended)"),
+    VotingMethod.RANKED_PAIRS: _l("Ranked pairs"),
+    VotingMethod.BORDA: _l("Borda count"),
+    VotingMethod.COPELAND: _l("Copeland"),
+    VotingMethod.APPROVAL: _l("Approval"),
+}
+
+CLUB_WEIGHTING_NAMES = {
+    ClubWeighting.MEMBERS: _l("By members: one person, one vote"),
+    ClubWeighting.EQUAL: _l("Equal: one club, one vote"),
+    ClubWeighting.SQRT: _l("Square root of the club's size"),
+    ClubWeighting.CAPPED: _l("By members, with a cap"),
+}
+
+CLUB_MODE_NAMES = {ClubMode.PROPORTIONAL: _l("Proportional"), ClubMode.BLOC: _l("Bloc")}
+
+AGENDA_SELECTION_NAMES = {
+    AgendaSelection.RANKING: _l("Top of the ranking"),
+    AgendaSelection.EQUAL_SHARES: _l("Method of Equal Shares (proportional)"),
+    AgendaSelection.PAV: _l("Proportional approval voting"),
+}
+
+#: How an equity rule acts, as the settings form offers it ...
+CHECK_MODE_CHOICES = {
+    CheckMode.OFF: _l("Not checked"),
+    CheckMode.WARN: _l("Warn before publishing"),
+    CheckMode.ENFORCE: _l("Required to publish"),
+}
+#: ... and as a published agenda states it beside the check's outcome.
+CHECK_MODE_NAMES = {CheckMode.OFF: _l("not checked"), CheckMode.WARN: _l("warning only"),
+                    CheckMode.ENFORCE: _l("enforced")}
+
+CHECK_STATUS_NAMES = {
+    CheckStatus.PASS: _l("passes"),
+    CheckStatus.FAIL: _l("fails: publishing is blocked"),
+    CheckStatus.WARN: _l("does not pass (warning)"),
+    CheckStatus.ADJUSTED: _l("applied: the agenda was adjusted"),
+    CheckStatus.NOT_APPLICABLE: _l("does not apply"),
+    CheckStatus.OFF: _l("not checked"),
+}
+
+TARGET_NAMES = {
+    Target.HOMETOWN_MUNICIPALITY: _l("Hometown municipality"),
+    Target.MEXICAN_STATE: _l("Mexican state government"),
+    Target.MEXICAN_FEDERAL: _l("Mexican federal government"),
+    Target.CONSULATE: _l("Mexican consulate"),
+    Target.US_CITY: _l("US city"),
+    Target.US_STATE: _l("US state"),
+    Target.US_FEDERAL: _l("US federal government"),
+}
+
+LANGUAGE_NAMES = {Language.ES: _l("Spanish"), Language.EN: _l("English"), Language.OTHER: _l("Other language")}
+
+PROGRAMME_STATUS_NAMES = {
+    Status.PLANNED: _l("Planned"),
+    Status.IN_PROGRESS: _l("In progress"),
+    Status.BLOCKED: _l("Blocked"),
+    Status.DONE: _l("Done"),
+    Status.DROPPED: _l("Dropped"),
+}
+
+SOURCE_NAMES = {
+    Source.CLUB: _l("Clubs"),
+    Source.FEDERATION: _l("Federation"),
+    Source.MUNICIPALITY: _l("Municipality"),
+    Source.STATE: _l("State government"),
+    Source.FEDERAL: _l("Federal government"),
+}
+
+CURRENCY_NAMES = {Currency.MXN: _l("Mexican pesos (MXN)"), Currency.USD: _l("US dollars (USD)")}
+
+OWNER_NAMES = {OwnerKind.BOARD: _l("The federation's board"), OwnerKind.CLUB: _l("A club"),
+               OwnerKind.MEMBER: _l("A named member")}
+
+COMMITMENT_NAMES = {
+    CommitmentStatus.KEPT: _l("Kept"),
+    CommitmentStatus.IN_PROGRESS: _l("In progress"),
+    CommitmentStatus.LATE: _l("Late"),
+    CommitmentStatus.BROKEN: _l("Broken"),
+}
+
+
+def name_of(names: Mapping[Any, Any], value: Enum | str | None) -> str:
+    """Return the translated name of ``value`` in ``names``; "" for none, and the stored word for an unknown one."""
+    if value is None or value == "":
+        return ""
+    key = value.value if isinstance(value, Enum) else value
+    for member, name in names.items():
+        if member.value == key:
+            return str(name)
+    return str(key)
+
+
+def choices_of(names: Mapping[Enum, Any]) -> list[tuple[str, Any]]:
+    """Return a form's choices for these names: each value's stored word and its (lazy) translated name."""
+    return [(value.value, name) for value, name in names.items()]
+
+
+def phase_name(phase: Phase | str | None) -> str:
+    return name_of(PHASE_NAMES, phase)
+
+
+def role_name(role: Role | str | None) -> str:
+    return name_of(ROLE_NAMES, role)
+
+
+def membership_status_name(status: MembershipStatus | str | None) -> str:
+    return name_of(MEMBERSHIP_STATUS_NAMES, status)
+
+
+def programme_status_name(status: Status | str | None) -> str:
+    return name_of(PROGRAMME_STATUS_NAMES, status)
+
+
+def commitment_name(status: CommitmentStatus | str | None) -> str:
+    return name_of(COMMITMENT_NAMES, status)
+
+
+def source_name(source: Source | str | None) -> str:
+    return name_of(SOURCE_NAMES, source)
+
+
+def target_name(target: Target | str | None) -> str:
+    return name_of(TARGET_NAMES, target)
+
+
+def language_name(language: Language | str | None) -> str:
+    return name_of(LANGUAGE_NAMES, language)
+
+
+def check_mode_name(mode: CheckMode | str | None) -> str:
+    return name_of(CHECK_MODE_NAMES, mode)
+
+
+def check_status_name(status: CheckStatus | str | None) -> str:
+    return name_of(CHECK_STATUS_NAMES, status)
+
+
+__all__ = ["in_language", "init_app"]
+
+
+def init_app(app: Flask) -> None:
+    """Give templates this module as ``labels`` (names only: nothing here reads the database)."""
+    app.jinja_env.globals["labels"] = sys.modules[__name__]
