@@ -279,7 +279,7 @@ def _vote_groups(clubs: list[Organization], roster: _Roster, voters: set[int]) -
         return ()
     per_club = {club.name: len(voters & roster.members.get(club.id, set())) for club in clubs}
     groups = privacy.counting_groups(per_club)
-    if privacy.too_few(sum(per_club.values())):
+    if privacy.is_small(sum(per_club.values())):
         return (VoteGroup(tuple(per_club), None),)
     return tuple(VoteGroup(group.clubs, group.voters) for group in groups if group.voters)
 
