@@ -33,7 +33,9 @@ instance/config.py:
 run: install translations instance/config.py
 	DELIBERATE_SECURE_COOKIES=0 $(BIN)/deliberate db upgrade
 	DELIBERATE_SECURE_COOKIES=0 $(BIN)/deliberate seed-demo
-	DELIBERATE_SECURE_COOKIES=0 $(BIN)/deliberate run --host $(HOST) --port $(PORT)
+	# the site and a worker for its jobs (mail, notifications, digests), stopped together; no Redis needed
+	DELIBERATE_SECURE_COOKIES=0 $(BIN)/deliberate worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  DELIBERATE_SECURE_COOKIES=0 $(BIN)/deliberate run --host $(HOST) --port $(PORT)
 
 # The demo's SQLite database, thrown away and seeded again (a database of your own, set by DELIBERATE_DATABASE_URL,
 # is never touched).

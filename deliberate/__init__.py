@@ -22,6 +22,8 @@ from deliberate.deliberation.views import bp as deliberation_bp
 from deliberate.demands.views import bp as demands_bp
 from deliberate.events.views import bp as events_bp
 from deliberate.health.views import bp as health_bp
+from deliberate.jobs import queue as job_queue
+from deliberate.jobs.views import bp as jobs_bp
 from deliberate.mentoring.views import bp as mentoring_bp
 from deliberate.notifications.views import bp as notifications_bp
 from deliberate.opinion.views import bp as opinion_bp
@@ -78,6 +80,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.globals.update(audit_detail=audit.describe, audit_subject=audit.describe_subject)
     errors.init_app(app)
     mail.init_app(app)
+    job_queue.init_app(app)
     _init_login(app)
     _register_blueprints(app)
     register_commands(app)
@@ -98,5 +101,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(organizations_bp)
     app.register_blueprint(auth_bp, url_prefix="/account")
     for bp in (demands_bp, deliberation_bp, consultations_bp, notifications_bp, consolidation_bp, opinion_bp,
-               ballots_bp, agenda_bp, ops_bp, programmes_bp, events_bp, health_bp, mentoring_bp):
+               ballots_bp, agenda_bp, ops_bp, jobs_bp, programmes_bp, events_bp, health_bp, mentoring_bp):
         app.register_blueprint(bp)

@@ -20,6 +20,7 @@ from deliberate.consolidation.cli import cluster_command
 from deliberate.deliberation.cli import import_polis_command
 from deliberate.demo import cast_demo_ballots, seed_demo
 from deliberate.domain.errors import NotFound, PhaseClosed, ValidationFailed
+from deliberate.jobs.cli import run_jobs_command, worker_command
 from deliberate.mail import external_url
 from deliberate.opinion.cli import opinion_map_command, opinion_refresh_command
 from deliberate.ops.cli import doctor_command
@@ -113,7 +114,7 @@ def register_commands(app: Flask) -> None:
     for command in (
         seed_demo_command, demo_ballots_command, create_admin_command, create_federation_command, doctor_command,
         verify_agenda_command, demo_cycle_command, tally_command, cluster_command, import_polis_command,
-        opinion_map_command, opinion_refresh_command,
+        opinion_map_command, opinion_refresh_command, worker_command, run_jobs_command,
     ):
         app.cli.add_command(command)
 

@@ -56,6 +56,23 @@ MAIL_SENDER = "deliberate <no-reply@localhost>"
 #: Links in emails start with it, also those a command sends (there is no request to take the host from).
 BASE_URL: str | None = None
 
+#: Background jobs (deliberate.jobs): the queue's name (its keys' prefix in Redis), whether jobs run at once in
+#: the process that queues them (None: under tests only), the SQLite file of the embedded queue (None: jobs.sqlite3
+#: in the instance folder; with REDIS_URL the queue lives in Redis), the first retry's delay (doubled each time,
+#: at most an hour), the tries of a job and of a message, and how long a worker may stay silent before its work is
+#: given to another (a killed worker's).
+JOBS_QUEUE = "deliberate"
+JOBS_IMMEDIATE: bool | None = None
+JOBS_SQLITE_PATH: str | None = None
+JOBS_RETRY_SECONDS = 30
+JOBS_MAX_ATTEMPTS = 6
+JOBS_STALE_SECONDS = 300
+MAIL_MAX_ATTEMPTS = 30
+#: Messages a worker sends over one SMTP connection.
+MAIL_BATCH = 100
+#: Reactions arriving within this many seconds make one opinion-map recomputation.
+OPINION_DEBOUNCE_SECONDS = 30
+
 #: The key that seals ballots while voting is open (any long random text). It must live outside the database and
 #: its backups, and must not change while a vote is open. Without it, a key derived from SECRET_KEY is used.
 BALLOT_KEY: str | None = None
@@ -84,9 +101,11 @@ _ENVIRONMENT_KEYS = {
     "DELIBERATE_SECURE_COOKIES": "SECURE_COOKIES",
     "DELIBERATE_BALLOT_KEY": "BALLOT_KEY",
     "DELIBERATE_PROXY_HOPS": "PROXY_HOPS",
+    "DELIBERATE_JOBS_QUEUE": "JOBS_QUEUE",
+    "DELIBERATE_JOBS_STALE_SECONDS": "JOBS_STALE_SECONDS",
 }
 _BOOLEAN_KEYS = {"MAIL_USE_TLS", "SECURE_COOKIES"}
-_INTEGER_KEYS = {"PROXY_HOPS", "MAIL_PORT", "WORKERS"}
+_INTEGER_KEYS = {"PROXY_HOPS", "MAIL_PORT", "WORKERS", "JOBS_STALE_SECONDS"}
 
 
 def from_environment(environ: os._Environ[str] | dict[str, str] = os.environ) -> dict[str, object]:

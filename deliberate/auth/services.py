@@ -18,7 +18,7 @@ from deliberate.auth.sessions import end_session, end_sessions, open_session
 from deliberate.domain.errors import NotFound, ValidationFailed
 from deliberate.domain.gender import Gender
 from deliberate.extensions import db
-from deliberate.mail import external_url, send_mail
+from deliberate.mail import external_url, queue_mail
 from deliberate.models import Membership, MembershipStatus, PasswordReset, User, utcnow
 from deliberate.text import clean_text
 
@@ -103,7 +103,8 @@ def _mail_confirmation(user: User, next_path: str | None) -> None:
             hours=hours,
             link=link,
         )
-    send_mail(user.email, subject, body)
+    queue_mail(user.email, subject, body, user_id=user.id)
+    db.session.commit()
 
 
 def _mail_existing_owner(user: User) -> None:
@@ -118,7 +119,8 @@ def _mail_existing_owner(user: User) -> None:
             login=external_url("auth.login"),
             reset=external_url("auth.request_reset"),
         )
-    send_mail(user.email, subject, body)
+    queue_mail(user.email, subject, body, user_id=user.id)
+    db.session.commit()
 
 
 def confirm_email(token: str) -> tuple[User, str | None]:
@@ -192,7 +194,8 @@ def request_password_reset(email: str) -> None:
             hours=hours,
             link=link,
         )
-    send_mail(user.email, subject, body)
+    queue_mail(user.email, subject, body, user_id=user.id)
+    db.session.commit()
 
 
 def _usable_reset(token: str) -> PasswordReset:

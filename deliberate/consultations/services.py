@@ -38,7 +38,7 @@ from deliberate.models import (
     utcnow,
 )
 from deliberate.models.agenda import DemandPlacement
-from deliberate.notifications.services import notify
+from deliberate.notifications.services import notify_federation
 from deliberate.opinion.services import freeze_for_voting
 from deliberate.organizations.services import seed_default_categories, slugify
 from deliberate.text import clean_markdown, clean_text
@@ -85,24 +85,15 @@ def timeline(consultation: Consultation) -> list[dict[str, Any]]:
     ]
 
 
-def federation_audience(federation: Organization) -> list[User]:
-    """Return everyone active in the federation: its clubs' members and its board, each once."""
+def federation_audience_count(federation: Organization) -> int:
+    """Return how many people a federation's notification reaches (counted, not loaded: 40,000 members)."""
     organization_ids = select(Organization.id).where(
-        or_(Organization.id == federation.id, Organization.parent_id == federation.id)
-    )
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(
-                Membership.organization_id.in_(organization_ids),
-                Membership.status == MembershipStatus.ACTIVE,
-                User.is_deleted.is_(False),
-            )
-            .distinct()
-            .order_by(User.id)
-        )
-    )
+        or_(Organization.id == federation.id, Organization.parent_id == federation.id))
+    return db.session.scalar(
+        select(func.count(func.distinct(Membership.user_id)))
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.organization_id.in_(organization_ids), Membership.status == MembershipStatus.ACTIVE,
+               User.is_deleted.is_(False))) or 0
 
 
 # --- consultations ------------------------------------------------------------------------------------------------
@@ -270,8 +261,8 @@ def advance_phase(consultation: Consultation, actor: User, expected_current: Pha
     federation = consultation.federation
     audit.record(federation, actor, "consultation.phase", consultation.title("es"),
                  facts={"from": expected_current.value, "to": target.value})
-    notify(
-        federation_audience(federation),
+    notify_federation(
+        federation,
         "phase_changed",
         {"consultation_id": consultation.id, "title_es": consultation.title_es, "title_en": consultation.title_en,
          "phase": target.value},
@@ -327,8 +318,8 @@ def step_back_phase(consultation: Consultation, actor: User, expected_current: P
     federation = consultation.federation
     audit.record(federation, actor, "consultation.step_back", consultation.title("es"),
                  facts={"from": expected_current.value, "to": target.value, "reason": reason})
-    notify(
-        federation_audience(federation),
+    notify_federation(
+        federation,
         "phase_stepped_back",
         {"consultation_id": consultation.id, "title_es": consultation.title_es, "title_en": consultation.title_en,
          "phase": target.value, "reason": reason},

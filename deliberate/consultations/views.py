@@ -202,7 +202,7 @@ def advance(consultation_id: int):
 def _advance_page(consultation, form, target, gaps):
     return render_template("consultations/advance.html", form=form, consultation=consultation,
                            federation=consultation.federation, target=target, phase_help=PHASE_HELP,
-                           audience=len(services.federation_audience(consultation.federation)),
+                           audience=services.federation_audience_count(consultation.federation),
                            blocking=[gap for gap in gaps if gap.blocking],
                            warnings=[gap for gap in gaps if not gap.blocking])
 
@@ -250,7 +250,7 @@ def _step_back_page(consultation: Consultation, form: StepBackForm):
     return render_template("consultations/step_back.html", form=form, consultation=consultation,
                            federation=consultation.federation, refusal=STEP_BACK_REFUSALS.get(refusal),
                            target=phase_rules.previous_phase(consultation.phase),
-                           audience=len(services.federation_audience(consultation.federation)))
+                           audience=services.federation_audience_count(consultation.federation))
 
 
 @bp.get("/o/<slug>/categories")

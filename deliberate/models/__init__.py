@@ -33,12 +33,30 @@ from deliberate.models.demands import (
 )
 from deliberate.models.events import Event, EventMaterial, Rsvp, Track
 from deliberate.models.health import QuotaRule
+from deliberate.models.jobs import (
+    Audience,
+    Delivery,
+    Fanout,
+    Job,
+    JobStatus,
+    MailStatus,
+    NotificationPreference,
+    OutgoingMail,
+)
 from deliberate.models.mentoring import Mentoring, MentoringMeeting, MentorOffer, MentorRequest
 from deliberate.models.opinion import OpinionSnapshot
 from deliberate.models.programmes import Commitment, Follow, Funding, Milestone, Programme, ProgrammeUpdate
 from deliberate.models.publication import Agenda, AgendaVersion, MinorityReport, MinorityReportCosign
 
 __all__ = [
+    "Audience",
+    "Delivery",
+    "Fanout",
+    "Job",
+    "JobStatus",
+    "MailStatus",
+    "NotificationPreference",
+    "OutgoingMail",
     "Agenda",
     "AgendaVersion",
     "MinorityReport",

@@ -199,3 +199,7 @@ class Notification(db.Model):
     link: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
+    #: Idempotency key of the fan-out or reminder that wrote it: the same notification is never written twice.
+    key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    #: "daily" or "weekly" while it waits for the member's digest; cleared once the digest is written.
+    digest: Mapped[str | None] = mapped_column(String(10), index=True)

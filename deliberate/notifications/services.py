@@ -1,12 +1,17 @@
-"""Notify members: add Notification rows to the caller's transaction and email each person in their language.
+"""Notify members: a request records a fan-out and returns; a job writes each person's notification and email.
 
-``notify`` never commits: the calling service commits, and the emails go out only after that commit succeeds (a
-rolled-back transaction sends nothing). Without a mail server, ``send_mail`` writes the messages to the log.
+``notify`` and ``notify_federation`` never commit: the calling service commits, and the fan-out job is queued
+only after that commit succeeds (a rolled-back transaction notifies nobody). The job (:func:`fan_out`) writes, for
+each person, one notification with the idempotency key ``fanout:<fan-out id>:<user id>`` and, as the person
+chose for the notification's topic (see ``TOPICS``), an email at once (key ``notification:<fan-out>:<user>``), a
+place in their daily or weekly digest, or nothing more than the notification in the site. Run twice (a killed
+worker), it writes nobody twice. Emails are written in each person's language and carry a one-click unsubscribe.
 
 Kinds and the params their texts use (missing params are tolerated):
 
 - ``phase_changed``: ``consultation_id``, ``title_es``, ``title_en``, ``phase`` (the new phase's value)
 - ``phase_stepped_back``: the same, and the board's ``reason``
+- ``reminder``: ``consultation_id``, ``title_es``, ``title_en``, ``phase``, ``until`` (ISO date of the last day)
 - ``argument_on_my_demand``: ``demand_id``, ``demand_title``, ``side`` (``"for"`` or ``"against"``)
 - ``content_hidden`` (to the author): ``subject_type`` (``"demand"`` or ``"argument"``), ``title`` (the demand's
   title), ``reason``
@@ -16,51 +21,201 @@ Kinds and the params their texts use (missing params are tolerated):
   ``item_title_es`` / ``item_title_en`` (linked), ``reason`` (out of scope), ``days`` (the objection window)
 - ``event_seat`` (a seat freed up and went to the first person waiting), ``event_cancelled``, ``event_reminder``:
   ``event_id``, ``title_es``, ``title_en``
+- ``programme_status`` / ``programme_update``: ``title_es``, ``title_en``, ``status``, ``reason``
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date, datetime
 
 from flask import current_app
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale, format_date, get_locale
 from flask_babel import gettext as _
-from sqlalchemy import event, func, select, update
-from sqlalchemy.orm import Session
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, insert, or_, select, update
 
 from deliberate import labels
 from deliberate.extensions import db
-from deliberate.mail import absolute_link, send_mail
-from deliberate.models import Notification, User, utcnow
+from deliberate.jobs import services as jobs
+from deliberate.mail import absolute_link, unsubscribe_link
+from deliberate.models import (
+    Audience,
+    BallotCast,
+    Delivery,
+    Demand,
+    Fanout,
+    Job,
+    MailStatus,
+    Membership,
+    MembershipStatus,
+    Notification,
+    NotificationPreference,
+    Organization,
+    OutgoingMail,
+    Reaction,
+    User,
+    utcnow,
+)
 
-_PENDING_MAIL = "deliberate_pending_notification_mail"
+#: The topics a member chooses a delivery for, and the kinds of notification each one holds.
+TOPICS: dict[str, tuple[str, ...]] = {
+    "phases": ("phase_changed", "phase_stepped_back"),
+    "reminders": ("reminder",),
+    "my_content": ("argument_on_my_demand", "demand_linked", "content_hidden", "content_kept"),
+    "programmes": ("programme_status", "programme_update"),
+    "events": ("event_seat", "event_cancelled", "event_reminder", "mentoring_paired"),
+}
+TOPIC_OF = {kind: topic for topic, kinds in TOPICS.items() for kind in kinds}
+TOPIC_LABELS = {
+    "phases": _l("A consultation of my federation changes phase"),
+    "reminders": _l("Reminders before a phase's last day, when I have not taken part yet"),
+    "my_content": _l("News about my demands and arguments"),
+    "programmes": _l("News about the programmes I follow"),
+    "events": _l("News about the events and the mentoring I signed up for"),
+}
+DELIVERY_LABELS = {
+    Delivery.IN_APP: _l("Only on the site"),
+    Delivery.IMMEDIATE: _l("An email at once"),
+    Delivery.DAILY: _l("A daily summary email"),
+    Delivery.WEEKLY: _l("A weekly summary email"),
+}
+#: The token topic that stops every email (a digest's unsubscribe link).
+ALL_TOPICS = "all"
+CHUNK = 500
 
 
 def notify(users: Iterable[User], kind: str, params: dict, link: str | None) -> None:
-    """Add one notification per person to the current transaction, and queue their emails until it commits."""
-    params = dict(params or {})
-    seen: set[int] = set()
-    pending = db.session.info.setdefault(_PENDING_MAIL, [])
-    for user in users:
-        if user is None or user.id in seen or user.is_deleted or user.is_pseudonymous:
-            continue
-        seen.add(user.id)
-        notification = Notification(user_id=user.id, kind=kind, params=params, link=link)
-        db.session.add(notification)
-        pending.append(_compose(user, notification))
+    """Record one notification for these people in the current transaction; a job writes it after the commit."""
+    ids = sorted({user.id for user in users if user is not None and not user.is_deleted and not user.is_pseudonymous})
+    if ids:
+        _record(Fanout(kind=kind, params=dict(params or {}), link=link, audience=Audience.USERS, user_ids=ids))
 
 
-def _compose(user: User, notification: Notification) -> tuple[str, str, str]:
-    """Write one person's email in their own language: (address, subject, body)."""
+def notify_federation(federation: Organization, kind: str, params: dict, link: str | None) -> None:
+    """Record one notification for every active member of a federation (its clubs and its board)."""
+    _record(Fanout(kind=kind, params=dict(params or {}), link=link, audience=Audience.FEDERATION,
+                   federation_id=federation.id))
+
+
+def _record(fanout: Fanout) -> Job:
+    fanout.created_at = utcnow()
+    db.session.add(fanout)
+    db.session.flush()
+    return jobs.queue("notifications.fan_out", fanout.id, organization_id=fanout.federation_id)
+
+
+def _federation_members(federation_id: int):
+    organization_ids = select(Organization.id).where(
+        or_(Organization.id == federation_id, Organization.parent_id == federation_id))
+    return (select(Membership.user_id)
+            .where(Membership.organization_id.in_(organization_ids), Membership.status == MembershipStatus.ACTIVE)
+            .distinct())
+
+
+def audience_ids(fanout: Fanout) -> list[int]:
+    """Return the ids of the people a fan-out reaches, worked out now."""
+    if fanout.audience is Audience.USERS:
+        return sorted(set(fanout.user_ids or ()))
+    members = _federation_members(fanout.federation_id)
+    query = select(User.id).where(User.id.in_(members), User.is_deleted.is_(False),
+                                  User.is_pseudonymous.is_(False))
+    if fanout.audience is Audience.NOT_REACTED:
+        reacted = (select(Reaction.user_id).join(Demand, Demand.id == Reaction.demand_id)
+                   .where(Demand.consultation_id == fanout.consultation_id))
+        query = query.where(User.id.not_in(reacted))
+    elif fanout.audience is Audience.NOT_VOTED:  # who has cast, never what: the ballots are not read
+        cast = select(BallotCast.user_id).where(BallotCast.consultation_id == fanout.consultation_id)
+        query = query.where(User.id.not_in(cast))
+    return list(db.session.scalars(query.order_by(User.id)))
+
+
+@jobs.register("notifications.fan_out")
+def fan_out(job: Job, fanout_id: int) -> dict:
+    """Write each person's notification, and the emails they chose, in chunks; idempotent (see the module)."""
+    fanout = db.session.get(Fanout, fanout_id)
+    if fanout is None:
+        return {"notified": 0}
+    ids = audience_ids(fanout)
+    topic = TOPIC_OF.get(fanout.kind, "my_content")  # a kind with no topic yet still has a working unsubscribe
+    jobs.progress(job, 0, len(ids))
+    written = 0
+    for start in range(0, len(ids), CHUNK):
+        written += _fan_out_chunk(fanout, topic, ids[start:start + CHUNK])
+        jobs.progress(job, min(start + CHUNK, len(ids)))
+    return {"notified": written}
+
+
+def _fan_out_chunk(fanout: Fanout, topic: str, chunk: list[int]) -> int:
+    keys = {user_id: f"fanout:{fanout.id}:{user_id}" for user_id in chunk}
+    done = set(db.session.scalars(select(Notification.user_id).where(Notification.key.in_(list(keys.values())))))
+    todo = [user_id for user_id in chunk if user_id not in done]
+    if not todo:
+        return 0
+    chosen = dict(db.session.execute(
+        select(NotificationPreference.user_id, NotificationPreference.delivery)
+        .where(NotificationPreference.user_id.in_(todo), NotificationPreference.topic == topic)).all())
+    now = utcnow()
+    rows, to_mail = [], []
+    for user_id in todo:
+        delivery = chosen.get(user_id, Delivery.IMMEDIATE)
+        rows.append({"user_id": user_id, "kind": fanout.kind, "params": fanout.params, "link": fanout.link,
+                     "key": keys[user_id], "created_at": now,
+                     "digest": delivery.value if delivery in (Delivery.DAILY, Delivery.WEEKLY) else None})
+        if delivery is Delivery.IMMEDIATE:
+            to_mail.append(user_id)
+    db.session.execute(insert(Notification), rows)
+    if to_mail:
+        people = db.session.execute(select(User.id, User.email, User.display_name, User.locale)
+                                    .where(User.id.in_(to_mail))).all()
+        sample = Notification(kind=fanout.kind, params=fanout.params, link=fanout.link)
+        mails = [{"key": f"notification:{fanout.id}:{person.id}", "user_id": person.id, "address": person.email,
+                  "subject": subject, "body": body, "unsubscribe_kind": topic}
+                 for person, (subject, body) in zip(people, _compose_many(people, sample, topic), strict=True)]
+        _store_mails(mails)
+    return len(rows)
+
+
+def _store_mails(mails: list[dict]) -> None:
+    """Insert messages (their keys new in this transaction) and queue them in batches after the commit."""
+    if not mails:
+        return
+    now = utcnow()
+    for mail in mails:
+        mail.update(status=MailStatus.PENDING, attempts=0, next_attempt_at=now, created_at=now)
+    ids = list(db.session.scalars(insert(OutgoingMail).returning(OutgoingMail.id), mails))
+    size = current_app.config["MAIL_BATCH"]
+    for start in range(0, len(ids), size):
+        jobs.after_commit("deliver_mail", ids[start:start + size])
+
+
+def _person_locale(locale: str | None) -> str:
+    languages = current_app.config["LANGUAGES"]
+    return locale if locale in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _compose_many(people, notification: Notification, topic: str) -> list[tuple[str, str]]:
+    """Write one notification's email for many people, each in their language: [(subject, body)] in their order."""
     link = absolute_link(notification.link) if notification.link else None
-    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        text = describe(notification)
-        subject = _("deliberate: %(text)s", text=_shorten(text, 90))
-        parts = [_("Hello %(name)s,", name=user.display_name), text]
-        if link:
-            parts.append(_("See it here: %(link)s", link=link))
-        parts.append(_("You receive this message because you take part in a federation on deliberate."))
-    return user.email, subject, "\n\n".join(parts)
+    by_locale: dict[str, list[int]] = defaultdict(list)
+    for index, person in enumerate(people):
+        by_locale[_person_locale(person.locale)].append(index)
+    written: list[tuple[str, str] | None] = [None] * len(people)
+    for locale, indexes in by_locale.items():
+        with force_locale(locale):
+            text = describe(notification)
+            subject = _("deliberate: %(text)s", text=_shorten(text, 90))
+            tail = [text]
+            if link:
+                tail.append(_("See it here: %(link)s", link=link))
+            tail.append(_("You receive this message because you take part in a federation on deliberate."))
+            for index in indexes:
+                person = people[index]
+                parts = [_("Hello %(name)s,", name=person.display_name), *tail,
+                         _("To stop these emails, open: %(link)s", link=unsubscribe_link(person.id, topic))]
+                written[index] = (subject, "\n\n".join(parts))
+    return written  # type: ignore[return-value]
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -68,19 +223,103 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-@event.listens_for(Session, "after_commit")
-def _send_pending_mail(session: Session) -> None:
-    pending = session.info.pop(_PENDING_MAIL, None)
-    for address, subject, body in pending or ():
-        try:
-            send_mail(address, subject, body)
-        except OSError:  # the notification is stored; a mail server that is down must not break the page
-            current_app.logger.exception("Could not send a notification email to %s", address)
+# --- digests ------------------------------------------------------------------------------------------------------
+
+@jobs.register("notifications.digests")
+def write_digests(job: Job, frequency: str) -> dict:
+    """Write each member's daily or weekly digest of what waits for it, in their language; idempotent.
+
+    A digest's key names its member and its newest notification, and the notifications it holds leave the
+    digest's waiting list in the same transaction: run again, it writes nobody's digest twice.
+    """
+    waiting = select(Notification.user_id).where(Notification.digest == frequency).distinct()
+    total = db.session.scalar(select(func.count()).select_from(waiting.subquery())) or 0
+    jobs.progress(job, 0, total)
+    written, seen, after = 0, 0, 0
+    while True:
+        chunk = list(db.session.scalars(
+            select(Notification.user_id).where(Notification.digest == frequency, Notification.user_id > after)
+            .distinct().order_by(Notification.user_id).limit(CHUNK)))
+        if not chunk:
+            break
+        after = chunk[-1]
+        notifications = list(db.session.scalars(
+            select(Notification).where(Notification.user_id.in_(chunk), Notification.digest == frequency)
+            .order_by(Notification.user_id, Notification.id)))
+        people = {person.id: person for person in db.session.execute(
+            select(User.id, User.email, User.display_name, User.locale, User.is_deleted)
+            .where(User.id.in_(chunk))).all()}
+        grouped: dict[int, list[Notification]] = defaultdict(list)
+        for notification in notifications:
+            grouped[notification.user_id].append(notification)
+        mails = []
+        for user_id, items in grouped.items():
+            person = people.get(user_id)
+            if person is None or person.is_deleted:
+                continue
+            subject, body = _compose_digest(person, items, frequency)
+            mails.append({"key": f"digest:{frequency}:{user_id}:{items[-1].id}", "user_id": user_id,
+                          "address": person.email, "subject": subject, "body": body,
+                          "unsubscribe_kind": ALL_TOPICS})
+        existing = set(db.session.scalars(select(OutgoingMail.key).where(
+            OutgoingMail.key.in_([mail["key"] for mail in mails]))))
+        _store_mails([mail for mail in mails if mail["key"] not in existing])
+        db.session.execute(update(Notification).where(Notification.id.in_([n.id for n in notifications]))
+                           .values(digest=None).execution_options(synchronize_session=False))
+        written += len(mails)
+        seen += len(chunk)
+        jobs.progress(job, min(seen, total))
+    return {"digests": written}
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_pending_mail(session: Session) -> None:
-    session.info.pop(_PENDING_MAIL, None)
+def _compose_digest(person, items: list[Notification], frequency: str) -> tuple[str, str]:
+    with force_locale(_person_locale(person.locale)):
+        if frequency == "weekly":
+            subject = _("deliberate: your weekly summary (%(num)d)", num=len(items))
+        else:
+            subject = _("deliberate: your daily summary (%(num)d)", num=len(items))
+        lines = [_("Hello %(name)s,", name=person.display_name),
+                 _("Here is what happened in your federation on deliberate:")]
+        for notification in items:
+            line = "- " + describe(notification)
+            if notification.link:
+                line += "\n  " + absolute_link(notification.link)
+            lines.append(line)
+        lines.append(_("To choose which emails you receive: %(link)s",
+                       link=absolute_link("/notifications/settings")))
+        lines.append(_("To stop these emails, open: %(link)s", link=unsubscribe_link(person.id, ALL_TOPICS)))
+    return subject, "\n\n".join(lines)
+
+
+# --- preferences --------------------------------------------------------------------------------------------------
+
+def preferences_of(user: User) -> dict[str, Delivery]:
+    """Return the member's delivery for each topic (an email at once where they chose nothing)."""
+    chosen = dict(db.session.execute(select(NotificationPreference.topic, NotificationPreference.delivery)
+                                     .where(NotificationPreference.user_id == user.id)).all())
+    return {topic: chosen.get(topic, Delivery.IMMEDIATE) for topic in TOPICS}
+
+
+def set_preferences(user_id: int, choices: dict[str, Delivery]) -> None:
+    """Store the member's delivery for the topics given (unknown topics are ignored)."""
+    rows = {row.topic: row for row in db.session.scalars(
+        select(NotificationPreference).where(NotificationPreference.user_id == user_id))}
+    for topic, delivery in choices.items():
+        if topic not in TOPICS:
+            continue
+        if topic in rows:
+            rows[topic].delivery = delivery
+        else:
+            db.session.add(NotificationPreference(user_id=user_id, topic=topic, delivery=delivery))
+    db.session.commit()
+
+
+def unsubscribe(token_user_id: int, topic: str) -> None:
+    """Stop one topic's emails (or all of them) for a member: they keep seeing notifications on the site."""
+    topics = list(TOPICS) if topic == ALL_TOPICS else [topic] if topic in TOPICS else []
+    if db.session.get(User, token_user_id) is None or not topics:
+        return
+    set_preferences(token_user_id, dict.fromkeys(topics, Delivery.IN_APP))
 
 
 def _locale() -> str:
@@ -101,6 +340,19 @@ def describe(notification: Notification) -> str:
         title = labels.in_language(params.get("title_es"), params.get("title_en"), locale)
         return _("The board moved the consultation “%(title)s” back to the phase %(phase)s. Reason: %(reason)s",
                  title=title, phase=labels.phase_name(params.get("phase", "")), reason=params.get("reason", ""))
+    if kind == "reminder":
+        locale = _locale()
+        title = (params.get("title_en") if locale == "en" else None) or params.get("title_es") or params.get(
+            "title_en", "")
+        try:
+            day = format_date(date.fromisoformat(params.get("until", "")), "long")
+        except (TypeError, ValueError):
+            day = params.get("until", "")
+        if params.get("phase") == "voting":
+            return _("Voting on “%(title)s” closes on %(day)s and you have not voted yet. Your ballot is secret.",
+                     title=title, day=day)
+        return _("The phase “%(phase)s” of “%(title)s” ends on %(day)s and you have not reacted to any demand "
+                 "yet.", title=title, day=day, phase=labels.phase_name(params.get("phase", "")))
     if kind in ("programme_status", "programme_update"):
         locale = _locale()
         title = labels.in_language(params.get("title_es"), params.get("title_en"), locale)
@@ -191,3 +443,11 @@ def mark_all_read(user: User) -> int:
     )
     db.session.commit()
     return result.rowcount or 0
+
+
+def queue_digests(frequency: str, now: datetime | None = None) -> Job:
+    """Queue the run of the daily or weekly digests (one job per frequency and day); commits."""
+    day = (now or utcnow()).date().isoformat()
+    job = jobs.queue("notifications.digests", frequency, key=f"digests:{frequency}:{day}")
+    db.session.commit()
+    return job

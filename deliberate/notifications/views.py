@@ -1,4 +1,5 @@
-"""The notifications page: my notifications, newest first; mark one or all read; the unread count for the nav."""
+"""The notifications page: my notifications, newest first; mark one or all read; the unread count for the nav;
+how I want each topic delivered; the one-click unsubscribe of an email's link (no log-in: a signed token)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from wtforms import RadioField
 
-from deliberate.extensions import db
-from deliberate.models import Notification
+from deliberate.extensions import csrf, db
+from deliberate.forms import choices
+from deliberate.mail import read_unsubscribe_token
+from deliberate.models import Delivery, Notification
 from deliberate.notifications import services
 from deliberate.routing import db_int
 
@@ -17,6 +21,16 @@ bp = Blueprint("notifications", __name__)
 
 class EmptyForm(FlaskForm):
     """A form with only its CSRF token."""
+
+
+class PreferencesForm(FlaskForm):
+    """One choice of delivery per topic."""
+
+
+for _topic, _label in services.TOPIC_LABELS.items():
+    setattr(PreferencesForm, _topic, RadioField(
+        _label, choices=choices((delivery.value, label) for delivery, label in services.DELIVERY_LABELS.items()),
+        default=Delivery.IMMEDIATE.value))
 
 
 @bp.app_context_processor
@@ -70,3 +84,38 @@ def mark_all():
     services.mark_all_read(current_user)
     flash(_("All your notifications are marked as read."), "success")
     return redirect(url_for(".index"))
+
+
+@bp.route("/notifications/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    """Choose, per topic, an email at once, a daily or weekly summary, or the site only."""
+    form = PreferencesForm()
+    if form.validate_on_submit():
+        services.set_preferences(current_user.id, {topic: Delivery(form[topic].data) for topic in services.TOPICS})
+        flash(_("Your choices are saved."), "success")
+        return redirect(url_for(".settings"))
+    if request.method == "GET":
+        for topic, delivery in services.preferences_of(current_user).items():
+            form[topic].data = delivery.value
+    return render_template("notifications/settings.html", form=form, topics=list(services.TOPICS)), \
+        422 if form.errors else 200
+
+
+@bp.get("/notifications/unsubscribe/<token>")
+def unsubscribe_page(token: str):
+    """Ask to confirm stopping these emails (opening a link changes nothing: mail scanners open links)."""
+    if read_unsubscribe_token(token) is None:
+        abort(404)
+    return render_template("notifications/unsubscribe.html", token=token, done=False)
+
+
+@bp.post("/notifications/unsubscribe/<token>")
+@csrf.exempt  # RFC 8058: the mail client posts "List-Unsubscribe=One-Click" with no session; the token is the proof
+def unsubscribe(token: str):
+    """Stop the emails the token names; the notifications stay on the site."""
+    found = read_unsubscribe_token(token)
+    if found is None:
+        abort(404)
+    services.unsubscribe(*found)
+    return render_template("notifications/unsubscribe.html", token=token, done=True)

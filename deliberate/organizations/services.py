@@ -23,7 +23,7 @@ from deliberate.domain import timezones
 from deliberate.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from deliberate.domain.roster import Roster, RosterRow, read_roster
 from deliberate.extensions import db
-from deliberate.mail import send_mail
+from deliberate.mail import queue_mail
 from deliberate.models import (
     Category,
     Invitation,
@@ -411,10 +411,11 @@ def mail_board_invitations(setup: FederationSetUp, link_of) -> None:
     name = setup.federation.name
     for email, token in setup.invited:
         link = link_of(token)
-        send_mail(email, f"{name}: invitación a la mesa directiva / invitation to the board",
-                  f"Te invitaron a la mesa directiva de {name} en deliberate. Para aceptar, abre este enlace "
-                  f"(sirve una sola vez):\n{link}\n\nYou have been invited to the board of {name} on deliberate. "
-                  f"To accept, open this link (it works once):\n{link}\n")
+        queue_mail(email, f"{name}: invitación a la mesa directiva / invitation to the board",
+                   f"Te invitaron a la mesa directiva de {name} en deliberate. Para aceptar, abre este enlace "
+                   f"(sirve una sola vez):\n{link}\n\nYou have been invited to the board of {name} on deliberate. "
+                   f"To accept, open this link (it works once):\n{link}\n")
+    db.session.commit()
 
 
 # --- importing a roster -------------------------------------------------------------------------------------------
@@ -561,7 +562,7 @@ def mail_roster_invitations(federation: Organization, invitations: tuple[RosterI
     for invitation in invitations:
         with force_locale(invitation.language):
             greeting = _("Hello %(name)s,", name=invitation.name) if invitation.name else _("Hello,")
-            send_mail(
+            queue_mail(
                 invitation.email,
                 _("%(federation)s invites you to %(club)s on deliberate", federation=federation.name,
                   club=invitation.club),
@@ -575,3 +576,4 @@ def mail_roster_invitations(federation: Organization, invitations: tuple[RosterI
                     _("If you did not expect this message, ignore it: nothing happens without you."),
                 ]) + "\n",
             )
+    db.session.commit()

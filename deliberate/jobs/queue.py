@@ -1,0 +1,81 @@
+"""The job queue: Huey, in Redis when ``DELIBERATE_REDIS_URL`` is set, else in a SQLite file in the instance folder.
+
+Huey because it is small (one pure-Python package, no broker of its own beyond Redis), maintained, and has what
+this site needs and no more: a Redis storage for any number of workers on any number of machines, a SQLite one
+for the embedded default (``make run`` with no Redis), retries with a delay, and periodic tasks for the digests,
+the reminders and the sweeper. Celery would bring a broker abstraction and a dozen dependencies for nothing we
+use; RQ has no periodic tasks nor a storage without Redis.
+
+The queue carries only row ids. What must not be lost lives in the database (``deliberate.models.jobs``): a
+``Job`` for each piece of work, an ``OutgoingMail`` for each message. ``sweep`` (every minute) puts back on the
+queue what a killed worker or an unreachable Redis left behind, and every step is idempotent by a unique key,
+so doing it again neither loses nor duplicates a notification or an email.
+
+Under tests (``TESTING``), jobs run at once in the process that queues them (``JOBS_IMMEDIATE``), each in an app
+context of its own (a session of its own), right after the transaction that queued them commits.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
+
+from deliberate.jobs import services
+from deliberate.notifications import reminders
+from deliberate.notifications import services as notifications
+
+#: The periodic tasks: (name, when, function). Each is idempotent: several workers may run it.
+PERIODIC = (
+    ("sweep", crontab(), services.sweep),
+    ("reminders", crontab(minute="5"), reminders.queue_due),
+    ("daily_digest", crontab(minute="0", hour="6"), lambda: notifications.queue_digests("daily")),
+    ("weekly_digest", crontab(minute="0", hour="6", day_of_week="1"), lambda: notifications.queue_digests("weekly")),
+)
+
+
+def build_queue(app: Flask) -> Huey:
+    """Return the app's Huey: immediate under tests, Redis when configured, else SQLite beside the database."""
+    config = app.config
+    name = config["JOBS_QUEUE"]
+    immediate = config.get("JOBS_IMMEDIATE")
+    if immediate is None:
+        immediate = bool(config.get("TESTING"))
+    if immediate:
+        return MemoryHuey(name, immediate=True, results=False)
+    if config.get("REDIS_URL"):
+        return RedisHuey(name, url=config["REDIS_URL"], results=False)
+    path = config.get("JOBS_SQLITE_PATH") or str(Path(app.instance_path) / "jobs.sqlite3")
+    return SqliteHuey(name, filename=path, results=False)
+
+
+def init_app(app: Flask) -> None:
+    """Give the app its queue and register the tasks, each running in a fresh app context of this app."""
+    queue = build_queue(app)
+    app.extensions["jobs"] = queue
+
+    @queue.task(name="run_job")
+    def run_job(job_id: int) -> None:
+        with app.app_context():
+            delay = services.run(job_id)
+        if delay is not None:
+            run_job.schedule((job_id,), delay=delay)
+
+    @queue.task(name="deliver_mail")
+    def deliver_mail(mail_ids: list[int]) -> None:
+        from deliberate import mail
+
+        with app.app_context():
+            retry = mail.deliver(mail_ids)
+        if retry is not None:
+            ids, delay = retry
+            deliver_mail.schedule((ids,), delay=delay)
+
+    for name, when, function in PERIODIC:
+        def periodic(function=function) -> None:
+            with app.app_context():
+                function()
+
+        queue.periodic_task(when, name=name)(periodic)
+    app.extensions["jobs_tasks"] = {"run_job": run_job, "deliver_mail": deliver_mail}

@@ -1,0 +1,120 @@
+"""Pages of background work: a job's progress (for whoever started it), and the dead-letter list (site admins)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from deliberate.extensions import db
+from deliberate.jobs import services
+from deliberate.models import Job, JobStatus, Organization, Role
+from deliberate.permissions import has_role
+
+bp = Blueprint("jobs", __name__)
+
+JOB_LABELS = {
+    "notifications.fan_out": _l("Notifying the members"),
+    "notifications.digests": _l("Writing the summary emails"),
+    "opinion.recompute": _l("Computing the opinion map"),
+}
+STATUS_LABELS = {
+    JobStatus.QUEUED: _l("Waiting to start"),
+    JobStatus.RUNNING: _l("Running"),
+    JobStatus.DONE: _l("Finished"),
+    JobStatus.FAILED: _l("Failed; it will be tried again"),
+    JobStatus.DEAD: _l("Failed"),
+}
+
+
+class EmptyForm(FlaskForm):
+    """A form with only its CSRF token."""
+
+
+def job_label(name: str) -> str:
+    return str(JOB_LABELS.get(name, name))
+
+
+def _may_see(job: Job) -> bool:
+    if current_user.is_admin or (job.requested_by_id is not None and job.requested_by_id == current_user.id):
+        return True
+    organization = db.session.get(Organization, job.organization_id) if job.organization_id else None
+    return organization is not None and has_role(current_user, organization, Role.BOARD)
+
+
+def _job_or_404(job_id: int) -> Job:
+    job = db.session.get(Job, job_id)
+    if job is None or not _may_see(job):
+        abort(404)
+    return job
+
+
+@bp.get("/jobs/<int:job_id>")
+@login_required
+def show(job_id: int):
+    """Show a job's progress (the page reloads itself while it runs), then its result or what failed."""
+    job = _job_or_404(job_id)
+    return render_template("jobs/show.html", job=job, label=job_label(job.name), status=STATUS_LABELS[job.status],
+                           finished=job.status in (JobStatus.DONE, JobStatus.DEAD), form=EmptyForm())
+
+
+@bp.get("/jobs/<int:job_id>.json")
+@login_required
+def progress(job_id: int):
+    """Say how far a job has come, for the page's live progress bar."""
+    job = _job_or_404(job_id)
+    return jsonify(status=job.status.value, status_label=str(STATUS_LABELS[job.status]), done=job.done,
+                   total=job.total, text=_("%(done)d of %(total)d done", done=job.done, total=job.total))
+
+
+@bp.post("/jobs/<int:job_id>/retry")
+@login_required
+def retry(job_id: int):
+    """Try a failed job again."""
+    job = _job_or_404(job_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if services.retry(job.id):
+        flash(_("The work starts again."), "success")
+    return redirect(url_for(".show", job_id=job.id))
+
+
+def _admin_or_404() -> None:
+    if not current_user.is_admin:
+        abort(404)
+
+
+@bp.get("/admin/jobs")
+@login_required
+def dead_letters():
+    """List the background work that ran out of tries, with what failed, for the site administrator."""
+    _admin_or_404()
+    jobs, mails = services.dead_letters()
+    return render_template("jobs/dead_letters.html", jobs=jobs, mails=mails, backlog=services.backlog(),
+                           job_label=job_label, form=EmptyForm())
+
+
+@bp.post("/admin/jobs/<int:job_id>/retry")
+@login_required
+def retry_dead_job(job_id: int):
+    """Give a dead job its tries again."""
+    _admin_or_404()
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if services.retry(job_id):
+        flash(_("The job was queued again."), "success")
+    return redirect(url_for(".dead_letters"))
+
+
+@bp.post("/admin/mail/<int:mail_id>/retry")
+@login_required
+def retry_dead_mail(mail_id: int):
+    """Give an undelivered message its tries again."""
+    _admin_or_404()
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if services.retry_mail(mail_id):
+        flash(_("The message was queued again."), "success")
+    return redirect(url_for(".dead_letters"))
