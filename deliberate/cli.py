@@ -19,6 +19,7 @@ from deliberate.ballots.cli import tally_command
 from deliberate.consolidation.cli import cluster_command
 from deliberate.deliberation.cli import import_polis_command
 from deliberate.demo import cast_demo_ballots, seed_demo
+from deliberate.demo.members import add_synthetic_members
 from deliberate.domain.errors import NotFound, PhaseClosed, ValidationFailed
 from deliberate.jobs.cli import run_jobs_command, worker_command
 from deliberate.mail import external_url
@@ -29,14 +30,19 @@ from deliberate.security import InsecureConfiguration, refuse_default_secret_key
 
 
 @click.command("seed-demo")
+@click.option("--members", type=click.IntRange(0, 1_000_000), default=0,
+              help="Also add this many synthetic members over the demo clubs (member-N@demo.example.org).")
 @with_appcontext
-def seed_demo_command() -> None:
+def seed_demo_command(members: int) -> None:
     """Create the demo federation with its clubs and members (idempotent) and print the log-ins."""
     result = seed_demo()
     click.echo(("Created" if result.created else "Already present:") + f" {result.federation_name}")
     click.echo(f"Demo log-ins (password for all: {result.password}):")
     for role, email, where in result.logins:
         click.echo(f"  {role:<8} {email:<45} {where}")
+    if members:
+        total = add_synthetic_members(members)
+        click.echo(f"Added {members} synthetic members ({total} in all, member-1@… to member-{total}@…).")
 
 
 @click.command("demo-ballots")

@@ -19,12 +19,14 @@ def free_port() -> int:
 class _Keep:
     def __init__(self) -> None:
         self.messages: list[Message] = []
+        self.envelopes: list[tuple[str, str]] = []  # (recipient, subject), read once: cheap to count while polling
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
         with self.lock:
             self.messages.append(message)
+            self.envelopes.append((str(message["To"]), str(message["Subject"])))
         return "250 OK"
 
 
@@ -40,6 +42,11 @@ class SmtpSink:
     def messages(self) -> list[Message]:
         with self._keep.lock:
             return list(self._keep.messages)
+
+    @property
+    def envelopes(self) -> list[tuple[str, str]]:
+        with self._keep.lock:
+            return list(self._keep.envelopes)
 
     def __enter__(self) -> SmtpSink:
         self._controller.start()

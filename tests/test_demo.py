@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from deliberate import demo
 from deliberate.ballots import sealing
 from deliberate.extensions import db
-from deliberate.models import BallotCast, Consultation, Membership, Organization, SealedBallot
+from deliberate.models import BallotCast, Consultation, Membership, Organization, SealedBallot, User
 from tests.factories import demo_consultation_in_voting
 
 
@@ -73,3 +73,20 @@ def test_the_demo_cycle_shows_the_federations_events_and_health(app, client, mak
     assert "Women&#39;s leadership workshop" in events_page or "Women's leadership workshop" in events_page
     health_page = client.get(f"/o/{FEDERATION_SLUG}/health").get_data(as_text=True)
     assert "Quota rules over leadership" in health_page and "at least 40% women" in health_page
+
+
+def test_seed_demo_adds_synthetic_members_spread_over_the_demo_clubs_each_run_adding_more(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["seed-demo", "--members", "30"])
+    assert result.exit_code == 0, result.output
+    assert "Added 30 synthetic members (30 in all" in result.output
+    assert runner.invoke(args=["seed-demo", "--members", "10"]).exit_code == 0
+    with app.app_context():
+        federation = db.session.scalar(select(Organization).where(Organization.slug == demo.FEDERATION_SLUG))
+        synthetic = (select(Membership.organization_id, func.count(Membership.id))
+                     .join(User, User.id == Membership.user_id).where(User.email.like("member-%"))
+                     .group_by(Membership.organization_id))
+        per_club = dict(db.session.execute(synthetic).all())
+        assert sum(per_club.values()) == 40
+        assert set(per_club) == {club.id for club in federation.clubs()}
+        assert max(per_club.values()) - min(per_club.values()) <= 1

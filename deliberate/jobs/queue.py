@@ -25,6 +25,7 @@ from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 from deliberate.jobs import services
 from deliberate.notifications import reminders
 from deliberate.notifications import services as notifications
+from deliberate.opinion import services as opinion  # noqa: F401 - registers the map's recomputation
 
 #: The periodic tasks: (name, when, function). Each is idempotent: several workers may run it.
 PERIODIC = (

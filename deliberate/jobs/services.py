@@ -116,7 +116,8 @@ def run(job_id: int) -> float | None:
         update(Job)
         .where(Job.id == job_id, or_(Job.status.in_((JobStatus.QUEUED, JobStatus.FAILED)),
                                      (Job.status == JobStatus.RUNNING) & (Job.updated_at < stale)))
-        .values(status=JobStatus.RUNNING, attempts=Job.attempts + 1, updated_at=now)
+        # the key is freed as the job starts: work asked for from now on is not done by this run
+        .values(status=JobStatus.RUNNING, key=None, attempts=Job.attempts + 1, updated_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()

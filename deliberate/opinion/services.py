@@ -1,13 +1,13 @@
 """The opinion map in the app: computing, storing, refreshing and freezing a consultation's snapshot.
 
-When the map is recomputed (one choice, no background threads):
+When the map is recomputed:
 
 * the board asks for it (a POST): :func:`recompute` runs at once;
-* enough new reactions arrived since the last snapshot (:func:`is_stale`: at least ``STALE_MIN_NEW`` reactions
-  added or changed, or at least ``STALE_SHARE`` of the reactions counted last time): the snapshot is stale. A
-  normal member's request never computes; it shows the stored snapshot and says it is being updated. The next
-  board request to the page computes it (:func:`refresh_if_stale`), and so does ``deliberate opinion-refresh``
-  (:func:`refresh_stale`), meant for cron, every few minutes;
+* each reaction asks for a recomputation (:func:`request_recompute`): a job, debounced so that a burst of
+  reactions makes one, computes the map off the request when enough new reactions arrived since the last
+  snapshot (:func:`is_stale`: at least ``STALE_MIN_NEW`` reactions added or changed, or at least ``STALE_SHARE``
+  of the reactions counted last time). No page computes it (a GET never writes): a stale map is shown as it is,
+  saying it is being updated. ``deliberate opinion-refresh`` (:func:`refresh_stale`) does the same by hand;
 * when voting opens (:func:`freeze_for_voting`, called from ``advance_phase``) a final snapshot is computed and
   frozen; a frozen snapshot is never recomputed again and stays for the published agenda's minority section
   (:func:`frozen_snapshot`).
@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -33,9 +34,11 @@ from deliberate.domain.errors import Conflict
 from deliberate.domain.gender import GenderGroup, gender_group
 from deliberate.domain.phases import Phase
 from deliberate.extensions import db
+from deliberate.jobs import services as jobs
 from deliberate.models import (
     Consultation,
     Demand,
+    Job,
     Membership,
     MembershipStatus,
     OpinionSnapshot,
@@ -234,16 +237,27 @@ def recompute(consultation: Consultation, actor: User | None = None) -> OpinionS
 def request_recompute(consultation: Consultation) -> None:
     """Ask for the map to follow new reactions: the one entry point of every service that records reactions.
 
-    Call it after the reactions' commit. For now it recomputes at once, and only when enough reactions arrived
-    since the last map (see :func:`is_stale`), so that members see a map without anyone opening it first; pages
-    only ever read the stored map. Never once voting has frozen it.
+    Call it after the reactions' commit. It queues one job per burst (a keyed job that waits
+    ``OPINION_DEBOUNCE_SECONDS``; reactions arriving meanwhile find it waiting and add nothing), which computes
+    the map off the request when enough reactions arrived since the last one (see :func:`is_stale`); pages only
+    ever read the stored map. Never once voting has frozen it. Commits the job.
     """
-    if consultation.phase not in OPEN_PHASES or not is_stale(consultation):
+    if consultation.phase not in OPEN_PHASES:
         return
-    try:
+    jobs.queue("opinion.recompute", consultation.id, key=f"opinion:{consultation.id}",
+               delay=current_app.config["OPINION_DEBOUNCE_SECONDS"], organization_id=consultation.federation_id)
+    db.session.commit()
+
+
+@jobs.register("opinion.recompute")
+def recompute_job(job: Job, consultation_id: int) -> dict:
+    """Compute a consultation's map if it is stale (never once frozen)."""
+    consultation = db.session.get(Consultation, consultation_id)
+    if consultation is None or consultation.phase not in OPEN_PHASES:
+        return {}
+    if is_stale(consultation):
         recompute(consultation)
-    except Conflict:
-        db.session.rollback()
+    return {"link": f"/consultations/{consultation_id}/opinion-map"}
 
 
 def refresh_stale() -> list[int]:
