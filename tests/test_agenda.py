@@ -15,7 +15,11 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from deliberate.agenda import services
+from deliberate.agenda import documents as agenda_documents
+from deliberate.agenda import draft as agenda_draft
+from deliberate.agenda import publish as agenda_publish
+from deliberate.agenda import reports as agenda_reports
+from deliberate.agenda import verify as agenda_verify
 from deliberate.agenda.cli import verify_agenda_command
 from deliberate.ballots.cli import tally_command
 from deliberate.ballots.services import cast_ballot
@@ -40,7 +44,8 @@ def _consultation(data):
 
 def _publish(app, data, **kwargs):
     with app.app_context():
-        version = services.publish(_consultation(data), _get(User, data["board"].id), expected_versions=0, **kwargs)
+        version = agenda_publish.publish(_consultation(data), _get(User, data["board"].id), expected_versions=0,
+                                         **kwargs)
         return version.agenda_id
 
 
@@ -48,15 +53,15 @@ def _publish(app, data, **kwargs):
 
 def test_the_draft_is_the_top_of_the_count_in_its_order(app, tallied):
     with app.app_context():
-        draft = services.build_draft(_consultation(tallied))
+        draft = agenda_draft.build_draft(_consultation(tallied))
         assert draft.agenda[0] in {str(tallied["salud"]), str(tallied["becas"]), str(tallied["agua"])}
         assert len(draft.agenda) == 2
-        assert list(draft.agenda) == services.count_agenda(draft.tally)[0]
+        assert list(draft.agenda) == agenda_draft.count_agenda(draft.tally)[0]
 
 
 def test_a_club_whose_majority_did_not_approve_an_item_dissents(app, tallied):
     with app.app_context():
-        draft = services.build_draft(_consultation(tallied))
+        draft = agenda_draft.build_draft(_consultation(tallied))
         club_slug = tallied["club"].slug
         dissent = {item.item: item.dissenting_clubs for item in draft.analysis.minority.items}
         assert list(draft.agenda) == [str(tallied["becas"]), str(tallied["salud"])]
@@ -103,7 +108,7 @@ def test_the_published_ballots_carry_no_gender(app, tallied, client):
 
 def test_a_small_clubs_women_are_counted_in_the_federation_table(app, spread):
     with app.app_context():
-        draft = services.build_draft(_consultation(spread))
+        draft = agenda_draft.build_draft(_consultation(spread))
     table = draft.gender_table
     assert table.ballots == 16
     assert table.genders[GenderGroup.WOMAN].ballots == 6  # no club has 5 women: none would have been counted before
@@ -124,7 +129,7 @@ def test_a_small_clubs_women_are_counted_in_the_federation_table(app, spread):
 def test_gender_figures_that_subtraction_would_reveal_are_hidden(app, tallied, client):
     """3 women, 10 men and 1 voter who did not say: showing the men would give the other 4 away."""
     with app.app_context():
-        draft = services.build_draft(_consultation(tallied))
+        draft = agenda_draft.build_draft(_consultation(tallied))
         assert list(draft.gender_table.genders.values()) == [None, None, None]
         assert all(support.is_suppressed for item in draft.analysis.minority.items
                    for support in item.by_gender.values())
@@ -146,7 +151,7 @@ def test_the_public_page_says_how_gender_figures_are_protected(app, spread, clie
     assert "Las cifras por género son solo totales de la federación" in html
     table = json.loads(client.get(f"/agendas/{agenda_id}/gender-table.json").data)
     with app.app_context():
-        document = services.document_of(services.published_agenda(agenda_id).latest)
+        document = agenda_publish.document_of(agenda_publish.published_agenda(agenda_id).latest)
     assert table == document["inputs"]["gender_table"] and table["genders"]["woman"]["ballots"] == 6
 
 
@@ -180,7 +185,7 @@ def test_the_board_saves_framing_texts_but_cannot_change_items(app, tallied, cli
                            data={"framing_es": "<b>Hola</b> federación", "framing_en": "Hello"})
     assert response.status_code == 302
     with app.app_context():
-        agenda = services.agenda_of(_consultation(tallied))
+        agenda = agenda_draft.agenda_of(_consultation(tallied))
         assert agenda.framing_es == "Hola federación"
 
 
@@ -201,10 +206,10 @@ def test_an_enforced_failing_check_blocks_publishing(app, tallied):
         consultation.participation_parity = CheckMode.ENFORCE
         consultation.federation.parity_baseline = 0.9
         db.session.commit()
-        draft = services.build_draft(consultation)
+        draft = agenda_draft.build_draft(consultation)
         assert draft.analysis.equity.participation_parity.status is minority.CheckStatus.FAIL
         with pytest.raises(Conflict) as error:
-            services.publish(consultation, _get(User, tallied["board"].id), expected_versions=0)
+            agenda_publish.publish(consultation, _get(User, tallied["board"].id), expected_versions=0)
         assert error.value.reason == "blocked"
         assert _get(Consultation, tallied["consultation"]).phase is Phase.TALLIED
 
@@ -215,7 +220,7 @@ def test_a_warned_check_shows_but_does_not_block(app, tallied):
         consultation.participation_parity = CheckMode.WARN
         consultation.federation.parity_baseline = 0.9
         db.session.commit()
-        draft = services.build_draft(consultation)
+        draft = agenda_draft.build_draft(consultation)
         assert draft.analysis.equity.participation_parity.status is minority.CheckStatus.WARN
         assert not draft.blocks_publishing
 
@@ -225,7 +230,7 @@ def test_an_off_check_is_not_checked(app, tallied):
         consultation = _consultation(tallied)
         consultation.board_composition = CheckMode.OFF
         db.session.commit()
-        draft = services.build_draft(consultation)
+        draft = agenda_draft.build_draft(consultation)
         assert draft.analysis.equity.board_composition.status is minority.CheckStatus.OFF
 
 
@@ -234,27 +239,27 @@ def test_the_womens_slot_adjusts_a_count_that_left_it_out(app, spread):
     cultura = str(spread["cultura"])
     with app.app_context():
         consultation = _consultation(spread)
-        warned = services.build_draft(consultation)
+        warned = agenda_draft.build_draft(consultation)
         assert warned.analysis.equity.womens_priority_slot.status is minority.CheckStatus.WARN
         assert warned.agenda == (str(spread["becas"]), str(spread["salud"]))
         consultation.women_slot = CheckMode.ENFORCE
         db.session.commit()
-        enforced = services.build_draft(consultation)
+        enforced = agenda_draft.build_draft(consultation)
         assert enforced.agenda == (str(spread["becas"]), cultura)
         assert enforced.womens_slot_item == cultura
     agenda_id = _publish(app, spread)
     with app.app_context():
-        version = services.published_agenda(agenda_id).latest
-        document = services.document_of(version)
+        version = agenda_publish.published_agenda(agenda_id).latest
+        document = agenda_publish.document_of(version)
         assert document["result"]["agenda"][-1]["is_womens_slot"] is True
-        assert services.verify_version(version).ok
+        assert agenda_verify.verify_version(version).ok
 
 
 # --- minority reports ---------------------------------------------------------------------------------------------
 
 def _open_window(app, data, hours=2):
     with app.app_context():
-        services.open_report_window(_consultation(data), _get(User, data["board"].id),
+        agenda_draft.open_report_window(_consultation(data), _get(User, data["board"].id),
                                     utcnow() + timedelta(hours=hours))
 
 
@@ -265,16 +270,17 @@ def test_an_officer_of_a_dissenting_club_writes_a_report_and_another_club_cosign
     _open_window(app, tallied)
     with app.app_context():
         consultation = _consultation(tallied)
-        report = services.submit_report(consultation, _get(User, tallied["officer"].id), as_club=True, language="es",
+        report = agenda_reports.submit_report(consultation, _get(User, tallied["officer"].id), as_club=True,
+                                              language="es",
                                         title="Queremos becas", text="<script>x</script>Las becas primero.\n\nGracias.")
         assert report.text == "xLas becas primero.\n\nGracias." or "script" not in report.text
         with pytest.raises(Conflict):
-            services.cosign_report(report, _get(User, tallied["officer"].id))  # own club
-        services.cosign_report(report, _get(User, other_officer.id))
+            agenda_reports.cosign_report(report, _get(User, tallied["officer"].id))  # own club
+        agenda_reports.cosign_report(report, _get(User, other_officer.id))
         with pytest.raises(Conflict):
-            services.cosign_report(report, _get(User, other_officer.id))  # once per club
+            agenda_reports.cosign_report(report, _get(User, other_officer.id))  # once per club
         with pytest.raises(PermissionDenied):
-            services.submit_report(consultation, _get(User, tallied["member"].id), as_club=True, language="es",
+            agenda_reports.submit_report(consultation, _get(User, tallied["member"].id), as_club=True, language="es",
                                    title="T", text="t")
 
 
@@ -292,11 +298,11 @@ def test_reports_are_refused_outside_the_window_and_the_window_cannot_shrink(app
     with app.app_context():
         consultation = _consultation(tallied)
         with pytest.raises(Conflict):
-            services.submit_report(consultation, _get(User, tallied["officer"].id), as_club=True, language="es",
+            agenda_reports.submit_report(consultation, _get(User, tallied["officer"].id), as_club=True, language="es",
                                    title="T", text="t")
     _open_window(app, tallied, hours=5)
     with app.app_context(), pytest.raises(ValidationFailed):
-        services.open_report_window(_consultation(tallied), _get(User, tallied["board"].id),
+        agenda_draft.open_report_window(_consultation(tallied), _get(User, tallied["board"].id),
                                     utcnow() + timedelta(hours=1))
 
 
@@ -304,16 +310,16 @@ def test_publishing_waits_for_the_report_window_and_includes_reports_unedited(ap
     _open_window(app, tallied)
     with app.app_context():
         consultation = _consultation(tallied)
-        services.submit_report(consultation, _get(User, tallied["officer"].id), as_club=True, language="es",
+        agenda_reports.submit_report(consultation, _get(User, tallied["officer"].id), as_club=True, language="es",
                                title="Queremos becas", text="Las becas primero.")
         with pytest.raises(Conflict) as error:
-            services.publish(consultation, _get(User, tallied["board"].id), expected_versions=0)
+            agenda_publish.publish(consultation, _get(User, tallied["board"].id), expected_versions=0)
         assert error.value.reason == "window_open"
-        services.agenda_of(consultation).minority_report_until = utcnow() - timedelta(seconds=1)
+        agenda_draft.agenda_of(consultation).minority_report_until = utcnow() - timedelta(seconds=1)
         db.session.commit()
     agenda_id = _publish(app, tallied)
     with app.app_context():
-        document = services.document_of(services.published_agenda(agenda_id).latest)
+        document = agenda_publish.document_of(agenda_publish.published_agenda(agenda_id).latest)
         assert document["result"]["reports"][0]["text"] == "Las becas primero."
 
 
@@ -323,40 +329,42 @@ def test_publishing_moves_the_consultation_and_freezes_a_canonical_hashed_versio
     agenda_id = _publish(app, tallied)
     with app.app_context():
         assert _consultation(tallied).phase is Phase.PUBLISHED
-        version = services.published_agenda(agenda_id).latest
+        version = agenda_publish.published_agenda(agenda_id).latest
         document = json.loads(version.document)
         assert version.document == json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        assert version.sha256 == services.sha256(version.document.encode())
+        assert version.sha256 == agenda_documents.sha256(version.document.encode())
         assert document["inputs"]["ballots"]["ballots"] and "user" not in version.document
 
 
 def test_a_correction_is_a_new_version_and_the_first_never_changes(app, tallied):
     agenda_id = _publish(app, tallied)
     with app.app_context():
-        first = services.published_agenda(agenda_id).latest
+        first = agenda_publish.published_agenda(agenda_id).latest
         first_document, first_hash = first.document, first.sha256
         consultation = _consultation(tallied)
         board = _get(User, tallied["board"].id)
-        services.save_framing(consultation, board, "Nueva introducción", "New introduction")
+        agenda_draft.save_framing(consultation, board, "Nueva introducción", "New introduction")
         with pytest.raises(ValidationFailed):
-            services.publish(consultation, board, expected_versions=1)  # a correction needs a note
+            agenda_publish.publish(consultation, board, expected_versions=1)  # a correction needs a note
         with pytest.raises(Conflict):
-            services.publish(consultation, board, expected_versions=0, correction_note="stale")
-        second = services.publish(consultation, board, expected_versions=1, correction_note="Typo")
+            agenda_publish.publish(consultation, board, expected_versions=0, correction_note="stale")
+        second = agenda_publish.publish(consultation, board, expected_versions=1, correction_note="Typo")
         assert second.number == 2 and second.previous_id == first.id
         assert _get(AgendaVersion, first.id).document == first_document
         assert _get(AgendaVersion, first.id).sha256 == first_hash
-        changes = services.diff(services.document_of(first), services.document_of(second))
+        changes = agenda_publish.diff(agenda_publish.document_of(first), agenda_publish.document_of(second))
         assert {"what": "framing_es", "item": None} in changes["texts"]
 
 
 def test_the_hash_is_stable_for_the_same_inputs(app, tallied):
     with app.app_context():
         consultation = _consultation(tallied)
-        agenda = services.ensure_agenda(consultation)
-        one = services.canonical(services.version_document(services.build_draft(consultation), agenda, 1, None))
-        two = services.canonical(services.version_document(services.build_draft(consultation), agenda, 1, None))
-        assert services.sha256(one) == services.sha256(two)
+        agenda = agenda_draft.ensure_agenda(consultation)
+        one = agenda_documents.canonical(agenda_publish.version_document(agenda_draft.build_draft(consultation),
+                                                                         agenda, 1, None))
+        two = agenda_documents.canonical(agenda_publish.version_document(agenda_draft.build_draft(consultation),
+                                                                         agenda, 1, None))
+        assert agenda_documents.sha256(one) == agenda_documents.sha256(two)
 
 
 def test_diff_reports_added_removed_and_moved_items():
@@ -365,7 +373,7 @@ def test_diff_reports_added_removed_and_moved_items():
                            "agenda": [{"item": i, "position": p, "title_es": i, "title_en": i}
                                       for p, i in enumerate(items, 1)]}}
 
-    changes = services.diff(doc(["a", "b", "c"]), doc(["b", "a", "d"]))
+    changes = agenda_publish.diff(doc(["a", "b", "c"]), doc(["b", "a", "d"]))
     assert [e["item"] for e in changes["added"]] == ["d"]
     assert [e["item"] for e in changes["removed"]] == ["c"]
     assert {(e["item"], e["from"], e["to"]) for e in changes["moved"]} == {("a", 1, 2), ("b", 2, 1)}
@@ -383,7 +391,7 @@ def test_verify_agenda_exits_zero_for_an_intact_agenda(app, tallied):
 def test_verify_agenda_fails_when_the_stored_json_is_tampered_with(app, tallied):
     agenda_id = _publish(app, tallied)
     with app.app_context():
-        version = services.published_agenda(agenda_id).latest
+        version = agenda_publish.published_agenda(agenda_id).latest
         version.document = version.document.replace('"Salud"', '"Salud!"', 1)
         db.session.commit()
     result = CliRunner().invoke(verify_agenda_command, [str(agenda_id)], obj=_script_info(app))
@@ -394,11 +402,11 @@ def test_verify_agenda_fails_when_the_stored_json_is_tampered_with(app, tallied)
 def test_verify_agenda_fails_when_the_result_is_changed_and_rehashed(app, tallied):
     agenda_id = _publish(app, tallied)
     with app.app_context():
-        version = services.published_agenda(agenda_id).latest
+        version = agenda_publish.published_agenda(agenda_id).latest
         document = json.loads(version.document)
         document["result"]["agenda"].reverse()
-        data = services.canonical(document)
-        version.document, version.sha256 = data.decode(), services.sha256(data)
+        data = agenda_documents.canonical(document)
+        version.document, version.sha256 = data.decode(), agenda_documents.sha256(data)
         db.session.commit()
     result = CliRunner().invoke(verify_agenda_command, [str(agenda_id)], obj=_script_info(app))
     assert result.exit_code == 1
@@ -408,31 +416,31 @@ def test_verify_agenda_fails_when_the_result_is_changed_and_rehashed(app, tallie
 def test_a_version_published_before_the_count_reported_more_still_verifies_on_what_it_published(app, tallied):
     agenda_id = _publish(app, tallied)
     with app.app_context():
-        version = services.published_agenda(agenda_id).latest
+        version = agenda_publish.published_agenda(agenda_id).latest
         document = json.loads(version.document)
         tally = document["result"]["tally"]
         newest = "double_majority_rule" if "double_majority_rule" in tally else sorted(tally)[-1]
         del tally[newest]  # as a version published before the count reported this entry
-        data = services.canonical(document)
-        version.document, version.sha256 = data.decode(), services.sha256(data)
+        data = agenda_documents.canonical(document)
+        version.document, version.sha256 = data.decode(), agenda_documents.sha256(data)
         db.session.commit()
-        assert services.verify_version(version).ok
+        assert agenda_verify.verify_version(version).ok
         tally[sorted(tally)[0]] = "changed"  # a figure it did publish is still checked
-        data = services.canonical(document)
-        version.document, version.sha256 = data.decode(), services.sha256(data)
+        data = agenda_documents.canonical(document)
+        version.document, version.sha256 = data.decode(), agenda_documents.sha256(data)
         db.session.commit()
-        assert "the recount differs from the published count" in services.verify_version(version).problems
+        assert "the recount differs from the published count" in agenda_verify.verify_version(version).problems
 
 
 def _rewrite(app, agenda_id, change) -> None:
     """Change a published version's document and store it with a matching hash, as someone with the database
     could."""
     with app.app_context():
-        version = services.published_agenda(agenda_id).latest
+        version = agenda_publish.published_agenda(agenda_id).latest
         document = json.loads(version.document)
         change(document)
-        data = services.canonical(document)
-        version.document, version.sha256 = data.decode(), services.sha256(data)
+        data = agenda_documents.canonical(document)
+        version.document, version.sha256 = data.decode(), agenda_documents.sha256(data)
         db.session.commit()
 
 
@@ -457,8 +465,8 @@ def _published_as(app, tallied, data: bytes) -> int:
     """Publish the fixture's agenda, then make its version the frozen document given (one from an older release)."""
     agenda_id = _publish(app, tallied)
     with app.app_context():
-        version = services.published_agenda(agenda_id).latest
-        version.document, version.sha256 = data.decode(), services.sha256(data)
+        version = agenda_publish.published_agenda(agenda_id).latest
+        version.document, version.sha256 = data.decode(), agenda_documents.sha256(data)
         db.session.commit()
     return agenda_id
 
@@ -474,7 +482,8 @@ def test_an_agenda_of_the_first_format_still_renders_and_verifies(app, tallied, 
     html = client.get(f"/agendas/{agenda_id}").get_data(as_text=True)
     assert "Men" in html and "Voters by gender" not in html
     ballots = client.get(f"/agendas/{agenda_id}/ballots.json").data
-    assert services.sha256(ballots) == json.loads(data)["inputs"]["ballots_sha256"]  # as frozen, genders included
+    # as frozen, genders included
+    assert agenda_documents.sha256(ballots) == json.loads(data)["inputs"]["ballots_sha256"]
     assert client.get(f"/agendas/{agenda_id}/gender-table.json").status_code == 404
     assert client.get(f"/agendas/{agenda_id}.csv").status_code == 200
 
@@ -490,7 +499,7 @@ def test_an_agenda_published_before_counting_groups_still_renders_and_verifies(a
     assert result.exit_code == 0 and "OK" in result.output, result.output
     assert client.get(f"/agendas/{agenda_id}").status_code == 200
     ballots = client.get(f"/agendas/{agenda_id}/ballots.json").data
-    assert services.sha256(ballots) == json.loads(data)["inputs"]["ballots_sha256"]  # as frozen
+    assert agenda_documents.sha256(ballots) == json.loads(data)["inputs"]["ballots_sha256"]  # as frozen
 
 
 def test_verify_agenda_says_clearly_when_there_is_no_such_agenda(app):
@@ -530,9 +539,9 @@ def test_the_public_page_is_in_spanish(app, tallied, client):
 
 def test_an_unpublished_agenda_is_not_public(app, tallied, client):
     with app.app_context():
-        services.ensure_agenda(_consultation(tallied))
+        agenda_draft.ensure_agenda(_consultation(tallied))
         db.session.commit()
-        agenda_id = services.agenda_of(_consultation(tallied)).id
+        agenda_id = agenda_draft.agenda_of(_consultation(tallied)).id
     assert client.get(f"/agendas/{agenda_id}").status_code == 404
     assert client.get(f"/agendas/{agenda_id}.json").status_code == 404
 
@@ -544,7 +553,7 @@ def test_downloads_are_well_formed_and_the_ballots_recount_to_the_same_result(ap
     assert document.mimetype == "application/json"
     data = json.loads(document.data)
     with app.app_context():
-        assert services.sha256(document.data) == services.published_agenda(agenda_id).latest.sha256
+        assert agenda_documents.sha256(document.data) == agenda_publish.published_agenda(agenda_id).latest.sha256
     rows = list(csv.DictReader(io.StringIO(client.get(f"/agendas/{agenda_id}.csv").get_data(as_text=True))))
     assert [row["item"] for row in rows] == [entry["item"] for entry in data["result"]["agenda"]]
     assert _run_the_recount_command_shown(client, agenda_id, tmp_path, monkeypatch) == data["result"]["tally"]
@@ -619,7 +628,7 @@ def test_members_cannot_publish(app, tallied, client, log_in):
     response = client.post(f"/consultations/{tallied['consultation']}/agenda/publish", data={"expected_versions": "0"})
     assert response.status_code == 403
     with app.app_context():
-        assert services.agenda_of(_consultation(tallied)) is None
+        assert agenda_draft.agenda_of(_consultation(tallied)) is None
 
 
 def test_the_board_publishes_through_the_page(app, tallied, client, log_in):
@@ -629,7 +638,7 @@ def test_the_board_publishes_through_the_page(app, tallied, client, log_in):
     again = client.post(f"/consultations/{tallied['consultation']}/agenda/publish", data={"expected_versions": "0"})
     assert again.status_code == 302
     with app.app_context():
-        assert len(services.agenda_of(_consultation(tallied)).versions) == 1
+        assert len(agenda_draft.agenda_of(_consultation(tallied)).versions) == 1
         assert db.session.scalar(select(MinorityReport.id)) is None
         assert db.session.scalar(select(Membership.id)) is not None
 
@@ -644,10 +653,10 @@ def test_demo_cycle_publishes_a_verifiable_agenda_with_a_minority_report(app, cl
     agenda_id = output["agenda_id"]
     assert output["url"] == f"http://localhost:5000/agendas/{agenda_id}"
     with app.app_context():
-        version = services.published_agenda(agenda_id).latest
-        assert services.verify_version(version).ok
-        assert services.document_of(version)["result"]["reports"]
-        consultation_id = services.published_agenda(agenda_id).consultation_id
+        version = agenda_publish.published_agenda(agenda_id).latest
+        assert agenda_verify.verify_version(version).ok
+        assert agenda_publish.document_of(version)["result"]["reports"]
+        consultation_id = agenda_publish.published_agenda(agenda_id).consultation_id
     assert client.get(f"/agendas/{agenda_id}").status_code == 200
     show = client.get(f"/consultations/{consultation_id}").get_data(as_text=True)
     assert f"/consultations/{consultation_id}/published-agenda" in show
@@ -717,7 +726,7 @@ def test_the_draft_waits_for_the_count(app, federation_world, client, log_in):
     assert page.status_code == 200
     assert "cannot be drafted yet" in page.get_data(as_text=True)
     with app.app_context(), pytest.raises(PhaseClosed):
-        services.publish(_get(Consultation, consultation_id), _get(User, federation_world["board"].id),
+        agenda_publish.publish(_get(Consultation, consultation_id), _get(User, federation_world["board"].id),
                          expected_versions=0)
 
 

@@ -11,7 +11,7 @@ from xml.etree import ElementTree as ET
 import pytest
 from sqlalchemy import func, select
 
-from deliberate.agenda import services as agenda_services
+from deliberate.agenda import publish as agenda_publish
 from deliberate.ballots.services import cast_ballot
 from deliberate.consultations.services import advance_phase
 from deliberate.domain.errors import Conflict, PermissionDenied, ValidationFailed
@@ -81,7 +81,7 @@ def published(app, federation_world, create_user, add_member):
                                                              [ids["cultura"]]], [ids["becas"], ids["salud"]])
         board = _get(User, world["board"].id)
         advance_phase(consultation, board, Phase.VOTING, Phase.TALLIED)
-        version = agenda_services.publish(_get(Consultation, consultation.id), board, expected_versions=0)
+        version = agenda_publish.publish(_get(Consultation, consultation.id), board, expected_versions=0)
         agenda_id, consultation_id, demand_id = version.agenda_id, consultation.id, demand.id
     return {**world, **ids, "agenda": agenda_id, "consultation": consultation_id, "demand": demand_id}
 

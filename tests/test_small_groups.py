@@ -9,7 +9,10 @@ from collections import Counter
 
 import pytest
 
-from deliberate.agenda import services as agenda
+from deliberate.agenda import draft as agenda_draft
+from deliberate.agenda import publish as agenda_publish
+from deliberate.agenda import reports as agenda_reports
+from deliberate.agenda import verify as agenda_verify
 from deliberate.ballots import services as ballots
 from deliberate.ballots.services import cast_ballot
 from deliberate.consultations.services import advance_phase
@@ -94,9 +97,9 @@ def test_no_page_shows_the_lone_voters_club_or_ranking_on_its_own(app, client, l
 def test_no_published_file_shows_a_group_of_fewer_than_five(app, client, lone_club):
     with app.app_context():
         consultation = _get(Consultation, lone_club["consultation"])
-        version = agenda.publish(consultation, _get(User, lone_club["board"].id), expected_versions=0)
+        version = agenda_publish.publish(consultation, _get(User, lone_club["board"].id), expected_versions=0)
         agenda_id = version.agenda_id
-        assert all(check.ok for check in agenda.verify_agenda(agenda_id))
+        assert all(check.ok for check in agenda_verify.verify_agenda(agenda_id))
     solo = lone_club["solo"].slug
     files = {name: client.get(f"/agendas/{agenda_id}{name}") for name in
              (".json", "/ballots.json", ".csv", "/gender-table.json", "")}
@@ -117,8 +120,8 @@ def test_no_published_file_shows_a_group_of_fewer_than_five(app, client, lone_cl
 
 def test_officers_of_a_pooled_club_may_write_a_report_when_their_group_dissents(app, lone_club):
     with app.app_context():
-        draft = agenda.build_draft(_get(Consultation, lone_club["consultation"]))
-        entitled = agenda.minority_clubs(draft)
+        draft = agenda_draft.build_draft(_get(Consultation, lone_club["consultation"]))
+        entitled = agenda_reports.minority_clubs(draft)
     groups = {name for item in draft.analysis.minority.items for name in item.dissenting_clubs}
     pooled = f"{lone_club['other_club'].slug}+{lone_club['solo'].slug}"
     if pooled in {str(name) for name in groups}:
@@ -145,7 +148,8 @@ def test_with_fewer_than_five_voters_no_result_is_shown_drafted_or_published(app
     response = client.post(f"{url}/agenda/publish", data={"expected_versions": "0"}, follow_redirects=True)
     assert response.status_code == 200 and "Fewer than five people voted" in response.get_data(as_text=True)
     with app.app_context():
-        assert agenda.agenda_of(_get(Consultation, tiny_vote["consultation"])) is None or not agenda.agenda_of(
+        assert agenda_draft.agenda_of(_get(Consultation,
+                                           tiny_vote["consultation"])) is None or not agenda_draft.agenda_of(
             _get(Consultation, tiny_vote["consultation"])).versions
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es"
     with app.app_context():

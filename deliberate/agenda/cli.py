@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from deliberate.agenda.services import verify_agenda
+from deliberate.agenda.verify import verify_agenda
 from deliberate.demo import FEDERATION_SLUG, run_demo_cycle
 from deliberate.domain.errors import NotFound
 from deliberate.mail import external_url

@@ -15,7 +15,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from deliberate import labels, permissions
-from deliberate.agenda import services
+from deliberate.agenda import draft as agenda_draft
+from deliberate.agenda import publish as agenda_publish
+from deliberate.agenda import reports as agenda_reports
 from deliberate.agenda.forms import EmptyForm, FramingForm, MinorityReportForm, PublishForm, ReportWindowForm
 from deliberate.domain import timezones
 from deliberate.domain.errors import Conflict, NotFound, PermissionDenied, PhaseClosed, ValidationFailed
@@ -55,7 +57,7 @@ FIELD_MESSAGES = {
 
 def _agenda_or_404(agenda_id: int):
     try:
-        return services.published_agenda(agenda_id)
+        return agenda_publish.published_agenda(agenda_id)
     except NotFound:
         abort(404)
 
@@ -69,15 +71,16 @@ def _field_error(form, error: ValidationFailed) -> None:
 
 def _draft_page(consultation, framing_form=None, window_form=None, publish_form=None, status=200):
     try:
-        draft = services.build_draft(consultation)
+        draft = agenda_draft.build_draft(consultation)
     except (PhaseClosed, NotFound):
         return render_template("agenda/not_ready.html", consultation=consultation), 200
     except Conflict:  # too few voters: nothing of theirs may be shown
         return render_template("agenda/not_ready.html", consultation=consultation, too_few=True), 200
     # GET never writes: before the first save the agenda is a transient row.
-    agenda = services.agenda_of(consultation) or Agenda(consultation_id=consultation.id, framing_es="", framing_en="")
+    agenda = agenda_draft.agenda_of(consultation) or Agenda(consultation_id=consultation.id, framing_es="",
+                                                            framing_en="")
     versions = len(agenda.versions)
-    document = services.version_document(draft, agenda, versions + 1, agenda.latest)
+    document = agenda_publish.version_document(draft, agenda, versions + 1, agenda.latest)
     framing_form = framing_form or FramingForm(framing_es=agenda.framing_es, framing_en=agenda.framing_en)
     zone = consultation.federation.time_zone
     until = agenda.minority_report_until
@@ -88,7 +91,7 @@ def _draft_page(consultation, framing_form=None, window_form=None, publish_form=
     publish_form = publish_form or PublishForm(expected_versions=str(versions))
     return render_template("agenda/draft.html", consultation=consultation, agenda=agenda, doc=document, draft=draft,
                            framing_form=framing_form, window_form=window_form, publish_form=publish_form,
-                           window_open=services.report_window_open(agenda), versions=versions), status
+                           window_open=agenda_draft.report_window_open(agenda), versions=versions), status
 
 
 @bp.get("/consultations/<int:consultation_id>/agenda")
@@ -107,7 +110,7 @@ def framing(consultation_id: int):
     if not form.validate_on_submit():
         return _draft_page(consultation, framing_form=form, status=422)
     try:
-        services.save_framing(consultation, current_user, form.framing_es.data, form.framing_en.data)
+        agenda_draft.save_framing(consultation, current_user, form.framing_es.data, form.framing_en.data)
     except ValidationFailed as error:
         _field_error(form, error)
         return _draft_page(consultation, framing_form=form, status=422)
@@ -128,7 +131,7 @@ def window(consultation_id: int):
         return _draft_page(consultation, window_form=form, status=422)
     try:
         until = timezones.to_stored(form.until.data, consultation.federation.time_zone)
-        services.open_report_window(consultation, current_user, until)
+        agenda_draft.open_report_window(consultation, current_user, until)
     except ValidationFailed as error:
         _field_error(form, error)
         return _draft_page(consultation, window_form=form, status=422)
@@ -148,7 +151,7 @@ def publish(consultation_id: int):
     if not form.validate_on_submit() or not (form.expected_versions.data or "").isdigit():
         return _draft_page(consultation, publish_form=form, status=422)
     try:
-        version = services.publish(consultation, current_user, expected_versions=int(form.expected_versions.data),
+        version = agenda_publish.publish(consultation, current_user, expected_versions=int(form.expected_versions.data),
                                    correction_note=form.correction_note.data or "")
     except ValidationFailed as error:
         _field_error(form, error)
@@ -167,10 +170,10 @@ def publish(consultation_id: int):
 
 def _report_authors(consultation) -> list[tuple[str, str]]:
     options = []
-    club = services.officer_club(current_user, consultation)
+    club = agenda_reports.officer_club(current_user, consultation)
     if club is not None:
         options.append(("club", _("My club: %(club)s", club=club.name)))
-    group = services.own_group(current_user, consultation)
+    group = agenda_reports.own_group(current_user, consultation)
     if group is not None:
         options.append(("group", _("My opinion group: %(group)s", group=group_letter(group))))
     return options
@@ -179,15 +182,16 @@ def _report_authors(consultation) -> list[tuple[str, str]]:
 def _reports_page(consultation, form=None, status=200):
     if permissions.role_in(current_user, consultation.federation) is None:
         abort(403)
-    agenda = services.agenda_of(consultation)
+    agenda = agenda_draft.agenda_of(consultation)
     authors = _report_authors(consultation)
     if form is None:
         form = MinorityReportForm()
     form.author.choices = choices(authors)
     return render_template("agenda/reports.html", consultation=consultation, agenda=agenda, form=form,
-                           reports=services.reports_of(consultation), can_write=bool(authors),
-                           window_open=services.report_window_open(agenda),
-                           my_club=services.officer_club(current_user, consultation), cosign_form=EmptyForm()), status
+                           reports=agenda_reports.reports_of(consultation), can_write=bool(authors),
+                           window_open=agenda_draft.report_window_open(agenda),
+                           my_club=agenda_reports.officer_club(current_user, consultation),
+                           cosign_form=EmptyForm()), status
 
 
 @bp.get("/consultations/<int:consultation_id>/agenda/reports")
@@ -207,7 +211,7 @@ def write_report(consultation_id: int):
     if not form.validate_on_submit():
         return _reports_page(consultation, form=form, status=422)
     try:
-        services.submit_report(consultation, current_user, as_club=form.author.data == "club",
+        agenda_reports.submit_report(consultation, current_user, as_club=form.author.data == "club",
                                language=form.language.data, title=form.title.data, text=form.text.data)
     except ValidationFailed as error:
         _field_error(form, error)
@@ -233,7 +237,7 @@ def cosign(report_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        services.cosign_report(report, current_user)
+        agenda_reports.cosign_report(report, current_user)
     except PermissionDenied as error:
         flash(DENIED.get(error.reason, DENIED["not_officer"]), "warning")
     except Conflict as error:
@@ -247,22 +251,22 @@ def cosign(report_id: int):
 
 def _public_page(agenda, number: int | None, template: str, printing: bool = False):
     try:
-        version = services.version_of(agenda, number)
+        version = agenda_publish.version_of(agenda, number)
     except NotFound:
         abort(404)
-    document = services.document_of(version)
-    previous = services.document_of(version.previous) if version.previous else None
+    document = agenda_publish.document_of(version)
+    previous = agenda_publish.document_of(version.previous) if version.previous else None
     return render_template(template, agenda=agenda, version=version, doc=document,
-                           changes=services.diff(previous, document) if previous else None,
+                           changes=agenda_publish.diff(previous, document) if previous else None,
                            consultation=agenda.consultation, printing=printing,
-                           recount=services.recount_command_of(version, document))
+                           recount=agenda_draft.recount_command_of(version, document))
 
 
 @bp.get("/consultations/<int:consultation_id>/published-agenda")
 def for_consultation(consultation_id: int):
     """Send anyone to a consultation's published agenda."""
     consultation = consultation_or_404(consultation_id)
-    agenda = services.agenda_of(consultation)
+    agenda = agenda_draft.agenda_of(consultation)
     if agenda is None or agenda.latest is None:
         abort(404)
     return redirect(url_for(".public", agenda_id=agenda.id))
@@ -292,8 +296,8 @@ def versions(agenda_id: int):
     agenda = _agenda_or_404(agenda_id)
     rows, previous = [], None
     for version in agenda.versions:
-        document = services.document_of(version)
-        rows.append((version, services.diff(previous, document) if previous else None))
+        document = agenda_publish.document_of(version)
+        rows.append((version, agenda_publish.diff(previous, document) if previous else None))
         previous = document
     return render_template("agenda/versions.html", agenda=agenda, rows=list(reversed(rows)),
                            consultation=agenda.consultation)
@@ -308,7 +312,7 @@ def _download(body: bytes, mimetype: str, filename: str) -> Response:
 @bp.get("/agendas/<int:agenda_id>.json")
 def download_json(agenda_id: int):
     """Download the version's canonical JSON, byte for byte as hashed."""
-    version = services.version_of(_agenda_or_404(agenda_id), request.args.get("v", type=int))
+    version = agenda_publish.version_of(_agenda_or_404(agenda_id), request.args.get("v", type=int))
     return _download(version.document.encode("utf-8"), "application/json",
                      f"agenda-{agenda_id}-v{version.number}.json")
 
@@ -316,17 +320,17 @@ def download_json(agenda_id: int):
 @bp.get("/agendas/<int:agenda_id>/ballots.json")
 def download_ballots(agenda_id: int):
     """Download the anonymised ballots in the ``deliberate tally`` input format."""
-    version = services.version_of(_agenda_or_404(agenda_id), request.args.get("v", type=int))
-    ballots = services.document_of(version)["inputs"]["ballots"]
+    version = agenda_publish.version_of(_agenda_or_404(agenda_id), request.args.get("v", type=int))
+    ballots = agenda_publish.document_of(version)["inputs"]["ballots"]
     return _download(orjson.dumps(ballots, option=orjson.OPT_SORT_KEYS), "application/json",
-                     services.ballots_filename(version))
+                     agenda_draft.ballots_filename(version))
 
 
 @bp.get("/agendas/<int:agenda_id>/gender-table.json")
 def download_gender_table(agenda_id: int):
     """Download the federation's votes by gender (groups under 5 hidden), from which the gender analysis is redone."""
-    version = services.version_of(_agenda_or_404(agenda_id), request.args.get("v", type=int))
-    table = services.document_of(version)["inputs"].get("gender_table")
+    version = agenda_publish.version_of(_agenda_or_404(agenda_id), request.args.get("v", type=int))
+    table = agenda_publish.document_of(version)["inputs"].get("gender_table")
     if table is None:
         abort(404)
     return _download(orjson.dumps(table, option=orjson.OPT_SORT_KEYS), "application/json",
@@ -336,8 +340,8 @@ def download_gender_table(agenda_id: int):
 @bp.get("/agendas/<int:agenda_id>.csv")
 def download_csv(agenda_id: int):
     """Download the agenda items with their support, one row per item."""
-    version = services.version_of(_agenda_or_404(agenda_id), request.args.get("v", type=int))
-    document = services.document_of(version)
+    version = agenda_publish.version_of(_agenda_or_404(agenda_id), request.args.get("v", type=int))
+    document = agenda_publish.document_of(version)
     support = {entry["item"]: entry["overall"] for entry in document["result"]["minority"]["items"]}
     dissent = {entry["item"]: entry["dissenting_clubs"] for entry in document["result"]["minority"]["items"]}
     out = io.StringIO()
@@ -374,7 +378,7 @@ def _iso(moment: datetime) -> str:
 def feed(slug: str):
     """An Atom feed of the federation's published agendas."""
     try:
-        federation = services.federation_by_slug(slug)
+        federation = agenda_publish.federation_by_slug(slug)
     except NotFound:
         abort(404)
     ns = "http://www.w3.org/2005/Atom"
@@ -384,7 +388,7 @@ def feed(slug: str):
     self_link = external_url("agenda.feed", slug=slug)
     ET.SubElement(root, "id").text = self_link
     ET.SubElement(root, "link", rel="self", href=self_link)
-    agendas = services.published_agendas(federation)
+    agendas = agenda_publish.published_agendas(federation)
     updated = max((agenda.latest.created_at for agenda in agendas), default=federation.created_at)
     ET.SubElement(root, "updated").text = _iso(updated)
     ET.SubElement(ET.SubElement(root, "author"), "name").text = federation.name

@@ -8,7 +8,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, insert, select
 
-from deliberate.agenda import services as agenda_services
+from deliberate.agenda import draft as agenda_draft
+from deliberate.agenda import publish as agenda_publish
+from deliberate.agenda import reports as agenda_reports
 from deliberate.ballots.services import cast_ballot
 from deliberate.consolidation import services as consolidation
 from deliberate.consolidation.services import active_items
@@ -110,7 +112,7 @@ def run_demo_cycle() -> tuple[int, int]:
         db.session.commit()
 
     items = active_items(consultation)
-    linked = agenda_services._linked_demands(consultation)
+    linked = agenda_draft.linked_demands(consultation)
     reactions = {(row["user_id"], row["demand_id"]): row["value"] for row in rows}
     for membership in members:
         if rng.random() < 0.1:  # some members do not vote
@@ -120,14 +122,14 @@ def run_demo_cycle() -> tuple[int, int]:
         ranking, approved = demo_ballot(scores)
         cast_ballot(consultation, membership.user, ranking, approved)
     advance_phase(consultation, board, Phase.VOTING, Phase.TALLIED)
-    agenda_services.save_framing(
+    agenda_draft.save_framing(
         consultation, board,
         "Esta es la agenda que la federación presenta al gobierno de Zacatecas, al consulado y a nuestras "
         "ciudades. Incluye, dentro de ella, a quienes no estuvieron de acuerdo y lo que pedían.",
         "This is the agenda the federation presents to the government of Zacatecas, the consulate and our cities. "
         "It includes, inside it, those who disagreed and what they asked for instead.")
     _minority_report(consultation, board)
-    version = agenda_services.publish(consultation, board, expected_versions=0)
+    version = agenda_publish.publish(consultation, board, expected_versions=0)
     _follow_up(version.agenda_id, board)
     return version.agenda_id, consultation.id
 
@@ -212,11 +214,11 @@ def _follow_up(agenda_id: int, board) -> None:
 
 def _minority_report(consultation, board) -> None:
     """Open the report window, let a dissenting club's officer write a report and another club co-sign, close it."""
-    draft = agenda_services.build_draft(consultation)
-    slugs = sorted(agenda_services.minority_clubs(draft))
+    draft = agenda_draft.build_draft(consultation)
+    slugs = sorted(agenda_reports.minority_clubs(draft))
     if not slugs:
         return
-    agenda = agenda_services.open_report_window(consultation, board, utcnow() + timedelta(days=7))
+    agenda = agenda_draft.open_report_window(consultation, board, utcnow() + timedelta(days=7))
 
     def officer_of(slug: str):
         return db.session.scalars(
@@ -225,7 +227,7 @@ def _minority_report(consultation, board) -> None:
                    Membership.status == MembershipStatus.ACTIVE).order_by(Membership.id)).first()
 
     author = officer_of(slugs[0])
-    report = agenda_services.submit_report(
+    report = agenda_reports.submit_report(
         consultation, author.user, as_club=True, language="es", title="Lo que nuestro club pidió",
         text="Nuestro club no está de acuerdo con todo el orden de esta agenda. Para nuestro pueblo, lo más urgente "
              "es lo que pusimos en primer lugar y quedó fuera. Pedimos que la federación lo lleve también a las "
@@ -234,7 +236,7 @@ def _minority_report(consultation, board) -> None:
     if others:
         signer = officer_of(others[0])
         if signer is not None:
-            agenda_services.cosign_report(report, signer.user)
+            agenda_reports.cosign_report(report, signer.user)
     agenda.minority_report_until = utcnow() - timedelta(seconds=1)  # the demo's window closes at once
     db.session.commit()
 

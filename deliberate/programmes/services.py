@@ -17,7 +17,7 @@ from datetime import date
 from sqlalchemy import select
 
 from deliberate import permissions
-from deliberate.agenda import services as agenda_services
+from deliberate.agenda import publish as agenda_publish
 from deliberate.domain import programmes as rules
 from deliberate.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from deliberate.domain.programmes import CommitmentStatus, Currency, OwnerKind, Source, Status
@@ -65,12 +65,12 @@ FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 
 def published_agenda(agenda_id: int) -> Agenda:
     """Return a published agenda, or raise NotFound (a draft has no tracker)."""
-    return agenda_services.published_agenda(agenda_id)
+    return agenda_publish.published_agenda(agenda_id)
 
 
 def agenda_items(agenda: Agenda) -> list[AgendaItem]:
     """Return the items of the agenda's latest version, in its order."""
-    document = agenda_services.document_of(agenda.latest)
+    document = agenda_publish.document_of(agenda.latest)
     ids = [int(entry["item"]) for entry in document["result"]["agenda"]]
     found = {item.id: item for item in db.session.scalars(select(AgendaItem).where(AgendaItem.id.in_(ids)))}
     return [found[item_id] for item_id in ids if item_id in found]

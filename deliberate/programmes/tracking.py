@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from deliberate.agenda import services as agenda_services
+from deliberate.agenda import draft as agenda_draft
 from deliberate.domain import programmes as rules
 from deliberate.domain.programmes import CommitmentStatus, OwnerKind, Status
 from deliberate.extensions import db
@@ -209,7 +209,7 @@ def demand_result(demand: Demand) -> DemandResult | None:
     item = placement.agenda_item
     while item is not None and item.merged_into is not None:
         item = item.merged_into
-    agenda = agenda_services.agenda_of(demand.consultation)
+    agenda = agenda_draft.agenda_of(demand.consultation)
     if agenda is None or agenda.latest is None or item is None:
         return DemandResult(placement, item, None, False, (), None)
     on_agenda = any(entry.id == item.id for entry in agenda_items(agenda))

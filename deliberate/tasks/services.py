@@ -12,7 +12,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import exists, func, select
 
-from deliberate.agenda.services import officer_club, report_window_open
+from deliberate.agenda.draft import report_window_open
+from deliberate.agenda.reports import officer_club
 from deliberate.consultations.services import readiness
 from deliberate.deliberation.services import reaction_progress
 from deliberate.domain import readiness as readiness_rules
