@@ -9,9 +9,10 @@ from typing import Any
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from deliberate import audit, errors, extensions, i18n, labels, mail, routing, security, text
 from deliberate import config as default_config
+from deliberate import errors, extensions, i18n, labels, mail, routing, security, text
 from deliberate.agenda.views import bp as agenda_bp
+from deliberate.audit import sentences
 from deliberate.auth.sessions import load_user
 from deliberate.auth.views import bp as auth_bp
 from deliberate.ballots.views import bp as ballots_bp
@@ -77,7 +78,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     labels.init_app(app)
     app.jinja_env.filters["markdown"] = text.markdown_filter
-    app.jinja_env.globals.update(audit_detail=audit.describe, audit_subject=audit.describe_subject)
+    app.jinja_env.globals.update(audit_detail=sentences.describe, audit_subject=sentences.describe_subject)
     errors.init_app(app)
     mail.init_app(app)
     job_queue.init_app(app)

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from deliberate import audit
+from deliberate.audit import sentences
 from deliberate.extensions import db
 from deliberate.models import AuditEntry
 from tests.factories import demo_consultation_in_voting
@@ -70,32 +71,32 @@ def test_facts_are_told_in_both_languages(app, action, facts, english, spanish):
     with app.app_context():
         audit.record(None, None, action, facts=facts)
         (entry,) = db.session.new  # recorded, not committed: the detail is what services store
-    assert _told(app, entry, "en") == audit.Detail(english)
-    assert _told(app, entry, "es") == audit.Detail(spanish)
+    assert _told(app, entry, "en") == sentences.Detail(english)
+    assert _told(app, entry, "es") == sentences.Detail(spanish)
 
 
-def _told(app, entry: AuditEntry, language: str) -> audit.Detail:
+def _told(app, entry: AuditEntry, language: str) -> sentences.Detail:
     with app.test_request_context(headers={"Accept-Language": language}):
-        return audit.describe(entry)
+        return sentences.describe(entry)
 
 
 @pytest.mark.parametrize(("action", "detail", "english", "spanish"), OLDER)
 def test_older_entries_are_read_back_and_told_in_both_languages(app, action, detail, english, spanish):
     entry = AuditEntry(action=action, subject="", detail=detail)
-    assert _told(app, entry, "en") == audit.Detail(english)
-    assert _told(app, entry, "es") == audit.Detail(spanish)
+    assert _told(app, entry, "en") == sentences.Detail(english)
+    assert _told(app, entry, "es") == sentences.Detail(spanish)
 
 
 def test_an_older_consolidation_sentence_is_shown_marked_as_english(app):
     entry = AuditEntry(action="consolidation.merge", detail="consultation 3: item #4 merged into item #5, moving #9")
-    assert _told(app, entry, "es") == audit.Detail("item #4 merged into item #5, moving #9", "en")
+    assert _told(app, entry, "es") == sentences.Detail("item #4 merged into item #5, moving #9", "en")
 
 
 def test_a_bare_value_of_an_unknown_action_is_shown_as_it_is(app):
     entry = AuditEntry(action="demand.submit", subject="demand:12", detail="Pavimentar la calle")
-    assert _told(app, entry, "en") == audit.Detail("Pavimentar la calle")
+    assert _told(app, entry, "en") == sentences.Detail("Pavimentar la calle")
     with app.test_request_context(headers={"Accept-Language": "es"}):
-        assert audit.describe_subject(entry) == "Demanda #12"
+        assert sentences.describe_subject(entry) == "Demanda #12"
 
 
 def test_every_entry_of_a_cycle_is_told_in_each_language_without_raw_facts(app):
@@ -108,7 +109,7 @@ def test_every_entry_of_a_cycle_is_told_in_each_language_without_raw_facts(app):
             for language in ("en", "es"):
                 detail = _told(app, entry, language)
                 assert detail.lang is None, (entry.action, entry.detail)
-                if entry.action in audit._SENTENCES:
+                if entry.action in sentences._SENTENCES:
                     assert not detail.text.startswith("{"), (entry.action, detail.text)
 
 

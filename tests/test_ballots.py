@@ -654,9 +654,9 @@ def test_a_ballot_whose_club_has_left_the_federation_is_left_out_and_the_audit_l
     with app.app_context():
         consultation = db.session.get(Consultation, voting["consultation_id"])
         assert services.ballot_box(consultation).uncounted == 1
-    from deliberate import audit
+    from deliberate.audit import sentences
     from deliberate.models import AuditEntry
 
     with app.test_request_context(headers={"Accept-Language": "en"}):
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "consultation.tally"))
-        assert "1 ballot was not counted" in audit.describe(entry).text
+        assert "1 ballot was not counted" in sentences.describe(entry).text

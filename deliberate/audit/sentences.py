@@ -1,10 +1,9 @@
-"""Record who did what: services call this inside their own transaction (it does not commit).
+"""Tell an audit entry in the reader's language: one sentence per action, each reading only its own facts.
 
-An entry's ``detail`` holds its facts in a form no language owns: a JSON object of ids, counts, codes and the
-people's own words (a reason, a title), written through ``record(..., facts={...})``. :func:`describe` turns those
-facts into a sentence in the reader's language when a page shows the entry. Entries written before facts existed
-kept an English sentence (or a bare value) in ``detail``: they are shown as they were, marked as English where they
-are English.
+:func:`describe` turns an entry's facts into its detail line and :func:`describe_subject` its subject (the
+references some services wrote, ``demand:12``, in the reader's words). Entries written before facts existed kept an
+English sentence (or a bare value) in ``detail``: they are shown as they were, marked as English where they are
+English, and the bare values some actions wrote are read back as facts.
 """
 
 from __future__ import annotations
@@ -20,31 +19,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from deliberate import labels
-from deliberate.extensions import db
-from deliberate.models import AuditEntry, Organization, User
+from deliberate.models import AuditEntry
 
-#: The consolidation actions' facts start with the consultation, so its log can find them.
-CONSULTATION_KEY = "consultation"
 #: Actions whose detail, before facts, was an English sentence that cannot be read back (shown marked as English).
 _ENGLISH_BEFORE = ("consolidation.",)
-
-
-def record(
-    organization: Organization | None, actor: User | None, action: str, subject: str = "", detail: str = "",
-    *, facts: dict[str, Any] | None = None,
-) -> None:
-    """Add an audit entry to the current transaction; ``facts`` (language-free values) become its detail."""
-    if facts is not None:
-        detail = json.dumps(facts, ensure_ascii=False)
-    db.session.add(
-        AuditEntry(organization=organization, actor=actor, action=action, subject=subject[:200], detail=detail)
-    )
-
-
-def consultation_prefixes(consultation_id: int) -> tuple[str, ...]:
-    """Return the LIKE patterns of the details that belong to a consultation: facts first, then the older sentences."""
-    return (f'{{"{CONSULTATION_KEY}": {consultation_id},%', f'{{"{CONSULTATION_KEY}": {consultation_id}}}',
-            f"consultation {consultation_id}:%")
 
 
 def facts_of(entry: AuditEntry) -> dict[str, Any] | None:
