@@ -18,7 +18,9 @@ import tracemalloc
 
 import numpy as np
 
-from deliberate.domain.minority import EquityConfig, Voter, analyse
+from deliberate.domain.electorate import Voter
+from deliberate.domain.equity import EquityConfig
+from deliberate.domain.minority import analyse
 
 GENDERS = ("woman", "man", "non-binary", None)
 

@@ -18,7 +18,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from deliberate.domain.bilingual import in_language
-from deliberate.domain.minority import CheckStatus
+from deliberate.domain.equity import CheckStatus
 from deliberate.domain.phases import Phase
 from deliberate.domain.programmes import CommitmentStatus, Currency, OwnerKind, Source, Status
 from deliberate.domain.rules import AgendaSelection, CheckMode, ClubMode, ClubWeighting, VotingMethod

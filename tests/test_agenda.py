@@ -24,7 +24,8 @@ from deliberate.agenda.cli import verify_agenda_command
 from deliberate.ballots.cli import tally_command
 from deliberate.ballots.services import cast_ballot
 from deliberate.consultations.services import advance_phase
-from deliberate.domain import minority
+from deliberate.domain import electorate as electorate_engine
+from deliberate.domain import equity as equity_engine
 from deliberate.domain.errors import Conflict, PermissionDenied, PhaseClosed, ValidationFailed
 from deliberate.domain.gender import Gender, GenderGroup
 from deliberate.domain.phases import Phase
@@ -118,10 +119,10 @@ def test_a_small_clubs_women_are_counted_in_the_federation_table(app, spread):
     assert table.genders[GenderGroup.WOMAN].ranked_first[cultura] == 6
     becas = draft.analysis.minority.items[0]
     assert becas.item == str(spread["becas"])
-    assert becas.by_gender[GenderGroup.WOMAN] == minority.Support(False, 6, 0, 0.0)
+    assert becas.by_gender[GenderGroup.WOMAN] == electorate_engine.Support(False, 6, 0, 0.0)
     assert becas.gender_gap.is_flagged
     slot = draft.analysis.equity.womens_priority_slot
-    assert (slot.women_voters, slot.first_choices, slot.status) == (6, (cultura,), minority.CheckStatus.WARN)
+    assert (slot.women_voters, slot.first_choices, slot.status) == (6, (cultura,), equity_engine.CheckStatus.WARN)
     parity = draft.analysis.equity.participation_parity
     assert (parity.women, parity.men, parity.other_or_unstated) == (6, 10, 0)
 
@@ -207,7 +208,7 @@ def test_an_enforced_failing_check_blocks_publishing(app, tallied):
         consultation.federation.parity_baseline = 0.9
         db.session.commit()
         draft = agenda_draft.build_draft(consultation)
-        assert draft.analysis.equity.participation_parity.status is minority.CheckStatus.FAIL
+        assert draft.analysis.equity.participation_parity.status is equity_engine.CheckStatus.FAIL
         with pytest.raises(Conflict) as error:
             agenda_publish.publish(consultation, _get(User, tallied["board"].id), expected_versions=0)
         assert error.value.reason == "blocked"
@@ -221,7 +222,7 @@ def test_a_warned_check_shows_but_does_not_block(app, tallied):
         consultation.federation.parity_baseline = 0.9
         db.session.commit()
         draft = agenda_draft.build_draft(consultation)
-        assert draft.analysis.equity.participation_parity.status is minority.CheckStatus.WARN
+        assert draft.analysis.equity.participation_parity.status is equity_engine.CheckStatus.WARN
         assert not draft.blocks_publishing
 
 
@@ -231,7 +232,7 @@ def test_an_off_check_is_not_checked(app, tallied):
         consultation.board_composition = CheckMode.OFF
         db.session.commit()
         draft = agenda_draft.build_draft(consultation)
-        assert draft.analysis.equity.board_composition.status is minority.CheckStatus.OFF
+        assert draft.analysis.equity.board_composition.status is equity_engine.CheckStatus.OFF
 
 
 def test_the_womens_slot_adjusts_a_count_that_left_it_out(app, spread):
@@ -240,7 +241,7 @@ def test_the_womens_slot_adjusts_a_count_that_left_it_out(app, spread):
     with app.app_context():
         consultation = _consultation(spread)
         warned = agenda_draft.build_draft(consultation)
-        assert warned.analysis.equity.womens_priority_slot.status is minority.CheckStatus.WARN
+        assert warned.analysis.equity.womens_priority_slot.status is equity_engine.CheckStatus.WARN
         assert warned.agenda == (str(spread["becas"]), str(spread["salud"]))
         consultation.women_slot = CheckMode.ENFORCE
         db.session.commit()

@@ -6,7 +6,7 @@ import pytest
 from flask_babel import force_locale
 
 from deliberate import labels
-from deliberate.domain.minority import CheckStatus
+from deliberate.domain.equity import CheckStatus
 from deliberate.domain.phases import Phase
 from deliberate.domain.programmes import CommitmentStatus, Currency, OwnerKind, Source, Status
 from deliberate.domain.rules import AgendaSelection, CheckMode, ClubMode, ClubWeighting, VotingMethod

@@ -22,7 +22,9 @@ from sqlalchemy import select
 from deliberate import audit, permissions
 from deliberate.agenda.documents import recount
 from deliberate.ballots.services import ballot_box, official_tally, official_tally_input
-from deliberate.domain import minority as engine
+from deliberate.domain import electorate as electorate_engine
+from deliberate.domain import equity as equity_engine
+from deliberate.domain import minority as minority_engine
 from deliberate.domain import privacy
 from deliberate.domain.count import Count, recount_command
 from deliberate.domain.errors import Conflict, NotFound, PermissionDenied, PhaseClosed, ValidationFailed
@@ -85,13 +87,13 @@ def items_in_count_order(result: Count, inputs: dict[str, Any]) -> list[str]:
 
 # --- building the analysis ----------------------------------------------------------------------------------------
 
-def equity_config(consultation: Consultation) -> engine.EquityConfig:
+def equity_config(consultation: Consultation) -> equity_engine.EquityConfig:
     baseline = consultation.federation.parity_baseline
-    return engine.EquityConfig(
+    return equity_engine.EquityConfig(
         womens_priority_slot=consultation.women_slot,
         participation_parity=consultation.participation_parity,
         board_composition=consultation.board_composition,
-        women_baseline=engine.DEFAULT_WOMEN_BASELINE if baseline is None else baseline,
+        women_baseline=equity_engine.DEFAULT_WOMEN_BASELINE if baseline is None else baseline,
     )
 
 
@@ -104,13 +106,13 @@ def board_genders(federation: Organization) -> list[GenderGroup | None]:
     return [gender_group(gender) for gender in rows]
 
 
-def voters_from_ballots(document: dict[str, Any]) -> list[engine.Voter]:
+def voters_from_ballots(document: dict[str, Any]) -> list[electorate_engine.Voter]:
     """Turn the anonymised ballots into Voter records, each of its counting group (club, or pooled small clubs).
 
     Ballots carry no gender: the analysis reads genders from the table the mix froze. A ``gender`` key on
     ballots of the older format is ignored.
     """
-    return [engine.Voter(club=ballot["club"], ranking=ballot["ranking"], approved=ballot["approved"])
+    return [electorate_engine.Voter(club=ballot["club"], ranking=ballot["ranking"], approved=ballot["approved"])
             for ballot in document["ballots"]]
 
 
@@ -136,7 +138,7 @@ def linked_demands(consultation: Consultation) -> dict[int, list[int]]:
     return linked
 
 
-def group_voters(consultation: Consultation, items: Sequence[str]) -> list[engine.Voter] | None:
+def group_voters(consultation: Consultation, items: Sequence[str]) -> list[electorate_engine.Voter] | None:
     """Build one record per opinion-group member from their reactions to each item's linked demands.
 
     A member supports an item when they agreed with more of its linked demands than they disagreed with; their
@@ -163,7 +165,7 @@ def group_voters(consultation: Consultation, items: Sequence[str]) -> list[engin
         scores = {item: score for item, score in net[user_id].items() if score > 0}
         levels = sorted(set(scores.values()), reverse=True)
         ranking = [sorted(item for item, score in scores.items() if score == level) for level in levels]
-        voters.append(engine.Voter(club=clubs.get(user_id, "-"), group=groups[user_id], ranking=ranking,
+        voters.append(electorate_engine.Voter(club=clubs.get(user_id, "-"), group=groups[user_id], ranking=ranking,
                                    approved=sorted(scores)))
     return voters
 
@@ -178,9 +180,9 @@ class Draft:
     count_order: tuple[str, ...]
     tie_break: dict[str, Any]
     agenda: tuple[str, ...]
-    analysis: engine.Analysis
-    gender_table: engine.GenderTable
-    groups: engine.MinorityAnalysis | None
+    analysis: minority_engine.Analysis
+    gender_table: equity_engine.GenderTable
+    groups: minority_engine.MinorityAnalysis | None
     groups_source: str  # "reactions" or "unavailable"
     items: dict[str, AgendaItem]
     matches_official: bool  # the recount from the published ballots chose the same items as the stored count
@@ -192,7 +194,7 @@ class Draft:
     @property
     def womens_slot_item(self) -> str | None:
         slot = self.analysis.equity.womens_priority_slot
-        return str(slot.item) if slot.status is engine.CheckStatus.ADJUSTED else None
+        return str(slot.item) if slot.status is equity_engine.CheckStatus.ADJUSTED else None
 
 
 def build_draft(consultation: Consultation) -> Draft:
@@ -209,14 +211,14 @@ def build_draft(consultation: Consultation) -> Draft:
     result = recount(inputs)
     order, tie_break = count_agenda(result)
     items_order = items_in_count_order(result, inputs)
-    electorate = engine.Electorate.build(items_order, voters_from_ballots(inputs))
-    table = engine.GenderTable.from_dict(box.gender_table)
-    analysis = engine.analyse(items_order, order, electorate, genders=table, turnout=box.turnout,
+    electorate = electorate_engine.Electorate.build(items_order, voters_from_ballots(inputs))
+    table = equity_engine.GenderTable.from_dict(box.gender_table)
+    analysis = minority_engine.analyse(items_order, order, electorate, genders=table, turnout=box.turnout,
                               board_genders=board_genders(consultation.federation), config=equity_config(consultation))
     reaction_voters = group_voters(consultation, items_order)
     groups = None
     if reaction_voters:
-        groups = engine.analyse_minority(items_order, analysis.equity.agenda, reaction_voters)
+        groups = minority_engine.analyse_minority(items_order, analysis.equity.agenda, reaction_voters)
     items = {str(item.id): item for item in db.session.scalars(
         select(AgendaItem).where(AgendaItem.consultation_id == consultation.id))}
     return Draft(consultation=consultation, tally=result, inputs=inputs, count_order=tuple(order),

@@ -25,7 +25,7 @@ from deliberate.agenda.draft import (
 from deliberate.agenda.reports import reports_of
 from deliberate.ballots.services import inputs_hash
 from deliberate.consultations.services import advance_phase
-from deliberate.domain import minority as engine
+from deliberate.domain import equity as equity_engine
 from deliberate.domain import privacy
 from deliberate.domain.errors import Conflict, NotFound, ValidationFailed
 from deliberate.domain.phases import Phase
@@ -109,7 +109,7 @@ def _report_entry(report: MinorityReport) -> dict[str, Any]:
     }
 
 
-def equity_dict(report: engine.EquityReport) -> dict[str, Any]:
+def equity_dict(report: equity_engine.EquityReport) -> dict[str, Any]:
     """Return the equity report as plain data, each check under its name."""
     data: dict[str, Any] = {"agenda": [str(item) for item in report.agenda],
                             "blocks_publishing": report.blocks_publishing}

@@ -15,7 +15,8 @@ from deliberate.agenda.documents import canonical, recount, sha256
 from deliberate.agenda.draft import count_agenda, items_in_count_order, voters_from_ballots
 from deliberate.agenda.publish import published_agenda
 from deliberate.ballots.services import inputs_hash
-from deliberate.domain import minority as engine
+from deliberate.domain import equity as equity_engine
+from deliberate.domain import minority as minority_engine
 from deliberate.domain.count import Count
 from deliberate.domain.errors import ValidationFailed
 from deliberate.models import (
@@ -42,8 +43,8 @@ def expected_agenda(document: dict[str, Any], tally: Count) -> list[str]:
     return order
 
 
-def _frozen_config(rules: dict[str, Any]) -> engine.EquityConfig:
-    return engine.EquityConfig(
+def _frozen_config(rules: dict[str, Any]) -> equity_engine.EquityConfig:
+    return equity_engine.EquityConfig(
         womens_priority_slot=rules["womens_priority_slot"], participation_parity=rules["participation_parity"],
         board_composition=rules["board_composition"], women_baseline=rules["women_baseline"],
         parity_tolerance=rules["parity_tolerance"])
@@ -58,9 +59,9 @@ def gender_problems(document: dict[str, Any], tally: Count) -> list[str]:
     if "gender_table" not in inputs:
         return []
     try:
-        table = engine.GenderTable.from_dict(inputs["gender_table"])
+        table = equity_engine.GenderTable.from_dict(inputs["gender_table"])
         order, _ = count_agenda(tally)
-        analysis = engine.analyse(items_in_count_order(tally, inputs["ballots"]), order,
+        analysis = minority_engine.analyse(items_in_count_order(tally, inputs["ballots"]), order,
                                   voters_from_ballots(inputs["ballots"]),
                                   genders=table, config=_frozen_config(inputs["equity_rules"]))
     except ValidationFailed as error:

@@ -31,7 +31,8 @@ from deliberate import audit, permissions
 from deliberate.ballots import sealing
 from deliberate.ballots.tallyfile import parse_tally
 from deliberate.consolidation.services import active_items
-from deliberate.domain import minority as minority_engine
+from deliberate.domain import electorate as electorate_engine
+from deliberate.domain import equity as equity_engine
 from deliberate.domain import privacy
 from deliberate.domain import tally as tally_engine
 from deliberate.domain.count import Count, tally_input
@@ -234,7 +235,7 @@ def mix_ballot_box(consultation: Consultation) -> BallotBox:
     candidates = [str(item.id) for item in active_items(consultation)]
     known = set(candidates)
     plain = [_plain_ballot(content, known) for content in contents]
-    electorate = [minority_engine.Voter(club=group_of[content.club], gender=content.gender, ranking=ranking,
+    electorate = [electorate_engine.Voter(club=group_of[content.club], gender=content.gender, ranking=ranking,
                                         approved=approved) for content, (ranking, approved) in zip(contents, plain,
                                                                                                     strict=True)]
     genders = Counter(content.gender or "unstated" for content in contents)
@@ -243,7 +244,7 @@ def mix_ballot_box(consultation: Consultation) -> BallotBox:
         clubs={group.name: {"members": sum(registered[club] for club in group.clubs),
                             **({"clubs": {club: registered[club] for club in group.clubs}} if group.is_pooled else {})}
                for group in groups},
-        gender_table=minority_engine.tabulate_genders(candidates, electorate).to_dict(),
+        gender_table=equity_engine.tabulate_genders(candidates, electorate).to_dict(),
         turnout={group.value: genders.get(group, 0) for group in GenderGroup},
         uncounted=uncounted,
     )

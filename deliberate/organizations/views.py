@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from deliberate import labels, permissions
 from deliberate.consultations import services as consultation_services
+from deliberate.domain.equity import DEFAULT_WOMEN_BASELINE
 from deliberate.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
-from deliberate.domain.minority import DEFAULT_WOMEN_BASELINE
 from deliberate.domain.roster import MAX_BYTES as ROSTER_MAX_BYTES
 from deliberate.errors import field_error
 from deliberate.extensions import db

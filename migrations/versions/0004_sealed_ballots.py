@@ -75,7 +75,8 @@ def upgrade():
 
 
 def _convert(bind):
-    from deliberate.domain import minority, privacy
+    from deliberate.domain import electorate as electorate_engine
+    from deliberate.domain import equity, privacy
 
     rows = bind.execute(sa.text(
         "SELECT b.id, b.consultation_id, o.slug, b.ranking, b.approved, b.receipt_hash, b.gender, c.phase, "
@@ -104,7 +105,7 @@ def _convert(bind):
         electorate = []
         for row in ballots:
             ranking = [[str(i) for i in tier if str(i) in known] for tier in _json(row.ranking)]
-            electorate.append(minority.Voter(club=group_of[row.slug], gender=row.gender,
+            electorate.append(electorate_engine.Voter(club=group_of[row.slug], gender=row.gender,
                                              ranking=[tier for tier in ranking if tier],
                                              approved=[str(i) for i in _json(row.approved) if str(i) in known]))
             bind.execute(sa.text('UPDATE ballot SET "group" = :g WHERE id = :id'),
@@ -116,7 +117,7 @@ def _convert(bind):
         bind.execute(sa.text("INSERT INTO ballot_box (consultation_id, clubs, gender_table, turnout) "
                              "VALUES (:c, :clubs, :table, :turnout)"), {
             "c": consultation_id, "clubs": orjson.dumps(clubs).decode(),
-            "table": orjson.dumps(minority.tabulate_genders(candidates, electorate).to_dict()).decode(),
+            "table": orjson.dumps(equity.tabulate_genders(candidates, electorate).to_dict()).decode(),
             "turnout": orjson.dumps({g: genders.get(g, 0) for g in ("woman", "man", "other")}).decode()})
 
 

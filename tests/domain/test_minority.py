@@ -11,25 +11,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deliberate.domain.errors import ValidationFailed
-from deliberate.domain.gender import GenderGroup
-from deliberate.domain.minority import (
+from deliberate.domain.electorate import SUPPRESSED, Electorate, Support, Voter, two_proportion_p_value
+from deliberate.domain.equity import (
     DEFAULT_WOMEN_BASELINE,
-    SUPPRESSED,
     CheckStatus,
-    Electorate,
     EquityConfig,
     GenderCounts,
     GenderTable,
-    Support,
-    Voter,
-    analyse,
-    analyse_minority,
     blocks_publishing,
     check_equity,
     tabulate_genders,
-    two_proportion_p_value,
 )
+from deliberate.domain.errors import ValidationFailed
+from deliberate.domain.gender import GenderGroup
+from deliberate.domain.minority import analyse, analyse_minority
 from deliberate.domain.privacy import MIN_GROUP
 from deliberate.domain.rules import CheckMode
 
