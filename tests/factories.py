@@ -24,6 +24,7 @@ from werkzeug.security import generate_password_hash
 from deliberate import demo
 from deliberate.ballots.services import cast_ballot
 from deliberate.consolidation import services as consolidation
+from deliberate.consolidation import suggestions
 from deliberate.consultations.services import advance_phase
 from deliberate.domain.gender import Gender
 from deliberate.domain.phases import Phase
@@ -275,7 +276,7 @@ def demo_consultation_in_voting() -> int:
         select(Membership).join(Organization, Organization.id == Membership.organization_id)
         .where(Organization.slug == demo.FEDERATION_SLUG, Membership.role == Role.BOARD)).first().user
     advance_phase(consultation, board, Phase.COLLECTING, Phase.CONSOLIDATING)
-    suggestion = consolidation.refresh_suggestions(consultation, board)
+    suggestion = suggestions.refresh_suggestions(consultation, board)
     for cluster in suggestion.clusters[:6]:
         consolidation.accept_cluster(consultation, board, cluster, title_es=f"Punto {cluster[0]}",
                                      title_en=f"Item {cluster[0]}")

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from deliberate.consolidation import services
+from deliberate.consolidation import objections, services, suggestions
 from deliberate.domain.consolidation import confidence
 from deliberate.domain.errors import Conflict, PhaseClosed
 from deliberate.domain.phases import Phase
@@ -145,7 +145,7 @@ def test_suggestions_group_visible_demands_and_skip_hidden_ones(app, client, wor
                            follow_redirects=True)
     assert "The suggestions were updated" in response.get_data(as_text=True)
     with app.app_context():
-        suggestion = services.suggestion_of(db.session.get(Consultation, data["consultation"]))
+        suggestion = suggestions.suggestion_of(db.session.get(Consultation, data["consultation"]))
         flat = sorted(i for group in suggestion.clusters for i in group)
         assert flat == sorted(data["demands"][:5])
         jerez = next(g for g in suggestion.clusters if data["demands"][0] in g)
@@ -160,9 +160,9 @@ def test_rerunning_suggestions_keeps_accepted_work(app, world):
     with app.app_context():
         board = user(world, "board")
         consultation = db.session.get(Consultation, data["consultation"])
-        services.refresh_suggestions(consultation, board)
+        suggestions.refresh_suggestions(consultation, board)
         item = accept(data["consultation"], board, data["demands"][:3])
-        suggestion = services.refresh_suggestions(consultation, board)
+        suggestion = suggestions.refresh_suggestions(consultation, board)
         flat = {i for group in suggestion.clusters for i in group}
         assert flat == set(data["demands"][3:])
         assert {p.agenda_item_id for p in placed_once(consultation.id).values()} == {item.id}
@@ -466,7 +466,7 @@ def _log_world(app, world) -> tuple[int, list[int], int, int]:
         second = accept(data["consultation"], board, d[3:4])
         services.move_demand(db.session.get(Demand, d[2]), second, board, f"item:{first.id}")
         services.set_out_of_scope(db.session.get(Demand, d[5]), board, "Ya lo hace el municipio", "")
-        services.set_objection_days(db.session.get(Consultation, data["consultation"]), board, 10)
+        objections.set_objection_days(db.session.get(Consultation, data["consultation"]), board, 10)
         db.session.add(AuditEntry(organization_id=world["federation"].id, actor_id=board.id,
                                   action="consolidation.edit", subject="Calles",
                                   detail=f"consultation {data['consultation']}: item #{first.id} edited"))
@@ -561,10 +561,10 @@ def test_the_ratings_follow_the_demands_still_to_place(app, world):
     with app.app_context():
         board = user(world, "board")
         consultation = db.session.get(Consultation, data["consultation"])
-        services.refresh_suggestions(consultation, board)
+        suggestions.refresh_suggestions(consultation, board)
         accept(data["consultation"], board, data["demands"][:3])
         demands = services.visible_demands(consultation)
-        groups = services.suggested_groups(consultation, demands, services.placements(consultation))
+        groups = suggestions.suggested_groups(consultation, demands, services.placements(consultation))
         assert [[d.id for d in g.demands] for g in groups] == [data["demands"][3:5], data["demands"][5:]]
         assert all(0.0 <= g.confidence <= 1.0 for g in groups)
         assert set(groups[0].demand_confidence) == set(data["demands"][3:5])

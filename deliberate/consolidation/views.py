@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from deliberate import labels, permissions
-from deliberate.consolidation import services
+from deliberate.consolidation import objections, services, suggestions
 from deliberate.consolidation.forms import (
     AcceptForm,
     AnswerForm,
@@ -136,16 +136,16 @@ def workspace(consultation_id: int):
             by_item[placement.agenda_item_id].append(demand)
         else:
             aside.append((demand, placement))
-    groups = services.suggested_groups(consultation, demands, placed)
+    groups = suggestions.suggested_groups(consultation, demands, placed)
     in_clusters = {d.id for group in groups for d in group.demands}
     return render_template(
         "consolidation/workspace.html", consultation=consultation, federation=consultation.federation,
         demands=demands, placed=placed, items=items, by_item=by_item, aside=aside,
         groups=groups, sureness=_sureness, not_suggested=[d for d in unplaced if d.id not in in_clusters],
         unplaced=unplaced,
-        suggestion=services.suggestion_of(consultation),
+        suggestion=suggestions.suggestion_of(consultation),
         provenance={item.id: services.provenance(item, by_item[item.id]) for item in items},
-        objections=services.objections_of(consultation, open_only=True),
+        objections=objections.objections_of(consultation, open_only=True),
         is_open=consultation.phase is Phase.CONSOLIDATING, prefill=_prefill,
     )
 
@@ -176,7 +176,7 @@ def refresh(consultation_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        suggestion = services.refresh_suggestions(consultation, current_user)
+        suggestion = suggestions.refresh_suggestions(consultation, current_user)
     except DomainError as error:
         return _refused(error, consultation_id)
     flash(ngettext_groups(len(suggestion.clusters)), "success")
@@ -352,7 +352,7 @@ def answer(objection_id: int):
     form = AnswerForm()
     if form.validate_on_submit():
         try:
-            services.answer_objection(objection, current_user, form.answer.data)
+            objections.answer_objection(objection, current_user, form.answer.data)
         except ValidationFailed as error:
             _field_error(form, error)
         except DomainError as error:
@@ -374,7 +374,7 @@ def window(consultation_id: int):
               "danger")
         return _to_workspace(consultation_id, "objections")
     try:
-        services.set_objection_days(consultation, current_user, form.days.data)
+        objections.set_objection_days(consultation, current_user, form.days.data)
     except PhaseClosed:
         flash(_("The objection window can be changed only while consolidating or deliberating."), "danger")
     except ValidationFailed:
@@ -422,7 +422,7 @@ def item(item_id: int):
         "consolidation/item.html", item=item, consultation=consultation, demands=demands,
         provenance=services.provenance(item, demands), is_member=is_member,
         summary_html=render_markdown(item.summary(locale)),
-        objections=services.objections_on([d.id for d in demands]),
+        objections=objections.objections_on([d.id for d in demands]),
         is_board=permissions.is_board(current_user, consultation),
     )
 
@@ -439,9 +439,9 @@ def placement(demand_id: int):
     current = services.placement_of(demand)
     return render_template(
         "consolidation/placement.html", demand=demand, consultation=consultation, placement=current,
-        deadline=services.objection_deadline(consultation, current) if current else None,
-        can_object=services.can_object(demand, current_user, current), form=ObjectionForm(),
-        objections=services.objections_on([demand.id]), is_board=board,
+        deadline=objections.objection_deadline(consultation, current) if current else None,
+        can_object=objections.can_object(demand, current_user, current), form=ObjectionForm(),
+        objections=objections.objections_on([demand.id]), is_board=board,
     )
 
 
@@ -455,7 +455,7 @@ def object_(demand_id: int):
     back = url_for(".placement", demand_id=demand.id)
     if form.validate_on_submit():
         try:
-            services.object_to_placement(demand, current_user, form.text.data)
+            objections.object_to_placement(demand, current_user, form.text.data)
         except PermissionDenied:
             abort(403)
         except ValidationFailed as error:

@@ -13,6 +13,7 @@ from deliberate.agenda import publish as agenda_publish
 from deliberate.agenda import reports as agenda_reports
 from deliberate.ballots.services import cast_ballot
 from deliberate.consolidation import services as consolidation
+from deliberate.consolidation import suggestions
 from deliberate.consolidation.services import active_items
 from deliberate.consultations.services import advance_phase, create_consultation, ensure_default_categories
 from deliberate.deliberation.services import recount_reactions
@@ -100,7 +101,7 @@ def run_demo_cycle() -> tuple[int, int]:
     db.session.commit()
 
     advance_phase(consultation, board, Phase.COLLECTING, Phase.CONSOLIDATING)
-    suggestion = consolidation.refresh_suggestions(consultation, board)
+    suggestion = suggestions.refresh_suggestions(consultation, board)
     by_id = {demand.id: demand for demand, _ in demands}
     for cluster in suggestion.clusters:
         first = by_id[cluster[0]]
