@@ -6,11 +6,11 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, Optional, ValidationError
 
 from deliberate.auth.passwords import password_problem
 from deliberate.domain.gender import Gender
-from deliberate.forms import CleanText, choices
+from deliberate.forms import CleanText, MaxChars, choices
 
 #: One way not to answer: the empty choice, stored as no gender. Gender.UNDISCLOSED, which earlier forms offered
 #: beside it, is counted exactly like no answer in every gender table and check (never as a woman or a man), and
@@ -54,26 +54,26 @@ def gender_choice(gender: Gender | None) -> str:
 
 
 class RegisterForm(FlaskForm):
-    display_name = StringField(_l("Name shown to others"), validators=[DataRequired(), Length(max=80), CleanText()])
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    display_name = StringField(_l("Name shown to others"), validators=[DataRequired(), MaxChars(80), CleanText()])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), MaxChars(254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), StrongPassword()])
     confirm = PasswordField(
         _l("Repeat the password"), validators=[DataRequired(), EqualTo("password", _l("The passwords do not match."))]
     )
     locale = SelectField(_l("Language"), choices=choices(LANGUAGE_CHOICES))
     gender = RadioField(_l("Gender (optional)"), choices=choices(GENDER_CHOICES), default="", validate_choice=True)
-    gender_description = StringField(_l("Your own description"), validators=[Optional(), Length(max=80), CleanText()])
+    gender_description = StringField(_l("Your own description"), validators=[Optional(), MaxChars(80), CleanText()])
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), MaxChars(254)])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     remember = BooleanField(_l("Keep me logged in on this device"))
     next = HiddenField()
 
 
 class ResetRequestForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), MaxChars(254)])
 
 
 class ResetPasswordForm(FlaskForm):
@@ -84,13 +84,13 @@ class ResetPasswordForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    display_name = StringField(_l("Name shown to others"), validators=[DataRequired(), Length(max=80), CleanText()])
+    display_name = StringField(_l("Name shown to others"), validators=[DataRequired(), MaxChars(80), CleanText()])
     locale = SelectField(_l("Language"), choices=choices(LANGUAGE_CHOICES))
     gender = RadioField(_l("Gender (optional)"), choices=choices(GENDER_CHOICES), default="", validate_choice=True)
-    gender_description = StringField(_l("Your own description"), validators=[Optional(), Length(max=80), CleanText()])
+    gender_description = StringField(_l("Your own description"), validators=[Optional(), MaxChars(80), CleanText()])
     contact_public = StringField(
         _l("Contact for the leaders' directory (optional)"),
-        validators=[Optional(), Length(max=200), CleanText()],
+        validators=[Optional(), MaxChars(200), CleanText()],
         description=_l("Shown only to members of your federation, and only if you fill it in."),
     )
 

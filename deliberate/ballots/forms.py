@@ -6,17 +6,17 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Optional
 
-from deliberate.forms import CleanText
+from deliberate.forms import CleanText, MaxChars
 
 
 class BallotForm(FlaskForm):
     """The review and cast steps; ``receipt`` is needed only to replace a ballot already cast."""
 
     receipt = StringField(_l("Your receipt code (only to replace the ballot you already cast)"),
-                          validators=[Optional(), Length(max=40), CleanText()])
+                          validators=[Optional(), MaxChars(40), CleanText()])
 
 
 class ReceiptLookupForm(FlaskForm):
-    code = StringField(_l("Receipt code"), validators=[DataRequired(), Length(max=40), CleanText()])
+    code = StringField(_l("Receipt code"), validators=[DataRequired(), MaxChars(40), CleanText()])

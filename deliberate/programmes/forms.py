@@ -9,11 +9,11 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
 from deliberate import labels
 from deliberate.domain.programmes import CommitmentStatus, OwnerKind
-from deliberate.forms import CleanText, choices
+from deliberate.forms import CleanText, MaxChars, choices
 
 
 class _DateRange:
@@ -50,12 +50,12 @@ def authority_choices(blank: bool = True):
 
 class ProgrammeForm(FlaskForm):
     item = SelectField(_l("Agenda item"), coerce=int, validators=[InputRequired()])
-    title_es = StringField(_l("Title in Spanish"), validators=[Optional(), Length(max=160), CleanText()])
-    title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=160), CleanText()])
+    title_es = StringField(_l("Title in Spanish"), validators=[Optional(), MaxChars(160), CleanText()])
+    title_en = StringField(_l("Title in English"), validators=[Optional(), MaxChars(160), CleanText()])
     description_es = TextAreaField(_l("Description in Spanish"),
-                                   validators=[Optional(), Length(max=5000), CleanText()])
+                                   validators=[Optional(), MaxChars(5000), CleanText()])
     description_en = TextAreaField(_l("Description in English"),
-                                   validators=[Optional(), Length(max=5000), CleanText()])
+                                   validators=[Optional(), MaxChars(5000), CleanText()])
     owner_kind = RadioField(_l("Who answers for it"), default=OwnerKind.BOARD.value,
                             choices=choices(labels.choices_of(labels.OWNER_NAMES)))
     owner_club = SelectField(_l("The club, when a club answers for it"), coerce=int, validators=[Optional()])
@@ -78,7 +78,7 @@ class ProgrammeForm(FlaskForm):
 
 class StatusForm(FlaskForm):
     status = SelectField(_l("New status"), choices=choices(labels.choices_of(labels.PROGRAMME_STATUS_NAMES)))
-    reason = TextAreaField(_l("Public reason"), validators=[Optional(), Length(max=2000), CleanText()],
+    reason = TextAreaField(_l("Public reason"), validators=[Optional(), MaxChars(2000), CleanText()],
                            description=_l("Needed to block or drop a programme. Everyone can read it."))
 
 
@@ -88,8 +88,8 @@ class ProgressForm(FlaskForm):
 
 
 class MilestoneForm(FlaskForm):
-    title_es = StringField(_l("Milestone in Spanish"), validators=[Optional(), Length(max=160), CleanText()])
-    title_en = StringField(_l("Milestone in English"), validators=[Optional(), Length(max=160), CleanText()])
+    title_es = StringField(_l("Milestone in Spanish"), validators=[Optional(), MaxChars(160), CleanText()])
+    title_en = StringField(_l("Milestone in English"), validators=[Optional(), MaxChars(160), CleanText()])
     due_on = _date(_l("Due on"))
     weight = IntegerField(_l("Weight (share of 100)"), default=10, validators=[
         InputRequired(), NumberRange(min=1, max=100, message=_l("Write a number from 1 to 100."))],
@@ -111,12 +111,12 @@ class ReceivedForm(FlaskForm):
 
 
 class CommitmentForm(FlaskForm):
-    official = StringField(_l("Official or office"), validators=[DataRequired(), Length(max=120), CleanText()])
+    official = StringField(_l("Official or office"), validators=[DataRequired(), MaxChars(120), CleanText()])
     authority = SelectField(_l("Authority"), choices=authority_choices(blank=False))
-    promise = TextAreaField(_l("What was promised"), validators=[DataRequired(), Length(max=2000), CleanText()])
+    promise = TextAreaField(_l("What was promised"), validators=[DataRequired(), MaxChars(2000), CleanText()])
     promised_on = _date(_l("Promised on"), required=True)
     due_on = _date(_l("To be kept by"))
-    evidence = TextAreaField(_l("Evidence links"), validators=[Optional(), Length(max=5000), CleanText()],
+    evidence = TextAreaField(_l("Evidence links"), validators=[Optional(), MaxChars(5000), CleanText()],
                              description=_l("Addresses starting with https://, one a line: a minute, a video, a "
                                             "news article."))
 
@@ -128,7 +128,7 @@ class CommitmentStatusForm(FlaskForm):
 
 class UpdateForm(FlaskForm):
     happened_on = _date(_l("Date"), required=True)
-    text = TextAreaField(_l("What happened"), validators=[DataRequired(), Length(max=3000), CleanText()])
-    links = TextAreaField(_l("Links"), validators=[Optional(), Length(max=5000), CleanText()],
+    text = TextAreaField(_l("What happened"), validators=[DataRequired(), MaxChars(3000), CleanText()])
+    links = TextAreaField(_l("Links"), validators=[Optional(), MaxChars(5000), CleanText()],
                           description=_l("Addresses starting with https://, one a line."))
 
