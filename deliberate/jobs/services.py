@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import event, or_, select, update
+from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -254,8 +254,6 @@ def dead_letters() -> tuple[list[Job], list[OutgoingMail]]:
 
 def backlog() -> dict[str, int]:
     """Return how much work waits: jobs queued or retrying, messages waiting."""
-    from sqlalchemy import func
-
     return {
         "jobs": db.session.scalar(select(func.count(Job.id)).where(
             Job.status.in_((JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.FAILED)))) or 0,
