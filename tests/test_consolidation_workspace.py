@@ -569,3 +569,19 @@ def test_the_ratings_follow_the_demands_still_to_place(app, world):
         assert all(0.0 <= g.confidence <= 1.0 for g in groups)
         assert set(groups[0].demand_confidence) == set(data["demands"][3:5])
         assert groups[0].is_confident and not groups[1].is_confident
+
+
+def test_an_item_titled_in_one_language_is_marked_translation_pending_until_translated(app, client, world):
+    data = make(app, world)
+    d = data["demands"]
+    login(client, world["board"])
+    client.post(f"/demands/{d[0]}/placement/own", data={"expected": ""})
+    with app.app_context():
+        item = db.session.get(AgendaItem, placed_once(data["consultation"])[d[0]].agenda_item_id)
+        assert item.is_translation_pending
+        item_id, title = item.id, item.title_es or item.title_en
+    assert "translation pending" in client.get(f"/consultations/{data['consultation']}/consolidation").get_data(
+        as_text=True)
+    client.post(f"/agenda-items/{item_id}/edit", data={"title_es": title, "title_en": "Drinking water",
+                                                       "summary_es": "", "summary_en": ""})
+    assert "translation pending" not in client.get(f"/agenda-items/{item_id}").get_data(as_text=True)

@@ -42,6 +42,11 @@ class AgendaItem(db.Model):
         """Tell whether the item is a live candidate (not merged into another)."""
         return self.merged_into_id is None
 
+    @property
+    def is_translation_pending(self) -> bool:
+        """Tell whether the item still lacks its title in one of the two languages (shown until it is written)."""
+        return not (self.title_es and self.title_en)
+
     def title(self, locale: str) -> str:
         return in_language(self.title_es, self.title_en, locale)
 
