@@ -47,7 +47,7 @@ NEWER = [  # (action, facts as services write them, the English line, the Spanis
     ("consolidation.answer", {"consultation": 3, "demand": 7, "objection": 2},
      "Objection #2 to demand #7 answered.", "Objeción #2 a la demanda #7 respondida."),
     ("invitation.create", {"role": "member", "max_uses": 1}, "Role: Member; usable once.",
-     "Cargo: Socio(a); se puede usar una vez."),
+     "Cargo: Integrante; se puede usar una vez."),
     ("demand.unhide", {"previous_reason": "Insulto"}, "It had been hidden for this reason: Insulto",
      "Se había ocultado por este motivo: Insulto"),
     ("federation.time_zone", {"from": "UTC", "to": "America/Los_Angeles"},

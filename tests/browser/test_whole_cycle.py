@@ -131,7 +131,7 @@ def test_the_whole_cycle_in_spanish_on_a_phone_then_in_english_on_a_desktop(
     officer.click(f"text={club}")
     officer.click("text=Administrar el club")
     officer.locator("li", has_text="Rosa Elvia Muro").get_by_role("button", name="Aprobar").click()
-    assert "ya es socio(a) del club" in flash(officer)
+    assert "ya es integrante del club" in flash(officer)
     journey.shot(officer, "dirigente-aprueba")
     rosa.goto(base + "/account/profile")
     assert club in rosa.inner_text("main") and "activo" in rosa.inner_text("main")
