@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.pages import PHONE, ROOT, free_port, run_deliberate
+from tests.browser.pages import PHONE, ROOT, free_port, run_deliberate, start_worker
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -58,6 +58,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, server_env: dict[str, 
         "DELIBERATE_SECRET_KEY": "browser-tests-secret-key-0123456789",
         "DELIBERATE_SECURE_COOKIES": "0",
         "PYTHONWARNINGS": "ignore",
+        "DELIBERATE_OPINION_DEBOUNCE_SECONDS": "1",
     }
     env.pop("DELIBERATE_TEST_DATABASE_URL", None)
     server_env.update(env)
@@ -80,9 +81,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, server_env: dict[str, 
     else:
         server.kill()
         pytest.fail(f"the server did not start; see {instance / 'server.log'}")
+    worker = start_worker(env, instance)  # the site's jobs (mail, the opinion map) run beside it, as with make run
     yield f"http://127.0.0.1:{port}"
     server.terminate()
     server.wait(timeout=10)
+    worker.terminate()
+    worker.wait(timeout=10)
     log.close()
 
 

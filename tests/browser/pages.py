@@ -22,6 +22,13 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def start_worker(env: dict, instance: Path) -> subprocess.Popen:
+    """Start a job worker for a live server's database, as `make run` does beside the site."""
+    with (instance / "worker.log").open("w") as log:  # the child keeps its own copy of the file
+        return subprocess.Popen([sys.executable, "-m", "flask", "--app", "deliberate", "worker"], env=env, cwd=ROOT,
+                                stdout=log, stderr=subprocess.STDOUT)
+
+
 def run_deliberate(*args: str, env: dict) -> subprocess.CompletedProcess:
     """Run a ``deliberate`` command against the live server's database; fail the test if it fails."""
     command = [sys.executable, "-m", "flask", "--app", "deliberate", *args]

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser.pages import DESKTOP, PHONE, ROOT, free_port, run_deliberate
+from tests.browser.pages import DESKTOP, PHONE, ROOT, free_port, run_deliberate, start_worker
 
 ADMIN_EMAIL, ADMIN_PASSWORD = "admin@federacion.example.org", "cielo de zacatecas 1"
 BOARD_EMAIL, PASSWORD = "mesa@federacion.example.org", "nopal y tuna 2027"
@@ -73,7 +73,8 @@ def fresh_site(tmp_path_factory) -> Iterator[tuple[str, _Sink]]:
            "DELIBERATE_DATABASE_URL": f"sqlite:///{instance / 'fresh.sqlite3'}",
            "DELIBERATE_SECRET_KEY": "fresh-site-secret-key-0123456789abcdef", "DELIBERATE_SECURE_COOKIES": "0",
            "DELIBERATE_MAIL_SERVER": "127.0.0.1", "DELIBERATE_MAIL_PORT": str(sink.server_address[1]),
-           "DELIBERATE_MAIL_USE_TLS": "0", "PYTHONWARNINGS": "ignore"}
+           "DELIBERATE_MAIL_USE_TLS": "0", "PYTHONWARNINGS": "ignore",
+           "DELIBERATE_OPINION_DEBOUNCE_SECONDS": "1"}
     env.pop("DELIBERATE_TEST_DATABASE_URL", None)
     run_deliberate("db", "upgrade", env=env)
     run_deliberate("create-admin", ADMIN_EMAIL, "--name", "Admin del sitio", "--password", ADMIN_PASSWORD, env=env)
@@ -91,15 +92,18 @@ def fresh_site(tmp_path_factory) -> Iterator[tuple[str, _Sink]]:
     else:
         server.kill()
         pytest.fail(f"the server did not start; see {instance / 'server.log'}")
+    worker = start_worker(env, instance)  # mail and the opinion map are jobs, run beside the site as with make run
     yield f"http://127.0.0.1:{port}", sink
     server.terminate()
     server.wait(timeout=10)
+    worker.terminate()
+    worker.wait(timeout=10)
     log.close()
     sink.shutdown()
     sink.server_close()
 
 
-def mail_to(sink: _Sink, address: str, *, containing: str = "", timeout: float = 10) -> str:
+def mail_to(sink: _Sink, address: str, *, containing: str = "", timeout: float = 60) -> str:
     """Wait for the newest message to an address (with a word in it) and return its text."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -236,7 +236,11 @@ def test_the_whole_cycle_in_spanish_on_a_phone_then_in_english_on_a_desktop(
     journey.shot(officer, "argumento-apoyado")
     # A member's request never computes the map; the board's does, when enough reactions are new (or by cron).
     map_url = f"{base}/consultations/{consultation_id}/opinion-map"
-    board.goto(map_url)
+    for _ in range(60):  # the map is a job computed a moment after the reactions arrive
+        board.goto(map_url)
+        if board.locator("svg.om-map").count():
+            break
+        time.sleep(1)
     assert board.locator("svg.om-map").count() == 1
     journey.shot(board, "junta-mapa-de-opiniones")
     rosa.goto(map_url)

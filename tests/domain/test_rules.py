@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from deliberate.domain import federation, minority, tally
+from deliberate.domain import equity, federation, tally
 from deliberate.domain.gender import Gender, GenderGroup, gender_group
 from deliberate.domain.rules import AgendaSelection, CheckMode, ClubMode, ClubWeighting, VotingMethod
 
@@ -18,8 +18,8 @@ def test_each_rule_set_keeps_the_words_stored_in_the_database_and_its_default_fi
 
 
 def test_the_engines_use_the_rule_set_names_of_the_domain():
-    assert minority.CheckMode is CheckMode
-    assert minority.EquityConfig().womens_priority_slot is CheckMode.WARN
+    assert equity.CheckMode is CheckMode
+    assert equity.EquityConfig().womens_priority_slot is CheckMode.WARN
 
 
 @pytest.mark.parametrize("method", list(VotingMethod))
