@@ -22,6 +22,7 @@ from deliberate.domain.equity import CheckStatus
 from deliberate.domain.phases import Phase
 from deliberate.domain.programmes import CommitmentStatus, Currency, OwnerKind, Source, Status
 from deliberate.domain.rules import AgendaSelection, CheckMode, ClubMode, ClubWeighting, VotingMethod
+from deliberate.i18n import format_number, format_percent
 from deliberate.models.accounts import MembershipStatus, Role
 from deliberate.models.demands import Language, Target
 
@@ -132,6 +133,51 @@ COMMITMENT_NAMES = {
 }
 
 
+#: How each zone a federation may choose is called: its common name, then a city on its clock.
+ZONE_NAMES = {
+    "America/Los_Angeles": _l("Pacific (Los Angeles)"),
+    "America/Denver": _l("Mountain (Denver)"),
+    "America/Phoenix": _l("Arizona (Phoenix)"),
+    "America/Chicago": _l("Central (Chicago)"),
+    "America/New_York": _l("Eastern (New York)"),
+    "America/Anchorage": _l("Alaska (Anchorage)"),
+    "Pacific/Honolulu": _l("Hawaii (Honolulu)"),
+    "America/Tijuana": _l("Baja California (Tijuana)"),
+    "America/Hermosillo": _l("Sonora (Hermosillo)"),
+    "America/Mazatlan": _l("Mexican Pacific (Mazatlán)"),
+    "America/Mexico_City": _l("Central Mexico (Mexico City)"),
+    "America/Cancun": _l("Quintana Roo (Cancún)"),
+    "UTC": _l("Coordinated Universal Time (UTC)"),
+}
+
+#: A consultation's voting settings, as the settings page and the audit log name them.
+SETTING_NAMES = {
+    "agenda_size": _l("Agenda size"),
+    "voting_method": _l("Voting method"),
+    "club_weighting": _l("How much each club weighs"),
+    "weighting_cap": _l("Cap (members)"),
+    "club_mode": _l("How a club's votes count"),
+    "selection": _l("How the agenda is chosen"),
+    "voters_threshold": _l("Majority of voters needed (%)"),
+    "clubs_threshold": _l("Majority of clubs needed (%)"),
+    "women_slot": _l("Women's priority slot"),
+    "participation_parity": _l("Participation parity between women and men"),
+    "board_composition": _l("Composition of the board"),
+}
+#: The names of each setting's values, for the settings that take one of a list.
+SETTING_VALUE_NAMES: dict[str, Mapping[Any, Any]] = {
+    "voting_method": VOTING_METHOD_NAMES,
+    "club_weighting": CLUB_WEIGHTING_NAMES,
+    "club_mode": CLUB_MODE_NAMES,
+    "selection": AGENDA_SELECTION_NAMES,
+    "women_slot": CHECK_MODE_CHOICES,
+    "participation_parity": CHECK_MODE_CHOICES,
+    "board_composition": CHECK_MODE_CHOICES,
+}
+#: Settings stored as a share (0.6) that the settings page asks as a percentage (60).
+SHARE_SETTINGS = ("voters_threshold", "clubs_threshold")
+
+
 def name_of(names: Mapping[Any, Any], value: Enum | str | None) -> str:
     """Return the translated name of ``value`` in ``names``; "" for none, and the stored word for an unknown one."""
     if value is None or value == "":
@@ -186,6 +232,33 @@ def check_mode_name(mode: CheckMode | str | None) -> str:
 
 def check_status_name(status: CheckStatus | str | None) -> str:
     return name_of(CHECK_STATUS_NAMES, status)
+
+
+def describe_settings(values: Mapping[str, Any]) -> str:
+    """Write saved settings as the settings page names them, in the reader's language ("Voting method: Borda count;
+    …"), for the audit log; a setting no longer offered is written as it was stored."""
+    parts = []
+    for key, value in values.items():
+        if value is None or value == "None":
+            continue
+        if key not in SETTING_NAMES:
+            parts.append(f"{key}={value}")
+            continue
+        if key in SETTING_VALUE_NAMES:
+            text = name_of(SETTING_VALUE_NAMES[key], value)
+        else:
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                text = str(value)
+            else:
+                text = format_percent(number) if key in SHARE_SETTINGS else format_number(number)
+        parts.append(f"{SETTING_NAMES[key]}: {text}")
+    return "; ".join(parts)
+
+
+def zone_name(zone: str) -> str:
+    return str(ZONE_NAMES.get(zone, zone))
 
 
 __all__ = ["in_language", "init_app"]

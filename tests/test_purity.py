@@ -51,8 +51,6 @@ LAZY_ON_PURPOSE = {"sklearn", "scipy"}
 #: Imports that still run up the layers, each to be removed (the list may only shrink).
 KNOWN_UPWARD = {
     ("mail", "jobs.services"),  # a message is queued in the job area's outbox instead of sent in the request
-    ("audit.sentences", "consultations.forms"),  # the settings' names come from the settings form
-    ("audit.sentences", "organizations.forms"),  # the time zones' names come from the settings form
 }
 
 
@@ -145,6 +143,4 @@ def test_imports_are_at_the_top_of_every_module():
 
 #: Function-level imports still to move to the top of their modules (the list may only shrink).
 KNOWN_INSIDE_FUNCTIONS = [
-    "audit.sentences: deliberate.consultations.forms",  # the settings' names come from the settings form
-    "audit.sentences: deliberate.organizations.forms",  # the time zones' names come from the settings form
 ]

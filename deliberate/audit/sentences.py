@@ -128,15 +128,11 @@ def _polis(f: dict[str, Any]) -> str:
 
 
 def _settings(f: dict[str, Any]) -> str:
-    from deliberate.consultations.forms import SettingsForm  # the settings' names and choices are the form's
-
-    return _("Settings saved: %(values)s", values=SettingsForm.describe(f["settings"]))
+    return _("Settings saved: %(values)s", values=labels.describe_settings(f["settings"]))
 
 
 def _time_zone(f: dict[str, Any]) -> str:
-    from deliberate.organizations.forms import ZONE_LABELS  # the zones' names, as the settings page offers them
-
-    source, target = (str(ZONE_LABELS.get(name, name)) for name in (f["from"], f["to"]))
+    source, target = (labels.zone_name(name) for name in (f["from"], f["to"]))
     return _("From %(source)s to %(target)s.", source=source, target=target)
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
@@ -13,7 +10,6 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 from deliberate import labels
 from deliberate.domain.rules import ClubWeighting
 from deliberate.forms import CleanText, DateInRange, MaxChars, choices
-from deliberate.i18n import format_number, format_percent
 
 
 class ConsultationForm(FlaskForm):
@@ -49,70 +45,43 @@ class ConsultationForm(FlaskForm):
 
 class SettingsForm(FlaskForm):
     agenda_size = IntegerField(
-        _l("Agenda size"), validators=[InputRequired(), NumberRange(1, 50)],
+        labels.SETTING_NAMES["agenda_size"], validators=[InputRequired(), NumberRange(1, 50)],
         description=_l("How many items the published agenda has (1 to 50)."),
     )
-    voting_method = SelectField(_l("Voting method"), choices=choices(labels.choices_of(labels.VOTING_METHOD_NAMES)))
+    voting_method = SelectField(labels.SETTING_NAMES["voting_method"],
+                                choices=choices(labels.choices_of(labels.VOTING_METHOD_NAMES)))
     club_weighting = SelectField(
-        _l("How much each club weighs"), choices=choices(labels.choices_of(labels.CLUB_WEIGHTING_NAMES)),
+        labels.SETTING_NAMES["club_weighting"], choices=choices(labels.choices_of(labels.CLUB_WEIGHTING_NAMES)),
     )
     weighting_cap = IntegerField(
-        _l("Cap (members)"), validators=[Optional(), NumberRange(1, 100000)],
+        labels.SETTING_NAMES["weighting_cap"], validators=[Optional(), NumberRange(1, 100000)],
         description=_l("Only with the capped weighting: a club weighs at most as much as this many members."),
     )
     club_mode = SelectField(
-        _l("How a club's votes count"),
+        labels.SETTING_NAMES["club_mode"],
         choices=choices(labels.choices_of(labels.CLUB_MODE_NAMES)),
         description=_l("Proportional: every member's ballot counts within the club's weight. Bloc: the club's "
                        "majority carries the club's whole weight."),
     )
-    selection = SelectField(_l("How the agenda is chosen"),
+    selection = SelectField(labels.SETTING_NAMES["selection"],
                             choices=choices(labels.choices_of(labels.AGENDA_SELECTION_NAMES)))
     voters_threshold = IntegerField(
-        _l("Majority of voters needed (%)"), validators=[InputRequired(), NumberRange(1, 100)],
+        labels.SETTING_NAMES["voters_threshold"], validators=[InputRequired(), NumberRange(1, 100)],
         description=_l("For the double-majority check: the share of voters an item needs."),
     )
     clubs_threshold = IntegerField(
-        _l("Majority of clubs needed (%)"), validators=[InputRequired(), NumberRange(1, 100)],
+        labels.SETTING_NAMES["clubs_threshold"], validators=[InputRequired(), NumberRange(1, 100)],
         description=_l("For the double-majority check: the share of clubs an item needs."),
     )
-    women_slot = SelectField(_l("Women's priority slot"))
-    participation_parity = SelectField(_l("Participation parity between women and men"))
-    board_composition = SelectField(_l("Composition of the board"))
+    women_slot = SelectField(labels.SETTING_NAMES["women_slot"])
+    participation_parity = SelectField(labels.SETTING_NAMES["participation_parity"])
+    board_composition = SelectField(labels.SETTING_NAMES["board_composition"])
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         modes = choices(labels.choices_of(labels.CHECK_MODE_CHOICES))
         for field in (self.women_slot, self.participation_parity, self.board_composition):
             field.choices = modes
-
-    #: Settings stored as a share (0.6) that the form asks as a percentage (60).
-    SHARES = ("voters_threshold", "clubs_threshold")
-
-    @classmethod
-    def describe(cls, values: Mapping[str, Any]) -> str:
-        """Write saved settings as this form names them, in the reader's language ("Voting method: Borda count;
-        …"), for the audit log; a setting the form no longer has is written as it was stored."""
-        form = cls(formdata=None, meta={"csrf": False})
-        parts = []
-        for key, value in values.items():
-            field = form._fields.get(key)
-            if value is None or value == "None":
-                continue
-            if field is None:
-                parts.append(f"{key}={value}")
-                continue
-            if isinstance(field, SelectField):
-                text = next((str(choice.label) for choice in field.choices if choice.value == value), str(value))
-            else:
-                try:
-                    number = float(value)
-                except (TypeError, ValueError):
-                    text = str(value)
-                else:
-                    text = format_percent(number) if key in cls.SHARES else format_number(number)
-            parts.append(f"{field.label.text}: {text}")
-        return "; ".join(parts)
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

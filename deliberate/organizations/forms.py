@@ -13,23 +13,6 @@ from deliberate.domain.timezones import ZONES
 from deliberate.forms import CleanText, MaxChars, choices
 from deliberate.models import Role
 
-# How each zone a federation may choose is called on the settings page: its common name, then a city on its clock.
-ZONE_LABELS = {
-    "America/Los_Angeles": _l("Pacific (Los Angeles)"),
-    "America/Denver": _l("Mountain (Denver)"),
-    "America/Phoenix": _l("Arizona (Phoenix)"),
-    "America/Chicago": _l("Central (Chicago)"),
-    "America/New_York": _l("Eastern (New York)"),
-    "America/Anchorage": _l("Alaska (Anchorage)"),
-    "Pacific/Honolulu": _l("Hawaii (Honolulu)"),
-    "America/Tijuana": _l("Baja California (Tijuana)"),
-    "America/Hermosillo": _l("Sonora (Hermosillo)"),
-    "America/Mazatlan": _l("Mexican Pacific (Mazatlán)"),
-    "America/Mexico_City": _l("Central Mexico (Mexico City)"),
-    "America/Cancun": _l("Quintana Roo (Cancún)"),
-    "UTC": _l("Coordinated Universal Time (UTC)"),
-}
-
 
 class ClubForm(FlaskForm):
     name = StringField(_l("Club name"), validators=[DataRequired(), MaxChars(120), CleanText()])
@@ -57,7 +40,7 @@ class FederationSettingsForm(FlaskForm):
                        "in 100 Mexican migrants in the United States are women (43.9 according to INEGI)."))
     time_zone = SelectField(
         _l("Time zone"),
-        choices=choices((name, ZONE_LABELS[name]) for name in ZONES),
+        choices=choices((name, labels.ZONE_NAMES[name]) for name in ZONES),
         validate_choice=False,
         validators=[AnyOf(ZONES, message=_l("Choose a time zone from the list."))],
         description=_l("Dates and times on the federation's pages are shown on this clock, and the times the board "
@@ -88,7 +71,7 @@ class FederationSetUpForm(FlaskForm):
     slug = StringField(_l("Address (optional)"), validators=[Optional(), MaxChars(70)],
                        description=_l("Lower-case words and hyphens, as in /o/fed-zacatecas. Made from the name when "
                                       "left empty."))
-    time_zone = SelectField(_l("Time zone"), choices=choices((name, ZONE_LABELS[name]) for name in ZONES),
+    time_zone = SelectField(_l("Time zone"), choices=choices((name, labels.ZONE_NAMES[name]) for name in ZONES),
                             validate_choice=True, default="America/Los_Angeles")
     board = TextAreaField(_l("Board members' email addresses"), validators=[DataRequired(), MaxChars(5000)],
                           description=_l("One per line. People with an account join the board now; the others are "
