@@ -30,8 +30,8 @@ from deliberate.domain.errors import (
 from deliberate.extensions import db
 from deliberate.i18n import page_federation
 from deliberate.labels import phase_name
-from deliberate.models import Role, User
-from deliberate.permissions import has_role
+from deliberate.models import User
+from deliberate.permissions import is_board
 
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. Please go back and try again.")),
@@ -129,7 +129,7 @@ def record_refusal(error: DomainError) -> None:
     code = getattr(error, "reason", None) or getattr(error, "code", None) or ""
     field = getattr(error, "field", None)
     db.session.rollback()
-    actor = db.session.get(User, current_user.id) if has_role(current_user, federation, Role.BOARD) else None
+    actor = db.session.get(User, current_user.id) if is_board(current_user, federation) else None
     audit.record(db.session.merge(federation), actor, "request.refused",
                  request.url_rule.rule if request.url_rule else request.path,
                  facts={"kind": type(error).__name__, "code": str(code), **({"field": field} if field else {})})

@@ -144,3 +144,17 @@ def test_imports_are_at_the_top_of_every_module():
 #: Function-level imports still to move to the top of their modules (the list may only shrink).
 KNOWN_INSIDE_FUNCTIONS = [
 ]
+
+
+#: Rules that must have one definition in the package: who acts as board or member, loading a consultation a person
+#: may see, which items are on the ballot, and the privacy minimum.
+ONE_DEFINITION = ("is_board", "is_member", "consultation_or_404", "active_items", "is_small")
+
+
+def test_each_rule_is_defined_once():
+    definitions: dict[str, list[str]] = {name: [] for name in ONE_DEFINITION}
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in definitions:
+                definitions[node.name].append(_module_of(path))
+    assert {name: len(where) for name, where in definitions.items()} == dict.fromkeys(ONE_DEFINITION, 1), definitions

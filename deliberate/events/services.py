@@ -30,7 +30,7 @@ from deliberate.extensions import db
 from deliberate.models import Organization, Role, User, utcnow
 from deliberate.models.events import Event, EventMaterial, Rsvp, Track
 from deliberate.notifications.services import notify
-from deliberate.permissions import has_role, role_in
+from deliberate.permissions import has_role, is_board, is_member
 from deliberate.text import clean_markdown, clean_text
 
 MAX_TITLE = 160
@@ -41,13 +41,9 @@ MAX_LINK = 500
 
 # --- who may do what ----------------------------------------------------------------------------------------------
 
-def is_member(user: User | None, federation: Organization) -> bool:
-    return role_in(user, federation) is not None
-
-
 def can_organise(user: User | None, federation: Organization, club: Organization | None = None) -> bool:
     """Tell whether the user may plan events for the federation (its board) or for one of its clubs (officers)."""
-    if has_role(user, federation, Role.BOARD):
+    if is_board(user, federation):
         return True
     return club is not None and club.parent_id == federation.id and has_role(user, club, Role.OFFICER)
 
@@ -62,11 +58,11 @@ def organiser_clubs(user: User | None, federation: Organization) -> list[Organiz
 
 
 def may_plan_any(user: User | None, federation: Organization) -> bool:
-    return has_role(user, federation, Role.BOARD) or bool(organiser_clubs(user, federation))
+    return is_board(user, federation) or bool(organiser_clubs(user, federation))
 
 
 def _is_officer_anywhere(user: User, federation: Organization) -> bool:
-    return has_role(user, federation, Role.BOARD) or any(
+    return is_board(user, federation) or any(
         has_role(user, club, Role.OFFICER) for club in federation.clubs())
 
 

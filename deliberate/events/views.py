@@ -19,7 +19,7 @@ from deliberate.mail import external_url
 from deliberate.models import Role
 from deliberate.organizations.forms import EmptyForm
 from deliberate.organizations.views import federation_or_404, organization_or_404
-from deliberate.permissions import has_role
+from deliberate.permissions import is_board
 
 bp = Blueprint("events", __name__)
 
@@ -79,7 +79,7 @@ def index(slug: str):
     upcoming, past = services.federation_events(federation)
     return render_template("events/index.html", federation=federation, upcoming=upcoming, past=past,
                            locale=_locale(), can_plan=services.may_plan_any(current_user, federation),
-                           is_board=has_role(current_user, federation, Role.BOARD))
+                           is_board=is_board(current_user, federation))
 
 
 @bp.get("/o/<slug>/events.ics")
@@ -113,7 +113,7 @@ def _fields(form, federation) -> services.EventFields:
 def _prepared_form(federation, **kwargs) -> EventForm:
     form = EventForm(**kwargs)
     form.set_choices(services.organiser_clubs(current_user, federation), services.tracks(federation), _locale(),
-                     has_role(current_user, federation, Role.BOARD))
+                     is_board(current_user, federation))
     return form
 
 

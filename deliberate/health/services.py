@@ -41,7 +41,7 @@ from deliberate.models import (
     utcnow,
 )
 from deliberate.models.events import Event, Rsvp
-from deliberate.permissions import has_role
+from deliberate.permissions import is_board
 
 TREND_CONSULTATIONS = 6
 
@@ -49,10 +49,6 @@ TREND_CONSULTATIONS = 6
 def baseline_of(federation: Organization) -> float:
     value = federation.parity_baseline
     return rules.DEFAULT_BASELINE if value is None else float(value)
-
-
-def is_board(user: User | None, federation: Organization) -> bool:
-    return has_role(user, federation, Role.BOARD)
 
 
 # --- counting people ----------------------------------------------------------------------------------------------

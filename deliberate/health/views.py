@@ -17,6 +17,7 @@ from deliberate.i18n import format_percent
 from deliberate.models import Role
 from deliberate.organizations.forms import EmptyForm
 from deliberate.organizations.views import federation_or_404, organization_or_404
+from deliberate.permissions import is_board
 
 bp = Blueprint("health", __name__)
 
@@ -41,7 +42,7 @@ def summary(slug: str):
         abort(404)
     data = services.federation_health(federation, full=False)
     return render_template("health/summary.html", federation=federation, data=data,
-                           population_name=population_name, is_board=services.is_board(current_user, federation))
+                           population_name=population_name, is_board=is_board(current_user, federation))
 
 
 @bp.get("/o/<slug>/health/board")

@@ -16,22 +16,14 @@ from deliberate.domain import mentoring as rules
 from deliberate.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from deliberate.domain.gender import Gender
 from deliberate.extensions import db
-from deliberate.models import Organization, Role, User, utcnow
+from deliberate.models import Organization, User, utcnow
 from deliberate.models.mentoring import Mentoring, MentoringMeeting, MentorOffer, MentorRequest
 from deliberate.notifications.services import notify
-from deliberate.permissions import club_membership, has_role, role_in
+from deliberate.permissions import club_membership, is_board, is_member
 from deliberate.text import clean_text
 
 MAX_TEXT = 1000
 MAX_NOTE = 500
-
-
-def is_member(user: User | None, federation: Organization) -> bool:
-    return role_in(user, federation) is not None
-
-
-def is_board(user: User | None, federation: Organization) -> bool:
-    return has_role(user, federation, Role.BOARD)
 
 
 def _text(value: str | None, limit: int, field: str, required: bool = False) -> str:

@@ -16,6 +16,7 @@ from deliberate.mentoring.forms import EndForm, MeetingForm, OfferForm, RequestF
 from deliberate.models import Role, User, utcnow
 from deliberate.organizations.forms import EmptyForm
 from deliberate.organizations.views import federation_or_404
+from deliberate.permissions import is_board
 
 bp = Blueprint("mentoring", __name__)
 
@@ -30,8 +31,8 @@ WORDS = {
 
 
 def _page(federation, status: int = 200, **forms):
-    is_board = services.is_board(current_user, federation)
-    requests = services.open_requests(federation) if is_board else []
+    board = is_board(current_user, federation)
+    requests = services.open_requests(federation) if board else []
     context = {
         "offer_form": OfferForm(formdata=None), "request_form": RequestForm(formdata=None),
         **forms,
@@ -42,9 +43,9 @@ def _page(federation, status: int = 200, **forms):
     return render_template(
         "mentoring/index.html", federation=federation, offer=offer,
         own_request=services.own_request(current_user, federation),
-        pairings=services.pairings_of(current_user, federation), is_board=is_board,
+        pairings=services.pairings_of(current_user, federation), is_board=board,
         requests=[(r, services.suggestions(r)) for r in requests],
-        all_pairings=services.all_pairings(federation) if is_board else [],
+        all_pairings=services.all_pairings(federation) if board else [],
         empty_form=EmptyForm(formdata=None), **context), status
 
 
@@ -115,7 +116,7 @@ def pair(request_id: int):
         abort(404)
     federation = mentor_request.federation
     g.page_federation = federation
-    if not services.is_board(current_user, federation):
+    if not is_board(current_user, federation):
         abort(403)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -154,7 +155,7 @@ def _show(mentoring, status: int = 200, **forms):
 def show(mentoring_id: int):
     """The pair's page: who, since when, their meetings (notes for the two of them only), the end."""
     mentoring = _pairing_or_404(mentoring_id)
-    if not (services.is_in_pair(current_user, mentoring) or services.is_board(current_user, mentoring.federation)):
+    if not (services.is_in_pair(current_user, mentoring) or is_board(current_user, mentoring.federation)):
         abort(403)
     return _show(mentoring)
 
@@ -184,7 +185,7 @@ def meeting(mentoring_id: int):
 @login_required
 def end(mentoring_id: int):
     mentoring = _pairing_or_404(mentoring_id)
-    if not (services.is_in_pair(current_user, mentoring) or services.is_board(current_user, mentoring.federation)):
+    if not (services.is_in_pair(current_user, mentoring) or is_board(current_user, mentoring.federation)):
         abort(403)
     form = EndForm()
     if not form.validate_on_submit():
