@@ -33,6 +33,7 @@ from deliberate.ops import proxy
 from deliberate.ops.views import bp as ops_bp
 from deliberate.organizations.views import bp as organizations_bp
 from deliberate.programmes.views import bp as programmes_bp
+from deliberate.volunteers.views import bp as volunteers_bp
 
 PACKAGE = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE.parent
@@ -102,5 +103,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(organizations_bp)
     app.register_blueprint(auth_bp, url_prefix="/account")
     for bp in (demands_bp, deliberation_bp, consultations_bp, notifications_bp, consolidation_bp, opinion_bp,
-               ballots_bp, agenda_bp, ops_bp, jobs_bp, programmes_bp, events_bp, health_bp, mentoring_bp):
+               ballots_bp, agenda_bp, ops_bp, jobs_bp, programmes_bp, events_bp, health_bp, mentoring_bp,
+               volunteers_bp):
         app.register_blueprint(bp)

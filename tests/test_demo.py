@@ -53,7 +53,7 @@ def test_the_demo_cycle_shows_the_federations_events_and_health(app, client, mak
     from deliberate.demo import FEDERATION_SLUG
     from deliberate.domain.events import RsvpStatus
     from deliberate.extensions import db
-    from deliberate.models import Event, Mentoring, QuotaRule, Rsvp
+    from deliberate.models import Event, Mentoring, QuotaRule, Rsvp, VolunteerAssignment
 
     demo = make_app(SERVER_NAME=None)
     result = CliRunner().invoke(demo_cycle_command, [], obj=ScriptInfo(create_app=lambda: demo))
@@ -69,10 +69,15 @@ def test_the_demo_cycle_shows_the_federations_events_and_health(app, client, mak
         assert sum(rsvp.attended for rsvp in workshop.rsvps) == workshop.capacity - 2
         assert db.session.scalar(select(Mentoring)) is not None
         assert len(db.session.scalars(select(QuotaRule)).all()) == 2
+        holders = db.session.scalars(select(VolunteerAssignment).where(VolunteerAssignment.left_at.is_(None))).all()
+        assert len(holders) >= 10 and any(a.is_shown for a in holders) and not all(a.is_shown for a in holders)
     events_page = client.get(f"/o/{FEDERATION_SLUG}/events").get_data(as_text=True)
     assert "Women&#39;s leadership workshop" in events_page or "Women's leadership workshop" in events_page
     health_page = client.get(f"/o/{FEDERATION_SLUG}/health").get_data(as_text=True)
     assert "Quota rules over leadership" in health_page and "at least 40% women" in health_page
+    assert "Members holding a volunteer role" in health_page
+    volunteer_page = client.get(f"/o/{FEDERATION_SLUG}/volunteer").get_data(as_text=True)
+    assert "Driver for the December caravan" in volunteer_page and "Event help" in volunteer_page
 
 
 def test_seed_demo_adds_synthetic_members_spread_over_the_demo_clubs_each_run_adding_more(app):

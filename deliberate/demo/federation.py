@@ -21,7 +21,7 @@ from deliberate.demo.content import (
     SURNAMES,
     WOMEN,
 )
-from deliberate.demo.leadership import seed_leadership
+from deliberate.demo.leadership import seed_leadership, seed_volunteering
 from deliberate.domain.gender import Gender
 from deliberate.extensions import db
 from deliberate.models import Membership, Organization, OrganizationKind, Role, User
@@ -57,6 +57,7 @@ def seed_demo() -> DemoResult:
     if federation is not None:
         seed_demo_consultation(federation)
         seed_leadership(federation)
+        seed_volunteering(federation)
         return DemoResult(False, federation.name, federation.slug, DEMO_PASSWORD, _logins(federation))
     rng = random.Random(2026)
     admin, _created = make_admin(f"admin@{EMAIL_DOMAIN}", "Admin Demo", DEMO_PASSWORD)
@@ -110,6 +111,7 @@ def seed_demo() -> DemoResult:
         appoint_to_federation(federation, user, Role.BOARD, admin)
     seed_demo_consultation(federation)
     seed_leadership(federation)
+    seed_volunteering(federation)
     return DemoResult(True, federation.name, federation.slug, DEMO_PASSWORD, _logins(federation))
 
 

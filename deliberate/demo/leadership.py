@@ -1,7 +1,7 @@
 """The demo federation's leadership work: a women's leadership workshop with its RSVPs, waiting list and
-attendance, an assembly still to come, a mentoring pairing with a meeting, and quota rules over its leadership,
-all written through the services the board and the members use. Idempotent: a federation that already has the
-women's leadership track is left as it is."""
+attendance, an assembly still to come, a mentoring pairing with a meeting, quota rules over its leadership, and
+volunteer roles some members took up, all written through the services the board and the members use.
+Idempotent: a federation that already has the women's leadership track (or volunteer roles) is left as it is."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from deliberate.health import services as health
 from deliberate.mentoring import services as mentoring
 from deliberate.models import Membership, MembershipStatus, Organization, Role, User, utcnow
 from deliberate.models.events import Track
+from deliberate.models.volunteers import VolunteerRole
+from deliberate.volunteers import services as volunteers
 
 WORKSHOP_SEATS = 8
 
@@ -86,3 +88,50 @@ def seed_leadership(federation: Organization) -> bool:
     return True
 
 
+
+
+def seed_volunteering(federation: Organization) -> bool:
+    """Give the demo federation volunteer roles, some filled, once; return whether anything was added.
+
+    The people who volunteer come from every club but the first, whose member and officer are the demo's log-ins:
+    a newcomer logged in as them finds the first club's caravan role still open to take up.
+    """
+    if db.session.scalar(select(VolunteerRole.id).where(VolunteerRole.federation_id == federation.id)):
+        return False
+    board = _board(federation)
+    clubs = federation.clubs()
+    first, second = clubs[0], clubs[1]
+    officer_of_first = next(user for user, club_id, role in _club_people(federation)
+                            if club_id == first.id and role is Role.OFFICER)
+    officer_of_second = next(user for user, club_id, role in _club_people(federation)
+                             if club_id == second.id and role is Role.OFFICER)
+    today = volunteers.today_for(federation)
+    caravan = volunteers.post_role(federation, officer_of_first, volunteers.RoleFields(
+        title_es="Chofer para la caravana de diciembre", title_en="Driver for the December caravan", places=4,
+        description_es="Manejar una camioneta de la caravana a Zacatecas; licencia vigente.",
+        description_en="Drive one of the caravan's vans to Zacatecas; a valid licence.",
+        ends_on=today + timedelta(days=10), club_id=first.id))
+    treasurer = volunteers.post_role(federation, officer_of_second, volunteers.RoleFields(
+        title_es="Tesorería del club", title_en="Club treasurer", places=1,
+        description_es="Llevar el libro de cuentas y presentar el informe en la asamblea.",
+        description_en="Keep the accounts and report to the assembly.", club_id=second.id))
+    translation = volunteers.post_role(federation, board, volunteers.RoleFields(
+        title_es="Traducción español-inglés", title_en="Spanish-English translation", places=3,
+        description_es="Traducir las demandas y la agenda para las autoridades de los Estados Unidos.",
+        description_en="Translate the demands and the agenda for officials in the United States."))
+    event_help = volunteers.post_role(federation, board, volunteers.RoleFields(
+        title_es="Apoyo en eventos", title_en="Event help", places=20,
+        description_es="Recibir a la gente, registrar la asistencia y acomodar la sala.",
+        description_en="Welcome people, take attendance and set up the room."))
+    helpers = [user for user, club_id, role in _club_people(federation) if club_id != first.id and role is Role.MEMBER]
+    women = [user for user in helpers if user.gender is Gender.WOMAN]
+    men = [user for user in helpers if user.gender is Gender.MAN]
+    for user in women[:6] + men[:5]:
+        volunteers.take_role(event_help, user)
+    volunteers.take_role(treasurer, women[6])
+    volunteers.set_shown(treasurer, women[6], True)
+    for user in (women[7], men[5]):
+        volunteers.take_role(translation, user)
+    volunteers.set_shown(translation, women[7], True)
+    volunteers.take_role(caravan, men[6])
+    return True

@@ -35,6 +35,7 @@ class Population(enum.StrEnum):
     ATTENDEES = "attendees"
     MENTORS = "mentors"
     MENTEES = "mentees"
+    VOLUNTEERS = "volunteers"
 
 
 class Body(enum.StrEnum):

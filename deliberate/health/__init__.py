@@ -17,6 +17,7 @@ POPULATION_LABELS = {
     Population.ATTENDEES: _l("Event attendees"),
     Population.MENTORS: _l("Mentors"),
     Population.MENTEES: _l("Mentees"),
+    Population.VOLUNTEERS: _l("Volunteers"),
 }
 
 BODY_LABELS = {Body.BOARD: _l("The board"), Body.OFFICERS: _l("Club officers")}

@@ -42,6 +42,7 @@ from deliberate.models import (
 )
 from deliberate.models.events import Event, Rsvp
 from deliberate.permissions import is_board
+from deliberate.volunteers.services import volunteers as volunteers_of
 
 TREND_CONSULTATIONS = 6
 
@@ -181,6 +182,7 @@ class Health:
     vote_groups: tuple[VoteGroup, ...] = ()
     trends: tuple[TrendRow, ...] = ()
     flags: tuple[rules.Flag, ...] = ()
+    volunteers: int | None = 0  # people holding a volunteer role now; None: one to four
 
 
 PUBLIC_POPULATIONS = (Population.MEMBERS, Population.OFFICERS, Population.BOARD)
@@ -224,13 +226,15 @@ def federation_health(federation: Organization, *, full: bool, now: datetime | N
     voters = _voters(latest) if latest else set()
     attendees = _attendees(federation) if full else set()
     mentors, mentees = _mentoring(federation) if full else (set(), set())
+    helpers = volunteers_of(federation)
     trend_people = [(c, _authors(c), _reactors(c), _voters(c)) for c in consultations]
     genders = _genders(all_members | roster.board | authors | reactors | voters | attendees | mentors | mentees
-                       | {uid for _, a, r, v in trend_people for uid in a | r | v})
+                       | helpers | {uid for _, a, r, v in trend_people for uid in a | r | v})
     groups = {Population.MEMBERS: all_members, Population.OFFICERS: all_officers, Population.BOARD: roster.board}
     if full:
         groups.update({Population.AUTHORS: authors, Population.REACTORS: reactors, Population.VOTERS: voters,
-                       Population.ATTENDEES: attendees, Population.MENTORS: mentors, Population.MENTEES: mentees})
+                       Population.ATTENDEES: attendees, Population.MENTORS: mentors, Population.MENTEES: mentees,
+                       Population.VOLUNTEERS: helpers})
     shares = tuple(rules.share(p.value, _count(people, genders), baseline) for p, people in groups.items())
     quota_rules = tuple(db.session.scalars(select(QuotaRule).where(QuotaRule.federation_id == federation.id)
                                            .order_by(QuotaRule.body)))
@@ -241,7 +245,8 @@ def federation_health(federation: Organization, *, full: bool, now: datetime | N
     active = {club.id for club in clubs if club.id in last and now - last[club.id] <= timedelta(
         days=rules.INACTIVE_DAYS)}
     summary = Health(federation=federation, baseline=baseline, clubs_total=len(clubs), clubs_active=len(active),
-                     members=rules.shown_people(len(all_members)), shares=shares, quotas=quotas, rules=quota_rules)
+                     members=rules.shown_people(len(all_members)), shares=shares, quotas=quotas, rules=quota_rules,
+                     volunteers=rules.shown_people(len(helpers)))
     if not full:
         return summary
     club_rows = []
@@ -266,7 +271,7 @@ def federation_health(federation: Organization, *, full: bool, now: datetime | N
         federation=federation, baseline=baseline, clubs_total=len(clubs), clubs_active=len(active),
         members=summary.members, shares=shares, quotas=quotas, rules=quota_rules, club_rows=tuple(club_rows),
         latest=latest, vote_groups=_vote_groups(clubs, roster, voters), trends=trends,
-        flags=tuple(rules.flags(facts, shares, trend_points, quotas)))
+        flags=tuple(rules.flags(facts, shares, trend_points, quotas)), volunteers=summary.volunteers)
 
 
 def _vote_groups(clubs: list[Organization], roster: _Roster, voters: set[int]) -> tuple[VoteGroup, ...]:

@@ -47,6 +47,7 @@ from deliberate.models.mentoring import Mentoring, MentoringMeeting, MentorOffer
 from deliberate.models.opinion import OpinionSnapshot
 from deliberate.models.programmes import Commitment, Follow, Funding, Milestone, Programme, ProgrammeUpdate
 from deliberate.models.publication import Agenda, AgendaVersion, MinorityReport, MinorityReportCosign
+from deliberate.models.volunteers import VolunteerAssignment, VolunteerRole
 
 __all__ = [
     "Audience",
@@ -105,5 +106,7 @@ __all__ = [
     "PasswordReset",
     "Role",
     "User",
+    "VolunteerAssignment",
+    "VolunteerRole",
     "utcnow",
 ]

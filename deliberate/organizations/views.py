@@ -6,9 +6,9 @@ import base64
 import re
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -36,6 +36,7 @@ from deliberate.organizations.forms import (
     RosterForm,
 )
 from deliberate.tasks import services as tasks
+from deliberate.volunteers import services as volunteer_services
 
 bp = Blueprint("organizations", __name__)
 
@@ -112,6 +113,14 @@ def show(slug: str):
     role = permissions.role_in(current_user, organization)
     own = services.membership_of(current_user, organization) if current_user.is_authenticated else None
     active = services.members(organization)
+    club_page = {}
+    if organization.is_club:
+        federation = organization.federation
+        club_page = {
+            "volunteer_roles": volunteer_services.open_roles(federation, organization),
+            "volunteer_places": volunteer_services.places, "locale": str(get_locale() or "es"),
+            "shown_roles": volunteer_services.shown_roles([m.user_id for m in active], federation)
+            if role is not None else {}}
     return render_template(
         f"organizations/{'club' if organization.is_club else 'federation'}.html",
         organization=organization,
@@ -124,6 +133,7 @@ def show(slug: str):
         consultations=None if organization.is_club else consultation_services.consultations_of(organization,
                                                                                                 current_user),
         can_open_consultations=not organization.is_club and permissions.is_board(current_user, organization),
+        **club_page,
     )
 
 

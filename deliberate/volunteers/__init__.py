@@ -1,0 +1,1 @@
+"""Volunteer roles: what clubs and the board need filled, and the members who take them up."""
