@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from deliberate import config as default_config
 from deliberate import errors, extensions, i18n, labels, mail, routing, security, text
 from deliberate.agenda.views import bp as agenda_bp
+from deliberate.assemblies.views import bp as assemblies_bp
 from deliberate.audit import sentences
 from deliberate.auth.sessions import load_user
 from deliberate.auth.views import bp as auth_bp
@@ -103,6 +104,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(organizations_bp)
     app.register_blueprint(auth_bp, url_prefix="/account")
     for bp in (demands_bp, deliberation_bp, consultations_bp, notifications_bp, consolidation_bp, opinion_bp,
-               ballots_bp, agenda_bp, ops_bp, jobs_bp, programmes_bp, events_bp, health_bp, mentoring_bp,
-               volunteers_bp):
+               ballots_bp, assemblies_bp, agenda_bp, ops_bp, jobs_bp, programmes_bp, events_bp, health_bp,
+               mentoring_bp, volunteers_bp):
         app.register_blueprint(bp)

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from deliberate.domain.phases import Phase
 from deliberate.extensions import db, login_manager
-from deliberate.models import Agenda, Consultation, Membership, MembershipStatus, Organization, Role, User
+from deliberate.models import Agenda, Assembly, Consultation, Membership, MembershipStatus, Organization, Role, User
 
 
 def _own_role(user: User, organization: Organization) -> Role | None:
@@ -176,6 +176,42 @@ def is_club_officer(user: User | None, club: Organization | None) -> bool:
         return False
     role = _own_role(user, club)
     return role is not None and role.rank >= Role.OFFICER.rank
+
+
+# --- club assemblies ----------------------------------------------------------------------------------------------
+
+def can_record_assembly(user: User | None, club: Organization) -> bool:
+    """Record a club's assembly and, once co-signed, enter what it decided: the club's officers (and the board)."""
+    return club.is_club and has_role(user, club, Role.OFFICER)
+
+
+def can_see_assembly(user: User | None, assembly: Assembly) -> bool:
+    """An assembly's record and minutes: the federation's members (its ballots are never shown, only counted)."""
+    return is_member(user, assembly.consultation)
+
+
+def can_cosign_assembly(user: User | None, assembly: Assembly) -> bool:
+    """Co-sign an assembly's record: another officer of the club or a board member, not the one who recorded it."""
+    return (not assembly.is_cosigned and user is not None and user.is_authenticated
+            and user.id != assembly.recorded_by_id and can_record_assembly(user, assembly.club))
+
+
+def can_enter_for_assembly(user: User | None, assembly: Assembly) -> bool:
+    """Mark paper voters, type paper ballots and enter demands: an officer of the club, once the record is
+    co-signed (until then nothing of the assembly counts)."""
+    return assembly.is_cosigned and can_record_assembly(user, assembly.club)
+
+
+def assembly_or_404(assembly_id: int) -> Assembly:
+    """Load an assembly the current person may see: 404 for one they may not know exists."""
+    assembly = db.session.get(Assembly, assembly_id)
+    if assembly is None or not can_view(current_user, assembly.consultation):
+        abort(404)
+    if not can_see_assembly(current_user, assembly):
+        if not current_user.is_authenticated:
+            abort(login_manager.unauthorized())
+        abort(403)
+    return assembly
 
 
 # --- the one loader of views ----------------------------------------------------------------------------------

@@ -299,7 +299,8 @@ def _dumped_rankings(app: Flask, consultation_id: int, dump: Path) -> list[list[
                                for row in iter(lines.__next__, "\\.")]
     assert set(tables) == {"ballot", "ballot_cast"}
     assert all(cast["receipt_check"] == "\\N" for cast in tables["ballot_cast"])
-    assert set(tables["ballot_cast"][0]) == {"id", "consultation_id", "user_id", "receipt_check"}
+    assert set(tables["ballot_cast"][0]) == {"id", "consultation_id", "user_id", "receipt_check", "assembly_id"}
+    assert all(cast["assembly_id"] == "\\N" for cast in tables["ballot_cast"])  # all online here
     return [json.loads(row["ranking"]) for row in tables["ballot"] if row["consultation_id"] == str(consultation_id)]
 
 
@@ -327,7 +328,8 @@ def test_a_counted_ballot_holds_no_person_club_id_date_or_gender(postgres, elect
     columns = _rows(app, """
         SELECT column_name, data_type FROM information_schema.columns
         WHERE table_schema = current_schema() AND table_name = 'ballot'""")
-    assert {name for name, _ in columns} == {"id", "consultation_id", "group", "ranking", "approved", "receipt_hash"}
+    assert {name for name, _ in columns} == {"id", "consultation_id", "group", "ranking", "approved", "receipt_hash",
+                                             "channel"}
     assert not [name for name, kind in columns if any(date in kind for date in DATE_TYPES)]
     references = _rows(app, """
         SELECT DISTINCT target.relname FROM pg_constraint k

@@ -215,9 +215,11 @@ def test_no_column_links_a_ballot_to_a_person_a_club_a_gender_or_a_moment(app):
                    for table in ("ballot", "sealed_ballot", "ballot_cast")}
         foreign = {table: {key["referred_table"] for key in inspector.get_foreign_keys(table)}
                    for table in ("ballot", "sealed_ballot")}
-    assert columns["ballot"] == {"id", "consultation_id", "group", "ranking", "approved", "receipt_hash"}
+    # a ballot's channel ("paper"/"online") is set only where its group's split may be shown; who voted on paper at
+    # which assembly is on the roll (ballot_cast), never on a ballot; paper entries live apart until they agree
+    assert columns["ballot"] == {"id", "consultation_id", "group", "ranking", "approved", "receipt_hash", "channel"}
     assert columns["sealed_ballot"] == {"id", "consultation_id", "receipt_tag", "sealed"}
-    assert columns["ballot_cast"] == {"id", "consultation_id", "user_id", "receipt_check"}
+    assert columns["ballot_cast"] == {"id", "consultation_id", "user_id", "receipt_check", "assembly_id"}
     assert foreign == {"ballot": {"consultation"}, "sealed_ballot": {"consultation"}}
 
 

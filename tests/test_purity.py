@@ -45,8 +45,8 @@ SHARED = {"permissions", "i18n", "mail", "security", "forms", "errors", "audit",
 APP = {"", "cli", "wsgi"}
 #: The areas in the order their services may call each other (an area calls only those before it).
 AREAS = ("auth", "organizations", "notifications", "mentoring", "volunteers", "health", "opinion", "jobs",
-         "deliberation", "demands", "consolidation", "ballots", "consultations", "agenda", "programmes", "events",
-         "tasks", "demo", "ops")
+         "deliberation", "demands", "consolidation", "ballots", "assemblies", "consultations", "agenda", "programmes",
+         "events", "tasks", "demo", "ops")
 #: Lazy imports kept on purpose: scikit-learn and SciPy take a second to load, so only the opinion map loads them.
 LAZY_ON_PURPOSE = {"sklearn", "scipy"}
 #: Imports that still run up the layers, each to be removed (the list may only shrink).

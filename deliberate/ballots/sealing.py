@@ -34,21 +34,24 @@ class SealBroken(Exception):
 
 @dataclass(frozen=True)
 class Content:
-    """What a sealed ballot holds: the counting club, the gender bucket, the ballot and its receipt hash."""
+    """What a sealed ballot holds: the counting club, the gender bucket, the ballot, its receipt hash (for a paper
+    ballot, the hash of its sheet code) and whether it was cast on paper at a club assembly."""
 
     club: str
     gender: str | None
     ranking: list[list[int]]
     approved: list[int]
     receipt_hash: str
+    paper: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {"club": self.club, "gender": self.gender, "ranking": self.ranking, "approved": self.approved,
-                "receipt": self.receipt_hash}
+                "receipt": self.receipt_hash, "paper": self.paper}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Content:
-        return cls(data["club"], data["gender"], data["ranking"], data["approved"], data["receipt"])
+        return cls(data["club"], data["gender"], data["ranking"], data["approved"], data["receipt"],
+                   bool(data.get("paper", False)))
 
 
 def _master() -> bytes:
@@ -90,7 +93,7 @@ def open_receipt(consultation_id: int, sealed: str) -> str | None:
 
 def capacity(item_ids: Sequence[int]) -> int:
     """Return the padded length of a ballot over these items: that of the longest ballot they allow."""
-    longest = Content("x" * LONGEST_CLUB, "other", [[i] for i in item_ids], list(item_ids), "0" * 64)
+    longest = Content("x" * LONGEST_CLUB, "other", [[i] for i in item_ids], list(item_ids), "0" * 64, False)
     return _LENGTH.size + len(orjson.dumps(longest.to_dict()))
 
 
@@ -111,5 +114,35 @@ def open_sealed(consultation_id: int, sealed: bytes) -> Content:
             sealed[:NONCE], sealed[NONCE:], str(consultation_id).encode())
         (length,) = _LENGTH.unpack_from(padded)
         return Content.from_dict(orjson.loads(padded[_LENGTH.size:_LENGTH.size + length]))
+    except (InvalidTag, ValueError, KeyError, TypeError, struct.error):
+        raise SealBroken(consultation_id) from None
+
+
+# --- paper ballots typed at a club assembly ------------------------------------------------------------------------
+
+def sheet_tag(consultation_id: int, sheet_code: str) -> str:
+    """Return the keyed tag that finds the typed entries of one paper sheet (unlinkable to its code without the key)."""
+    return hmac.new(_key("sheet", consultation_id), sheet_code.encode(), hashlib.sha256).hexdigest()
+
+
+def seal_entry(consultation_id: int, sheet_code: str, ranking: list[list[int]], approved: list[int],
+               item_ids: Sequence[int]) -> bytes:
+    """Seal one officer's typing of a sheet (its code, ranking and approvals), padded like a sealed ballot."""
+    data = orjson.dumps({"sheet": sheet_code, "ranking": ranking, "approved": approved})
+    longest = orjson.dumps({"sheet": "X" * 11, "ranking": [[i] for i in item_ids], "approved": list(item_ids)})
+    size = _LENGTH.size + max(len(longest), len(data))
+    padded = _LENGTH.pack(len(data)) + data + bytes(size - _LENGTH.size - len(data))
+    nonce = os.urandom(NONCE)
+    return nonce + AESGCM(_key("entry", consultation_id)).encrypt(nonce, padded, str(consultation_id).encode())
+
+
+def open_entry(consultation_id: int, sealed: bytes) -> tuple[str, list[list[int]], list[int]]:
+    """Open a typed entry: return (sheet code, ranking, approved); raise :class:`SealBroken` if it does not open."""
+    try:
+        padded = AESGCM(_key("entry", consultation_id)).decrypt(
+            sealed[:NONCE], sealed[NONCE:], str(consultation_id).encode())
+        (length,) = _LENGTH.unpack_from(padded)
+        data = orjson.loads(padded[_LENGTH.size:_LENGTH.size + length])
+        return data["sheet"], data["ranking"], data["approved"]
     except (InvalidTag, ValueError, KeyError, TypeError, struct.error):
         raise SealBroken(consultation_id) from None

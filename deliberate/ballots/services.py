@@ -31,6 +31,7 @@ from deliberate import audit, permissions
 from deliberate.ballots import sealing
 from deliberate.ballots.tallyfile import parse_tally
 from deliberate.consolidation.services import active_items
+from deliberate.domain import assembly as assembly_engine
 from deliberate.domain import electorate as electorate_engine
 from deliberate.domain import equity as equity_engine
 from deliberate.domain import privacy
@@ -43,6 +44,7 @@ from deliberate.domain.rules import ClubWeighting
 from deliberate.extensions import db
 from deliberate.models import (
     AgendaItem,
+    Assembly,
     Ballot,
     BallotBox,
     BallotCast,
@@ -50,6 +52,7 @@ from deliberate.models import (
     Membership,
     MembershipStatus,
     Organization,
+    PaperEntry,
     SealedBallot,
     Tally,
     User,
@@ -136,8 +139,7 @@ def cast_ballot(consultation: Consultation, user: User, ranking: list[list[int]]
     if receipt and receipt.strip():
         _replace_ballot(consultation, user, receipt, ranking, approved, known)
         return None
-    if has_cast(user, consultation):
-        raise Conflict("already_cast")
+    _refuse_second_ballot(consultation, user)
     code = new_receipt_code()
     receipt_hash = hash_receipt(code)
     content = sealing.Content(club.slug, gender_group(user.gender), ranking, approved, receipt_hash)
@@ -150,15 +152,31 @@ def cast_ballot(consultation: Consultation, user: User, ranking: list[list[int]]
         db.session.add(BallotCast(consultation_id=consultation.id, user_id=user.id,
                                   receipt_check=sealing.receipt_check(consultation.id, user.id, receipt_hash)))
         db.session.flush()
-        _still_voting(consultation)
+        still_voting(consultation)
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
+        _refuse_second_ballot(consultation, user)  # a paper mark won the race: say so
         raise Conflict("already_cast") from error
     return code
 
 
-def _still_voting(consultation: Consultation) -> None:
+def _refuse_second_ballot(consultation: Consultation, user: User) -> None:
+    """Raise Conflict("voted_on_paper") for a member marked at a club assembly, ("already_cast") for one who voted."""
+    cast = db.session.scalar(select(BallotCast).where(BallotCast.consultation_id == consultation.id,
+                                                      BallotCast.user_id == user.id))
+    if cast is not None:
+        raise Conflict("voted_on_paper" if cast.is_on_paper else "already_cast")
+
+
+def voted_on_paper(user: User, consultation: Consultation) -> bool:
+    """Tell whether the member is marked on the voter roll as having voted on paper at a club assembly."""
+    return db.session.scalar(select(BallotCast.id).where(
+        BallotCast.consultation_id == consultation.id, BallotCast.user_id == user.id,
+        BallotCast.assembly_id.is_not(None))) is not None
+
+
+def still_voting(consultation: Consultation) -> None:
     """Check, holding the consultation's row, that voting is still open (else roll back and raise PhaseClosed).
 
     Closing the vote updates that row and mixes the sealed ballots in the same transaction: a cast either commits
@@ -189,7 +207,7 @@ def _replace_ballot(consultation: Consultation, user: User, receipt: str, rankin
     content = sealing.Content(before.club, before.gender, ranking, approved, before.receipt_hash)
     sealed.sealed = sealing.seal(consultation.id, content, known)
     db.session.flush()
-    _still_voting(consultation)
+    still_voting(consultation)
     db.session.commit()
 
 
@@ -239,10 +257,15 @@ def mix_ballot_box(consultation: Consultation) -> BallotBox:
                                         approved=approved) for content, (ranking, approved) in zip(contents, plain,
                                                                                                     strict=True)]
     genders = Counter(content.gender or "unstated" for content in contents)
+    paper = Counter(group_of[content.club] for content in contents if content.paper)
+    online = Counter(group_of[content.club] for content in contents if not content.paper)
+    shown = {name for name in paper if assembly_engine.split_is_shown(online[name], paper[name])}
     box = BallotBox(
         consultation_id=consultation.id,
         clubs={group.name: {"members": sum(registered[club] for club in group.clubs),
-                            **({"clubs": {club: registered[club] for club in group.clubs}} if group.is_pooled else {})}
+                            **({"clubs": {club: registered[club] for club in group.clubs}} if group.is_pooled else {}),
+                            **({"paper": paper[group.name] if group.name in shown else None}
+                               if paper[group.name] else {})}
                for group in groups},
         gender_table=equity_engine.tabulate_genders(candidates, electorate).to_dict(),
         turnout={group.value: genders.get(group, 0) for group in GenderGroup},
@@ -252,10 +275,14 @@ def mix_ballot_box(consultation: Consultation) -> BallotBox:
     secrets.SystemRandom().shuffle(order)
     for index in order:
         content = contents[index]
+        group = group_of[content.club]
         db.session.add(Ballot(id=secrets.token_hex(16), consultation_id=consultation.id,
-                              group=group_of[content.club], ranking=content.ranking, approved=content.approved,
-                              receipt_hash=content.receipt_hash))
+                              group=group, ranking=content.ranking, approved=content.approved,
+                              receipt_hash=content.receipt_hash,
+                              channel=("paper" if content.paper else "online") if group in shown else None))
     db.session.execute(sa_delete(SealedBallot).where(SealedBallot.consultation_id == consultation.id))
+    db.session.execute(sa_delete(PaperEntry).where(PaperEntry.assembly_id.in_(
+        select(Assembly.id).where(Assembly.consultation_id == consultation.id))))  # entries never agreed on
     db.session.execute(sa_update(BallotCast).where(BallotCast.consultation_id == consultation.id)
                        .values(receipt_check=None))
     db.session.add(box)
@@ -325,7 +352,8 @@ def official_tally_input(consultation: Consultation) -> dict[str, Any]:
             select(Ballot).where(Ballot.consultation_id == consultation.id).order_by(Ballot.receipt_hash)):
         tiers = [[str(i) for i in tier if str(i) in known] for tier in ballot.ranking]
         ballots.append({"club": ballot.group, "ranking": [tier for tier in tiers if tier],
-                        "approved": [str(i) for i in ballot.approved if str(i) in known]})
+                        "approved": [str(i) for i in ballot.approved if str(i) in known],
+                        **({"paper": True} if ballot.channel == "paper" else {})})
     return {
         "candidates": candidates,
         "clubs": box.clubs,
@@ -454,6 +482,30 @@ def turnout_by_gender(consultation: Consultation) -> list[GenderTurnout] | None:
     return [GenderTurnout(name, members, voters) for name, (members, voters) in groups.items()]
 
 
+@dataclass(frozen=True)
+class Channels:
+    """How a counting group's ballots were cast: ``paper`` is None when the split is not shown (see
+    :func:`deliberate.domain.assembly.split_is_shown`); a group without paper ballots has no Channels at all."""
+
+    voters: int
+    paper: int | None
+
+    @property
+    def online(self) -> int | None:
+        return None if self.paper is None else self.voters - self.paper
+
+    @property
+    def is_shown(self) -> bool:
+        return self.paper is not None
+
+
+def channels_of(frozen_club: Mapping[str, Any], voters: int) -> Channels | None:
+    """Return a counting group's channels from its entry in the count's input (None: every ballot was online)."""
+    if "paper" not in frozen_club:
+        return None
+    return Channels(voters, frozen_club["paper"])
+
+
 def today() -> date:
     return utcnow().date()
 
@@ -472,10 +524,13 @@ def results_view(consultation: Consultation, result: Count) -> dict[str, Any]:
     items = {str(item.id): item for item in db.session.scalars(
         select(AgendaItem).where(AgendaItem.consultation_id == consultation.id))}
     clubs = {club.slug: club for club in _clubs(consultation)}
+    box = db.session.get(BallotBox, consultation.id)
+    frozen = box.clubs if box is not None else {}
     names = result.candidates
     total_weight = sum(club.weight for club in result.clubs.values())
     club_rows = []
     for slug, club in result.clubs.items():
+        channels = channels_of(frozen.get(slug, {}), club.voters)
         pooled = [clubs[part].name if part in clubs else part for part in slug.split(privacy.POOL_SEPARATOR)]
         club_rows.append({
             "club": clubs.get(slug), "slug": slug, "name": clubs[slug].name if slug in clubs else " + ".join(pooled),
@@ -483,6 +538,7 @@ def results_view(consultation: Consultation, result: Count) -> dict[str, Any]:
             "weight": club.weight, "weight_share": club.weight / total_weight if total_weight else 0.0,
             "turnout": club.voters / club.members if club.members else None,
             "ranking": _tiers_of(club.ranking, items) if club.voters else [],
+            "channels": channels,
         })
     order = result.order
     index = {name: number for number, name in enumerate(names)}

@@ -28,6 +28,8 @@ _ERRORS = {
     "bad_receipt": _l("This receipt code does not match your ballot. Check it and try again: your ranking is "
                       "still here."),
     "not_a_member": _l("Only active members of a club of this federation can vote."),
+    "voted_on_paper": _l("You voted on paper at your club’s assembly, so you cannot also vote online. Your paper "
+                         "ballot is counted with your club."),
 }
 
 _RECEIPT_SESSION_KEY = "ballot_receipt"
@@ -68,6 +70,9 @@ def rank(consultation_id: int):
     consultation, club = _voter_consultation(consultation_id)
     if not accepts_ballots(consultation.phase):
         return _closed(consultation)
+    if services.voted_on_paper(current_user, consultation):
+        flash(str(_ERRORS["voted_on_paper"]), "warning")
+        return redirect(url_for("consultations.show", consultation_id=consultation.id))
     items = active_items(consultation)
     ranks, supported = _read_form(items) if request.method == "POST" else ({}, set())
     return _ranking_page(consultation, club, items, ranks, supported)

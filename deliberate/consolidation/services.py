@@ -57,7 +57,8 @@ def _visible(consultation: Consultation):
 def visible_demands(consultation: Consultation) -> list[Demand]:
     """Return the consultation's visible demands (not hidden, not withdrawn), oldest first, with club and category."""
     return list(db.session.scalars(
-        _visible(consultation).options(joinedload(Demand.club), joinedload(Demand.category)).order_by(Demand.id)
+        _visible(consultation).options(joinedload(Demand.club), joinedload(Demand.category),
+                                      joinedload(Demand.assembly)).order_by(Demand.id)
     ))
 
 
@@ -114,7 +115,7 @@ def demands_of_item(item: AgendaItem) -> list[Demand]:
         .join(DemandPlacement, DemandPlacement.demand_id == Demand.id)
         .where(DemandPlacement.agenda_item_id == item.id, Demand.hidden_at.is_(None),
                Demand.is_withdrawn.is_(False))
-        .options(joinedload(Demand.club), joinedload(Demand.category))
+        .options(joinedload(Demand.club), joinedload(Demand.category), joinedload(Demand.assembly))
         .order_by(Demand.id)
     ))
 

@@ -352,6 +352,7 @@ class Capabilities:
     see_items: bool = False
     minority_reports: bool = False
     see_map: bool = False
+    club_assemblies: bool = False
     join_to_take_part: bool = False
     primary: str | None = None
     # the board's controls
@@ -390,6 +391,7 @@ def capabilities(consultation: Consultation, user: User | None) -> Capabilities:
         see_items=phase not in (Phase.DRAFT, Phase.COLLECTING),
         minority_reports=counted and in_federation,
         see_map=phase is not Phase.DRAFT and permissions.can_see_map(user, consultation),
+        club_assemblies=phase is not Phase.DRAFT and permissions.is_member(user, consultation),
         join_to_take_part=(user is None or not user.is_authenticated)
         and phase in (Phase.COLLECTING, Phase.DELIBERATING, Phase.VOTING),
         primary=primary,

@@ -19,6 +19,7 @@ from deliberate.domain.errors import Conflict, PermissionDenied, PhaseClosed, Va
 from deliberate.domain.phases import Phase, accepts_demands, is_open_for_editing_demands
 from deliberate.extensions import db
 from deliberate.models import (
+    Assembly,
     Category,
     Consultation,
     Demand,
@@ -272,20 +273,27 @@ def _checked(consultation: Consultation, data: DemandInput) -> tuple[str, str]:
     return title, body
 
 
-def submit_demand(consultation: Consultation, author: User, data: DemandInput) -> Demand:
+def submit_demand(consultation: Consultation, author: User, data: DemandInput, *,
+                  assembly: Assembly | None = None) -> Demand:
     """Record a member's demand for their club while the consultation collects.
 
+    With ``assembly``, an officer enters a demand raised at that club assembly, on the club's behalf (the
+    assemblies area checks who may): it belongs to the assembly's club and says where it came from.
     Sending the same title and body again within a minute (a double click, a resent form) returns the demand
     already recorded instead of a second one.
     """
     if not accepts_demands(consultation.phase):
         raise PhaseClosed(consultation.phase)
     membership = club_membership(author, consultation.federation)
-    if membership is None:
+    if membership is None and assembly is None:
         raise PermissionDenied("not_club_member")
+    club = assembly.club if assembly is not None else membership.organization
     title, body = _checked(consultation, data)
     # Serialise one author's submissions (PostgreSQL; SQLite serialises writers anyway) before the duplicate check.
-    db.session.execute(select(Membership.id).where(Membership.id == membership.id).with_for_update())
+    if assembly is not None:
+        db.session.execute(select(Assembly.id).where(Assembly.id == assembly.id).with_for_update())
+    else:
+        db.session.execute(select(Membership.id).where(Membership.id == membership.id).with_for_update())
     duplicate = db.session.scalar(
         select(Demand)
         .where(
@@ -304,7 +312,8 @@ def submit_demand(consultation: Consultation, author: User, data: DemandInput) -
     demand = Demand(
         consultation_id=consultation.id,
         author_id=author.id,
-        club_id=membership.organization_id,
+        club_id=club.id,
+        assembly_id=assembly.id if assembly is not None else None,
         title=title,
         body=body,
         body_html=render_markdown(body),
@@ -315,7 +324,7 @@ def submit_demand(consultation: Consultation, author: User, data: DemandInput) -
     )
     db.session.add(demand)
     db.session.flush()
-    audit.record(membership.organization, author, "demand.submit", f"demand:{demand.id}", title)
+    audit.record(club, author, "demand.submit", f"demand:{demand.id}", title)
     db.session.commit()
     return demand
 

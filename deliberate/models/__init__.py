@@ -12,6 +12,7 @@ from deliberate.models.accounts import (
     User,
 )
 from deliberate.models.agenda import AgendaItem
+from deliberate.models.assemblies import Assembly, PaperEntry
 from deliberate.models.ballots import Ballot, BallotBox, BallotCast, SealedBallot, Tally
 from deliberate.models.base import utcnow
 from deliberate.models.consultations import (
@@ -63,6 +64,8 @@ __all__ = [
     "MinorityReport",
     "MinorityReportCosign",
     "AgendaItem",
+    "Assembly",
+    "PaperEntry",
     "Argument",
     "ArgumentVote",
     "Ballot",

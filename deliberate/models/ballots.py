@@ -39,6 +39,13 @@ class BallotCast(db.Model):
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     receipt_check: Mapped[str | None] = mapped_column(String(64))
+    #: the club assembly at which the member voted on paper (None: online); one row per member either way, so the
+    #: unique constraint settles a paper mark racing an online cast
+    assembly_id: Mapped[int | None] = mapped_column(ForeignKey("assembly.id", ondelete="SET NULL"))
+
+    @property
+    def is_on_paper(self) -> bool:
+        return self.assembly_id is not None
 
 
 class SealedBallot(db.Model):
@@ -53,7 +60,8 @@ class SealedBallot(db.Model):
 
 
 class Ballot(db.Model):
-    """A counted, anonymous ballot: its counting group, a ranking in tiers of agenda item ids, the approved ids."""
+    """A counted, anonymous ballot: its counting group, a ranking in tiers of agenda item ids, the approved ids
+    and, where its group's split of online and paper ballots may be shown, which of the two it was."""
 
     __tablename__ = "ballot"
 
@@ -63,6 +71,8 @@ class Ballot(db.Model):
     ranking: Mapped[list] = mapped_column(JSON)
     approved: Mapped[list] = mapped_column(JSON)
     receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: "paper" or "online" where the group's split may be shown (see domain.assembly.split_is_shown), else None
+    channel: Mapped[str | None] = mapped_column(String(6))
 
 
 class BallotBox(db.Model):

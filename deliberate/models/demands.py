@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from deliberate.extensions import db
 from deliberate.models.accounts import Organization, User
+from deliberate.models.assemblies import Assembly
 from deliberate.models.base import enum_column, utcnow
 from deliberate.models.consultations import Category, Consultation
 
@@ -72,6 +73,8 @@ class Demand(db.Model):
     agree_count: Mapped[int] = mapped_column(default=0)
     disagree_count: Mapped[int] = mapped_column(default=0)
     pass_count: Mapped[int] = mapped_column(default=0)
+    #: the club assembly at which the demand was raised, entered by an officer on the club's behalf
+    assembly_id: Mapped[int | None] = mapped_column(ForeignKey("assembly.id", ondelete="SET NULL"))
     external_id: Mapped[str | None] = mapped_column(String(60))  # e.g. the comment id of an imported Polis export
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -79,6 +82,7 @@ class Demand(db.Model):
     consultation: Mapped[Consultation] = relationship()
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     club: Mapped[Organization | None] = relationship()
+    assembly: Mapped[Assembly | None] = relationship()
     category: Mapped[Category | None] = relationship()
     endorsed_by: Mapped[User | None] = relationship(foreign_keys=[endorsed_by_id])
     hidden_by: Mapped[User | None] = relationship(foreign_keys=[hidden_by_id])

@@ -1,0 +1,1 @@
+"""Club assemblies: in-person meetings whose demands and paper ballots count with the online ones."""
