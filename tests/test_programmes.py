@@ -551,9 +551,44 @@ def test_demo_cycle_follows_its_agenda_up_with_some_late_and_one_blocked(app, cl
     with app.app_context():
         tracker = tracking.tracker(services.published_agenda(output["agenda_id"]))
         views = [view for item in tracker.items for view in item.programmes]
-        assert len(views) == len(tracker.items) and tracker.counts["blocked"] == 1
+        assert len([v for v in views if not v.programme.is_for_women]) == len(tracker.items)
+        assert tracker.counts["blocked"] == 1
+        assert tracker.womens.total == 2 and dict(tracker.womens.by_status)[Status.IN_PROGRESS] == 1
         assert tracker.counts["overdue"] >= 1 and any(score.late for score in tracker.by_official)
         assert all(view.programme.updates for view in views if view.programme.status is not Status.PLANNED)
         assert {total.currency for total in tracker.funding} == {Currency.MXN, Currency.USD}
     page = client.get(f"/agendas/{output['agenda_id']}/tracker").get_data(as_text=True)
-    assert "Blocked" in page and "Overdue" in page
+    assert "Blocked" in page and "Overdue" in page and "2 projects designed by women, for women." in page
+
+
+# --- projects designed for women ----------------------------------------------------------------------------------
+
+def test_the_board_marks_a_project_designed_for_women_and_the_agenda_and_tracker_count_them(app, published, client,
+                                                                                             log_in):
+    log_in(client, published["board"])
+    answer = client.post(f"/agendas/{published['agenda']}/programmes", data={
+        "item": str(published["becas"]), "title_es": "Becas para mujeres líderes", "owner_kind": "board",
+        "owner_club": "0", "owner_member": "0", "authority": "", "budget_currency": "MXN", "is_for_women": "y"})
+    assert answer.status_code == 302
+    with app.app_context():
+        _make_programme(published)  # not for women
+        women_id = db.session.scalar(select(Programme.id).where(Programme.is_for_women.is_(True)))
+        services.change_status(_get(Programme, women_id), _board(published), Status.IN_PROGRESS, "")
+    client.post("/account/logout")
+    tracker = client.get(f"/agendas/{published['agenda']}/tracker").get_data(as_text=True)
+    assert "1 project designed by women, for women." in tracker and "Designed for women" in tracker
+    summary = tracker[tracker.index("womens-projects-title"):tracker.index("items-title")]
+    assert "In progress" in summary and "Planned" not in summary
+    agenda = client.get(f"/agendas/{published['agenda']}").get_data(as_text=True)
+    assert "1 project designed by women, for women." in agenda
+    assert "Designed for women" in client.get(f"/programmes/{women_id}").get_data(as_text=True)
+    data = json.loads(client.get(f"/agendas/{published['agenda']}/tracker.json").get_data(as_text=True))
+    assert data["womens_projects"]["total"] == 1 and data["womens_projects"]["by_status"]["in_progress"] == 1
+    marks = sorted(p["is_for_women"] for item in data["items"] for p in item["programmes"])
+    assert marks == [False, True]
+
+
+def test_an_agenda_without_projects_for_women_says_so_on_the_tracker_only(app, published, programme, client):
+    assert "No project designed for women yet." in client.get(
+        f"/agendas/{published['agenda']}/tracker").get_data(as_text=True)
+    assert "Projects designed for women" not in client.get(f"/agendas/{published['agenda']}").get_data(as_text=True)

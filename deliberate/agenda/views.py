@@ -28,6 +28,7 @@ from deliberate.mail import external_url
 from deliberate.models import Agenda, MinorityReport
 from deliberate.opinion.services import group_letter
 from deliberate.permissions import Need, consultation_or_404
+from deliberate.programmes import tracking
 
 bp = Blueprint("agenda", __name__)
 
@@ -259,7 +260,8 @@ def _public_page(agenda, number: int | None, template: str, printing: bool = Fal
     return render_template(template, agenda=agenda, version=version, doc=document,
                            changes=agenda_publish.diff(previous, document) if previous else None,
                            consultation=agenda.consultation, printing=printing,
-                           recount=agenda_draft.recount_command_of(version, document))
+                           recount=agenda_draft.recount_command_of(version, document),
+                           womens_projects=tracking.womens_projects(agenda))
 
 
 @bp.get("/consultations/<int:consultation_id>/published-agenda")

@@ -211,6 +211,27 @@ def _follow_up(agenda_id: int, board) -> None:
             programmes.change_status(programme, board, Status.BLOCKED, reason)
         elif status is Status.DONE:
             programmes.change_status(programme, board, Status.DONE)
+    _womens_projects(agenda, board, items, day)
+
+
+def _womens_projects(agenda, board, items, day) -> None:
+    """Add two projects designed by women, for women: a cooperative under way and a leadership school planned."""
+    if not items:
+        return
+    cooperative = programmes.create_programme(agenda, board, items[0].id, programmes.ProgrammeFields(
+        title_es="Cooperativa de mujeres artesanas", title_en="Women artisans' cooperative",
+        description_es="Diseñada por las socias de los clubes: capital semilla y venta en ferias de California.",
+        description_en="Designed by the clubs' women: seed money and sales at California fairs.",
+        owner_kind=OwnerKind.BOARD, authority=Target.MEXICAN_STATE, starts_on=day(-60), due_on=day(240),
+        is_for_women=True))
+    programmes.set_progress(cooperative, board, 35)
+    programmes.change_status(cooperative, board, Status.IN_PROGRESS)
+    school = programmes.create_programme(agenda, board, items[-1].id, programmes.ProgrammeFields(
+        title_es="Escuela de liderazgo para mujeres", title_en="Leadership school for women",
+        description_es="Diez sesiones para que más mujeres dirijan sus clubes y la federación.",
+        description_en="Ten sessions so that more women lead their clubs and the federation.",
+        owner_kind=OwnerKind.BOARD, starts_on=day(20), due_on=day(200), is_for_women=True))
+    programmes.set_progress(school, board, 5)
 
 
 def _minority_report(consultation, board) -> None:

@@ -11,7 +11,9 @@ Pure rules, no storage:
 - **funding** is totalled per source and currency; MXN and USD are kept apart and never converted
   (:func:`funding_totals`); nothing is received beyond what was committed (:func:`check_share`);
 - a **commitment** by an official is kept, in progress, late (in progress past its date) or broken, and is scored
-  per authority and per official (:func:`scorecard`).
+  per authority and per official (:func:`scorecard`);
+- the **projects designed for women** (by women, for women) are summed up apart: how many, how many in each
+  status, how many overdue, and their mean progress (:func:`portfolio`).
 
 Amounts are whole cents (int) so that sums are exact. Dates are ``datetime.date``; "today" is always passed in.
 """
@@ -35,6 +37,7 @@ __all__ = [
     "FundingTotal",
     "MilestoneState",
     "OwnerKind",
+    "Portfolio",
     "Score",
     "Source",
     "Status",
@@ -47,6 +50,7 @@ __all__ = [
     "commitment_status",
     "funding_totals",
     "is_overdue",
+    "portfolio",
     "programme_progress",
     "roll_up",
     "scorecard",
@@ -283,3 +287,29 @@ def scorecard(commitments: Iterable[tuple[str, CommitmentStatus]]) -> tuple[Scor
               c[CommitmentStatus.BROKEN])
         for name, c in sorted(counts.items(), key=lambda pair: pair[0].casefold())
     )
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """A group of programmes summed up: how many, how many in each status (every status, in order), how many
+    are overdue, and their mean progress (0-1, dropped ones left out; None when none is left)."""
+
+    total: int
+    by_status: tuple[tuple[Status, int], ...]
+    overdue: int
+    progress: float | None
+
+    def to_dict(self) -> dict:
+        return {"total": self.total, "by_status": {status.value: count for status, count in self.by_status},
+                "overdue": self.overdue, "progress": None if self.progress is None else round(self.progress, 4)}
+
+
+def portfolio(programmes: Iterable[tuple[Status, float, bool]]) -> Portfolio:
+    """Sum up programmes given as (status, progress, is_overdue)."""
+    rows = list(programmes)
+    counts = dict.fromkeys(Status, 0)
+    for status, _progress, _overdue in rows:
+        counts[status] += 1
+    return Portfolio(total=len(rows), by_status=tuple(counts.items()),
+                     overdue=sum(1 for _s, _p, overdue in rows if overdue),
+                     progress=roll_up([(status, progress) for status, progress, _o in rows]))

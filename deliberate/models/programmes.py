@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from deliberate.domain.bilingual import in_language
@@ -44,6 +44,7 @@ class Programme(db.Model):
     progress_percent: Mapped[int | None]  # set directly, read only while the programme has no milestones
     budget_cents: Mapped[int | None] = mapped_column(BigInteger)
     budget_currency: Mapped[Currency | None] = mapped_column(enum_column(Currency, 3))
+    is_for_women: Mapped[bool] = mapped_column(default=False, server_default=false())  # by women, for women
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

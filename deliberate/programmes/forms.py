@@ -8,7 +8,16 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
 from deliberate import labels
@@ -67,6 +76,9 @@ class ProgrammeForm(FlaskForm):
     budget = _money(_l("Budget"))
     budget_currency = SelectField(_l("Currency of the budget"),
                                   choices=choices(labels.choices_of(labels.CURRENCY_NAMES)))
+    is_for_women = BooleanField(_l("Designed for women: by women, for women"),
+                                description=_l("The agenda and the programme pages count these projects and show "
+                                               "how they are doing."))
 
     def set_owner_choices(self, items, clubs, users) -> None:
         if "item" in self._fields:  # editing: the item never changes (a programme for another item is new)

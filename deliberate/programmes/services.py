@@ -213,6 +213,7 @@ class ProgrammeFields:
     due_on: date | None = None
     budget_cents: int | None = None
     budget_currency: Currency | None = None
+    is_for_women: bool = False  # designed for women: by women, for women
 
 
 def _apply(programme: Programme, agenda: Agenda, values: ProgrammeFields) -> None:
@@ -243,6 +244,7 @@ def _apply(programme: Programme, agenda: Agenda, values: ProgrammeFields) -> Non
     programme.owner_kind, programme.owner_club_id, programme.owner_user_id = kind, club_id, user_id
     programme.authority = Target(values.authority) if values.authority else None
     programme.starts_on, programme.due_on = starts_on, due_on
+    programme.is_for_women = bool(values.is_for_women)
     programme.budget_cents = budget
     programme.budget_currency = Currency(values.budget_currency) if budget and values.budget_currency else (
         Currency.MXN if budget else None)

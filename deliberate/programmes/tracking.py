@@ -57,6 +57,7 @@ class ProgrammeView:
             "id": p.id, "item": p.agenda_item_id, "title_es": p.title_es, "title_en": p.title_en,
             "description_es": p.description_es, "description_en": p.description_en,
             "status": p.status.value, "status_reason": p.status_reason, "progress": round(self.progress, 4),
+            "is_for_women": p.is_for_women,
             "is_overdue": self.is_overdue, "owner": owner_dict(p),
             "authority": p.authority.value if p.authority else None,
             "starts_on": iso_day(p.starts_on), "due_on": iso_day(p.due_on),
@@ -94,6 +95,7 @@ class Tracker:
     by_official: tuple[rules.Score, ...]
     today: date
     counts: dict[str, int] = field(default_factory=dict)
+    womens: rules.Portfolio | None = None  # the projects designed for women
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -102,6 +104,7 @@ class Tracker:
                              "title_en": self.agenda.consultation.title_en},
             "as_of": self.today.isoformat(), "progress": round(self.progress, 4),
             "funding": [total.to_dict() for total in self.funding],
+            "womens_projects": self.womens.to_dict() if self.womens else None,
             "scorecard": {"authorities": [score.to_dict() for score in self.by_authority],
                           "officials": [score.to_dict() for score in self.by_official]},
             "items": [{"item": view.item.id, "position": view.position, "title_es": view.item.title_es,
@@ -171,7 +174,18 @@ def tracker(agenda: Agenda, day: date | None = None, authority_name=lambda targe
         by_authority=rules.scorecard((authority_name(c.commitment.authority), c.standing) for c in commitments),
         by_official=rules.scorecard((c.commitment.official, c.standing) for c in commitments),
         today=day, counts=counts,
+        womens=_portfolio([v for views in by_item.values() for v in views if v.programme.is_for_women]),
     )
+
+
+def _portfolio(views: Sequence[ProgrammeView]) -> rules.Portfolio:
+    return rules.portfolio((v.programme.status, v.progress, v.is_overdue) for v in views)
+
+
+def womens_projects(agenda: Agenda, day: date | None = None) -> rules.Portfolio:
+    """Sum up the agenda's projects designed for women: how many, in which status, overdue, their progress."""
+    day = day or today()
+    return _portfolio([programme_view(p, day) for p in programmes_of(agenda) if p.is_for_women])
 
 
 def recent_updates(agenda: Agenda, limit: int = 50) -> list[ProgrammeUpdate]:

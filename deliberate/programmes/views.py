@@ -303,7 +303,7 @@ def _fields(form: ProgrammeForm) -> services.ProgrammeFields:
         owner_user_id=form.owner_member.data or None, authority=form.authority.data or None,
         starts_on=form.starts_on.data, due_on=form.due_on.data,
         budget_cents=cents(form.budget.data) if form.budget.data is not None else None,
-        budget_currency=form.budget_currency.data or None)
+        budget_currency=form.budget_currency.data or None, is_for_women=bool(form.is_for_women.data))
 
 
 def _bound(form: ProgrammeForm, agenda) -> bool:
@@ -352,7 +352,8 @@ def edit(programme_id: int):
         owner_club=p.owner_club_id or 0, owner_member=p.owner_user_id or 0,
         authority=p.authority.value if p.authority else "", starts_on=p.starts_on, due_on=p.due_on,
         budget=Decimal(p.budget_cents) / 100 if p.budget_cents else None,
-        budget_currency=p.budget_currency.value if p.budget_currency else Currency.MXN.value)
+        budget_currency=p.budget_currency.value if p.budget_currency else Currency.MXN.value,
+        is_for_women=p.is_for_women)
     del form.item
     return _programme_form_page(programme.agenda, form, programme)
 

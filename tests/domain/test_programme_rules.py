@@ -23,6 +23,7 @@ from deliberate.domain.programmes import (
     commitment_status,
     funding_totals,
     is_overdue,
+    portfolio,
     programme_progress,
     roll_up,
     scorecard,
@@ -161,3 +162,12 @@ def test_the_scorecard_counts_each_authority_or_officials_promises():
     assert jerez.kept_share == pytest.approx(0.5)
     assert scores[0].kept_share == 0
     assert jerez.to_dict()["total"] == 3
+
+
+def test_a_portfolio_counts_every_status_and_leaves_dropped_ones_out_of_progress():
+    summary = portfolio([(Status.DONE, 1.0, False), (Status.IN_PROGRESS, 0.5, True),
+                               (Status.DROPPED, 0.0, False)])
+    assert summary.total == 3 and summary.overdue == 1 and summary.progress == 0.75
+    assert [status for status, _count in summary.by_status] == list(Status)
+    assert summary.to_dict()["by_status"] == {"planned": 0, "in_progress": 1, "blocked": 0, "done": 1, "dropped": 1}
+    assert portfolio([]).progress is None and portfolio([]).total == 0
