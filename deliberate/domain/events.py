@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from deliberate.domain.privacy import is_small
 
@@ -60,6 +60,12 @@ def check_schedule(starts_at: datetime, ends_at: datetime | None) -> str | None:
     if ends_at - starts_at > LONGEST_EVENT:
         return "too_long_event"
     return None
+
+
+def reminder_due(*, today: date, event_day: date, has_started: bool, is_cancelled: bool) -> bool:
+    """Tell whether the reminder to the people holding a seat is due: from the day before the event (both days on
+    the federation's clock) until it starts, unless it was called off."""
+    return not is_cancelled and not has_started and event_day - timedelta(days=1) <= today
 
 
 def check_capacity(capacity: int) -> str | None:

@@ -24,7 +24,7 @@ from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 
 from deliberate import mail
 from deliberate.jobs import services
-from deliberate.notifications import reminders
+from deliberate.notifications import event_reminders, reminders
 from deliberate.notifications import services as notifications
 from deliberate.opinion import services as opinion  # noqa: F401 - registers the map's recomputation
 
@@ -32,6 +32,7 @@ from deliberate.opinion import services as opinion  # noqa: F401 - registers the
 PERIODIC = (
     ("sweep", crontab(), services.sweep),
     ("reminders", crontab(minute="5"), reminders.queue_due),
+    ("event_reminders", crontab(minute="*/15"), event_reminders.queue_due),
     ("daily_digest", crontab(minute="0", hour="6"), lambda: notifications.queue_digests("daily")),
     ("weekly_digest", crontab(minute="0", hour="6", day_of_week="1"), lambda: notifications.queue_digests("weekly")),
 )
