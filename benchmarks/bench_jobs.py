@@ -16,6 +16,12 @@ local SMTP sink (aiosmtpd). Then it prints:
    ``DELIBERATE_JOBS_STALE_SECONDS``, 15 here);
 4. a daily digest run for every member (all chose the daily summary for phase changes): the job's time, then the
    time until every digest was delivered.
+
+Messages are counted by their Message-ID, which follows from each message's idempotency key (``notification:
+<fan-out>:<member>``): a repeat has the same one, whatever the language of its subject. ``--reuse-database``
+keeps a database already seeded with as many members (seeding 40,000 takes a while); the runs' consultations
+are new each time. The figures end with a summary: p95, emails/s, digest time, the kill test, the machine and its
+load average when each part ran.
 """
 
 from __future__ import annotations
@@ -125,6 +131,8 @@ def main() -> None:
     parser.add_argument("--database", default="postgresql+psycopg://postgres@127.0.0.1:5432/bench_jobs")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: latency,delivery,kill,digest")
+    parser.add_argument("--reuse-database", action="store_true",
+                        help="keep the database when it already holds the synthetic members")
     options = parser.parse_args()
     if options.quick:
         options.members, options.requests = 2_000, 5
@@ -144,15 +152,21 @@ def main() -> None:
     os.environ.update(environment)
     print(f"Machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; {options.members:,} synthetic members, "
           f"{options.web_workers} gunicorn workers, {options.job_workers} job workers x {options.threads} threads")
-    _reset_database(options.database)
-    _run(environment, "db", "upgrade")
-    started = time.perf_counter()
-    _run(environment, "seed-demo", "--members", str(options.members))
-    print(f"Seeded in {time.perf_counter() - started:.1f} s")
+    if not (options.reuse_database and _seeded(options.database, options.members)):
+        _reset_database(options.database)
+        _run(environment, "db", "upgrade")
+        started = time.perf_counter()
+        _run(environment, "seed-demo", "--members", str(options.members))
+        print(f"Seeded in {time.perf_counter() - started:.1f} s")
+    else:
+        _run(environment, "db", "upgrade")
+        print("Database kept (already seeded)")
+    summary: dict[str, str] = {}
 
     from deliberate import create_app
     from deliberate.demo import FEDERATION_SLUG
     from deliberate.extensions import db
+    from deliberate.mail import message_id
     from deliberate.models import Consultation, Membership, Organization, Role, User
 
     app = create_app()
@@ -163,17 +177,25 @@ def main() -> None:
             Membership.organization_id == federation.id, Membership.role == Role.BOARD)).first()
         board_email = board.email
         consultation_ids = []
-        for n in range(options.requests + 3):
+        for n in range(options.requests + 4):  # the moves measured, delivery, kill, digest, and a warm-up
             consultation = Consultation(federation_id=federation.id, title_es=f"Consulta {n}",
                                         title_en=f"Consultation {n}", description_es="", description_en="")
             db.session.add(consultation)
             db.session.flush()
             consultation_ids.append(consultation.id)
         db.session.commit()
-        audience = db.session.scalar(text(
-            "SELECT count(DISTINCT m.user_id) FROM membership m JOIN organization o ON o.id = m.organization_id "
+        member_ids = list(db.session.scalars(text(
+            "SELECT DISTINCT m.user_id FROM membership m JOIN organization o ON o.id = m.organization_id "
             "JOIN \"user\" u ON u.id = m.user_id WHERE m.status = 'active' AND NOT u.is_deleted "
-            "AND (o.id = :f OR o.parent_id = :f)"), {"f": federation.id})
+            "AND NOT u.is_pseudonymous AND (o.id = :f OR o.parent_id = :f)"), {"f": federation.id}))
+        audience = len(member_ids)
+
+    def expected_ids() -> set[str]:
+        """The Message-IDs of the phase-change emails of this consultation's move, one per member."""
+        with app.app_context():
+            fanout_id = db.session.scalar(text(  # the moves are made one after another: the newest is this one's
+                "SELECT max(id) FROM fanout WHERE kind = 'phase_changed'"))
+            return {message_id(f"notification:{fanout_id}:{user_id}") for user_id in member_ids}
 
     web = subprocess.Popen([str(Path(PYTHON).parent / "gunicorn"), "-w", str(options.web_workers), "-b",
                             f"127.0.0.1:{port}", "--timeout", "120", "deliberate.wsgi:app"],
@@ -181,13 +203,26 @@ def main() -> None:
     workers: list[subprocess.Popen] = []
 
     def start_worker() -> subprocess.Popen:
+        """Start a job worker and return once it has loaded the site (its first line): startup is not delivery."""
         worker = subprocess.Popen([*DELIBERATE, "worker", "--threads", str(options.threads)], env=environment,
-                                  cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                  cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         workers.append(worker)
+        worker.stdout.readline()
         return worker
 
-    def received(title: str) -> list[str]:
-        return [to for to, subject in sink.envelopes if title in subject]
+    class Tally:
+        """What the sink received of one move's emails, read incrementally while polling."""
+
+        def __init__(self, wanted: set[str]) -> None:
+            self.wanted, self.seen, self.counts = wanted, 0, collections.Counter()
+
+        def __call__(self) -> int:
+            received = sink.received
+            for _to, mid in received[self.seen:]:
+                if mid in self.wanted:
+                    self.counts[mid] += 1
+            self.seen = len(received)
+            return len(self.counts)
 
     try:
         browser = Browser(f"http://127.0.0.1:{port}")
@@ -200,8 +235,11 @@ def main() -> None:
 
         def move(consultation_id: int) -> tuple[int, float]:
             form = browser.get(f"/consultations/{consultation_id}/advance?target=collecting")
-            return browser.post(f"/consultations/{consultation_id}/advance", {
+            status, seconds = browser.post(f"/consultations/{consultation_id}/advance", {
                 "csrf_token": Browser.token(form), "expected": "draft", "target": "collecting", "confirm": "y"})
+            if status != 302:
+                raise SystemExit(f"the phase move answered {status}")
+            return status, seconds
 
         print(f"\n1. Phase change (draft -> collecting) for {audience:,} members, over {options.requests} moves, "
               "no job worker running:")
@@ -216,6 +254,8 @@ def main() -> None:
             times.sort()
             p95 = times[max(0, int(round(0.95 * len(times))) - 1)]
             print(f"   median {statistics.median(times):.0f} ms, p95 {p95:.0f} ms, max {times[-1]:.0f} ms")
+            summary["phase change"] = (f"p95 {p95:.0f} ms, median {statistics.median(times):.0f} ms "
+                                       f"(load {os.getloadavg()[0]:.1f})")
             queue.flush()  # these moves' fan-outs are not measured: forget them
             with app.app_context():
                 db.session.execute(text("DELETE FROM job"))
@@ -225,39 +265,45 @@ def main() -> None:
         for _ in range(options.job_workers):
             start_worker()
         if "delivery" not in skip:
-            title = "Consulta " + str(options.requests)
+            load = os.getloadavg()[0]
             status, seconds = move(consultation_ids[options.requests])
-            start = time.monotonic()
-            elapsed = _wait(lambda: len(received(title)), lambda: len(received(title)) >= audience)
-            got = received(title)
+            tally = Tally(expected_ids())
+            elapsed = _wait(tally, lambda: tally() >= audience)
+            time.sleep(2)  # let a late duplicate, if any, arrive before counting
+            tally()
             with app.app_context():
                 notified = db.session.scalar(text("SELECT count(*) FROM notification WHERE kind = 'phase_changed'"))
-            counts = collections.Counter(got)
+            got = sum(tally.counts.values())
+            more = sum(1 for c in tally.counts.values() if c > 1)
+            rate = len(tally.counts) / elapsed
             print(f"\n2. Delivery with {options.job_workers} job workers (request {seconds * 1000:.0f} ms):")
-            print(f"   {len(got):,} emails in {elapsed:.1f} s = {len(got) / elapsed:.0f} emails/s; "
-                  f"{notified:,} notifications; {len(counts):,} members reached of {audience:,}, "
-                  f"{sum(1 for c in counts.values() if c > 1)} got more than one")
-            del start
+            print(f"   {len(tally.counts):,} emails in {elapsed:.1f} s = {rate:.0f} emails/s (from the request to "
+                  f"the last email); {notified:,} notifications; {len(tally.counts):,} members reached of "
+                  f"{audience:,}, {more} got more than one ({got - len(tally.counts)} extra emails)")
+            summary["delivery"] = (f"{rate:.0f} emails/s, {audience - len(tally.counts)} not reached, {more} got "
+                                   f"more than one (load {load:.1f} before)")
 
         if "kill" not in skip:
-            title = "Consulta " + str(options.requests + 1)
+            load = os.getloadavg()[0]
             move(consultation_ids[options.requests + 1])
-            _wait(lambda: len(received(title)), lambda: len(received(title)) >= audience // 3, every=0.05)
+            tally = Tally(expected_ids())
+            _wait(tally, lambda: tally() >= audience // 3, every=0.05)
             victim = workers[0]
             victim.send_signal(signal.SIGKILL)
             victim.wait()
-            at_kill = len(received(title))
+            at_kill = tally()
             start_worker()
-            elapsed = _wait(lambda: len(received(title)), lambda: len(received(title)) >= audience, stall=240)
-            time.sleep(2)  # let a late duplicate, if any, arrive before counting
-            counts = collections.Counter(received(title))
-            lost = audience - len(counts)
-            duplicated = sum(c - 1 for c in counts.values() if c > 1)
+            elapsed = _wait(tally, lambda: tally() >= audience, stall=240)
+            time.sleep(5)  # let a late duplicate, if any, arrive before counting
+            tally()
+            lost = audience - len(tally.counts)
+            duplicated = sum(c - 1 for c in tally.counts.values() if c > 1)
             print(f"\n3. A worker killed (kill -9) after {at_kill:,} of {audience:,} emails, a new one started:")
             print(f"   all done {elapsed:.1f} s after the kill; lost {lost}, duplicated {duplicated}")
+            summary["kill"] = f"lost {lost}, duplicated {duplicated} (killed after {at_kill:,}; load {load:.1f})"
 
         if "digest" not in skip:
-            title = "Consulta " + str(options.requests + 2)
+            load = os.getloadavg()[0]
             with app.app_context():
                 db.session.execute(text(
                     "INSERT INTO notification_preference (user_id, topic, delivery) SELECT DISTINCT m.user_id, "
@@ -272,7 +318,7 @@ def main() -> None:
                 _wait(waiting, lambda: waiting() >= audience)
                 from deliberate.notifications.services import queue_digests
 
-                before = len(sink.envelopes)
+                before = sink.count()
                 start = time.monotonic()
                 job = queue_digests("daily")
 
@@ -283,12 +329,17 @@ def main() -> None:
 
                 _wait(job_status, lambda: job_status().startswith(("done", "dead")))
                 written = time.monotonic() - start
-                _wait(lambda: len(sink.envelopes), lambda: len(sink.envelopes) - before >= audience)
+                _wait(sink.count, lambda: sink.count() - before >= audience)
                 delivered = time.monotonic() - start
-            digests = [to for to, subject in sink.envelopes[before:] if "resumen diario" in subject or
-                       "daily summary" in subject]
-            print(f"\n4. Daily digest for {audience:,} members: job {job_status()} in {written:.1f} s; "
-                  f"{len(digests):,} digests delivered {delivered:.1f} s after it was queued")
+                time.sleep(2)
+                outcome = job_status()
+            digests = collections.Counter(to for to, _mid in sink.received[before:])
+            more = sum(1 for c in digests.values() if c > 1)
+            print(f"\n4. Daily digest for {audience:,} members: job {outcome} in {written:.1f} s; "
+                  f"{sum(digests.values()):,} digests to {len(digests):,} members ({more} got more than one) "
+                  f"delivered {delivered:.1f} s after it was queued")
+            summary["digest"] = (f"written in {written:.1f} s, all {len(digests):,} delivered in {delivered:.1f} s "
+                                 f"(load {load:.1f})")
     finally:
         for worker in workers:
             if worker.poll() is None:
@@ -301,8 +352,22 @@ def main() -> None:
                 process.kill()
         queue.flush()
         sink.__exit__(None, None, None)
-    print(f"\nLoad average at the end: {os.getloadavg()[0]:.1f} (a machine shared with other work: wall times "
-          "include waiting for the CPU)")
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    print(f"\nSummary ({options.members:,} members; machine: {os.cpu_count()} cores, {memory:.0f} GiB; load "
+          f"average {' / '.join(f'{x:.1f}' for x in os.getloadavg())} at the end):")
+    for part, figures in summary.items():
+        print(f"   {part}: {figures}")
+
+
+def _seeded(url: str, members: int) -> bool:
+    try:
+        engine = create_engine(url)
+        with engine.connect() as connection:
+            found = connection.execute(text("SELECT count(*) FROM \"user\" WHERE email LIKE 'member-%'")).scalar()
+        engine.dispose()
+    except Exception:  # noqa: BLE001 - no such database yet
+        return False
+    return found == members
 
 
 def _answers(browser: Browser) -> bool:

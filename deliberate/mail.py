@@ -14,19 +14,23 @@ the site administrator's dead-letter list. A message's text is erased once it is
 
 from __future__ import annotations
 
+import base64
 import smtplib
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from datetime import timedelta
+from datetime import datetime, timedelta
+from email import message_from_bytes, policy
+from email.header import Header
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from flask import Flask, current_app, has_request_context, request, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from deliberate.extensions import db
 from deliberate.jobs.services import after_commit, retry_delay
@@ -131,6 +135,12 @@ def queue_mail(to: str, subject: str, body: str, *, key: str | None = None, user
     return mail
 
 
+def message_id(key: str) -> str:
+    """Return the Message-ID a message with this idempotency key carries: a receiver (or a count) can spot a repeat."""
+    sender_domain = current_app.config["MAIL_SENDER"].rsplit("@", 1)[-1].strip(" >") or "localhost"
+    return f"<{uuid.uuid5(uuid.NAMESPACE_URL, key).hex}@{sender_domain}>"
+
+
 def build_message(to: str, subject: str, body: str, *, key: str | None = None,
                   unsubscribe_link: str | None = None) -> EmailMessage:
     """Return the message itself: its Message-ID follows from its key, so a receiver can spot a repeat."""
@@ -139,16 +149,40 @@ def build_message(to: str, subject: str, body: str, *, key: str | None = None,
     message["From"] = config["MAIL_SENDER"]
     message["To"] = to
     message["Subject"] = subject
-    if key:
-        sender_domain = config["MAIL_SENDER"].rsplit("@", 1)[-1].strip(" >") or "localhost"
-        message["Message-ID"] = f"<{uuid.uuid5(uuid.NAMESPACE_URL, key).hex}@{sender_domain}>"
-    else:
-        message["Message-ID"] = make_msgid()
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = message_id(key) if key else make_msgid()
     if unsubscribe_link:  # RFC 8058: a mail client may unsubscribe with one POST to this address
         message["List-Unsubscribe"] = f"<{unsubscribe_link}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(body)
     return message
+
+
+@lru_cache(maxsize=256)
+def _encoded_header(value: str) -> str:
+    """Return a header's value as RFC 2047 words when it is not plain ASCII (a batch shares its subject: cached)."""
+    if value.isascii() and "\n" not in value and "\r" not in value:
+        return value
+    return Header(value.replace("\r", " ").replace("\n", " "), "utf-8", header_name="Subject").encode(
+        linesep="\r\n")
+
+
+def render_message(sender: str, to: str, subject: str, body: str, *, key: str,
+                   unsubscribe_link: str | None = None) -> bytes:
+    """Return a plain-text message as bytes, the same one ``build_message`` makes, about ten times faster.
+
+    The modern ``EmailMessage`` costs milliseconds a message, the most expensive step of a 40,000-member fan-out;
+    this writes the same headers and a base64 UTF-8 body directly. A non-ASCII address falls back to it.
+    """
+    if not to.isascii():
+        return build_message(to, subject, body, key=key, unsubscribe_link=unsubscribe_link).as_bytes()
+    lines = [f"From: {_encoded_header(sender)}", f"To: {to}", f"Subject: {_encoded_header(subject)}",
+             f"Date: {formatdate(usegmt=True)}", f"Message-ID: {message_id(key)}"]
+    if unsubscribe_link:
+        lines += [f"List-Unsubscribe: <{unsubscribe_link}>", "List-Unsubscribe-Post: List-Unsubscribe=One-Click"]
+    lines += ["MIME-Version: 1.0", 'Content-Type: text/plain; charset="utf-8"', "Content-Transfer-Encoding: base64"]
+    content = base64.encodebytes(body.encode("utf-8")).replace(b"\n", b"\r\n")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii") + content
 
 
 class _Connection:
@@ -158,14 +192,18 @@ class _Connection:
         self.smtp: smtplib.SMTP | None = None
 
     def send(self, message: EmailMessage) -> None:
+        self.send_bytes(message["To"], message.as_bytes(), message)
+
+    def send_bytes(self, to: str, data: bytes, message: EmailMessage | None = None) -> None:
         config = current_app.config
         outbox = current_app.extensions.get("mail_outbox")
         if outbox is not None:  # tests read what would have been sent
-            outbox.append(message)
+            outbox.append(message or message_from_bytes(data, policy=policy.default))
         if not config.get("MAIL_SERVER"):
             # A message holds invitation and reset links: its body reaches the log only on a developer's machine.
             if current_app.debug:
-                current_app.logger.info("Mail not sent (no mail server configured):\n%s", message)
+                current_app.logger.info("Mail not sent (no mail server configured):\n%s",
+                                        message or data.decode("ascii", "replace"))
             else:
                 current_app.logger.warning("Mail not sent: no mail server is configured (DELIBERATE_MAIL_SERVER).")
             return
@@ -176,7 +214,7 @@ class _Connection:
             if config.get("MAIL_USERNAME"):
                 smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
             self.smtp = smtp
-        self.smtp.send_message(message)
+        self.smtp.sendmail(parseaddr(config["MAIL_SENDER"])[1] or config["MAIL_SENDER"], [to], data)
 
     def close(self) -> None:
         if self.smtp is not None:
@@ -200,60 +238,139 @@ def send_mail(to: str, subject: str, body: str) -> None:
         connection.send(build_message(to, subject, body))
 
 
+_CLAIMED = (OutgoingMail.id, OutgoingMail.key, OutgoingMail.user_id, OutgoingMail.address, OutgoingMail.subject,
+            OutgoingMail.body, OutgoingMail.unsubscribe_kind, OutgoingMail.attempts)
+
+
+def _claimable(now):
+    return or_((OutgoingMail.status == MailStatus.PENDING) & (OutgoingMail.next_attempt_at <= now),
+               (OutgoingMail.status == MailStatus.SENDING) & (OutgoingMail.claimed_until < now))
+
+
+def _claim(mail_ids: list[int]) -> tuple[datetime, list]:
+    """Claim the waiting messages among ``mail_ids`` in one statement; return the claim and the rows, in order.
+
+    PostgreSQL locks the rows it claims and skips those another worker is claiming (``FOR UPDATE SKIP LOCKED``),
+    then checks again that each is still waiting; SQLite runs the statement alone. The claim's end time is this
+    worker's token: it only grows (a message is claimed again only once its claim ran out), so a worker marks sent
+    or renews only what it still holds.
+    """
+    now = utcnow()
+    until = now + timedelta(seconds=current_app.config["JOBS_STALE_SECONDS"])
+    waiting = (select(OutgoingMail.id).where(OutgoingMail.id.in_(mail_ids), _claimable(now))
+               .with_for_update(skip_locked=True))
+    rows = db.session.execute(
+        update(OutgoingMail).where(OutgoingMail.id.in_(waiting), _claimable(now))
+        .values(status=MailStatus.SENDING, claimed_until=until).returning(*_CLAIMED)
+        .execution_options(synchronize_session=False)).all()
+    db.session.commit()
+    return until, sorted(rows, key=lambda row: row.id)
+
+
+def _renew(ids: list[int], claim: datetime) -> tuple[datetime, set[int]]:
+    """Extend the claim on the messages still to send; return the new claim and the ids this worker still holds."""
+    until = utcnow() + timedelta(seconds=current_app.config["JOBS_STALE_SECONDS"])
+    held = set(db.session.scalars(
+        update(OutgoingMail)
+        .where(OutgoingMail.id.in_(ids), OutgoingMail.status == MailStatus.SENDING,
+               OutgoingMail.claimed_until == claim)
+        .values(claimed_until=until).returning(OutgoingMail.id).execution_options(synchronize_session=False)))
+    db.session.commit()
+    return until, held
+
+
+class _Marks:
+    """Record messages as sent one by one, each at once, on a connection of its own in autocommit.
+
+    One statement a message is the price of never sending a message twice: a worker killed after a mark sends
+    that message no second time, and one killed between the server's answer and the mark leaves at most that one
+    message to send again. Each mark is one round trip, its own transaction. On PostgreSQL they do not wait for
+    the disk (``synchronous_commit`` off, on this connection only, reset before it goes back to the pool): a
+    killed worker loses no mark, and only a crash of the database server itself could forget the last fraction of
+    a second's.
+    """
+
+    def __init__(self) -> None:
+        self.connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        self.is_postgresql = self.connection.dialect.name == "postgresql"
+        if self.is_postgresql:
+            self.connection.exec_driver_sql("SET synchronous_commit TO OFF")
+        self.statement = (
+            update(OutgoingMail)
+            .where(OutgoingMail.id == bindparam("mail_id"), OutgoingMail.claimed_until == bindparam("claim"))
+            .values(status=MailStatus.SENT, sent_at=bindparam("now"), body="", claimed_until=None))
+
+    def sent(self, mail_id: int, claim: datetime) -> None:
+        self.connection.execute(self.statement, {"mail_id": mail_id, "claim": claim, "now": utcnow()})
+
+    def close(self) -> None:
+        try:
+            if self.is_postgresql:
+                self.connection.exec_driver_sql("RESET synchronous_commit")
+        finally:
+            self.connection.close()
+
+
 def deliver(mail_ids: list[int]) -> tuple[list[int], int] | None:
     """Send the waiting messages among ``mail_ids`` over one connection; return what to try again, and when.
 
-    The batch is claimed first (a compare-and-set, so two workers never send the same message), and each message
-    is marked sent as soon as the server took it: a worker killed mid-batch leaves its unsent messages claimed
-    until the claim runs out, then the sweeper queues them again.
+    The batch is claimed in one statement (see ``_claim``), so two workers never send the same message. Each
+    message is marked sent as soon as the server took it. The claim lasts ``JOBS_STALE_SECONDS`` and is renewed
+    for the rest of the batch whenever half of it has gone by, so a slow mail server never lets another worker
+    claim a message this one is still sending. A worker killed mid-batch leaves its unsent messages claimed until
+    the claim runs out; then the sweeper queues them again.
     """
-    config = current_app.config
-    now = utcnow()
-    claimed_until = now + timedelta(seconds=config["JOBS_STALE_SECONDS"])
-    db.session.execute(
-        update(OutgoingMail)
-        .where(OutgoingMail.id.in_(mail_ids),
-               or_((OutgoingMail.status == MailStatus.PENDING) & (OutgoingMail.next_attempt_at <= now),
-                   (OutgoingMail.status == MailStatus.SENDING) & (OutgoingMail.claimed_until < now)))
-        .values(status=MailStatus.SENDING, claimed_until=claimed_until)
-        .execution_options(synchronize_session=False))
-    db.session.commit()
-    mails = list(db.session.scalars(
-        select(OutgoingMail)
-        .where(OutgoingMail.id.in_(mail_ids), OutgoingMail.status == MailStatus.SENDING,
-               OutgoingMail.claimed_until == claimed_until)
-        .order_by(OutgoingMail.id)))
+    claim, rows = _claim(mail_ids)
+    if not rows:
+        return None
+    held = {row.id for row in rows}
+    marks = _Marks()
     with _connection() as connection:
-        for index, mail in enumerate(mails):
-            link = unsubscribe_link(mail.user_id, mail.unsubscribe_kind) if mail.unsubscribe_kind else None
-            message = build_message(mail.address, mail.subject, mail.body, key=mail.key, unsubscribe_link=link)
-            try:
-                connection.send(message)
-            except (OSError, smtplib.SMTPException) as error:
-                return _postpone(mails[index:], error)
-            mail.status, mail.sent_at, mail.body, mail.claimed_until = MailStatus.SENT, utcnow(), "", None
-            db.session.commit()
+        try:
+            return _send_claimed(connection, marks, rows, claim, held)
+        finally:
+            marks.close()
+
+
+def _send_claimed(connection: _Connection, marks: _Marks, rows: list, claim: datetime,
+                  held: set[int]) -> tuple[list[int], int] | None:
+    """Send the claimed rows in order, renewing the claim whenever half of it has gone by (see ``deliver``)."""
+    half = timedelta(seconds=current_app.config["JOBS_STALE_SECONDS"] / 2)
+    sender = current_app.config["MAIL_SENDER"]
+    for index, row in enumerate(rows):
+        if claim - utcnow() < half:
+            claim, held = _renew([later.id for later in rows[index:] if later.id in held], claim)
+        if row.id not in held:  # its claim ran out and another worker took it: theirs to send
+            continue
+        link = unsubscribe_link(row.user_id, row.unsubscribe_kind) if row.unsubscribe_kind else None
+        data = render_message(sender, row.address, row.subject, row.body, key=row.key, unsubscribe_link=link)
+        try:
+            connection.send_bytes(row.address, data)
+        except (OSError, smtplib.SMTPException) as error:
+            return _postpone([later for later in rows[index:] if later.id in held], claim, error)
+        marks.sent(row.id, claim)
     return None
 
 
-def _postpone(mails: list[OutgoingMail], error: Exception) -> tuple[list[int], int] | None:
+def _postpone(rows: list, claim: datetime, error: Exception) -> tuple[list[int], int] | None:
     """Put the unsent messages back to wait, each with one more failed try; the dead ones stop there."""
     current_app.logger.warning("Mail server unavailable (%s: %s); %d message(s) wait for the next try",
-                               type(error).__name__, error, len(mails))
+                               type(error).__name__, error, len(rows))
     most = current_app.config["MAIL_MAX_ATTEMPTS"]
     now = utcnow()
+    reason = f"{type(error).__name__}: {error}"[:500]
     retry_ids: list[int] = []
     attempts = 1
-    for mail in mails:
-        mail.attempts += 1
-        mail.error = f"{type(error).__name__}: {error}"[:500]
-        mail.claimed_until = None
-        if mail.attempts >= most:
-            mail.status = MailStatus.DEAD
+    for row in rows:
+        tries = row.attempts + 1
+        values: dict[str, Any] = {"attempts": tries, "error": reason, "claimed_until": None}
+        if tries >= most:
+            values["status"] = MailStatus.DEAD
         else:
-            mail.status = MailStatus.PENDING
-            mail.next_attempt_at = now + timedelta(seconds=retry_delay(mail.attempts))
-            retry_ids.append(mail.id)
-            attempts = max(attempts, mail.attempts)
+            values.update(status=MailStatus.PENDING, next_attempt_at=now + timedelta(seconds=retry_delay(tries)))
+            retry_ids.append(row.id)
+            attempts = max(attempts, tries)
+        db.session.execute(update(OutgoingMail).where(OutgoingMail.id == row.id, OutgoingMail.claimed_until == claim)
+                           .values(**values).execution_options(synchronize_session=False))
     db.session.commit()
     return (retry_ids, retry_delay(attempts)) if retry_ids else None
