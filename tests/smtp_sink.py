@@ -3,7 +3,8 @@
 It keeps each message's bytes and parses them only when asked (``messages``): parsing with the modern email
 policy costs about 2 ms a message, which would make a benchmark measure the sink instead of the senders.
 ``received`` is the cheap view a count polls: (recipient, Message-ID) pairs, in arrival order. ``delay`` makes a
-slow server: each message is answered that many seconds after its data arrived.
+slow server: each message is accepted that many seconds after its data arrived (``started`` counts the messages
+whose data arrived), and one whose sender hung up meanwhile is not accepted, as a server that never answered.
 """
 
 from __future__ import annotations
@@ -32,11 +33,16 @@ class _Keep:
         self.raw: list[bytes] = []
         self.parsed: list[Message] = []
         self.received: list[tuple[str, str]] = []
+        self.started = 0
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        with self.lock:
+            self.started += 1
         if self.delay:
             await asyncio.sleep(self.delay)
+            if server.transport is None or server.transport.is_closing():
+                return "451 The sender left before the message was accepted"
         data = envelope.original_content or envelope.content
         head = data.split(b"\r\n\r\n", 1)[0]
         found = _MESSAGE_ID.search(head)
@@ -68,6 +74,11 @@ class SmtpSink:
         """(recipient, Message-ID) of every message, in arrival order: a repeat has the same Message-ID."""
         with self._keep.lock:
             return list(self._keep.received)
+
+    @property
+    def started(self) -> int:
+        with self._keep.lock:
+            return self._keep.started
 
     def count(self) -> int:
         with self._keep.lock:

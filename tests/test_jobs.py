@@ -3,6 +3,7 @@ when the mail server is down, and out of tries in the site administrator's dead-
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
@@ -222,11 +223,15 @@ def test_a_phase_change_returns_without_writing_the_members_notifications_itself
 
 # --- the real queue: Redis, and a worker process ------------------------------------------------------------------
 
+#: The Redis the tests use (a database number of their own: DELIBERATE_TEST_REDIS_URL).
+REDIS_URL = os.environ.get("DELIBERATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
 def _redis_app(make_app, **settings):
     import uuid
 
-    return make_app(JOBS_IMMEDIATE=False, REDIS_URL="redis://127.0.0.1:6379/0",
-                    JOBS_QUEUE=f"deliberate-test-{uuid.uuid4().hex[:12]}", **settings)
+    return make_app(JOBS_IMMEDIATE=False, REDIS_URL=REDIS_URL, JOBS_QUEUE=f"deliberate-test-{uuid.uuid4().hex[:12]}",
+                    **settings)
 
 
 def test_jobs_go_through_redis_and_a_worker_drains_them(make_app, federation_world):
@@ -251,7 +256,6 @@ def test_jobs_go_through_redis_and_a_worker_drains_them(make_app, federation_wor
 
 def test_the_worker_command_delivers_a_federations_mail_to_an_smtp_server(
         app, app_config, make_app, federation_world, tmp_path):
-    import os
     import signal
     import subprocess
     import sys
