@@ -34,8 +34,11 @@ run: install translations instance/config.py
 	DELIBERATE_SECURE_COOKIES=0 $(BIN)/deliberate db upgrade
 	DELIBERATE_SECURE_COOKIES=0 $(BIN)/deliberate seed-demo
 	# the site and a worker for its jobs (mail, notifications, digests), stopped together; no Redis needed
-	DELIBERATE_SECURE_COOKIES=0 $(BIN)/deliberate worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	  DELIBERATE_SECURE_COOKIES=0 $(BIN)/deliberate run --host $(HOST) --port $(PORT)
+	# (the links in the demo's mail point at this server)
+	DELIBERATE_SECURE_COOKIES=0 DELIBERATE_BASE_URL=$${DELIBERATE_BASE_URL:-http://$(HOST):$(PORT)} $(BIN)/deliberate worker & \
+	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  DELIBERATE_SECURE_COOKIES=0 DELIBERATE_BASE_URL=$${DELIBERATE_BASE_URL:-http://$(HOST):$(PORT)} \
+	  $(BIN)/deliberate run --host $(HOST) --port $(PORT)
 
 # The demo's SQLite database, thrown away and seeded again (a database of your own, set by DELIBERATE_DATABASE_URL,
 # is never touched).

@@ -20,6 +20,7 @@ from deliberate.models import (
     Agenda,
     AgendaItem,
     Argument,
+    Assembly,
     Consultation,
     Demand,
     Event,
@@ -36,7 +37,7 @@ ALLOWED_TABLES = ("user_session",)
 #: The model whose first row fills each kind of id in a rule.
 IDS = {"agenda_id": Agenda, "consultation_id": Consultation, "demand_id": Demand, "subject_id": Demand,
        "item_id": AgendaItem, "event_id": Event, "job_id": Job, "mentoring_id": Mentoring, "programme_id": Programme,
-       "role_id": VolunteerRole, "argument_id": Argument}
+       "role_id": VolunteerRole, "argument_id": Argument, "assembly_id": Assembly}
 _ARGUMENT = re.compile(r"<(?:(?P<converter>[a-z]+)(?:\((?P<options>[^)]*)\))?:)?(?P<name>[a-z_]+)>")
 
 
