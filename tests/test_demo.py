@@ -67,6 +67,8 @@ def test_the_demo_cycle_shows_the_federations_events_and_health(app, client, mak
         assert statuses.count(RsvpStatus.GOING) == workshop.capacity == workshop.seats_taken
         assert RsvpStatus.WAITING in statuses and RsvpStatus.CANCELLED in statuses
         assert sum(rsvp.attended for rsvp in workshop.rsvps) == workshop.capacity - 2
+        (document,) = [material for material in workshop.materials if material.is_document]
+        assert document.content_type == "application/pdf" and document.file_name == "hoja-de-trabajo.pdf"
         assert db.session.scalar(select(Mentoring)) is not None
         assert len(db.session.scalars(select(QuotaRule)).all()) == 2
         holders = db.session.scalars(select(VolunteerAssignment).where(VolunteerAssignment.left_at.is_(None))).all()

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from deliberate.domain.events import WOMENS_LEADERSHIP, EventKind, EventMode
 from deliberate.domain.gender import Gender
 from deliberate.domain.health import Body
+from deliberate.events import documents
 from deliberate.events import services as events
 from deliberate.extensions import db
 from deliberate.health import services as health
@@ -37,6 +38,29 @@ def _club_people(federation: Organization) -> list[tuple[User, int, Role]]:
         .where(Membership.organization_id.in_([club.id for club in federation.clubs()]),
                Membership.status == MembershipStatus.ACTIVE).order_by(Membership.id)).all()
     return [(user, club_id, role) for user, club_id, role in rows]
+
+
+def worksheet_pdf() -> bytes:
+    """Write the workshop's one-page worksheet as a small, valid PDF (text only, no metadata)."""
+    lines = ["Taller de liderazgo de mujeres / Women's leadership workshop",
+             "1. Mi demanda en una frase / My demand in one sentence",
+             "2. A quien se la digo / Whom I say it to",
+             "3. Que pido que hagan y para cuando / What I ask them to do, and by when"]
+    text = "BT /F1 12 Tf 56 780 Td 16 TL " + " ".join(
+        "(" + line.replace("\\", "").replace("(", "").replace(")", "") + ") Tj T*" for line in lines) + " ET"
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> "
+               b"/Contents 5 0 R >>", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+               b"<< /Length %d >>\nstream\n%s\nendstream" % (len(text), text.encode("latin-1"))]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    start = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, start)
+    return bytes(out)
 
 
 def seed_leadership(federation: Organization) -> bool:
@@ -66,6 +90,8 @@ def seed_leadership(federation: Organization) -> bool:
     events.record_attendance(workshop, board, [rsvp.id for rsvp in going[:WORKSHOP_SEATS - 2]])
     events.add_material(workshop, board, "Guía para tomar la palabra / Speaking-up guide",
                         "https://example.org/guia-liderazgo")
+    documents.add_document(workshop, board, "Hoja de trabajo del taller / Workshop worksheet",
+                           "hoja-de-trabajo.pdf", worksheet_pdf())
     coming = now + timedelta(days=20)
     assembly = events.create_event(federation, board, events.EventFields(
         title_es="Asamblea de la federación", title_en="Federation assembly", starts_at=coming,

@@ -7,15 +7,21 @@ Pure rules, no database: the services load rows and call these.
   none or at least ``MIN_GROUP`` people (see ``deliberate.domain.privacy``), otherwise the page says "a few".
 - A track's audience says who may take a seat at an event reserved for it.
 - ``calendar`` writes an iCalendar (RFC 5545) document: escaped text, folded lines, UTC times.
+- A document shared after an event is a PDF, a JPEG or a PNG, known by its bytes, images stripped of their
+  metadata, under a safe name (``prepare_document``, ``document_name``).
 """
 
 from __future__ import annotations
 
 import enum
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from deliberate.domain.assembly import MAX_SCAN_BYTES, strip_metadata
+from deliberate.domain.errors import ValidationFailed
 from deliberate.domain.privacy import is_small
 
 MAX_CAPACITY = 10_000
@@ -176,3 +182,42 @@ def calendar(name: str, entries: Sequence[CalendarEntry], *, now: datetime) -> s
     lines.append("END:VCALENDAR")
     return "".join(folded + "\r\n" for line in lines for folded in _fold(line))
 
+
+
+# --- documents shared after an event ------------------------------------------------------------------------------
+
+MAX_DOCUMENT_BYTES = MAX_SCAN_BYTES  # under the request limit (MAX_CONTENT_LENGTH, 2 MB)
+DOCUMENT_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+_NAME_PART = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def prepare_document(data: bytes) -> tuple[str, bytes]:
+    """Return a document's type, read from its bytes (never from the name or the browser's word), and the bytes to
+    keep: a PDF as it is, a JPEG or PNG without its metadata (EXIF with the place and the camera, XMP, comments,
+    text chunks; see :func:`deliberate.domain.assembly.strip_metadata`).
+
+    Raises ValidationFailed("document", code): "required" (empty), "too_large" (past :data:`MAX_DOCUMENT_BYTES`),
+    "type" (anything but a PDF, a JPEG or a PNG), "broken" (a file that does not parse as its type).
+    """
+    if not data:
+        raise ValidationFailed("document", "required")
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise ValidationFailed("document", "too_large")
+    if data.startswith(b"%PDF-"):
+        if b"%%EOF" not in data[-2048:]:
+            raise ValidationFailed("document", "broken")
+        return "application/pdf", data
+    try:
+        return strip_metadata(data)
+    except ValidationFailed as error:
+        raise ValidationFailed("document", error.code) from None
+
+
+def document_name(name: str, content_type: str) -> str:
+    """Return a safe file name to download a document under: ASCII letters, digits, dots, hyphens and underscores,
+    no path, no leading dot, at most 80 characters, and the extension of its real type."""
+    base = unicodedata.normalize("NFKD", name.replace("\\", "/").rsplit("/", 1)[-1])
+    base = base.encode("ascii", "ignore").decode()
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    stem = _NAME_PART.sub("-", stem).strip(".-_")[:70] or "material"
+    return f"{stem}.{DOCUMENT_TYPES[content_type]}"

@@ -1,9 +1,10 @@
-"""Event forms: planning an event, the attendance checklist, materials and tracks."""
+"""Event forms: planning an event, the attendance checklist, materials (links and documents) and tracks."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
@@ -51,6 +52,14 @@ class MaterialForm(FlaskForm):
     title = StringField(_l("What it is"), validators=[DataRequired(), MaxChars(160), CleanText()])
     url = StringField(_l("Link"), validators=[DataRequired(), MaxChars(500), CleanText()],
                       description=_l("A full address starting with https://"))
+
+
+class DocumentForm(FlaskForm):
+    doc_title = StringField(_l("What it is"), validators=[DataRequired(), MaxChars(160), CleanText()])
+    document = FileField(_l("Document"), validators=[FileRequired(_l("Choose a file to share."))],
+                         description=_l("A PDF, a JPEG or a PNG of at most 1.8 MB. Photos lose their metadata (the "
+                                        "place, the camera); a PDF keeps its properties (such as its author), so "
+                                        "check them before you share it."))
 
 
 class TrackForm(FlaskForm):

@@ -3,7 +3,7 @@ waiting list, the attendance checklist, materials, and the federation's tracks."
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,8 +13,8 @@ from deliberate import errors
 from deliberate.domain import timezones
 from deliberate.domain.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from deliberate.domain.events import EventKind, EventMode, RsvpStatus, TrackAudience
-from deliberate.events import services
-from deliberate.events.forms import EventForm, MaterialForm, TrackForm
+from deliberate.events import documents, services
+from deliberate.events.forms import DocumentForm, EventForm, MaterialForm, TrackForm
 from deliberate.mail import external_url
 from deliberate.models import Role
 from deliberate.organizations.forms import EmptyForm
@@ -43,6 +43,10 @@ WORDS = {
     "duplicate": _l("This federation already has a track with this name."),
     "required": _l("This field is required."),
     "not_board": _l("Only the federation's board can define tracks."),
+    "not_yet": _l("Documents are shared once the event has started."),
+    "too_large": _l("The document is too large: at most 1.8 MB."),
+    "type": _l("Share a PDF, a JPEG or a PNG: other kinds of file are not accepted."),
+    "broken": _l("This file is damaged or is not what its name says."),
 }
 
 
@@ -182,9 +186,15 @@ def show(event_id: int):
     event = _event_or_404(event_id)
     page = services.event_page(event, current_user)
     going, waiting = services.roster(event) if page.can_organise else ([], [])
+    return _show_page(event, page, going, waiting)
+
+
+def _show_page(event, page, going, waiting, status: int = 200, **forms):
     return render_template("events/show.html", event=event, page=page, federation=event.federation,
                            locale=_locale(), going=going, waiting=waiting, form=EmptyForm(formdata=None),
-                           material_form=MaterialForm(formdata=None), statuses=RsvpStatus)
+                           material_form=forms.get("material_form") or MaterialForm(formdata=None),
+                           document_form=forms.get("document_form") or DocumentForm(formdata=None),
+                           can_read_documents=documents.can_read(current_user, event), statuses=RsvpStatus), status
 
 
 @bp.get("/events/<int:event_id>.ics")
@@ -282,11 +292,58 @@ def add_material(event_id: int):
         else:
             flash(_("The material is shared."), "success")
             return redirect(url_for(".show", event_id=event.id))
-    page = services.event_page(event, current_user)
     going, waiting = services.roster(event)
-    return render_template("events/show.html", event=event, page=page, federation=event.federation,
-                           locale=_locale(), going=going, waiting=waiting, form=EmptyForm(formdata=None),
-                           material_form=form, statuses=RsvpStatus), 422
+    return _show_page(event, services.event_page(event, current_user), going, waiting, 422, material_form=form)
+
+
+@bp.post("/events/<int:event_id>/documents")
+@login_required
+def add_document(event_id: int):
+    """Share a document after the event: a PDF, a JPEG or a PNG, known by its bytes."""
+    event = _event_or_404(event_id)
+    _organiser_or_403(event)
+    form = DocumentForm()
+    if form.validate_on_submit():
+        upload = form.document.data
+        try:
+            documents.add_document(event, current_user, form.doc_title.data, upload.filename or "", upload.read())
+        except ValidationFailed as error:
+            aliases = {"title": "doc_title"}
+            errors.field_error(form, ValidationFailed(aliases.get(error.field, error.field), error.code),
+                               errors.refusal(error, WORDS))
+        except Conflict as error:
+            return _refused(event, error)
+        else:
+            flash(_("The document is shared."), "success")
+            return redirect(url_for(".show", event_id=event.id))
+    going, waiting = services.roster(event)
+    return _show_page(event, services.event_page(event, current_user), going, waiting, 422, document_form=form)
+
+
+@bp.get("/materials/<int:material_id>/file")
+def document(material_id: int):
+    """Download a document: for the event's organisers and the members in its audience, always as an attachment."""
+    try:
+        material = services.get_material(material_id)
+    except NotFound:
+        abort(404)
+    g.page_federation = material.event.federation
+    if not material.is_document:
+        abort(404)
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    try:
+        body = documents.read_document(material, current_user)
+    except PermissionDenied:
+        abort(403)
+    except NotFound:
+        abort(404)
+    response = Response(body, mimetype=material.content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{material.file_name}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @bp.post("/materials/<int:material_id>/remove")
@@ -300,7 +357,7 @@ def remove_material(material_id: int):
     _organiser_or_403(event)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    services.remove_material(material, current_user)
+    documents.remove(material, current_user)
     flash(_("The material is removed."), "success")
     return redirect(url_for(".show", event_id=event.id))
 

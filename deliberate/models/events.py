@@ -98,13 +98,23 @@ class Rsvp(db.Model):
 
 
 class EventMaterial(db.Model):
-    """A link shared with an event's people after it: slides, notes, a recording."""
+    """Something shared with an event's people after it: a link (slides, notes, a recording), or a document (a
+    PDF, a JPEG or a PNG) stored in the instance folder under ``stored_name``, a random name nobody types."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(160))
-    url: Mapped[str] = mapped_column(String(500))
+    url: Mapped[str] = mapped_column(String(500))  # empty for a document
+    stored_name: Mapped[str | None] = mapped_column(String(64), unique=True)
+    file_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    content_type: Mapped[str | None] = mapped_column(String(40))
+    size_bytes: Mapped[int | None]
+    sha256: Mapped[str | None] = mapped_column(String(64))
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     event: Mapped[Event] = relationship(back_populates="materials")
+
+    @property
+    def is_document(self) -> bool:
+        return self.stored_name is not None
