@@ -38,7 +38,7 @@ from deliberate.domain import consolidation  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 TUNING = ("eval", "clubs")
-HELD_OUT = ("heldout",)
+HELD_OUT = ("heldout", "heldout2")
 GRID = [round(0.04 + 0.01 * i, 2) for i in range(27)]
 
 
