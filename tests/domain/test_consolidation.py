@@ -240,7 +240,7 @@ def test_the_large_corpus_path_gives_a_sound_partition(lexical_features, monkeyp
 
 def test_quality_floor_without_the_encoder(lexical_features) -> None:
     predicted = labels_of(suggest_clusters_from_features(lexical_features), len(TEXTS))
-    # Measured: ARI 0.80, V-measure 0.92 (lexical, threshold 0.11).
+    # Measured: ARI 0.78, V-measure 0.91 (lexical, threshold 0.11, weak members pruned).
     assert adjusted_rand_score(THEMES, predicted) >= 0.74
     assert v_measure_score(THEMES, predicted) >= 0.89
 

@@ -47,7 +47,12 @@ Three rules keep close but different demands apart without naming any theme:
   States (a scholarship back home, a scholarship for migrant children here); demands on different sides score
   lower (``PLACE_PENALTY``) but, unlike places, may still meet;
 - *a second, stricter pass* (``SPLIT_RATIO``) bisects each group along its Fiedler vector when the two parts are
-  much less alike than each part is inside.
+  much less alike than each part is inside; then (``PRUNE_RATIO``) a demand whose mean similarity to the rest of
+  its group is below 1.5 times the threshold leaves it, weakest first, so a pair stays together only when its two
+  demands are clearly alike (average linkage lets a weak member in when the others are close to each other).
+
+Words that only say that something is asked ("ocupamos", "pa", "porfa", "help", "support", "apoyo") are stop
+words, in the chat spellings members use too: two unrelated demands that both "ask the club for help" do not meet.
 
 ``suggest()`` returns frozen :class:`Suggestion` values with a confidence for the group and for each demand in it
 (silhouette-like: how much closer a demand is to its own group than to the nearest other, times how strong its
@@ -90,7 +95,7 @@ change one (in a test or a benchmark), set it on that module, not on this packag
 
 from __future__ import annotations
 
-from deliberate.domain.consolidation.clustering import HARD_LEVELS, SPLIT_LIMIT, SPLIT_RATIO
+from deliberate.domain.consolidation.clustering import HARD_LEVELS, PRUNE_RATIO, SPLIT_LIMIT, SPLIT_RATIO
 from deliberate.domain.consolidation.confidence import CONFIDENCE_SCALE, CONFIDENT, Suggestion
 from deliberate.domain.consolidation.encoder import ENCODER_DIM, encoder_available, reset_encoder
 from deliberate.domain.consolidation.features import (
@@ -141,7 +146,8 @@ __all__ = [
     "CHAR_WEIGHT", "CHUNK", "CONCEPT_BOOST", "CONFIDENCE_SCALE", "CONFIDENT", "DATA_DIR", "DEFAULT_THRESHOLD",
     "DEFAULT_THRESHOLD_ENCODER", "ENCODER_DIM", "ENCODER_SKETCH_DIM", "ENCODER_WEIGHT", "EXACT_LIMIT",
     "FEATURES_VERSION", "GAZETTEER_PATH", "HARD_LEVELS", "HASH_BITS", "KMEANS_ROUNDS", "NAME_BOOST", "NEIGHBOURS",
-    "PLACE_BOOST", "PLACE_CUES", "PLACE_PENALTY", "PROBES", "SEED", "SIDES_ENABLED", "SKETCH_DIM", "SPLIT_LIMIT",
+    "PLACE_BOOST", "PLACE_CUES", "PLACE_PENALTY", "PROBES", "PRUNE_RATIO", "SEED", "SIDES_ENABLED", "SKETCH_DIM",
+    "SPLIT_LIMIT",
     "SPLIT_RATIO", "VOCABULARY_PATH", "WORD_WEIGHT", "DemandFeatures", "Gazetteer", "Suggestion", "Vocabulary",
     "default_gazetteer", "default_threshold", "default_vocabulary", "encoder_available", "featurize",
     "featurize_many", "load_gazetteer", "load_vocabulary", "rate", "reset_encoder", "similar",

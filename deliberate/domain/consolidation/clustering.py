@@ -15,6 +15,9 @@ HARD_LEVELS = 3
 # own mean similarity; groups larger than SPLIT_LIMIT are left as they are.
 SPLIT_RATIO = 0.5
 SPLIT_LIMIT = 2000
+# A demand whose mean similarity to the rest of its group is below PRUNE_RATIO times the threshold leaves the group
+# (it stays a suggestion of its own): a group is only as good as its weakest demand.
+PRUNE_RATIO = 1.5
 
 
 def average_linkage(
@@ -206,3 +209,34 @@ def split_group(
             pending.append(([part[i] for i in chosen], block[np.ix_(chosen, chosen)]))
     # Members stay sorted: each part keeps the order of the group it came from.
     return done
+
+
+def prune_group(
+    group: list[int], square: np.ndarray | None, floor: float
+) -> list[tuple[list[int], np.ndarray | None]]:
+    """Take out of a group, weakest first, each demand whose mean similarity to the rest is below ``floor``.
+
+    The demands taken out become groups of their own; what remains is checked again, so a group of two stays
+    together only when its two demands are at least ``floor`` alike.
+    """
+    if square is None or len(group) < 2 or floor <= 0:
+        return [(group, square)]
+    keep = np.arange(len(group))
+    alone: list[int] = []
+    while len(keep) >= 2:
+        block = square[np.ix_(keep, keep)]
+        cohesion = block.sum(axis=1) / (len(keep) - 1)
+        weakest = int(np.argmin(cohesion))
+        if cohesion[weakest] >= floor:
+            break
+        if len(keep) == 2:
+            alone.extend(keep.tolist())
+            keep = keep[:0]
+            break
+        alone.append(int(keep[weakest]))
+        keep = np.delete(keep, weakest)
+    parts: list[tuple[list[int], np.ndarray | None]] = []
+    if len(keep):
+        parts.append(([group[i] for i in keep], square[np.ix_(keep, keep)] if len(keep) > 1 else None))
+    parts.extend(([group[i]], None) for i in sorted(alone))
+    return parts

@@ -23,7 +23,7 @@ from deliberate.domain.consolidation.text import (
     word_tokens,
 )
 
-FEATURES_VERSION = 2
+FEATURES_VERSION = 3
 HASH_BITS = 21
 # Extra term weight (before the sublinear scaling) of concepts, places and capitalised names.
 CONCEPT_BOOST = 1.5

@@ -6,11 +6,13 @@ from collections.abc import Sequence
 
 from threadpoolctl import threadpool_limits
 
+from deliberate.domain.consolidation import clustering
 from deliberate.domain.consolidation.clustering import (
     HARD_LEVELS,
     SPLIT_RATIO,
     average_linkage,
     group_squares,
+    prune_group,
     split_group,
 )
 from deliberate.domain.consolidation.confidence import Suggestion, rate_groups
@@ -21,7 +23,7 @@ from deliberate.domain.consolidation.similarity import build_corpus
 
 # Chosen by cross-validation over the tuning sets (benchmarks/eval_consolidation.py), favouring precision.
 DEFAULT_THRESHOLD = 0.11
-DEFAULT_THRESHOLD_ENCODER = 0.14
+DEFAULT_THRESHOLD_ENCODER = 0.13
 
 
 def default_threshold(features: Sequence[DemandFeatures] = ()) -> float:
@@ -65,7 +67,10 @@ def suggest(
         rated = list(zip(groups, group_squares(corpus, groups), strict=True))
         if ratio > 0:
             rated = [part for group, square in rated for part in split_group(group, square, ratio)]
-            rated.sort(key=lambda pair: (-len(pair[0]), pair[0][0]))
+        prune = clustering.PRUNE_RATIO * threshold
+        if prune > 0:
+            rated = [part for group, square in rated for part in prune_group(group, square, prune)]
+        rated.sort(key=lambda pair: (-len(pair[0]), pair[0][0]))
         return rate_groups(
             corpus, [g for g, _ in rated], low, high, scores, threshold, [square for _, square in rated]
         )
