@@ -178,6 +178,26 @@ def is_club_officer(user: User | None, club: Organization | None) -> bool:
     return role is not None and role.rank >= Role.OFFICER.rank
 
 
+# --- acting for the federation or a club --------------------------------------------------------------------------
+
+def can_act_for(user: User | None, federation: Organization, club: Organization | None = None) -> bool:
+    """Plan an event or post a volunteer role in an organization's name: the board for the federation and any of
+    its clubs, a club's officers for their own club."""
+    if club is None:
+        return is_board(user, federation)
+    return club.is_club and club.parent_id == federation.id and has_role(user, club, Role.OFFICER)
+
+
+def clubs_acted_for(user: User | None, federation: Organization) -> list[Organization]:
+    """Return the clubs of the federation the person may act for (all of them for the board)."""
+    return [club for club in federation.clubs() if can_act_for(user, federation, club)]
+
+
+def may_act_for_any(user: User | None, federation: Organization) -> bool:
+    """Tell whether the person may act for the federation or for at least one of its clubs."""
+    return is_board(user, federation) or bool(clubs_acted_for(user, federation))
+
+
 # --- club assemblies ----------------------------------------------------------------------------------------------
 
 def can_record_assembly(user: User | None, club: Organization) -> bool:

@@ -149,7 +149,7 @@ KNOWN_INSIDE_FUNCTIONS = [
 
 #: Rules that must have one definition in the package: who acts as board or member, loading a consultation a person
 #: may see, which items are on the ballot, and the privacy minimum.
-ONE_DEFINITION = ("is_board", "is_member", "consultation_or_404", "active_items", "is_small")
+ONE_DEFINITION = ("is_board", "is_member", "consultation_or_404", "active_items", "is_small", "can_act_for")
 
 
 def test_each_rule_is_defined_once():

@@ -30,7 +30,7 @@ from deliberate.extensions import db
 from deliberate.models import Organization, Role, User, utcnow
 from deliberate.models.events import Event, EventMaterial, Rsvp, Track
 from deliberate.notifications.services import notify
-from deliberate.permissions import has_role, is_board, is_member
+from deliberate.permissions import can_act_for, has_role, is_board, is_member
 from deliberate.text import clean_markdown, clean_text
 
 MAX_TITLE = 160
@@ -41,24 +41,8 @@ MAX_LINK = 500
 
 # --- who may do what ----------------------------------------------------------------------------------------------
 
-def can_organise(user: User | None, federation: Organization, club: Organization | None = None) -> bool:
-    """Tell whether the user may plan events for the federation (its board) or for one of its clubs (officers)."""
-    if is_board(user, federation):
-        return True
-    return club is not None and club.parent_id == federation.id and has_role(user, club, Role.OFFICER)
-
-
 def can_organise_event(user: User | None, event: Event) -> bool:
-    return can_organise(user, event.federation, event.club)
-
-
-def organiser_clubs(user: User | None, federation: Organization) -> list[Organization]:
-    """Return the clubs the user may plan events for (all of them for the board)."""
-    return [club for club in federation.clubs() if can_organise(user, federation, club)]
-
-
-def may_plan_any(user: User | None, federation: Organization) -> bool:
-    return is_board(user, federation) or bool(organiser_clubs(user, federation))
+    return can_act_for(user, event.federation, event.club)
 
 
 def _is_officer_anywhere(user: User, federation: Organization) -> bool:
@@ -237,7 +221,7 @@ def _club_for(federation: Organization, actor: User, club_id: int | None) -> Org
         club = db.session.get(Organization, club_id)
         if club is None or club.parent_id != federation.id:
             raise ValidationFailed("club", "invalid")
-    if not can_organise(actor, federation, club):
+    if not can_act_for(actor, federation, club):
         raise PermissionDenied("not_organiser")
     return club
 

@@ -19,7 +19,7 @@ from deliberate.mail import external_url
 from deliberate.models import Role
 from deliberate.organizations.forms import EmptyForm
 from deliberate.organizations.views import federation_or_404, organization_or_404
-from deliberate.permissions import is_board
+from deliberate.permissions import clubs_acted_for, is_board, may_act_for_any
 
 bp = Blueprint("events", __name__)
 
@@ -82,7 +82,7 @@ def index(slug: str):
         return redirect(url_for(".index", slug=federation.federation.slug))
     upcoming, past = services.federation_events(federation)
     return render_template("events/index.html", federation=federation, upcoming=upcoming, past=past,
-                           locale=_locale(), can_plan=services.may_plan_any(current_user, federation),
+                           locale=_locale(), can_plan=may_act_for_any(current_user, federation),
                            is_board=is_board(current_user, federation))
 
 
@@ -116,7 +116,7 @@ def _fields(form, federation) -> services.EventFields:
 
 def _prepared_form(federation, **kwargs) -> EventForm:
     form = EventForm(**kwargs)
-    form.set_choices(services.organiser_clubs(current_user, federation), services.tracks(federation), _locale(),
+    form.set_choices(clubs_acted_for(current_user, federation), services.tracks(federation), _locale(),
                      is_board(current_user, federation))
     return form
 
@@ -150,7 +150,7 @@ def _save(form, federation, event=None):
 def new(slug: str):
     """Plan an event: the federation's board, or a club's officers for their club."""
     federation = federation_or_404(slug, Role.MEMBER)
-    if not services.may_plan_any(current_user, federation):
+    if not may_act_for_any(current_user, federation):
         abort(403)
     form = _prepared_form(federation)
     if request.method == "GET":

@@ -24,9 +24,9 @@ from deliberate.domain.errors import Conflict, NotFound, PermissionDenied, Valid
 from deliberate.domain.timezones import local_today
 from deliberate.domain.volunteers import PlacesSummary
 from deliberate.extensions import db
-from deliberate.models import Organization, Role, User, utcnow
+from deliberate.models import Organization, User, utcnow
 from deliberate.models.volunteers import VolunteerAssignment, VolunteerRole
-from deliberate.permissions import has_role, is_board, is_member
+from deliberate.permissions import can_act_for, is_member, may_act_for_any
 from deliberate.text import clean_markdown, clean_text
 
 MAX_TITLE = 160
@@ -35,23 +35,8 @@ MAX_TEXT = 3000
 
 # --- who may do what ----------------------------------------------------------------------------------------------
 
-def can_post(user: User | None, federation: Organization, club: Organization | None = None) -> bool:
-    """Tell whether the user may post roles for the federation (its board) or for one of its clubs (officers)."""
-    if is_board(user, federation):
-        return True
-    return club is not None and club.parent_id == federation.id and has_role(user, club, Role.OFFICER)
-
-
 def can_manage(user: User | None, role: VolunteerRole) -> bool:
-    return can_post(user, role.federation, role.club)
-
-
-def poster_clubs(user: User | None, federation: Organization) -> list[Organization]:
-    return [club for club in federation.clubs() if can_post(user, federation, club)]
-
-
-def may_post_any(user: User | None, federation: Organization) -> bool:
-    return is_board(user, federation) or bool(poster_clubs(user, federation))
+    return can_act_for(user, role.federation, role.club)
 
 
 # --- reading ------------------------------------------------------------------------------------------------------
@@ -85,7 +70,7 @@ def open_roles(federation: Organization, club: Organization | None = None, *,
 
 def posted_by_me(user: User | None, federation: Organization) -> list[VolunteerRole]:
     """Return every role (open or not) the user may manage, newest first."""
-    if not may_post_any(user, federation):
+    if not may_act_for_any(user, federation):
         return []
     rows = db.session.scalars(select(VolunteerRole).where(VolunteerRole.federation_id == federation.id)
                               .order_by(VolunteerRole.created_at.desc(), VolunteerRole.id.desc()))
@@ -200,7 +185,7 @@ def _club_for(federation: Organization, actor: User, club_id: int | None) -> Org
         club = db.session.get(Organization, club_id)
         if club is None or club.parent_id != federation.id:
             raise ValidationFailed("club", "invalid")
-    if not can_post(actor, federation, club):
+    if not can_act_for(actor, federation, club):
         raise PermissionDenied("not_poster")
     return club
 

@@ -14,7 +14,7 @@ from deliberate.domain.errors import Conflict, DomainError, NotFound, Permission
 from deliberate.models import Role
 from deliberate.organizations.forms import EmptyForm
 from deliberate.organizations.views import federation_or_404, organization_or_404
-from deliberate.permissions import is_board, is_member
+from deliberate.permissions import clubs_acted_for, is_board, is_member, may_act_for_any
 from deliberate.volunteers import services
 from deliberate.volunteers.forms import RoleForm, ShowForm
 
@@ -48,12 +48,12 @@ def _role_or_404(role_id: int):
 
 def _form(federation, **kwargs) -> RoleForm:
     form = RoleForm(**kwargs)
-    form.set_choices(services.poster_clubs(current_user, federation), is_board(current_user, federation))
+    form.set_choices(clubs_acted_for(current_user, federation), is_board(current_user, federation))
     return form
 
 
 def _index(federation, form: RoleForm | None = None, status: int = 200):
-    may_post = services.may_post_any(current_user, federation)
+    may_post = may_act_for_any(current_user, federation)
     mine = services.roles_of(current_user, federation) if current_user.is_authenticated else []
     return render_template(
         "volunteers/index.html", federation=federation, roles=services.open_roles(federation), locale=_locale(),
@@ -77,7 +77,7 @@ def index(slug: str):
 def post(slug: str):
     """Post a role: the federation's board, or a club's officers for their club."""
     federation = federation_or_404(slug, Role.MEMBER)
-    if not services.may_post_any(current_user, federation):
+    if not may_act_for_any(current_user, federation):
         abort(403)
     form = _form(federation)
     if not form.validate_on_submit():
