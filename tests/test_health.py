@@ -3,13 +3,19 @@ fewer than five people."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
+from deliberate.domain.events import EventMode
 from deliberate.domain.gender import Gender
+from deliberate.domain.health import Quarter
 from deliberate.domain.phases import Phase
+from deliberate.domain.timezones import to_local
+from deliberate.events import services as events
 from deliberate.extensions import db
-from deliberate.models import BallotCast, Consultation, Demand, QuotaRule, Role
+from deliberate.models import BallotCast, Consultation, Demand, Organization, QuotaRule, Role, User, utcnow
 
 
 @pytest.fixture
@@ -51,7 +57,7 @@ def test_shares_of_large_enough_groups_are_shown_against_the_baseline(client, bi
     page = client.get(f"/o/{big_world['federation'].slug}/health").get_data(as_text=True)
     # members: member M, board B (in Club Tlaltenango) and the six women (8 women); officer O, the six men and the
     # other club's member (8 others)
-    assert "50%" in page and "of 16 people" in page and "43.9%" in page
+    assert "50.0%" in page and "of 16 people" in page and "43.9%" in page
 
 
 def test_the_dashboard_flags_a_club_without_a_woman_officer(client, log_in, big_world):
@@ -107,3 +113,56 @@ def test_the_dashboard_is_in_spanish(client, log_in, big_world, create_user, add
     log_in(client, board)
     page = client.get(f"/o/{big_world['federation'].slug}/health/board").get_data(as_text=True)
     assert "Panel de salud" in page and "Club Jerez no tiene ninguna mujer entre sus responsables." in page
+
+
+def test_a_share_shown_as_the_baseline_is_never_said_to_be_below_it(app, client, big_world):
+    with app.app_context():
+        federation = db.session.get(Organization, big_world["federation"].id)
+        federation.parity_baseline = 0.4376  # shown as 43.8%
+        db.session.get(User, big_world["women"][0].id).gender = None  # 7 women of 16 members: 43.75%
+        db.session.commit()
+    page = client.get(f"/o/{big_world['federation'].slug}/health").get_data(as_text=True)
+    row = page[page.index('<th scope="row">Members</th>'):][:400]
+    assert "43.8%" in row and "at or above (+0.0 points)" in row and "below" not in row
+
+
+def test_the_dashboard_shows_womens_share_by_quarter_with_small_groups_left_out(app, client, log_in, big_world):
+    with app.app_context():
+        board = db.session.get(User, big_world["board"].id)
+        federation = db.session.get(Organization, big_world["federation"].id)
+        now = utcnow().replace(microsecond=0)
+        past = events.create_event(federation, board, events.EventFields(
+            title_es="Taller", title_en="Workshop", starts_at=now + timedelta(days=1), capacity=50,
+            mode=EventMode.IN_PERSON, address="1200 W Olympic Blvd"))
+        people = big_world["women"][:5] + big_world["men"][:5]
+        for person in people:
+            events.rsvp(past, db.session.get(User, person.id))
+        past.starts_at = now - timedelta(minutes=5)
+        db.session.commit()
+        events.record_attendance(past, board, [rsvp.id for rsvp in past.rsvps])
+        consultation = Consultation(federation_id=federation.id, title_es="Agenda", title_en="Agenda",
+                                    phase=Phase.TALLIED, voting_until=now.date())
+        db.session.add(consultation)
+        db.session.flush()
+        for person in big_world["women"][:3]:
+            db.session.add(BallotCast(consultation_id=consultation.id, user_id=person.id))
+        db.session.commit()
+        quarter = Quarter.of(to_local(now, federation.time_zone).date())
+    log_in(client, big_world["board"])
+    page = client.get(f"/o/{big_world['federation'].slug}/health/board").get_data(as_text=True)
+    section = page[page.index('id="quarters-title"'):].split("</section>")[0]
+    assert section.count("<svg") == 1 and "<title>Women's share by quarter</title>" in section
+    row = section[section.index(f"Q{quarter.number} {quarter.year}</th>"):].split("</tr>")[0]
+    cells = row.split("<td>")[1:]
+    assert cells[0].startswith("fewer than 5")  # three voters, all women
+    assert cells[2].startswith("50.0%")  # five women and five men came
+    assert section.count("<tr>") == 1 + 6  # six quarters
+
+
+def test_the_quarter_table_is_in_spanish(client, log_in, big_world, create_user, add_member):
+    board = create_user("Junta ES", locale="es")
+    add_member(board, big_world["federation"], Role.BOARD)
+    log_in(client, board)
+    page = client.get(f"/o/{big_world['federation'].slug}/health/board").get_data(as_text=True)
+    quarter = Quarter.of(to_local(utcnow(), big_world["federation"].time_zone).date())
+    assert "Tendencias por trimestre" in page and f"T{quarter.number} {quarter.year}" in page

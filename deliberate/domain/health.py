@@ -11,6 +11,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from math import isfinite
 from xml.sax.saxutils import escape
 
@@ -57,6 +59,15 @@ class GenderCount:
         return self.total - self.women
 
 
+def shown_percent(share: float) -> float:
+    """Return a share (0-1) as the percentage a page shows: one decimal, halves rounded up (0.4385 -> 43.9).
+
+    Every comparison with the baseline is made between figures rounded here, so that a share shown as 43.9% is
+    never said to be below a baseline shown as 43.9%, nor one shown as 43.8% to meet it.
+    """
+    return float((Decimal(repr(share)) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
 @dataclass(frozen=True)
 class Share:
     """Women's share of a group against the baseline, or why it is not shown (``suppressed``)."""
@@ -68,13 +79,22 @@ class Share:
     suppressed: bool
 
     @property
+    def percent(self) -> float | None:
+        """Return the share as shown: a percentage with one decimal (see :func:`shown_percent`)."""
+        return None if self.share is None else shown_percent(self.share)
+
+    @property
+    def baseline_percent(self) -> float:
+        return shown_percent(self.baseline)
+
+    @property
     def gap_points(self) -> float | None:
-        """Return how many points the share stands above (positive) or below (negative) the baseline."""
-        return None if self.share is None else round((self.share - self.baseline) * 100, 1)
+        """Return how many points the shown share stands above (positive) or below (negative) the shown baseline."""
+        return None if self.percent is None else round(self.percent - self.baseline_percent, 1)
 
     @property
     def meets_baseline(self) -> bool | None:
-        return None if self.share is None else self.share + 1e-9 >= self.baseline
+        return None if self.gap_points is None else self.gap_points >= 0
 
     def to_dict(self) -> dict:
         return {"population": self.population, "share": self.share, "people": self.people,
@@ -115,6 +135,10 @@ class QuotaResult:
     standing: QuotaStanding
     share: float | None  # shown only when the body may be counted (see may_show)
     needed: int  # how many more women it would take to meet the rule, with the same number of seats
+
+    @property
+    def percent(self) -> float | None:
+        return None if self.share is None else shown_percent(self.share)
 
     def to_dict(self) -> dict:
         return {"body": self.body.value, "minimum": self.minimum, "standing": self.standing.value,
@@ -202,6 +226,38 @@ def flags(clubs: Sequence[ClubFacts], shares: Sequence[Share], trends: dict[str,
     return found
 
 
+# --- quarters -----------------------------------------------------------------------------------------------------
+
+TREND_QUARTERS = 6
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    """A calendar quarter (1: January to March), on the federation's clock."""
+
+    year: int
+    number: int
+
+    @classmethod
+    def of(cls, day: date) -> Quarter:
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    def previous(self) -> Quarter:
+        return Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, 3 * self.number - 2, 1)
+
+
+def last_quarters(today: date, count: int = TREND_QUARTERS) -> tuple[Quarter, ...]:
+    """Return the last ``count`` quarters up to today's, oldest first."""
+    found = [Quarter.of(today)]
+    while len(found) < count:
+        found.append(found[-1].previous())
+    return tuple(reversed(found))
+
+
 # --- charts -------------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -248,7 +304,9 @@ def svg_chart(chart: Chart, *, baseline_label: str = "") -> str:
         parts.append(f'<text class="chart-tick" x="{left - 4}" y="{y(tick) + 3:.1f}" text-anchor="end">'
                      f"{int(tick * 100)}%</text>")
     for index, label in enumerate(chart.labels):
-        parts.append(f'<text class="chart-label" x="{x(index):.1f}" y="{chart.height - 8}" text-anchor="middle">'
+        # the first and last labels are anchored at their edge, so that the plot's ends do not cut them
+        anchor = "start" if index == 0 and count > 1 else "end" if index == count - 1 and count > 1 else "middle"
+        parts.append(f'<text class="chart-label" x="{x(index):.1f}" y="{chart.height - 8}" text-anchor="{anchor}">'
                      f"{escape(label[:14])}</text>")
     if chart.baseline is not None and isfinite(chart.baseline):
         parts.append(f'<line class="chart-baseline" x1="{left}" x2="{left + plot_w}" y1="{y(chart.baseline):.1f}" '

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, select
 
@@ -25,6 +25,7 @@ from deliberate.domain.errors import NotFound, PermissionDenied, ValidationFaile
 from deliberate.domain.events import RsvpStatus
 from deliberate.domain.gender import Gender
 from deliberate.domain.health import Body, GenderCount, Population, QuotaResult, Share
+from deliberate.domain.timezones import local_today, to_local, to_stored
 from deliberate.extensions import db
 from deliberate.mentoring.services import paired_people
 from deliberate.models import (
@@ -168,6 +169,16 @@ class TrendRow:
 
 
 @dataclass(frozen=True)
+class QuarterRow:
+    """One quarter's share of women among voters, demand authors and event attendees (each may be suppressed)."""
+
+    quarter: rules.Quarter
+    voters: Share
+    authors: Share
+    attendees: Share
+
+
+@dataclass(frozen=True)
 class Health:
     federation: Organization
     baseline: float
@@ -183,6 +194,7 @@ class Health:
     trends: tuple[TrendRow, ...] = ()
     flags: tuple[rules.Flag, ...] = ()
     volunteers: int | None = 0  # people holding a volunteer role now; None: one to four
+    quarters: tuple[QuarterRow, ...] = ()
 
 
 PUBLIC_POPULATIONS = (Population.MEMBERS, Population.OFFICERS, Population.BOARD)
@@ -271,7 +283,46 @@ def federation_health(federation: Organization, *, full: bool, now: datetime | N
         federation=federation, baseline=baseline, clubs_total=len(clubs), clubs_active=len(active),
         members=summary.members, shares=shares, quotas=quotas, rules=quota_rules, club_rows=tuple(club_rows),
         latest=latest, vote_groups=_vote_groups(clubs, roster, voters), trends=trends,
-        flags=tuple(rules.flags(facts, shares, trend_points, quotas)), volunteers=summary.volunteers)
+        flags=tuple(rules.flags(facts, shares, trend_points, quotas)), volunteers=summary.volunteers,
+        quarters=quarter_trends(federation, baseline, now))
+
+
+def quarter_trends(federation: Organization, baseline: float, now: datetime) -> tuple[QuarterRow, ...]:
+    """Return women's share among voters, demand authors and attendees in each of the last quarters, on the
+    federation's clock; each figure follows the small-group rule on its own (see ``rules.share``).
+
+    Voters count in the quarter their consultation's voting closed (or, without a closing day, was created):
+    who voted is recorded, never when. Authors count in the quarter they wrote a demand, attendees in the
+    quarter of the event they came to.
+    """
+    zone = federation.time_zone
+    quarters = rules.last_quarters(local_today(now, zone))
+    since = to_stored(datetime.combine(quarters[0].first_day, time()), zone)
+    people: dict[str, dict[rules.Quarter, set[int]]] = {name: defaultdict(set)
+                                                         for name in ("voters", "authors", "attendees")}
+
+    def local_quarter(moment: datetime) -> rules.Quarter:
+        return rules.Quarter.of(to_local(moment, zone).date())
+
+    for user_id, moment in db.session.execute(
+            select(Demand.author_id, Demand.created_at).join(Consultation, Consultation.id == Demand.consultation_id)
+            .where(Consultation.federation_id == federation.id, Demand.created_at >= since)):
+        if user_id is not None:
+            people["authors"][local_quarter(moment)].add(user_id)
+    for user_id, moment in db.session.execute(
+            select(Rsvp.user_id, Event.starts_at).join(Event, Event.id == Rsvp.event_id)
+            .where(Event.federation_id == federation.id, Rsvp.attended.is_(True),
+                   Rsvp.status != RsvpStatus.CANCELLED, Event.starts_at >= since, Event.starts_at <= now)):
+        people["attendees"][local_quarter(moment)].add(user_id)
+    for user_id, closed, created in db.session.execute(
+            select(BallotCast.user_id, Consultation.voting_until, Consultation.created_at)
+            .join(Consultation, Consultation.id == BallotCast.consultation_id)
+            .where(Consultation.federation_id == federation.id)):
+        people["voters"][rules.Quarter.of(closed) if closed else local_quarter(created)].add(user_id)
+    genders = _genders({uid for groups in people.values() for ids in groups.values() for uid in ids})
+    return tuple(QuarterRow(quarter, *(rules.share(name, _count(people[name].get(quarter, ()), genders), baseline)
+                                       for name in ("voters", "authors", "attendees")))
+                 for quarter in quarters)
 
 
 def _vote_groups(clubs: list[Organization], roster: _Roster, voters: set[int]) -> tuple[VoteGroup, ...]:

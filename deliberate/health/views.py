@@ -34,6 +34,21 @@ def _trend_chart(data: services.Health) -> Markup:
                                                           share=format_percent(data.baseline, "#,##0.0%"))))
 
 
+def quarter_label(quarter: rules.Quarter) -> str:
+    return _("Q%(number)s %(year)s", number=quarter.number, year=quarter.year)
+
+
+def _quarter_chart(data: services.Health) -> Markup:
+    names = ("voters", "authors", "attendees")
+    chart = rules.Chart(
+        title=_("Women's share by quarter"), labels=tuple(quarter_label(row.quarter) for row in data.quarters),
+        series=tuple(rules.Series(population_name(name), tuple(getattr(row, name).share for row in data.quarters),
+                                  f"chart-series-{number}") for number, name in enumerate(names)),
+        baseline=data.baseline)
+    return Markup(rules.svg_chart(chart, baseline_label=_("Baseline: %(share)s",  # noqa: S704 - it escapes its text
+                                                          share=format_percent(data.baseline, "#,##0.0%"))))
+
+
 @bp.get("/o/<slug>/health")
 def summary(slug: str):
     """Show anyone how strong the federation is and where women stand in its leadership."""
@@ -58,6 +73,8 @@ def _dashboard(federation, form: QuotaForm | None = None, status: int = 200):
     return render_template("health/dashboard.html", federation=federation, data=data,
                            population_name=population_name, flags=[describe_flag(flag) for flag in data.flags],
                            chart=_trend_chart(data) if data.trends else None,
+                           quarter_chart=_quarter_chart(data) if data.quarters else None,
+                           quarter_label=quarter_label,
                            quota_form=form or QuotaForm(formdata=None), empty_form=EmptyForm(formdata=None)), status
 
 

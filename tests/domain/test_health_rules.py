@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from deliberate.domain.health import (
     Body,
     Chart,
     ClubFacts,
     FlagKind,
     GenderCount,
+    Quarter,
     QuotaStanding,
     Series,
+    Share,
     TrendPoint,
     check_quota,
     flags,
+    last_quarters,
     share,
+    shown_percent,
     svg_chart,
 )
 
@@ -63,3 +69,20 @@ def test_the_chart_is_an_svg_with_a_title_and_escaped_labels():
     assert "<title>Women &lt;share&gt;</title>" in svg and "&lt;3&gt;" in svg and "<share>" not in svg
     assert svg.count("<circle") == 2 and "<polyline" not in svg  # a gap breaks the line
     assert 'stroke-dasharray="4 3"' in svg
+
+
+def test_the_shown_share_and_the_baseline_comparison_use_the_same_rounding():
+    assert shown_percent(0.4385) == 43.9 and shown_percent(0.43849) == 43.8 and shown_percent(0.439) == 43.9
+    shown_as_baseline = Share("voters", 0.4386, 500, 0.439, False)  # 43.86% is shown as 43.9%
+    assert shown_as_baseline.percent == 43.9 and shown_as_baseline.meets_baseline
+    assert shown_as_baseline.gap_points == 0.0
+    shown_below = Share("voters", 0.43849, 500, 0.439, False)  # shown as 43.8%
+    assert shown_below.percent == 43.8 and not shown_below.meets_baseline and shown_below.gap_points == -0.1
+    exact = Share("members", 7 / 16, 16, 0.4376, False)  # 43.75% and 43.76%: both shown as 43.8%
+    assert exact.meets_baseline and exact.gap_points == 0.0
+
+
+def test_quarters_follow_the_calendar_and_cross_the_year():
+    assert Quarter.of(date(2026, 12, 2)) == Quarter(2026, 4) and Quarter.of(date(2027, 1, 1)) == Quarter(2027, 1)
+    assert Quarter(2027, 1).previous() == Quarter(2026, 4) and Quarter(2026, 3).first_day == date(2026, 7, 1)
+    assert last_quarters(date(2027, 2, 10), 3) == (Quarter(2026, 3), Quarter(2026, 4), Quarter(2027, 1))
