@@ -21,6 +21,10 @@ REMEMBER_COOKIE_SAMESITE = "Lax"
 SECURE_COOKIES = True  # switched off in debug, testing, or by DELIBERATE_SECURE_COOKIES=0 for plain-HTTP demos
 
 MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+#: A Polis export uploaded by the board: each CSV file at most this many bytes (votes.csv of a conversation with
+#: 200,000 votes is about 10 MB), and the upload's request at most the three files' worth.
+POLIS_FILE_MAX_BYTES = 20_000_000
+POLIS_UPLOAD_MAX_BYTES = 3 * POLIS_FILE_MAX_BYTES + 100_000
 #: How many reverse proxies stand in front of the app (nginx: 1); their X-Forwarded-* headers are trusted.
 PROXY_HOPS = 0
 WTF_CSRF_TIME_LIMIT = None  # a form left open all afternoon still submits; the token stays bound to the session

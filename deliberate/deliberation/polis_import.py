@@ -10,15 +10,21 @@ aggregate query, so 50,000 reactions take seconds.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import case, func, insert, select, update
 
 from deliberate import audit
+from deliberate.domain.errors import PhaseClosed
+from deliberate.domain.phases import Phase
 from deliberate.extensions import db
-from deliberate.models import Consultation, Demand, Language, Reaction, User, utcnow
-from deliberate.polis import PolisExport
+from deliberate.jobs import services as jobs
+from deliberate.models import Consultation, Demand, Job, Language, PolisUpload, Reaction, User, utcnow
+from deliberate.opinion.services import request_recompute
+from deliberate.polis import PolisExport, PolisFormatError, read_polis_export
 from deliberate.text import clean_markdown, clean_text, render_markdown
 
 UNUSABLE_PASSWORD = "!"  # noqa: S105 - no password hash ever equals this: the account cannot log in
@@ -211,3 +217,73 @@ def import_polis_export(consultation: Consultation, export: PolisExport,
                  facts=dict(result.__dict__))
     db.session.commit()
     return result
+
+
+# --- an export uploaded through the site, imported by a job ---------------------------------------------------------
+
+#: The phases a conversation may be imported in: before the vote (its demands and reactions feed consolidation,
+#: deliberation and the map, never a ballot already open).
+IMPORT_PHASES = (Phase.DRAFT, Phase.COLLECTING, Phase.CONSOLIDATING, Phase.DELIBERATING)
+#: The files of an upload: the name each is saved under, and whether the import needs it.
+UPLOAD_FILES = {"comments": ("comments.csv", True), "votes": ("votes.csv", True), "summary": ("summary.csv", False)}
+
+
+def queue_upload(consultation: Consultation, actor: User, files: dict[str, str | None], language: Language) -> Job:
+    """Keep an uploaded export's files and queue its import; commit, and return the job whose page shows it.
+
+    ``files`` holds the text of ``comments`` and ``votes`` (and, if given, ``summary``), already checked to be
+    UTF-8 within the size limits by the form. Reading and importing them is the job's work, off the request.
+    Raises PhaseClosed once the consultation is past ``IMPORT_PHASES``.
+    """
+    if consultation.phase not in IMPORT_PHASES:
+        raise PhaseClosed(consultation.phase)
+    upload = PolisUpload(consultation_id=consultation.id, uploaded_by_id=actor.id, language=Language(language).value,
+                         comments=files["comments"] or "", votes=files["votes"] or "", summary=files.get("summary"),
+                         created_at=utcnow())
+    db.session.add(upload)
+    db.session.flush()
+    job = jobs.queue("polis.import", upload.id, requested_by=actor, organization_id=consultation.federation_id)
+    db.session.commit()
+    return job
+
+
+def _read_upload(upload: PolisUpload) -> PolisExport:
+    """Read the stored files as an export folder; a malformed one refuses the job with the file and the line."""
+    with tempfile.TemporaryDirectory(prefix="polis-") as folder:
+        for field, (name, _needed) in UPLOAD_FILES.items():
+            text = getattr(upload, field)
+            if text is not None:
+                (Path(folder) / name).write_text(text, encoding="utf-8")
+        try:
+            return read_polis_export(folder)
+        except PolisFormatError as error:
+            raise jobs.Refused("polis.format", file=Path(error.path).name, line=error.line,
+                               problem=error.problem) from error
+
+
+@jobs.register("polis.import")
+def import_upload(job: Job, upload_id: int) -> dict:
+    """Import an uploaded export into its consultation, then ask for the opinion map (never computed here).
+
+    Three steps show on the job's page: reading the files, writing demands and reactions, asking for the map.
+    Idempotent like the command: run again (a killed worker), it adds nothing twice. The files' text is erased
+    once imported.
+    """
+    upload = db.session.get(PolisUpload, upload_id)
+    if upload is None or upload.imported_at is not None:
+        return dict(job.result or {})
+    consultation = db.session.get(Consultation, upload.consultation_id)
+    if consultation.phase not in IMPORT_PHASES:  # voting opened while the upload waited
+        raise jobs.Refused("polis.phase", phase=consultation.phase.value)
+    jobs.progress(job, 0, 3)
+    export = _read_upload(db.session.get(PolisUpload, upload_id))
+    jobs.progress(job, 1)
+    result = import_polis_export(db.session.get(Consultation, consultation.id), export, Language(upload.language))
+    jobs.progress(job, 2)
+    upload = db.session.get(PolisUpload, upload_id)
+    upload.comments, upload.votes, upload.summary, upload.imported_at = "", "", None, utcnow()
+    db.session.commit()
+    request_recompute(db.session.get(Consultation, consultation.id))
+    return {"link": f"/consultations/{consultation.id}", "demands": result.demands, "reactions": result.reactions,
+            "participants": result.participants, "new_demands": result.new_demands,
+            "new_reactions": result.new_reactions}

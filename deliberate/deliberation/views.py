@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from deliberate import permissions
-from deliberate.deliberation import services
-from deliberate.deliberation.forms import ArgumentForm, EmptyForm, ReactionForm, ReasonForm, panel_forms
+from deliberate.deliberation import polis_import, services
+from deliberate.deliberation.forms import (
+    ArgumentForm,
+    EmptyForm,
+    PolisUploadForm,
+    ReactionForm,
+    ReasonForm,
+    panel_forms,
+)
 from deliberate.domain.errors import DomainError, NotFound, ValidationFailed
 from deliberate.domain.phases import accepts_reactions
 from deliberate.errors import refusal
 from deliberate.extensions import db
-from deliberate.models import Argument, Consultation, Demand, ReactionValue, Side
+from deliberate.models import Argument, Consultation, Demand, Language, ReactionValue, Side
 from deliberate.permissions import Need, consultation_or_404
 
 bp = Blueprint("deliberation", __name__)
@@ -217,3 +225,40 @@ def moderate(consultation_id: int, subject_type: str, subject_id: int, action: s
                "keep": _("Kept. The reports are closed."),
                "unhide": _("It is visible again.")}[action], "success")
     return redirect(url_for(".moderation", consultation_id=consultation.id))
+
+
+@bp.route("/consultations/<int:consultation_id>/polis", methods=["GET", "POST"])
+@login_required
+def polis_upload(consultation_id: int):
+    """Upload a Polis conversation's export (the board); its import runs as a job whose page shows its progress."""
+    consultation = consultation_or_404(consultation_id, need=Need.BOARD)
+    if consultation.phase not in polis_import.IMPORT_PHASES:
+        flash(_("A Polis conversation can only be imported before voting opens."), "warning")
+        return redirect(url_for("consultations.show", consultation_id=consultation.id))
+    limit = current_app.config["POLIS_UPLOAD_MAX_BYTES"]
+    too_large = (request.content_length or 0) > limit  # said before reading a byte of it
+    if not too_large:
+        request.max_content_length = limit  # the backstop for a body that does not say its length
+        try:
+            form = PolisUploadForm()
+            submitted = form.validate_on_submit()
+        except RequestEntityTooLarge:
+            too_large = True
+    if too_large:
+        form = PolisUploadForm(formdata=None)
+        form.comments.errors = [_("The files together are larger than %(mb)d MB: nothing was uploaded.",
+                                  mb=limit // 1_000_000)]
+        return _polis_page(consultation, form), 413
+    if not submitted:
+        return _polis_page(consultation, form), 422 if form.is_submitted() else 200
+    job = polis_import.queue_upload(consultation, current_user, {
+        "comments": form.comments.text, "votes": form.votes.text, "summary": form.summary.text,
+    }, Language(form.language.data))
+    flash(_("The files were received. The import runs in the background: this page shows how far it has come."),
+          "success")
+    return redirect(url_for("jobs.show", job_id=job.id))
+
+
+def _polis_page(consultation: Consultation, form: PolisUploadForm):
+    return render_template("deliberation/polis_upload.html", consultation=consultation, form=form,
+                           max_mb=current_app.config["POLIS_FILE_MAX_BYTES"] // 1_000_000)

@@ -27,6 +27,18 @@ _TO_ENQUEUE = "deliberate_jobs_to_enqueue"
 HANDLERS: dict[str, Callable[..., Any]] = {}
 
 
+class Refused(Exception):  # noqa: N818 - a job's answer, not a bug
+    """Raised by a job whose input cannot work (a malformed upload): it ends at once, with no further tries.
+
+    ``code`` and ``details`` are kept on the job (``result``) so that its page says what failed in the reader's
+    language; the text of the exception is for the log and the site administrator.
+    """
+
+    def __init__(self, code: str, **details: Any) -> None:
+        self.code, self.details = code, details
+        super().__init__(f"{code}: {details}")
+
+
 def register(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Name a function as the job ``name``; it receives the Job row, then the job's arguments."""
 
@@ -129,6 +141,14 @@ def run(job_id: int) -> float | None:
         if handler is None:
             raise LookupError(f"no job is called {job.name!r}")
         result = handler(job, *job.args)
+    except Refused as refusal:
+        db.session.rollback()
+        job = db.session.get(Job, job_id)
+        job.status, job.key, job.error = JobStatus.DEAD, None, str(refusal)[:500]
+        job.result = {**(job.result or {}), "refused": refusal.code, **refusal.details}
+        job.finished_at = job.updated_at = utcnow()
+        db.session.commit()
+        return None
     except Exception as error:  # noqa: BLE001 - any failure is retried, then shown to the site administrator
         db.session.rollback()
         current_app.logger.exception("Job %s (%s) failed", job_id, job.name)

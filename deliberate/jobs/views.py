@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 
 from deliberate.extensions import db
 from deliberate.jobs import services
-from deliberate.models import Job, JobStatus, Organization, Role
+from deliberate.models import Job, JobStatus, Organization, PolisUpload, Role
 from deliberate.permissions import has_role
 
 bp = Blueprint("jobs", __name__)
@@ -19,6 +19,7 @@ JOB_LABELS = {
     "notifications.fan_out": _l("Notifying the members"),
     "notifications.digests": _l("Writing the summary emails"),
     "opinion.recompute": _l("Computing the opinion map"),
+    "polis.import": _l("Importing a Polis conversation"),
 }
 STATUS_LABELS = {
     JobStatus.QUEUED: _l("Waiting to start"),
@@ -35,6 +36,40 @@ class EmptyForm(FlaskForm):
 
 def job_label(name: str) -> str:
     return str(JOB_LABELS.get(name, name))
+
+
+def describe_failure(job: Job) -> str | None:
+    """Say, in the reader's language, why a job refused its input (see jobs.services.Refused); None otherwise."""
+    result = job.result or {}
+    code = result.get("refused")
+    if code == "polis.format":
+        if result.get("line"):
+            return _("The file %(file)s, line %(line)s, is not as a Polis export writes it: %(problem)s",
+                     file=result.get("file", ""), line=result["line"], problem=result.get("problem", ""))
+        return _("The file %(file)s is not as a Polis export writes it: %(problem)s", file=result.get("file", ""),
+                 problem=result.get("problem", ""))
+    if code == "polis.phase":
+        return _("Voting opened before the import could run: a conversation can only be imported before.")
+    return None
+
+
+def describe_result(job: Job) -> str | None:
+    """Say what a finished job did, when it says more than that it finished."""
+    result = job.result or {}
+    if job.name == "polis.import" and "demands" in result:
+        return _("Imported: %(demands)d statements as demands, %(reactions)d votes as reactions, from "
+                 "%(participants)d participants. The opinion map is being computed.",
+                 demands=result["demands"], reactions=result["reactions"], participants=result["participants"])
+    return None
+
+
+def _retry_link(job: Job) -> str | None:
+    """Where to start again when trying the same input again cannot help (a malformed upload)."""
+    if job.name == "polis.import" and (job.result or {}).get("refused") and job.organization_id:
+        upload = db.session.get(PolisUpload, job.args[0]) if job.args else None
+        if upload is not None:
+            return url_for("deliberation.polis_upload", consultation_id=upload.consultation_id)
+    return None
 
 
 def _may_see(job: Job) -> bool:
@@ -57,7 +92,8 @@ def show(job_id: int):
     """Show a job's progress (the page reloads itself while it runs), then its result or what failed."""
     job = _job_or_404(job_id)
     return render_template("jobs/show.html", job=job, label=job_label(job.name), status=STATUS_LABELS[job.status],
-                           finished=job.status in (JobStatus.DONE, JobStatus.DEAD), form=EmptyForm())
+                           finished=job.status in (JobStatus.DONE, JobStatus.DEAD), form=EmptyForm(),
+                           failure=describe_failure(job), summary=describe_result(job), retry_link=_retry_link(job))
 
 
 @bp.get("/jobs/<int:job_id>.json")

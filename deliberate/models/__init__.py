@@ -43,6 +43,7 @@ from deliberate.models.jobs import (
     MailStatus,
     NotificationPreference,
     OutgoingMail,
+    PolisUpload,
 )
 from deliberate.models.mentoring import Mentoring, MentoringMeeting, MentorOffer, MentorRequest
 from deliberate.models.opinion import OpinionSnapshot
@@ -59,6 +60,7 @@ __all__ = [
     "MailStatus",
     "NotificationPreference",
     "OutgoingMail",
+    "PolisUpload",
     "Agenda",
     "AgendaVersion",
     "MinorityReport",

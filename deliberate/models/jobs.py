@@ -126,3 +126,20 @@ class NotificationPreference(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     topic: Mapped[str] = mapped_column(String(40))
     delivery: Mapped[Delivery] = mapped_column(enum_column(Delivery))
+
+
+class PolisUpload(db.Model):
+    """The files of a Polis export a board member uploaded, kept in the database (any worker on any machine reads
+    them) until the import job has read them; then their text is erased and the figures stay on the job."""
+
+    __tablename__ = "polis_upload"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id", ondelete="CASCADE"), index=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    language: Mapped[str] = mapped_column(String(8))
+    comments: Mapped[str] = mapped_column(Text)
+    votes: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    imported_at: Mapped[datetime | None]
