@@ -6,8 +6,11 @@ from sqlalchemy import func, select
 
 from deliberate import demo
 from deliberate.ballots import sealing
+from deliberate.consolidation.services import active_items, demands_of_item
+from deliberate.demo import content as demo_content
 from deliberate.extensions import db
 from deliberate.models import BallotCast, Consultation, Membership, Organization, SealedBallot, User
+from tests.demo_asks import DEMO_ASKS
 from tests.factories import demo_consultation_in_voting
 
 
@@ -80,6 +83,14 @@ def test_the_demo_cycle_shows_the_federations_events_and_health(app, client, mak
     assert "Members holding a volunteer role" in health_page
     volunteer_page = client.get(f"/o/{FEDERATION_SLUG}/volunteer").get_data(as_text=True)
     assert "Driver for the December caravan" in volunteer_page and "Event help" in volunteer_page
+    with app.app_context():
+        # The board took only the engine's confident groups: every item of several demands asks for one thing.
+        consultation = db.session.scalar(select(Consultation).where(Consultation.title_en.like("%cycle%")))
+        ask = {title: DEMO_ASKS[i] for i, (*_, title, _body) in enumerate(demo_content.DEMANDS)}
+        items = active_items(consultation)
+        joined = [demands_of_item(item) for item in items if len(demands_of_item(item)) > 1]
+        assert joined and all(len({ask[d.title] for d in demands}) == 1 for demands in joined)
+        assert sum(len(demands_of_item(item)) for item in items) == len(demo_content.DEMANDS)
 
 
 def test_seed_demo_adds_synthetic_members_spread_over_the_demo_clubs_each_run_adding_more(app):

@@ -101,11 +101,7 @@ def run_demo_cycle() -> tuple[int, int]:
     db.session.commit()
 
     advance_phase(consultation, board, Phase.COLLECTING, Phase.CONSOLIDATING)
-    suggestion = suggestions.refresh_suggestions(consultation, board)
-    by_id = {demand.id: demand for demand, _ in demands}
-    for cluster in suggestion.clusters:
-        first = by_id[cluster[0]]
-        consolidation.accept_cluster(consultation, board, cluster, title_es=first.title, title_en=first.title)
+    _consolidate_as_a_board_would(consultation, board)
     advance_phase(consultation, board, Phase.CONSOLIDATING, Phase.DELIBERATING)
     advance_phase(consultation, board, Phase.DELIBERATING, Phase.VOTING)
     if frozen_snapshot(consultation) is None:
@@ -133,6 +129,25 @@ def run_demo_cycle() -> tuple[int, int]:
     version = agenda_publish.publish(consultation, board, expected_versions=0)
     _follow_up(version.agenda_id, board)
     return version.agenda_id, consultation.id
+
+
+def _consolidate_as_a_board_would(consultation: Consultation, board) -> None:
+    """Take the engine's confident groups as they are; every demand of an unsure group becomes an item of its own.
+
+    A board reads the suggestions and merges only what clearly asks for the same thing: pre-selected (confident)
+    groups are accepted, and nothing else is joined on the engine's word.
+    """
+    suggestions.refresh_suggestions(consultation, board)
+    pending = consolidation.visible_demands(consultation)
+    groups = suggestions.suggested_groups(consultation, pending, consolidation.placements(consultation))
+    grouped = {d.id for group in groups for d in group.demands}
+    clusters = [list(group.demands) for group in groups if group.is_confident]
+    clusters += [[d] for group in groups if not group.is_confident for d in group.demands]
+    clusters += [[d] for d in pending if d.id not in grouped]
+    for cluster in clusters:
+        first = cluster[0]
+        consolidation.accept_cluster(consultation, board, [d.id for d in cluster], title_es=first.title,
+                                     title_en=first.title)
 
 
 def _follow_up(agenda_id: int, board) -> None:

@@ -1,13 +1,15 @@
-"""The stricter consolidation: weak members leave their group, request words carry no meaning."""
+"""The stricter consolidation: weak members leave their group, request words carry no meaning, the demo reads right."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from deliberate.demo.content import DEMANDS
 from deliberate.domain import consolidation
 from deliberate.domain.consolidation import clustering, featurize, featurize_many, suggest_clusters
-from deliberate.domain.consolidation.clustering import prune_group
+from deliberate.domain.consolidation.clustering import prune_group, split_group
+from tests.demo_asks import DEMO_ASKS
 
 
 def test_a_member_weakly_alike_to_the_rest_leaves_the_group() -> None:
@@ -54,19 +56,51 @@ def test_the_pruning_pass_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_chat_spellings_and_request_words_carry_no_meaning() -> None:
     plain = featurize("un medico la clinica")
-    chatty = featurize("ocupamos un medico pa la clinica porfa, apoyo plis")
+    chatty = featurize("ocupamos un medico pa la clinica porfa, plis")
     assert chatty.word_index.tolist() == plain.word_index.tolist()
     assert chatty.char_index.tolist() == plain.char_index.tolist()
-    english = featurize("we need help and support: a doctor for the clinic asap")
+    english = featurize("we need help: a doctor for the clinic asap")
     assert english.word_index.tolist() == featurize("a doctor for the clinic").word_index.tolist()
 
 
 def test_two_demands_that_only_share_request_words_are_not_grouped() -> None:
     texts = [
-        "Ocupamos apoyo pa la liga de futbol de los chavos",
-        "Ocupamos apoyo pa las mamas que no tienen guarderia",
+        "Ocupamos ayuda pa la liga de futbol de los chavos",
+        "Ocupamos ayuda pa las mamas que no tienen guarderia",
         "Pedimos ayuda con las becas, porfa",
-        "We need help and support for the folklorico classes",
+        "We need help for the folklorico classes, pls",
     ]
     groups = suggest_clusters(texts)
     assert all(len(group) == 1 for group in groups)
+
+
+def test_the_stricter_pass_does_not_split_parts_still_alike_in_absolute_terms() -> None:
+    # Two near-copies (0.9) and a translation of them (0.42): less alike than the copies, yet the same demand.
+    square = np.array([[0.0, 0.9, 0.42], [0.9, 0.0, 0.41], [0.42, 0.41, 0.0]])
+    assert [m for m, _ in split_group([0, 1, 2], square, 0.5)] != [[0, 1, 2]]
+    assert [m for m, _ in split_group([0, 1, 2], square, 0.5, ceiling=0.22)] == [[0, 1, 2]]
+    # Parts that are weakly alike across the cut are still split.
+    weak = np.array([[0.0, 0.9, 0.1], [0.9, 0.0, 0.1], [0.1, 0.1, 0.0]])
+    assert sorted(m for m, _ in split_group([0, 1, 2], weak, 0.5, ceiling=0.22)) == [[0, 1], [2]]
+
+
+def test_a_translation_stays_with_its_spanish_near_copies() -> None:
+    texts = [
+        "Pavimentar la calle principal de Jerez",
+        "Pave the main street in Jerez",
+        "Pavimentación de la calle principal en Jerez",
+        "Un médico para la clínica de Tlaltenango",
+        "A doctor for the Tlaltenango clinic",
+        "Becas para estudiantes de preparatoria",
+    ]
+    assert suggest_clusters(texts) == [[0, 1, 2], [3, 4], [5]]
+
+
+def test_the_demo_s_confident_suggestions_each_ask_for_one_thing() -> None:
+    assert len(DEMO_ASKS) == len(DEMANDS)
+    texts = [f"{title}\n{body}" for *_, title, body in DEMANDS]
+    found = consolidation.suggest(featurize_many(texts))
+    confident = [s for s in found if s.is_confident]
+    assert confident, "the demo should have groups a board can take as they are"
+    for suggestion in confident:
+        assert len({DEMO_ASKS[i] for i in suggestion.members}) == 1, [DEMANDS[i][5] for i in suggestion.members]

@@ -26,9 +26,11 @@ once per demand, when the demand is submitted:
    (sublinear term frequency, smoothed IDF, each block L2-normalised), and the similarity of two demands is a
    weighted sum of the cosines of the blocks (and of the meaning vectors when every demand has one). When both
    demands name places and share none, the similarity is multiplied by ``1 - PLACE_PENALTY``: "pave the road in
-   Jerez" is not "pave the road in Tlaltenango". Places are compared at the most specific level both demands name
-   (hometowns, else cities, else regions), so "our club in Denver asks for paving in Jerez" still meets "paving
-   for Jerez".
+   Jerez" is not "pave the road in Tlaltenango"; when one names a hometown and the other no place at all, by
+   ``1 - ONE_SIDED_PENALTY`` (a work in one town is rarely a rule for every town). Places are compared at the most
+   specific level both demands name (hometowns, else cities, else regions), so "our club in Denver asks for paving
+   in Jerez" still meets "paving for Jerez". A shared place adds to the similarity too (``PLACE_BOOST``), but less
+   than a shared word of what is asked: two demands of one hometown may ask for different things.
 
    Each demand keeps its ``NEIGHBOURS`` most similar demands above a floor (a sparse graph, never an n x n dense
    matrix: up to ``EXACT_LIMIT`` demands the similarities are computed exactly block by block; beyond it candidates
@@ -47,11 +49,13 @@ Three rules keep close but different demands apart without naming any theme:
   States (a scholarship back home, a scholarship for migrant children here); demands on different sides score
   lower (``PLACE_PENALTY``) but, unlike places, may still meet;
 - *a second, stricter pass* (``SPLIT_RATIO``) bisects each group along its Fiedler vector when the two parts are
-  much less alike than each part is inside; then (``PRUNE_RATIO``) a demand whose mean similarity to the rest of
-  its group is below 1.5 times the threshold leaves it, weakest first, so a pair stays together only when its two
-  demands are clearly alike (average linkage lets a weak member in when the others are close to each other).
+  much less alike than each part is inside, unless they are still alike in absolute terms (``SPLIT_CEILING`` times
+  the threshold across the cut: a translation is less alike than two near-copies, yet the same demand); then
+  (``PRUNE_RATIO``) a demand whose mean similarity to the rest of its group is below 1.5 times the threshold
+  leaves it, weakest first, so a pair stays together only when its two demands are clearly alike (average linkage
+  lets a weak member in when the others are close to each other).
 
-Words that only say that something is asked ("ocupamos", "pa", "porfa", "help", "support", "apoyo") are stop
+Words that only say that something is asked ("ocupamos", "pa", "porfa", "ayuda", "help") are stop
 words, in the chat spellings members use too: two unrelated demands that both "ask the club for help" do not meet.
 
 ``suggest()`` returns frozen :class:`Suggestion` values with a confidence for the group and for each demand in it
@@ -95,7 +99,13 @@ change one (in a test or a benchmark), set it on that module, not on this packag
 
 from __future__ import annotations
 
-from deliberate.domain.consolidation.clustering import HARD_LEVELS, PRUNE_RATIO, SPLIT_LIMIT, SPLIT_RATIO
+from deliberate.domain.consolidation.clustering import (
+    HARD_LEVELS,
+    PRUNE_RATIO,
+    SPLIT_CEILING,
+    SPLIT_LIMIT,
+    SPLIT_RATIO,
+)
 from deliberate.domain.consolidation.confidence import CONFIDENCE_SCALE, CONFIDENT, Suggestion
 from deliberate.domain.consolidation.encoder import ENCODER_DIM, encoder_available, reset_encoder
 from deliberate.domain.consolidation.features import (
@@ -139,15 +149,22 @@ from deliberate.domain.consolidation.lexicon import (
     load_gazetteer,
     load_vocabulary,
 )
-from deliberate.domain.consolidation.similarity import CHAR_WEIGHT, ENCODER_WEIGHT, PLACE_PENALTY, WORD_WEIGHT
+from deliberate.domain.consolidation.similarity import (
+    CHAR_WEIGHT,
+    ENCODER_WEIGHT,
+    ONE_SIDED_PENALTY,
+    PLACE_PENALTY,
+    WORD_WEIGHT,
+)
 from deliberate.domain.consolidation.text import DATA_DIR, PLACE_CUES
 
 __all__ = [
     "CHAR_WEIGHT", "CHUNK", "CONCEPT_BOOST", "CONFIDENCE_SCALE", "CONFIDENT", "DATA_DIR", "DEFAULT_THRESHOLD",
     "DEFAULT_THRESHOLD_ENCODER", "ENCODER_DIM", "ENCODER_SKETCH_DIM", "ENCODER_WEIGHT", "EXACT_LIMIT",
     "FEATURES_VERSION", "GAZETTEER_PATH", "HARD_LEVELS", "HASH_BITS", "KMEANS_ROUNDS", "NAME_BOOST", "NEIGHBOURS",
+    "ONE_SIDED_PENALTY",
     "PLACE_BOOST", "PLACE_CUES", "PLACE_PENALTY", "PROBES", "PRUNE_RATIO", "SEED", "SIDES_ENABLED", "SKETCH_DIM",
-    "SPLIT_LIMIT",
+    "SPLIT_CEILING", "SPLIT_LIMIT",
     "SPLIT_RATIO", "VOCABULARY_PATH", "WORD_WEIGHT", "DemandFeatures", "Gazetteer", "Suggestion", "Vocabulary",
     "default_gazetteer", "default_threshold", "default_vocabulary", "encoder_available", "featurize",
     "featurize_many", "load_gazetteer", "load_vocabulary", "rate", "reset_encoder", "similar",

@@ -15,6 +15,9 @@ HARD_LEVELS = 3
 # own mean similarity; groups larger than SPLIT_LIMIT are left as they are.
 SPLIT_RATIO = 0.5
 SPLIT_LIMIT = 2000
+# ... unless the two parts are still alike in absolute terms: at SPLIT_CEILING times the threshold or more across the
+# cut, the parts ask for the same thing (a translation is less alike than two Spanish near-copies, yet the same).
+SPLIT_CEILING = 2.0
 # A demand whose mean similarity to the rest of its group is below PRUNE_RATIO times the threshold leaves the group
 # (it stays a suggestion of its own): a group is only as good as its weakest demand.
 PRUNE_RATIO = 1.5
@@ -149,18 +152,19 @@ def group_squares(corpus: Corpus, groups: Sequence[Sequence[int]]) -> list[np.nd
     return result
 
 
-def _best_cut(square: np.ndarray) -> tuple[float, np.ndarray] | None:
+def _best_cut(square: np.ndarray) -> tuple[float, np.ndarray, float] | None:
     """Find the bipartition of a group whose two sides are least alike, relative to how alike each side is.
 
     The candidates are the cuts along the group's Fiedler vector (spectral bisection, deterministic). Return the
-    ratio of the mean similarity across the cut to the weaker side's own mean similarity, and the mask of one side.
+    ratio of the mean similarity across the cut to the weaker side's own mean similarity, the mask of one side, and
+    the mean similarity across the cut.
     """
     m = len(square)
     weights = np.clip(square, 0.0, None)
     degree = weights.sum(axis=1)
     if (degree <= 0).any():
         lonely = degree <= 0
-        return 0.0, lonely
+        return 0.0, lonely, 0.0
     scale = 1.0 / np.sqrt(degree)
     laplacian = np.eye(m) - scale[:, None] * weights * scale[None, :]
     _, vectors = np.linalg.eigh(laplacian)
@@ -169,7 +173,7 @@ def _best_cut(square: np.ndarray) -> tuple[float, np.ndarray] | None:
     ordered = weights[np.ix_(order, order)]
     prefix = ordered.cumsum(axis=0).cumsum(axis=1)
     total = prefix[-1, -1]
-    best: tuple[float, int] | None = None
+    best: tuple[float, int, float] | None = None
     for cut in range(1, m):
         size_a, size_b = cut, m - cut
         inside_a = prefix[cut - 1, cut - 1]
@@ -183,24 +187,25 @@ def _best_cut(square: np.ndarray) -> tuple[float, np.ndarray] | None:
             means.append(inside_b / (size_b * (size_b - 1)))
         ratio = mean_across / max(min(means), 1e-9)
         if best is None or ratio < best[0] - 1e-12:
-            best = (ratio, cut)
+            best = (ratio, cut, mean_across)
     assert best is not None
     mask = np.zeros(m, dtype=bool)
     mask[order[: best[1]]] = True
-    return best[0], mask
+    return best[0], mask, best[2]
 
 
 def split_group(
-    group: list[int], square: np.ndarray | None, ratio: float
+    group: list[int], square: np.ndarray | None, ratio: float, ceiling: float = float("inf")
 ) -> list[tuple[list[int], np.ndarray | None]]:
-    """Split a group, recursively, while two parts of it are much less alike than each part is inside."""
+    """Split a group, recursively, while two parts of it are much less alike than each part is inside (and less
+    alike than ``ceiling`` across the cut)."""
     if square is None or len(group) < 3:
         return [(group, square)]
     pending, done = [(group, square)], []
     while pending:
         part, block = pending.pop()
         found = _best_cut(block) if len(part) >= 3 else None
-        if found is None or found[0] >= ratio:
+        if found is None or found[0] >= ratio or found[2] >= ceiling:
             done.append((part, block))
             continue
         mask = found[1]

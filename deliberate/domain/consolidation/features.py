@@ -27,7 +27,7 @@ FEATURES_VERSION = 3
 HASH_BITS = 21
 # Extra term weight (before the sublinear scaling) of concepts, places and capitalised names.
 CONCEPT_BOOST = 1.5
-PLACE_BOOST = 3.0
+PLACE_BOOST = 1.5
 NAME_BOOST = 2.0
 
 # Words that say a demand is about the hometowns ("mx") or about life in the United States ("us"), whatever its

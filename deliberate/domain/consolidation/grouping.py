@@ -66,7 +66,8 @@ def suggest(
         groups = average_linkage(n, low, high, scores, threshold, neighbours, places)
         rated = list(zip(groups, group_squares(corpus, groups), strict=True))
         if ratio > 0:
-            rated = [part for group, square in rated for part in split_group(group, square, ratio)]
+            ceiling = clustering.SPLIT_CEILING * threshold
+            rated = [part for group, square in rated for part in split_group(group, square, ratio, ceiling)]
         prune = clustering.PRUNE_RATIO * threshold
         if prune > 0:
             rated = [part for group, square in rated for part in prune_group(group, square, prune)]

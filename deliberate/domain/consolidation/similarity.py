@@ -19,6 +19,10 @@ CHAR_WEIGHT = 0.25
 ENCODER_WEIGHT = 0.25
 # When both demands name places and share none, their similarity is multiplied by 1 - PLACE_PENALTY.
 PLACE_PENALTY = 0.5
+# When one demand names a hometown and the other names no place at all, their similarity is multiplied by
+# 1 - ONE_SIDED_PENALTY: "pave the road from Jerez to Los Haro" is a work in one place, "3x1 funds only for water and
+# roads" a rule for every place.
+ONE_SIDED_PENALTY = 0.35
 
 
 @dataclass(frozen=True)
@@ -165,6 +169,13 @@ def _place_factor(corpus: Corpus, rows: np.ndarray, cols: np.ndarray) -> np.ndar
             clash[pick[shared == 0]] = True
             decided |= both
     factor[clash] = 1.0 - PLACE_PENALTY
+    if ONE_SIDED_PENALTY > 0:
+        towns = np.diff(corpus.places[0].indptr) > 0
+        named = np.zeros(len(towns), dtype=bool)
+        for matrix in corpus.places[:3]:
+            named |= np.diff(matrix.indptr) > 0
+        one_sided = (towns[rows] & ~named[cols]) | (towns[cols] & ~named[rows])
+        factor[one_sided] *= 1.0 - ONE_SIDED_PENALTY
     return factor
 
 
@@ -197,4 +208,11 @@ def block_scores(corpus: Corpus, start: int, stop: int) -> np.ndarray:
         both = (counts[start:stop, None] > 0) & (counts[None, :] > 0) & ~decided
         block[both & (shared == 0)] *= 1.0 - PLACE_PENALTY
         decided |= both
+    if ONE_SIDED_PENALTY > 0:
+        towns = np.diff(corpus.places[0].indptr) > 0
+        named = np.zeros(len(towns), dtype=bool)
+        for matrix in corpus.places[:3]:
+            named |= np.diff(matrix.indptr) > 0
+        one_sided = (towns[start:stop, None] & ~named[None, :]) | (~named[start:stop, None] & towns[None, :])
+        block[one_sided] *= 1.0 - ONE_SIDED_PENALTY
     return block
