@@ -53,7 +53,7 @@ def test_the_demo_cycle_shows_the_federations_events_and_health(app, client, mak
     from sqlalchemy import select
 
     from deliberate.agenda.cli import demo_cycle_command
-    from deliberate.demo import FEDERATION_SLUG
+    from deliberate.demo import DEMO_PASSWORD, FEDERATION_SLUG
     from deliberate.domain.events import RsvpStatus
     from deliberate.extensions import db
     from deliberate.models import Event, Mentoring, QuotaRule, Rsvp, VolunteerAssignment
@@ -91,6 +91,18 @@ def test_the_demo_cycle_shows_the_federations_events_and_health(app, client, mak
         joined = [demands_of_item(item) for item in items if len(demands_of_item(item)) > 1]
         assert joined and all(len({ask[d.title] for d in demands}) == 1 for demands in joined)
         assert sum(len(demands_of_item(item)) for item in items) == len(demo_content.DEMANDS)
+        board_email = db.session.scalar(
+            select(User.email).join(Membership, Membership.user_id == User.id).join(
+                Organization, Organization.id == Membership.organization_id)
+            .where(Organization.slug == FEDERATION_SLUG, Membership.role == "board").order_by(Membership.id))
+    assert client.post("/account/login", data={"email": board_email, "password": DEMO_PASSWORD}
+                       ).status_code == 302
+    client.post("/account/language", data={"locale": "en"})
+    dashboard = client.get(f"/o/{FEDERATION_SLUG}/health/board").get_data(as_text=True)
+    assert "2 projects designed by women, for women." in dashboard
+    assert "members hold a volunteer role." in dashboard
+    volunteers = dashboard[dashboard.index('<th scope="row">Volunteers</th>'):].split("</tr>")[0]
+    assert "%" in volunteers and "of 15 people" in volunteers  # eight women and seven men volunteer
 
 
 def test_seed_demo_adds_synthetic_members_spread_over_the_demo_clubs_each_run_adding_more(app):

@@ -25,16 +25,19 @@ from deliberate.domain.errors import NotFound, PermissionDenied, ValidationFaile
 from deliberate.domain.events import RsvpStatus
 from deliberate.domain.gender import Gender
 from deliberate.domain.health import Body, GenderCount, Population, QuotaResult, Share
+from deliberate.domain.programmes import Status as ProgrammeStatus
 from deliberate.domain.timezones import local_today, to_local, to_stored
 from deliberate.extensions import db
 from deliberate.mentoring.services import paired_people
 from deliberate.models import (
+    Agenda,
     BallotCast,
     Consultation,
     Demand,
     Membership,
     MembershipStatus,
     Organization,
+    Programme,
     QuotaRule,
     Reaction,
     Role,
@@ -195,6 +198,7 @@ class Health:
     flags: tuple[rules.Flag, ...] = ()
     volunteers: int | None = 0  # people holding a volunteer role now; None: one to four
     quarters: tuple[QuarterRow, ...] = ()
+    womens_projects: tuple[tuple[ProgrammeStatus, int], ...] = ()  # every status and how many projects hold it
 
 
 PUBLIC_POPULATIONS = (Population.MEMBERS, Population.OFFICERS, Population.BOARD)
@@ -284,7 +288,17 @@ def federation_health(federation: Organization, *, full: bool, now: datetime | N
         members=summary.members, shares=shares, quotas=quotas, rules=quota_rules, club_rows=tuple(club_rows),
         latest=latest, vote_groups=_vote_groups(clubs, roster, voters), trends=trends,
         flags=tuple(rules.flags(facts, shares, trend_points, quotas)), volunteers=summary.volunteers,
-        quarters=quarter_trends(federation, baseline, now))
+        quarters=quarter_trends(federation, baseline, now), womens_projects=womens_projects(federation))
+
+
+def womens_projects(federation: Organization) -> tuple[tuple[ProgrammeStatus, int], ...]:
+    """Return how many of the federation's programmes designed for women stand in each status (none: empty)."""
+    counts = dict(db.session.execute(
+        select(Programme.status, func.count(Programme.id)).join(Agenda, Agenda.id == Programme.agenda_id)
+        .join(Consultation, Consultation.id == Agenda.consultation_id)
+        .where(Consultation.federation_id == federation.id, Programme.is_for_women.is_(True))
+        .group_by(Programme.status)).all())
+    return tuple((status, counts.get(status, 0)) for status in ProgrammeStatus) if counts else ()
 
 
 def quarter_trends(federation: Organization, baseline: float, now: datetime) -> tuple[QuarterRow, ...]:

@@ -87,7 +87,7 @@ def test_a_board_member_runs_a_workshop_pairs_a_mentor_and_reads_the_dashboard(l
     for words in ("Dónde hace falta actuar", "Paridad", "Cuotas en la dirección", "Asistentes a eventos",
                   "Tendencias entre consultas", "43.9"):
         assert words in text, words
-    assert board.locator("main svg.chart").count() == 1
+    assert board.locator("main svg.chart").count() == 2  # over consultations, and by quarter
     journey.shot(board, "panel-espanol")
     board.click("header >> text=English")
     text = board.inner_text("main")
@@ -99,3 +99,36 @@ def test_a_board_member_runs_a_workshop_pairs_a_mentor_and_reads_the_dashboard(l
     public.goto(live_server + FEDERATION + "/health")
     assert "Qué tan fuerte es la federación" in public.inner_text("main") and _fits(public)
     journey.shot(public, "salud-publica-telefono")
+
+
+def test_a_member_takes_up_a_volunteer_role_on_a_phone_and_the_board_sees_it(live_server, demo_logins, new_page,
+                                                                             journey):
+    member = new_page(PHONE, java_script_enabled=False)  # plain forms: no JavaScript needed
+    log_in(member, live_server, demo_logins["member"])
+    member.goto(live_server + FEDERATION)
+    member.click("main >> text=Puestos de voluntariado")
+    assert "Chofer para la caravana de diciembre" in member.inner_text("main")
+    journey.shot(member, "puestos-telefono", check_accessibility=False)
+    member.click("text=Chofer para la caravana de diciembre")
+    role_url = member.url
+    member.click("main button:has-text('Tomar este puesto')")
+    assert "Gracias: el puesto es tuyo." in member.inner_text("main")
+    assert _fits(member), "the role's page scrolls sideways on a 360 px phone"
+    member.check("#is_shown")
+    member.click("main button:has-text('Guardar mi elección')")
+    assert "ven ahora este puesto junto a tu nombre" in member.inner_text("main")
+    journey.shot(member, "puesto-tomado-telefono", check_accessibility=False)
+    member.goto(live_server + FEDERATION + "/volunteer")
+    assert "se muestra junto a tu nombre" in member.inner_text("main")
+
+    board = new_page(DESKTOP)
+    log_in(board, live_server, demo_logins["board"], language="English")
+    board.goto(role_url)
+    assert "Who took it (2)" in board.inner_text("main")  # the demo's driver and the member
+    journey.shot(board, "role-holders")
+    board.goto(live_server + FEDERATION + "/health/board")
+    text = board.inner_text("main")
+    for words in ("members hold a volunteer role", "Volunteers", "Trends by quarter", "Quarter"):
+        assert words in text, words
+    assert board.locator("main svg.chart").count() == 2
+    journey.shot(board, "dashboard-volunteers-quarters")
