@@ -127,7 +127,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--job-workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=2, help="threads of each job worker")
+    parser.add_argument("--threads", type=int, default=8,
+                        help="threads of each job worker (sending mostly waits for the mail server and the database: "
+                             "threads overlap that waiting)")
     parser.add_argument("--database", default="postgresql+psycopg://postgres@127.0.0.1:5432/bench_jobs")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: latency,delivery,kill,digest")

@@ -74,6 +74,8 @@ JOBS_STALE_SECONDS = 300
 MAIL_MAX_ATTEMPTS = 30
 #: Messages a worker sends over one SMTP connection.
 MAIL_BATCH = 100
+#: The hour of a federation's own clock at which its members' daily digests go out (weekly ones on its Monday).
+DIGEST_HOUR = 7
 #: Reactions arriving within this many seconds make one opinion-map recomputation.
 OPINION_DEBOUNCE_SECONDS = 30
 

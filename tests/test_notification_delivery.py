@@ -24,7 +24,13 @@ from deliberate.models import (
     User,
 )
 from deliberate.notifications import reminders
-from deliberate.notifications.services import notify, notify_federation, queue_digests, set_preferences
+from deliberate.notifications.services import (
+    notify,
+    notify_federation,
+    queue_digests,
+    queue_due_digests,
+    set_preferences,
+)
 from tests.factories import login
 
 
@@ -235,3 +241,27 @@ def test_a_federation_notification_to_members_of_another_federation_reaches_nobo
                           {}, None)
         db.session.commit()
         assert db.session.scalar(select(func.count(Notification.id))) == 1  # the outsider, in the foreign club
+
+
+def test_digests_go_out_in_the_morning_of_each_federations_own_clock(app, federation_world, create_user,
+                                                                      add_member, outbox):
+    _federation_zone(app, federation_world, "America/Los_Angeles")
+    far = create_user("Lejana")
+    add_member(far, federation_world["foreign_club"])
+    with app.app_context():
+        db.session.get(Organization, federation_world["other_federation"].id).time_zone = "America/Mexico_City"
+        db.session.commit()
+    member = federation_world["member"]
+    _prefer(app, member, phases="daily")
+    _prefer(app, far, phases="daily")
+    _notify(app, [member, far])
+    with app.app_context():
+        # Wednesday 2 December 2026, 07:00 UTC: 23:00 the evening before in Los Angeles, 01:00 in Mexico City
+        assert queue_due_digests(datetime(2026, 12, 2, 7)) == []
+        assert queue_due_digests(datetime(2026, 12, 2, 13))  # 07:00 in Mexico City: only its members' digests
+        assert [message["To"] for message in outbox] == [far.email]
+        [job] = queue_due_digests(datetime(2026, 12, 2, 15))  # 07:00 in Los Angeles; not a Monday: daily only
+        assert job.args == ["daily", federation_world["federation"].id]
+        assert [message["To"] for message in outbox] == [far.email, member.email]
+        monday = queue_due_digests(datetime(2026, 12, 7, 15))  # Monday 07:00 in Los Angeles
+        assert sorted(job.args[0] for job in monday) == ["daily", "weekly"]

@@ -33,8 +33,8 @@ PERIODIC = (
     ("sweep", crontab(), services.sweep),
     ("reminders", crontab(minute="5"), reminders.queue_due),
     ("event_reminders", crontab(minute="*/15"), event_reminders.queue_due),
-    ("daily_digest", crontab(minute="0", hour="6"), lambda: notifications.queue_digests("daily")),
-    ("weekly_digest", crontab(minute="0", hour="6", day_of_week="1"), lambda: notifications.queue_digests("weekly")),
+    # every hour: the federations whose clock reads DIGEST_HOUR get their daily (and on their Monday, weekly) digests
+    ("digests", crontab(minute="0"), notifications.queue_due_digests),
 )
 
 

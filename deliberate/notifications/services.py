@@ -26,6 +26,7 @@ Kinds and the params their texts use (missing params are tolerated):
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -37,6 +38,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, or_, select, update
 
 from deliberate import labels
+from deliberate.domain.timezones import to_local
 from deliberate.extensions import db
 from deliberate.jobs import services as jobs
 from deliberate.mail import absolute_link, unsubscribe_link
@@ -226,45 +228,45 @@ def _shorten(text: str, limit: int) -> str:
 # --- digests ------------------------------------------------------------------------------------------------------
 
 @jobs.register("notifications.digests")
-def write_digests(job: Job, frequency: str) -> dict:
+def write_digests(job: Job, frequency: str, federation_id: int | None = None) -> dict:
     """Write each member's daily or weekly digest of what waits for it, in their language; idempotent.
 
-    A digest's key names its member and its newest notification, and the notifications it holds leave the
-    digest's waiting list in the same transaction: run again, it writes nobody's digest twice.
+    With ``federation_id``, only that federation's members (its digests go out on its own clock, see
+    :func:`queue_due_digests`). A digest's key names its member and its newest notification, and the notifications
+    it holds leave the digest's waiting list in the same transaction: run again, it writes nobody's digest twice.
+    Each chunk of members is written language by language, and a notification sent to thousands (a phase change)
+    is described once per language, not once per member.
     """
-    waiting = select(Notification.user_id).where(Notification.digest == frequency).distinct()
-    total = db.session.scalar(select(func.count()).select_from(waiting.subquery())) or 0
+    waiting = select(Notification.user_id).where(Notification.digest == frequency)
+    if federation_id is not None:
+        waiting = waiting.where(Notification.user_id.in_(_federation_members(federation_id)))
+    total = db.session.scalar(select(func.count()).select_from(waiting.distinct().subquery())) or 0
     jobs.progress(job, 0, total)
     written, seen, after = 0, 0, 0
+    texts: dict[tuple, str] = {}
     while True:
-        chunk = list(db.session.scalars(
-            select(Notification.user_id).where(Notification.digest == frequency, Notification.user_id > after)
-            .distinct().order_by(Notification.user_id).limit(CHUNK)))
+        chunk = list(db.session.scalars(waiting.where(Notification.user_id > after).distinct()
+                                        .order_by(Notification.user_id).limit(CHUNK)))
         if not chunk:
             break
         after = chunk[-1]
-        notifications = list(db.session.scalars(
-            select(Notification).where(Notification.user_id.in_(chunk), Notification.digest == frequency)
-            .order_by(Notification.user_id, Notification.id)))
-        people = {person.id: person for person in db.session.execute(
-            select(User.id, User.email, User.display_name, User.locale, User.is_deleted)
-            .where(User.id.in_(chunk))).all()}
-        grouped: dict[int, list[Notification]] = defaultdict(list)
-        for notification in notifications:
-            grouped[notification.user_id].append(notification)
-        mails = []
-        for user_id, items in grouped.items():
-            person = people.get(user_id)
-            if person is None or person.is_deleted:
-                continue
-            subject, body = _compose_digest(person, items, frequency)
-            mails.append({"key": f"digest:{frequency}:{user_id}:{items[-1].id}", "user_id": user_id,
-                          "address": person.email, "subject": subject, "body": body,
-                          "unsubscribe_kind": ALL_TOPICS})
+        grouped: dict[int, list] = defaultdict(list)
+        ids = []
+        for row in db.session.execute(
+                select(Notification.id, Notification.user_id, Notification.kind, Notification.params,
+                       Notification.link)
+                .where(Notification.user_id.in_(chunk), Notification.digest == frequency)
+                .order_by(Notification.user_id, Notification.id)):
+            grouped[row.user_id].append(row)
+            ids.append(row.id)
+        people = db.session.execute(
+            select(User.id, User.email, User.display_name, User.locale)
+            .where(User.id.in_(list(grouped)), User.is_deleted.is_(False)).order_by(User.id)).all()
+        mails = _compose_digests(people, grouped, frequency, texts)
         existing = set(db.session.scalars(select(OutgoingMail.key).where(
             OutgoingMail.key.in_([mail["key"] for mail in mails]))))
         _store_mails([mail for mail in mails if mail["key"] not in existing])
-        db.session.execute(update(Notification).where(Notification.id.in_([n.id for n in notifications]))
+        db.session.execute(update(Notification).where(Notification.id.in_(ids))
                            .values(digest=None).execution_options(synchronize_session=False))
         written += len(mails)
         seen += len(chunk)
@@ -272,23 +274,38 @@ def write_digests(job: Job, frequency: str) -> dict:
     return {"digests": written}
 
 
-def _compose_digest(person, items: list[Notification], frequency: str) -> tuple[str, str]:
-    with force_locale(_person_locale(person.locale)):
-        if frequency == "weekly":
-            subject = _("deliberate: your weekly summary (%(num)d)", num=len(items))
-        else:
-            subject = _("deliberate: your daily summary (%(num)d)", num=len(items))
-        lines = [_("Hello %(name)s,", name=person.display_name),
-                 _("Here is what happened in your federation on deliberate:")]
-        for notification in items:
-            line = "- " + describe(notification)
-            if notification.link:
-                line += "\n  " + absolute_link(notification.link)
-            lines.append(line)
-        lines.append(_("To choose which emails you receive: %(link)s",
-                       link=absolute_link("/notifications/settings")))
-        lines.append(_("To stop these emails, open: %(link)s", link=unsubscribe_link(person.id, ALL_TOPICS)))
-    return subject, "\n\n".join(lines)
+def _compose_digests(people, grouped: dict[int, list], frequency: str, texts: dict[tuple, str]) -> list[dict]:
+    """Write the digests of a chunk of members, each in their language, as rows for ``_store_mails``."""
+    by_locale: dict[str, list] = defaultdict(list)
+    for person in people:
+        by_locale[_person_locale(person.locale)].append(person)
+    mails = []
+    for locale, persons in by_locale.items():
+        with force_locale(locale):
+            greeting = _("Here is what happened in your federation on deliberate:")
+            settings = _("To choose which emails you receive: %(link)s",
+                         link=absolute_link("/notifications/settings"))
+            for person in persons:
+                items = grouped[person.id]
+                lines = [_("Hello %(name)s,", name=person.display_name), greeting]
+                for item in items:
+                    key = (locale, item.kind, json.dumps(item.params, sort_keys=True, default=str), item.link)
+                    if key not in texts:
+                        line = "- " + describe(Notification(kind=item.kind, params=item.params, link=item.link))
+                        if item.link:
+                            line += "\n  " + absolute_link(item.link)
+                        texts[key] = line
+                    lines.append(texts[key])
+                lines.append(settings)
+                lines.append(_("To stop these emails, open: %(link)s", link=unsubscribe_link(person.id, ALL_TOPICS)))
+                if frequency == "weekly":
+                    subject = _("deliberate: your weekly summary (%(num)d)", num=len(items))
+                else:
+                    subject = _("deliberate: your daily summary (%(num)d)", num=len(items))
+                mails.append({"key": f"digest:{frequency}:{person.id}:{items[-1].id}", "user_id": person.id,
+                              "address": person.email, "subject": subject, "body": "\n\n".join(lines),
+                              "unsubscribe_kind": ALL_TOPICS})
+    return mails
 
 
 # --- preferences --------------------------------------------------------------------------------------------------
@@ -445,9 +462,35 @@ def mark_all_read(user: User) -> int:
     return result.rowcount or 0
 
 
-def queue_digests(frequency: str, now: datetime | None = None) -> Job:
-    """Queue the run of the daily or weekly digests (one job per frequency and day); commits."""
+def queue_digests(frequency: str, now: datetime | None = None, federation_id: int | None = None) -> Job:
+    """Queue the run of the daily or weekly digests (one job per frequency, federation and day); commits."""
     day = (now or utcnow()).date().isoformat()
-    job = jobs.queue("notifications.digests", frequency, key=f"digests:{frequency}:{day}")
+    args = (frequency,) if federation_id is None else (frequency, federation_id)
+    job = jobs.queue("notifications.digests", *args, key=f"digests:{frequency}:{federation_id or 'all'}:{day}",
+                     organization_id=federation_id)
     db.session.commit()
     return job
+
+
+def queue_due_digests(now: datetime | None = None) -> list[Job]:
+    """Queue the digests of every federation whose clock reads ``DIGEST_HOUR`` now (run every hour); commits.
+
+    Daily digests go out at that hour of the federation's own day, weekly ones on its Monday: a federation in
+    Los Angeles gets its digests in the morning there, not at a fixed hour of UTC. The job's key holds the
+    federation's local date, so a second run within the hour (two workers) adds no second job.
+    """
+    now = now or utcnow()
+    hour = current_app.config["DIGEST_HOUR"]
+    queued = []
+    for federation_id, time_zone in db.session.execute(
+            select(Organization.id, Organization.time_zone).where(Organization.parent_id.is_(None))).all():
+        local = to_local(now, time_zone)
+        if local.hour != hour:
+            continue
+        frequencies = ("daily", "weekly") if local.weekday() == 0 else ("daily",)
+        for frequency in frequencies:
+            key = f"digests:{frequency}:{federation_id}:{local.date().isoformat()}"
+            queued.append(jobs.queue("notifications.digests", frequency, federation_id, key=key,
+                                     organization_id=federation_id))
+    db.session.commit()
+    return queued
