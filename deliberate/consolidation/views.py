@@ -171,23 +171,15 @@ def _prefill(cluster: list[Demand]) -> dict[str, str]:
 @bp.post("/consultations/<int:consultation_id>/consolidation/suggestions")
 @login_required
 def refresh(consultation_id: int):
-    """Compute new suggestions for the demands not placed yet."""
+    """Ask for new suggestions for the demands not placed yet: a job computes them; its page shows when they are."""
     consultation = consultation_or_404(consultation_id, need=Need.BOARD)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        suggestion = suggestions.refresh_suggestions(consultation, current_user)
+        job = suggestions.queue_refresh(consultation, current_user)
     except DomainError as error:
         return _refused(error, consultation_id)
-    flash(ngettext_groups(len(suggestion.clusters)), "success")
-    return _to_workspace(consultation_id, "suggestions")
-
-
-def ngettext_groups(count: int) -> str:
-    return ngettext("The suggestions were updated: %(num)d group of demands not placed yet. Work already accepted "
-                    "is unchanged.",
-                    "The suggestions were updated: %(num)d groups of demands not placed yet. Work already accepted "
-                    "is unchanged.", count)
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @bp.post("/consultations/<int:consultation_id>/consolidation/accept")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
@@ -20,6 +21,7 @@ JOB_LABELS = {
     "notifications.digests": _l("Writing the summary emails"),
     "opinion.recompute": _l("Computing the opinion map"),
     "polis.import": _l("Importing a Polis conversation"),
+    "consolidation.suggest": _l("Computing the consolidation suggestions"),
 }
 STATUS_LABELS = {
     JobStatus.QUEUED: _l("Waiting to start"),
@@ -60,6 +62,11 @@ def describe_result(job: Job) -> str | None:
         return _("Imported: %(demands)d statements as demands, %(reactions)d votes as reactions, from "
                  "%(participants)d participants. The opinion map is being computed.",
                  demands=result["demands"], reactions=result["reactions"], participants=result["participants"])
+    if job.name == "consolidation.suggest" and "groups" in result:
+        return ngettext("The suggestions were updated: %(num)d group of demands not placed yet. Work already "
+                        "accepted is unchanged.",
+                        "The suggestions were updated: %(num)d groups of demands not placed yet. Work already "
+                        "accepted is unchanged.", result["groups"])
     return None
 
 
