@@ -226,20 +226,25 @@ def prune_group(
     """
     if square is None or len(group) < 2 or floor <= 0:
         return [(group, square)]
-    keep = np.arange(len(group))
+    inside = np.ones(len(group), dtype=bool)
+    totals = square.sum(axis=1)
     alone: list[int] = []
-    while len(keep) >= 2:
-        block = square[np.ix_(keep, keep)]
-        cohesion = block.sum(axis=1) / (len(keep) - 1)
+    remaining = len(group)
+    while remaining >= 2:
+        cohesion = np.where(inside, totals / (remaining - 1), np.inf)
         weakest = int(np.argmin(cohesion))
         if cohesion[weakest] >= floor:
             break
-        if len(keep) == 2:
-            alone.extend(keep.tolist())
-            keep = keep[:0]
+        if remaining == 2:
+            alone.extend(np.flatnonzero(inside).tolist())
+            inside[:] = False
+            remaining = 0
             break
-        alone.append(int(keep[weakest]))
-        keep = np.delete(keep, weakest)
+        alone.append(weakest)
+        inside[weakest] = False
+        totals -= square[:, weakest]
+        remaining -= 1
+    keep = np.flatnonzero(inside)
     parts: list[tuple[list[int], np.ndarray | None]] = []
     if len(keep):
         parts.append(([group[i] for i in keep], square[np.ix_(keep, keep)] if len(keep) > 1 else None))
