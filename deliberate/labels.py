@@ -19,6 +19,8 @@ from flask_babel import lazy_gettext as _l
 
 from deliberate.domain.bilingual import in_language
 from deliberate.domain.equity import CheckStatus
+from deliberate.domain.events import EventKind, EventMode, TrackAudience
+from deliberate.domain.health import Body, Population
 from deliberate.domain.phases import Phase
 from deliberate.domain.programmes import CommitmentStatus, Currency, OwnerKind, Source, Status
 from deliberate.domain.rules import AgendaSelection, CheckMode, ClubMode, ClubWeighting, VotingMethod
@@ -133,6 +135,28 @@ COMMITMENT_NAMES = {
 }
 
 
+EVENT_KIND_NAMES = {EventKind.WORKSHOP: _l("Workshop"), EventKind.ASSEMBLY: _l("Assembly"),
+                    EventKind.TRAINING: _l("Training")}
+EVENT_MODE_NAMES = {EventMode.IN_PERSON: _l("In person"), EventMode.ONLINE: _l("Online")}
+AUDIENCE_NAMES = {TrackAudience.EVERYONE: _l("Everyone"), TrackAudience.WOMEN: _l("Women"),
+                  TrackAudience.OFFICERS: _l("Club officers and the board")}
+#: The groups of people whose women's share the health dashboard shows.
+POPULATION_NAMES = {
+    Population.MEMBERS: _l("Members"),
+    Population.OFFICERS: _l("Club officers"),
+    Population.BOARD: _l("Board"),
+    Population.AUTHORS: _l("Demand authors"),
+    Population.REACTORS: _l("People who reacted"),
+    Population.VOTERS: _l("Voters"),
+    Population.ATTENDEES: _l("Event attendees"),
+    Population.MENTORS: _l("Mentors"),
+    Population.MENTEES: _l("Mentees"),
+    Population.VOLUNTEERS: _l("Volunteers"),
+}
+#: The leadership bodies a quota rule can be set over.
+BODY_NAMES = {Body.BOARD: _l("The board"), Body.OFFICERS: _l("Club officers")}
+
+
 #: How each zone a federation may choose is called: its common name, then a city on its clock.
 ZONE_NAMES = {
     "America/Los_Angeles": _l("Pacific (Los Angeles)"),
@@ -232,6 +256,18 @@ def check_mode_name(mode: CheckMode | str | None) -> str:
 
 def check_status_name(status: CheckStatus | str | None) -> str:
     return name_of(CHECK_STATUS_NAMES, status)
+
+
+def event_kind_name(kind: EventKind | str | None) -> str:
+    return name_of(EVENT_KIND_NAMES, kind)
+
+
+def event_mode_name(mode: EventMode | str | None) -> str:
+    return name_of(EVENT_MODE_NAMES, mode)
+
+
+def population_name(population: Population | str | None) -> str:
+    return name_of(POPULATION_NAMES, population)
 
 
 def describe_settings(values: Mapping[str, Any]) -> str:

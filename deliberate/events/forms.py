@@ -10,7 +10,6 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 
 from deliberate import labels
 from deliberate.domain.events import MAX_CAPACITY, EventKind, EventMode, TrackAudience
-from deliberate.events import AUDIENCE_LABELS, KIND_LABELS, MODE_LABELS
 from deliberate.forms import CleanText, DateInRange, MaxChars, choices
 
 MOMENT = "%Y-%m-%dT%H:%M"
@@ -20,12 +19,12 @@ class EventForm(FlaskForm):
     title_es = StringField(_l("Title in Spanish"), validators=[Optional(), MaxChars(160), CleanText()])
     title_en = StringField(_l("Title in English"), validators=[Optional(), MaxChars(160), CleanText()])
     kind = SelectField(_l("Kind of event"), default=EventKind.WORKSHOP.value,
-                       choices=choices((kind.value, label) for kind, label in KIND_LABELS.items()))
+                       choices=choices(labels.choices_of(labels.EVENT_KIND_NAMES)))
     organiser = SelectField(_l("Organised by"), coerce=int, validators=[Optional()])
     starts_at = DateTimeLocalField(_l("Starts"), format=MOMENT, validators=[DataRequired(), DateInRange()])
     ends_at = DateTimeLocalField(_l("Ends"), format=MOMENT, validators=[Optional(), DateInRange()])
     mode = RadioField(_l("Where"), default=EventMode.IN_PERSON.value,
-                      choices=choices((mode.value, label) for mode, label in MODE_LABELS.items()))
+                      choices=choices(labels.choices_of(labels.EVENT_MODE_NAMES)))
     address = StringField(_l("Address, for an event in person"), validators=[Optional(), MaxChars(300), CleanText()],
                           description=_l("Only the federation's members see it."))
     online_link = StringField(_l("Link, for an online event"), validators=[Optional(), MaxChars(500), CleanText()],
@@ -66,4 +65,4 @@ class TrackForm(FlaskForm):
     name_es = StringField(_l("Name in Spanish"), validators=[Optional(), MaxChars(120), CleanText()])
     name_en = StringField(_l("Name in English"), validators=[Optional(), MaxChars(120), CleanText()])
     audience = SelectField(_l("Who it is for"), default=TrackAudience.EVERYONE.value,
-                           choices=choices((a.value, label) for a, label in AUDIENCE_LABELS.items()))
+                           choices=choices(labels.choices_of(labels.AUDIENCE_NAMES)))

@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from deliberate import errors
+from deliberate import errors, labels
 from deliberate.domain import health as rules
 from deliberate.domain.errors import DomainError
-from deliberate.domain.health import Body
-from deliberate.health import describe_flag, population_name, services
+from deliberate.domain.health import Body, Flag, FlagKind
+from deliberate.health import services
 from deliberate.health.forms import QuotaForm
 from deliberate.i18n import format_percent
 from deliberate.models import Role
@@ -20,13 +20,27 @@ from deliberate.organizations.views import federation_or_404, organization_or_40
 from deliberate.permissions import is_board
 
 bp = Blueprint("health", __name__)
+def describe_flag(flag: Flag) -> str:
+    """Say where action is needed, in the page's language."""
+    if flag.kind is FlagKind.NO_WOMAN_OFFICER:
+        return _("%(club)s has no woman officer.", club=flag.subject)
+    if flag.kind is FlagKind.INACTIVE_CLUB:
+        return _("%(club)s has shown no activity in the last 90 days.", club=flag.subject)
+    if flag.kind is FlagKind.SHARE_FELL:
+        return _("Women's share among %(group)s fell %(points)s points since the previous consultation.",
+                 group=labels.population_name(flag.subject).lower(), points=f"{flag.points:g}")
+    if flag.kind is FlagKind.BELOW_BASELINE:
+        return _("Women's share among %(group)s is %(points)s points below the baseline.",
+                 group=labels.population_name(flag.subject).lower(), points=f"{flag.points:g}")
+    return _("The quota rule for %(body)s (at least %(percent)s%% women) is not met.",
+             body=labels.name_of(labels.BODY_NAMES, flag.subject).lower(), percent=f"{flag.points:g}")
 
 
 def _trend_chart(data: services.Health) -> Markup:
     chart = rules.Chart(
         title=_("Women's share over the last consultations"),
         labels=tuple(f"#{row.consultation.id}" for row in data.trends),
-        series=tuple(rules.Series(population_name(name), tuple(getattr(row, name).share for row in data.trends),
+        series=tuple(rules.Series(labels.population_name(name), tuple(getattr(row, name).share for row in data.trends),
                                   f"chart-series-{number}")
                      for number, name in enumerate(("authors", "reactors", "voters"))),
         baseline=data.baseline)
@@ -42,7 +56,8 @@ def _quarter_chart(data: services.Health) -> Markup:
     names = ("voters", "authors", "attendees")
     chart = rules.Chart(
         title=_("Women's share by quarter"), labels=tuple(quarter_label(row.quarter) for row in data.quarters),
-        series=tuple(rules.Series(population_name(name), tuple(getattr(row, name).share for row in data.quarters),
+        series=tuple(rules.Series(labels.population_name(name),
+                                  tuple(getattr(row, name).share for row in data.quarters),
                                   f"chart-series-{number}") for number, name in enumerate(names)),
         baseline=data.baseline)
     return Markup(rules.svg_chart(chart, baseline_label=_("Baseline: %(share)s",  # noqa: S704 - it escapes its text
@@ -57,7 +72,7 @@ def summary(slug: str):
         abort(404)
     data = services.federation_health(federation, full=False)
     return render_template("health/summary.html", federation=federation, data=data,
-                           population_name=population_name, is_board=is_board(current_user, federation))
+                           is_board=is_board(current_user, federation))
 
 
 @bp.get("/o/<slug>/health/board")
@@ -71,7 +86,7 @@ def dashboard(slug: str):
 def _dashboard(federation, form: QuotaForm | None = None, status: int = 200):
     data = services.federation_health(federation, full=True)
     return render_template("health/dashboard.html", federation=federation, data=data,
-                           population_name=population_name, flags=[describe_flag(flag) for flag in data.flags],
+                           flags=[describe_flag(flag) for flag in data.flags],
                            chart=_trend_chart(data) if data.trends else None,
                            quarter_chart=_quarter_chart(data) if data.quarters else None,
                            quarter_label=quarter_label,
