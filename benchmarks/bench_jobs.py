@@ -162,7 +162,12 @@ def main() -> None:
         print(f"Seeded in {time.perf_counter() - started:.1f} s")
     else:
         _run(environment, "db", "upgrade")
-        print("Database kept (already seeded)")
+        engine = create_engine(options.database)
+        with engine.begin() as connection:  # the last run's digest part made everyone choose the daily summary
+            connection.execute(text("DELETE FROM notification_preference"))
+            connection.execute(text("UPDATE notification SET digest = NULL WHERE digest IS NOT NULL"))
+        engine.dispose()
+        print("Database kept (already seeded); members' choices reset to an email at once")
     summary: dict[str, str] = {}
 
     from deliberate import create_app

@@ -57,9 +57,12 @@ def external_url(endpoint: str, **values: Any) -> str:
     """Return the absolute address of a page for a message: from BASE_URL, else the request's host (see above)."""
     base = current_app.config.get("BASE_URL")
     if base:
-        scheme, host, prefix = _split_base(base)
-        adapter = current_app.url_map.bind(host, script_name=prefix or "/", url_scheme=scheme)
-        return adapter.build(endpoint, values, force_external=True)
+        cached = current_app.extensions.get("mail_url_adapter")
+        if cached is None or cached[0] != base:  # bound once per process (a fan-out builds 40,000 links)
+            scheme, host, prefix = _split_base(base)
+            cached = (base, current_app.url_map.bind(host, script_name=prefix or "/", url_scheme=scheme))
+            current_app.extensions["mail_url_adapter"] = cached
+        return cached[1].build(endpoint, values, force_external=True)
     if has_request_context() or current_app.config.get("SERVER_NAME"):
         return url_for(endpoint, _external=True, **values)
     path = current_app.url_map.bind("localhost").build(endpoint, values)
@@ -98,7 +101,12 @@ def _warn_relative(link: str) -> None:
 
 
 def _unsubscribe_signer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="deliberate-unsubscribe")
+    secret = current_app.config["SECRET_KEY"]
+    cached = current_app.extensions.get("mail_unsubscribe_signer")
+    if cached is None or cached[0] != secret:  # made once per process and key, not once per message
+        cached = (secret, URLSafeSerializer(secret, salt="deliberate-unsubscribe"))
+        current_app.extensions["mail_unsubscribe_signer"] = cached
+    return cached[1]
 
 
 def unsubscribe_link(user_id: int, topic: str) -> str:
