@@ -18,7 +18,7 @@ from deliberate.auth.services import make_admin
 from deliberate.ballots.cli import tally_command
 from deliberate.consolidation.cli import cluster_command
 from deliberate.deliberation.cli import import_polis_command
-from deliberate.demo import cast_demo_ballots, seed_demo
+from deliberate.demo import cast_demo_ballots, open_demo_vote, seed_demo
 from deliberate.demo.members import add_synthetic_members
 from deliberate.domain.errors import NotFound, PhaseClosed, ValidationFailed
 from deliberate.jobs.cli import run_jobs_command, worker_command
@@ -115,11 +115,22 @@ SET_UP_PROBLEMS = {
 }
 
 
+@click.command("demo-vote")
+@with_appcontext
+def demo_vote_command() -> None:
+    """Take the demo consultation from collecting to voting on its first suggested groups; print its id."""
+    try:
+        consultation_id = open_demo_vote()
+    except PhaseClosed:
+        raise click.ClickException("The demo consultation is no longer collecting demands.") from None
+    click.echo(json.dumps({"consultation_id": consultation_id}))
+
+
 def register_commands(app: Flask) -> None:
     """Add every command of the project to the application's ``deliberate`` group, each area's own included."""
     for command in (
-        seed_demo_command, demo_ballots_command, create_admin_command, create_federation_command, doctor_command,
-        verify_agenda_command, demo_cycle_command, tally_command, cluster_command, import_polis_command,
+        seed_demo_command, demo_ballots_command, demo_vote_command, create_admin_command, create_federation_command,
+        doctor_command, verify_agenda_command, demo_cycle_command, tally_command, cluster_command, import_polis_command,
         opinion_map_command, opinion_refresh_command, worker_command, run_jobs_command,
     ):
         app.cli.add_command(command)

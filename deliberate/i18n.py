@@ -141,8 +141,11 @@ def format_percent(value: float, format: str = "#,##0%") -> str:
     return numbers.format_percent(value, format, locale=formatting_locale())
 
 
-def format_date(value: date | datetime, format: str = "medium") -> str:
-    """Write a date (a stored datetime is naive UTC: its day on the page's federation's clock)."""
+def format_date(value: date | datetime | str, format: str = "medium") -> str:
+    """Write a date (a stored datetime is naive UTC: its day on the page's federation's clock; a published
+    document's date is ISO text, ``2026-11-28``)."""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
     if isinstance(value, datetime):
         value = to_page_time(value)
     return dates.format_date(value, format, locale=formatting_locale())

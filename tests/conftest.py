@@ -23,6 +23,7 @@ from deliberate import create_app
 from deliberate.extensions import db
 from tests.factories import (  # noqa: F401 - fixtures, registered for every test by being imported here
     add_member,
+    assembly_world,
     create_organization,
     create_user,
     federation_world,

@@ -7,6 +7,7 @@ Test modules import helpers from here (and fixtures arrive through ``tests/conft
 - A collecting consultation with demands from two clubs, one hidden and one withdrawn: ``collecting_world(app,
   federation_world)``, with ``consultation_of``, ``user_of``, ``demand_of``, ``set_phase`` and ``discussion_path``.
 - A counted consultation waiting for its agenda: the ``tallied`` fixture (built on ``voting_consultation``).
+- A federation whose clubs hold assemblies, in voting: the ``assembly_world`` fixture.
 - The demo federation's consultation, opened for voting: ``demo_consultation_in_voting()``.
 """
 
@@ -18,13 +19,10 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from deliberate import demo
 from deliberate.ballots.services import cast_ballot
-from deliberate.consolidation import services as consolidation
-from deliberate.consolidation import suggestions
 from deliberate.consultations.services import advance_phase
 from deliberate.domain.gender import Gender
 from deliberate.domain.phases import Phase
@@ -266,20 +264,57 @@ def tallied(app, federation_world, create_user, add_member):
     return {**world, **ids}
 
 
+# --- a club assembly's world -------------------------------------------------------------------------------------
+
+ASSEMBLY_TITLES = ["Salud", "Agua", "Becas", "Cultura"]
+
+
+@pytest.fixture
+def assembly_world(app, create_user, create_organization, add_member) -> dict:
+    """A federation: Club Jerez (two officers, 14 members), Club Tlaltenango (8 members), a board member, an
+    outsider; a consultation in voting on four items."""
+    federation = create_organization("Federación Asamblea")
+    jerez = create_organization("Club Jerez", kind=OrganizationKind.CLUB, parent=federation)
+    tlalte = create_organization("Club Tlaltenango", kind=OrganizationKind.CLUB, parent=federation)
+    solo = create_organization("Club Papel", kind=OrganizationKind.CLUB, parent=federation)
+    other = create_organization("Otra Federación")
+    far = create_organization("Club Lejano", kind=OrganizationKind.CLUB, parent=other)
+    officer, second = create_user("Officer Uno"), create_user("Officer Dos")
+    add_member(officer, jerez, Role.OFFICER)
+    add_member(second, jerez, Role.OFFICER)
+    board = create_user("Board B")
+    add_member(board, tlalte)
+    add_member(board, federation, Role.BOARD)
+    members = [create_user(f"Jerez {n:02d}") for n in range(14)]
+    for user in members:
+        add_member(user, jerez)
+    tlaltes = [create_user(f"Tlalte {n}") for n in range(8)]
+    for user in tlaltes:
+        add_member(user, tlalte)
+    solos = [create_user(f"Papel {n}") for n in range(6)]
+    for user in solos:
+        add_member(user, solo)
+    solo_officer = create_user("Officer Papel")
+    add_member(solo_officer, solo, Role.OFFICER)
+    outsider = create_user("Outsider")
+    add_member(outsider, far)
+    with app.app_context():
+        consultation = Consultation(federation_id=federation.id, title_es="Consulta", title_en="Consultation",
+                                    phase=Phase.VOTING, agenda_size=2)
+        db.session.add(consultation)
+        db.session.flush()
+        items = [item.id for item in agenda_items(consultation.id, ASSEMBLY_TITLES,
+                                                  [t + " (en)" for t in ASSEMBLY_TITLES])]
+        db.session.commit()
+        consultation_id = consultation.id
+    return {"federation": federation, "jerez": jerez, "tlalte": tlalte, "solo": solo, "officer": officer,
+            "second": second, "board": board, "members": members, "tlaltes": tlaltes, "solos": solos,
+            "solo_officer": solo_officer, "outsider": outsider, "consultation_id": consultation_id, "items": items}
+
+
+
 # --- the demo federation ------------------------------------------------------------------------------------------
 
 def demo_consultation_in_voting() -> int:
     """Seed the demo, take its consultation to voting on six accepted groups, and return its id (in an app context)."""
-    demo.seed_demo()
-    consultation = db.session.scalar(select(Consultation).where(Consultation.title_es == demo.CONSULTATION_TITLE_ES))
-    board = db.session.scalars(
-        select(Membership).join(Organization, Organization.id == Membership.organization_id)
-        .where(Organization.slug == demo.FEDERATION_SLUG, Membership.role == Role.BOARD)).first().user
-    advance_phase(consultation, board, Phase.COLLECTING, Phase.CONSOLIDATING)
-    suggestion = suggestions.refresh_suggestions(consultation, board)
-    for cluster in suggestion.clusters[:6]:
-        consolidation.accept_cluster(consultation, board, cluster, title_es=f"Punto {cluster[0]}",
-                                     title_en=f"Item {cluster[0]}")
-    advance_phase(consultation, board, Phase.CONSOLIDATING, Phase.DELIBERATING)
-    advance_phase(consultation, board, Phase.DELIBERATING, Phase.VOTING)
-    return consultation.id
+    return demo.open_demo_vote()

@@ -19,6 +19,7 @@ from deliberate.demands.services import DemandInput
 from deliberate.domain import assembly as engine
 from deliberate.domain.count import Count
 from deliberate.domain.errors import Conflict, PermissionDenied, PhaseClosed, ValidationFailed
+from deliberate.domain.gender import Gender
 from deliberate.domain.phases import Phase
 from deliberate.extensions import db
 from deliberate.models import (
@@ -28,58 +29,17 @@ from deliberate.models import (
     BallotCast,
     Consultation,
     Language,
-    OrganizationKind,
     PaperEntry,
-    Role,
     SealedBallot,
     Target,
     User,
 )
-from tests.factories import agenda_items, login
-
-TITLES = ["Salud", "Agua", "Becas", "Cultura"]
+from tests.factories import login
 
 
 @pytest.fixture
-def world(app, create_user, create_organization, add_member) -> dict:
-    """A federation: Club Jerez (two officers, 14 members), Club Tlaltenango (8 members), a board member, an
-    outsider; a consultation in voting on four items."""
-    federation = create_organization("Federación Asamblea")
-    jerez = create_organization("Club Jerez", kind=OrganizationKind.CLUB, parent=federation)
-    tlalte = create_organization("Club Tlaltenango", kind=OrganizationKind.CLUB, parent=federation)
-    solo = create_organization("Club Papel", kind=OrganizationKind.CLUB, parent=federation)
-    other = create_organization("Otra Federación")
-    far = create_organization("Club Lejano", kind=OrganizationKind.CLUB, parent=other)
-    officer, second = create_user("Officer Uno"), create_user("Officer Dos")
-    add_member(officer, jerez, Role.OFFICER)
-    add_member(second, jerez, Role.OFFICER)
-    board = create_user("Board B")
-    add_member(board, tlalte)
-    add_member(board, federation, Role.BOARD)
-    members = [create_user(f"Jerez {n:02d}") for n in range(14)]
-    for user in members:
-        add_member(user, jerez)
-    tlaltes = [create_user(f"Tlalte {n}") for n in range(8)]
-    for user in tlaltes:
-        add_member(user, tlalte)
-    solos = [create_user(f"Papel {n}") for n in range(6)]
-    for user in solos:
-        add_member(user, solo)
-    solo_officer = create_user("Officer Papel")
-    add_member(solo_officer, solo, Role.OFFICER)
-    outsider = create_user("Outsider")
-    add_member(outsider, far)
-    with app.app_context():
-        consultation = Consultation(federation_id=federation.id, title_es="Consulta", title_en="Consultation",
-                                    phase=Phase.VOTING, agenda_size=2)
-        db.session.add(consultation)
-        db.session.flush()
-        items = [item.id for item in agenda_items(consultation.id, TITLES, [t + " (en)" for t in TITLES])]
-        db.session.commit()
-        consultation_id = consultation.id
-    return {"federation": federation, "jerez": jerez, "tlalte": tlalte, "solo": solo, "officer": officer,
-            "second": second, "board": board, "members": members, "tlaltes": tlaltes, "solos": solos,
-            "solo_officer": solo_officer, "outsider": outsider, "consultation_id": consultation_id, "items": items}
+def world(assembly_world) -> dict:
+    return assembly_world
 
 
 def _get(model, key):
@@ -342,11 +302,14 @@ def test_paper_ballots_are_typed_only_while_voting_is_open(ctx, world):
 
 # --- one count ------------------------------------------------------------------------------------------------------
 
-def _paper(world, assembly, orders, club_officers=("officer", "second")):
+def _paper(world, assembly, orders, club_officers=("officer", "second")) -> list[str]:
+    codes = []
     for order in orders:
         code = engine.new_sheet_code()
         for who in club_officers:
             services.enter_sheet(assembly, _get(User, world[who].id), code, *_sheet_ballot(world, order))
+        codes.append(code)
+    return codes
 
 
 def _close(world):
@@ -392,17 +355,23 @@ def test_a_small_split_is_not_shown_and_the_ballots_carry_no_channel(ctx, world)
 
 def test_a_paper_only_club_is_counted_and_labelled_all_on_paper(ctx, world):
     assembly = _cosigned(world, club="solo", by="solo_officer", cosigner="board")
+    for user in world["solos"]:
+        _get(User, user.id).gender = Gender.WOMAN
+    db.session.commit()
     services.mark_paper_voters(assembly, _get(User, world["solo_officer"].id), [u.id for u in world["solos"]])
-    _paper(world, assembly, [[3, 2, 1, 0]] * 6, club_officers=("solo_officer", "board"))
+    codes = _paper(world, assembly, [[3, 2, 1, 0]] * 6, club_officers=("solo_officer", "board"))
     consultation = _consultation(world)
     for user in world["tlaltes"]:
         ballots.cast_ballot(consultation, _get(User, user.id), [[world["items"][1]]], [])
     _close(world)
     box = _get(BallotBox, world["consultation_id"])
     assert box.clubs[world["solo"].slug]["paper"] == 6
+    assert box.turnout["woman"] == 6  # paper voters' genders come from the roll, never from their ballots
     view = ballots.results_view(consultation, Count.from_dict(ballots.official_tally(consultation).result))
     row = next(row for row in view["clubs"] if row["slug"] == world["solo"].slug)
     assert row["voters"] == 6 and row["channels"].paper == 6 and row["channels"].online == 0
+    # a paper voter who kept their sheet's code finds it among the counted receipts
+    assert all(ballots.receipt_counted(consultation, code.lower()) for code in codes)
 
 
 def test_entries_never_agreed_on_are_dropped_at_the_close(ctx, world):
@@ -445,6 +414,22 @@ def test_the_pages_answer_each_role(app, world):
     assert member.get(f"/assemblies/{assembly_id}/sheets/print?sheets=2&language=es").status_code == 403
     assert officer.get("/assemblies/2147483648").status_code == 404
     assert officer.get("/assemblies/999999").status_code == 404
+    response = member.post(f"/assemblies/{assembly_id}/cosign", follow_redirects=True)
+    assert "Only an officer of the club, or a board member, can do this." in response.get_data(as_text=True)
+    assert member.post(f"/assemblies/{assembly_id}/sheets/enter", data={"sheet": "x"}).status_code == 403
+    assert member.post(f"/assemblies/{assembly_id}/roll", data={"member": "1"}).status_code == 403
+    assert outsider.get(f"/assemblies/{assembly_id}/sheets/print?sheets=2").status_code == 403
+    assert officer.get(f"/assemblies/{assembly_id}/sheets/print?sheets=100000000000000000000").status_code == 422
+    assert officer.get(f"/assemblies/{assembly_id}/sheets/print?sheets=abc").status_code == 422
+    assert officer.get(f"/assemblies/{assembly_id}/scan").status_code == 404  # no scan was sent
+    with app.app_context():
+        services.cosign_assembly(_get(Assembly, assembly_id), _get(User, world["board"].id))
+    assert officer.get(f"/assemblies/{assembly_id}/sheets/enter?sheet=" + "A" * 500).status_code == 422
+    assert officer.post(f"/assemblies/{assembly_id}/sheets/resolve", data={"sheet_tag": "x", "entry": "y"},
+                        follow_redirects=True).status_code == 200
+    response = officer.post(f"/assemblies/{assembly_id}/roll", data={"member": ["abc", "99999999999999"]},
+                            follow_redirects=True)
+    assert response.status_code == 200
 
 
 def test_an_officer_records_a_second_cosigns_marks_and_both_type_a_sheet_over_http(app, world):
@@ -493,3 +478,5 @@ def test_an_officer_records_a_second_cosigns_marks_and_both_type_a_sheet_over_ht
     paper_voter = _client(app, world["members"][1])
     response = paper_voter.get(f"/consultations/{cid}/ballot", follow_redirects=True)
     assert "You voted on paper at your club’s assembly" in response.get_data(as_text=True)
+    page = paper_voter.get(f"/consultations/{cid}").get_data(as_text=True)
+    assert "You voted on paper at your club’s assembly" in page and f'/consultations/{cid}/ballot"' not in page

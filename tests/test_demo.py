@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import func, select
 
 from deliberate import demo
 from deliberate.ballots import sealing
 from deliberate.consolidation.services import active_items, demands_of_item
 from deliberate.demo import content as demo_content
+from deliberate.demo.assembly import ASSEMBLY_DEMAND
+from deliberate.domain.phases import Phase
 from deliberate.extensions import db
 from deliberate.models import BallotCast, Consultation, Membership, Organization, SealedBallot, User
 from tests.demo_asks import DEMO_ASKS
@@ -43,6 +47,17 @@ def test_the_demo_ballots_command_refuses_a_closed_phase_and_other_federations(a
     assert closed.exit_code == 1 and "not open for voting" in closed.output
     missing = runner.invoke(args=["demo-ballots", "999999"])
     assert missing.exit_code == 1 and "demo federation" in missing.output
+
+
+def test_the_demo_vote_command_opens_the_demo_consultations_vote_once(app):
+    runner = app.test_cli_runner()
+    opened = runner.invoke(args=["demo-vote"])
+    assert opened.exit_code == 0, opened.output
+    consultation_id = json.loads(opened.output.strip().splitlines()[-1])["consultation_id"]
+    with app.app_context():
+        assert db.session.get(Consultation, consultation_id).phase is Phase.VOTING
+    again = runner.invoke(args=["demo-vote"])
+    assert again.exit_code == 1 and "no longer collecting" in again.output
 
 
 def test_the_demo_cycle_shows_the_federations_events_and_health(app, client, make_app, log_in):
@@ -87,10 +102,11 @@ def test_the_demo_cycle_shows_the_federations_events_and_health(app, client, mak
         # The board took only the engine's confident groups: every item of several demands asks for one thing.
         consultation = db.session.scalar(select(Consultation).where(Consultation.title_en.like("%cycle%")))
         ask = {title: DEMO_ASKS[i] for i, (*_, title, _body) in enumerate(demo_content.DEMANDS)}
+        ask[ASSEMBLY_DEMAND] = "doctor_jerez"  # raised at Club Jerez's assembly
         items = active_items(consultation)
         joined = [demands_of_item(item) for item in items if len(demands_of_item(item)) > 1]
         assert joined and all(len({ask[d.title] for d in demands}) == 1 for demands in joined)
-        assert sum(len(demands_of_item(item)) for item in items) == len(demo_content.DEMANDS)
+        assert sum(len(demands_of_item(item)) for item in items) == len(demo_content.DEMANDS) + 1  # + the assembly's
         board_email = db.session.scalar(
             select(User.email).join(Membership, Membership.user_id == User.id).join(
                 Organization, Organization.id == Membership.organization_id)

@@ -11,7 +11,10 @@ import orjson
 from deliberate.ballots.services import count
 from deliberate.domain.count import Count
 
-FORMAT = "deliberate-agenda/2"
+FORMAT = "deliberate-agenda/3"
+"""The third format adds the club assemblies (with the SHA-256 of their minutes) to the inputs, and each counting
+group's online and paper ballots to the result; the paper ballots of a group whose split may be shown carry
+``"paper": true``."""
 
 
 # --- canonical JSON -----------------------------------------------------------------------------------------------

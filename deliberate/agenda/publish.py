@@ -7,6 +7,7 @@ version is never written again, and ``diff`` says what a correction changed.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import orjson
@@ -23,6 +24,7 @@ from deliberate.agenda.draft import (
     require_board,
 )
 from deliberate.agenda.reports import reports_of
+from deliberate.assemblies.services import cosigned_assemblies
 from deliberate.ballots.services import inputs_hash
 from deliberate.consultations.services import advance_phase
 from deliberate.domain import equity as equity_engine
@@ -33,6 +35,7 @@ from deliberate.extensions import db
 from deliberate.models import (
     Agenda,
     AgendaVersion,
+    Assembly,
     Consultation,
     MinorityReport,
     Organization,
@@ -118,6 +121,28 @@ def equity_dict(report: equity_engine.EquityReport) -> dict[str, Any]:
     return data
 
 
+def channels_of(inputs: dict[str, Any]) -> dict[str, dict[str, int | None]]:
+    """Return, for each counting group with paper ballots, its online and paper ballots (both None when the split
+    is not shown: one of them has fewer than five), recomputed from the input document's ballots."""
+    voters = Counter(ballot["club"] for ballot in inputs["ballots"])
+    paper = Counter(ballot["club"] for ballot in inputs["ballots"] if ballot.get("paper"))
+    channels = {}
+    for name, club in inputs["clubs"].items():
+        if "paper" not in club:
+            continue
+        shown = club["paper"] is not None
+        channels[name] = {"ballots": voters[name], "online": voters[name] - paper[name] if shown else None,
+                          "paper": paper[name] if shown else None}
+    return channels
+
+
+def _assembly_entry(assembly: Assembly) -> dict[str, Any]:
+    return {"id": assembly.id, "club": assembly.club.slug, "club_name": assembly.club.name,
+            "held_on": assembly.held_on.isoformat(), "place": assembly.place,
+            "members_present": assembly.members_present, "acta_sha256": assembly.acta_sha256,
+            "scan_sha256": assembly.scan_sha256}
+
+
 def version_document(draft: Draft, agenda: Agenda, number: int, previous: AgendaVersion | None) -> dict[str, Any]:
     """Return the document a version freezes: its inputs and its result, all of them public."""
     consultation = draft.consultation
@@ -150,6 +175,7 @@ def version_document(draft: Draft, agenda: Agenda, number: int, previous: Agenda
                              "women_baseline": config.women_baseline, "parity_tolerance": config.parity_tolerance},
             "gender_table": draft.gender_table.to_dict(),
             "opinion_snapshot": _opinion_summary(consultation),
+            "assemblies": [_assembly_entry(assembly) for assembly in cosigned_assemblies(consultation)],
         },
         "result": {
             "tally": draft.tally.to_dict(),
@@ -165,6 +191,7 @@ def version_document(draft: Draft, agenda: Agenda, number: int, previous: Agenda
             "candidates": {item_id: {"title_es": item.title_es, "title_en": item.title_en}
                            for item_id, item in sorted(draft.items.items()) if item_id in draft.inputs["candidates"]},
             "reports": [_report_entry(report) for report in reports_of(consultation)],
+            "channels": channels_of(draft.inputs),
         },
     }
 

@@ -1,11 +1,13 @@
 """Verify a published agenda: recount each version from its stored inputs and compare the result and the hash.
 
 Versions of format ``deliberate-agenda/1`` carried a gender on some ballots instead of the table; they are still
-read and verified.
+read and verified. From ``deliberate-agenda/3`` on, the online and paper ballots of each club are recounted from
+the ballots, and the SHA-256 of each club assembly's minutes is checked against the minutes stored.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,14 +15,17 @@ import orjson
 
 from deliberate.agenda.documents import canonical, recount, sha256
 from deliberate.agenda.draft import count_agenda, items_in_count_order, voters_from_ballots
-from deliberate.agenda.publish import published_agenda
+from deliberate.agenda.publish import channels_of, published_agenda
 from deliberate.ballots.services import inputs_hash
+from deliberate.domain import assembly as assembly_engine
 from deliberate.domain import equity as equity_engine
 from deliberate.domain import minority as minority_engine
 from deliberate.domain.count import Count
 from deliberate.domain.errors import ValidationFailed
+from deliberate.extensions import db
 from deliberate.models import (
     AgendaVersion,
+    Assembly,
 )
 
 # --- verification -------------------------------------------------------------------------------------------------
@@ -75,6 +80,36 @@ def gender_problems(document: dict[str, Any], tally: Count) -> list[str]:
     return problems
 
 
+def assembly_problems(document: dict[str, Any]) -> list[str]:
+    """Check each group's online and paper ballots against the ballots, and each assembly's minutes' hash against
+    the minutes stored (versions before the third format have neither)."""
+    inputs = document["inputs"]
+    if "assemblies" not in inputs:
+        return []
+    problems = []
+    ballots = inputs["ballots"]
+    shown = {name for name, club in ballots["clubs"].items() if club.get("paper") is not None}
+    if any(ballot.get("paper") and ballot["club"] not in shown for ballot in ballots["ballots"]):
+        problems.append("a ballot is marked as cast on paper in a group whose split is not shown")
+    for name in shown:
+        marked = sum(1 for ballot in ballots["ballots"] if ballot["club"] == name and ballot.get("paper"))
+        if marked != ballots["clubs"][name]["paper"]:
+            problems.append(f"the paper ballots of {name} do not match the ballots marked as paper")
+    if canonical(channels_of(ballots)) != canonical(document["result"].get("channels", {})):
+        problems.append("the online and paper ballots per club differ from those recounted from the ballots")
+    for entry in inputs["assemblies"]:
+        assembly = db.session.get(Assembly, entry["id"])
+        if assembly is None:
+            problems.append(f"the minutes of the assembly of {entry['held_on']} ({entry['club']}) are not stored")
+            continue
+        stored = assembly_engine.acta_sha256(
+            assembly.minutes, hashlib.sha256(assembly.scan).hexdigest() if assembly.scan else None)
+        if stored != entry["acta_sha256"]:
+            problems.append(f"the minutes of the assembly of {entry['held_on']} ({entry['club']}) do not match "
+                            f"their published SHA-256")
+    return problems
+
+
 def published_part(recounted: Count, published: dict[str, Any]) -> dict[str, Any]:
     """Keep the parts of a recount that a version published.
 
@@ -104,6 +139,7 @@ def verify_version(version: AgendaVersion) -> Verification:
         if expected_agenda(document, again) != published:
             problems.append("the published agenda is not the recount's agenda")
         problems.extend(gender_problems(document, again))
+        problems.extend(assembly_problems(document))
         if canonical(document) != data:
             problems.append("the stored JSON is not in canonical form")
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:

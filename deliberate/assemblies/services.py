@@ -313,6 +313,7 @@ def enter_sheet(assembly: Assembly, actor: User, sheet_code: str, ranking: list[
     if not accepts_ballots(consultation.phase):
         raise PhaseClosed(consultation.phase)
     code = engine.normal_sheet_code(sheet_code)
+    _hold(assembly)
     known = [item.id for item in active_items(consultation)]
     if not ranking or any(i not in known for tier in ranking for i in tier) or set(approved) - set(known):
         raise ValidationFailed("ranking", "invalid")
@@ -343,6 +344,12 @@ def enter_sheet(assembly: Assembly, actor: User, sheet_code: str, ranking: list[
     still_voting(consultation)
     db.session.commit()
     return EntryOutcome(state, code)
+
+
+def _hold(assembly: Assembly) -> None:
+    """Take the assembly's row for this transaction: two officers typing the same sheet at the same moment are
+    compared one after the other, instead of each waiting for an entry the other has not committed yet."""
+    db.session.execute(select(Assembly.id).where(Assembly.id == assembly.id).with_for_update())
 
 
 def _counted(consultation: Consultation, code: str) -> bool:
@@ -437,6 +444,7 @@ def resolve_sheet(assembly: Assembly, actor: User, sheet_tag: str, entry_id: str
     consultation = assembly.consultation
     if not accepts_ballots(consultation.phase):
         raise PhaseClosed(consultation.phase)
+    _hold(assembly)
     entry = db.session.scalar(select(PaperEntry).where(PaperEntry.id == entry_id, PaperEntry.sheet_tag == sheet_tag,
                                                        PaperEntry.assembly_id == assembly.id).with_for_update())
     if entry is None:

@@ -197,6 +197,13 @@ _SENTENCES: dict[str, Any] = {
     "agenda.report_window": _report_window,
     "agenda.cosign": lambda f: _("Co-signed for %(club)s.", club=f["club"]),
     "agenda.publish": lambda f: _("Version %(version)d; SHA-256: %(sha)s", version=f["version"], sha=f["sha256"]),
+    "assembly.record": lambda f: ngettext(
+        "Assembly of %(date)s, %(num)d member present; SHA-256 of the minutes: %(sha)s",
+        "Assembly of %(date)s, %(num)d members present; SHA-256 of the minutes: %(sha)s", f["members_present"],
+        date=f["held_on"], sha=f["sha256"]),
+    "assembly.cosign": lambda f: _("SHA-256 of the minutes: %(sha)s", sha=f["sha256"]),
+    "assembly.paper_voters": lambda f: ngettext("%(num)d member marked as voting on paper.",
+                                                "%(num)d members marked as voting on paper.", f["marked"]),
     "category.create": lambda f: _("Name in links: %(slug)s", slug=f["slug"]),
     "category.rename": lambda f: _("Before: %(name_es)s / %(name_en)s", name_es=f["name_es"], name_en=f["name_en"]),
     "demand.edit": lambda f: _("Version %(version)d", version=f["version"]),

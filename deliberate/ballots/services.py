@@ -256,7 +256,11 @@ def mix_ballot_box(consultation: Consultation) -> BallotBox:
     electorate = [electorate_engine.Voter(club=group_of[content.club], gender=content.gender, ranking=ranking,
                                         approved=approved) for content, (ranking, approved) in zip(contents, plain,
                                                                                                     strict=True)]
-    genders = Counter(content.gender or "unstated" for content in contents)
+    # who voted on paper is on the roll, with their stated gender, apart from their ballots (which carry none)
+    genders = Counter(content.gender or "unstated" for content in contents if not content.paper)
+    genders.update(gender_group(gender) or "unstated" for gender in db.session.scalars(
+        select(User.gender).join(BallotCast, BallotCast.user_id == User.id)
+        .where(BallotCast.consultation_id == consultation.id, BallotCast.assembly_id.is_not(None))))
     paper = Counter(group_of[content.club] for content in contents if content.paper)
     online = Counter(group_of[content.club] for content in contents if not content.paper)
     shown = {name for name in paper if assembly_engine.split_is_shown(online[name], paper[name])}

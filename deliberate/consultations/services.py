@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from deliberate import audit, permissions
-from deliberate.ballots.services import store_official_tally
+from deliberate.ballots.services import store_official_tally, voted_on_paper
 from deliberate.consolidation.services import active_items
 from deliberate.domain import phases as phase_rules
 from deliberate.domain import readiness as readiness_rules
@@ -353,6 +353,7 @@ class Capabilities:
     minority_reports: bool = False
     see_map: bool = False
     club_assemblies: bool = False
+    voted_on_paper: bool = False
     join_to_take_part: bool = False
     primary: str | None = None
     # the board's controls
@@ -372,7 +373,9 @@ def capabilities(consultation: Consultation, user: User | None) -> Capabilities:
     counted = phase in (Phase.TALLIED, Phase.PUBLISHED)
     submit = phase is Phase.COLLECTING and in_federation
     react = phase in (Phase.COLLECTING, Phase.DELIBERATING) and in_federation
-    vote = phase is Phase.VOTING and in_federation
+    on_paper = phase is Phase.VOTING and user is not None and user.is_authenticated and voted_on_paper(user,
+                                                                                                        consultation)
+    vote = phase is Phase.VOTING and in_federation and not on_paper
     primary = {
         Phase.COLLECTING: "submit_demand" if submit else "see_demands",
         Phase.CONSOLIDATING: "see_demands",
@@ -392,6 +395,7 @@ def capabilities(consultation: Consultation, user: User | None) -> Capabilities:
         minority_reports=counted and in_federation,
         see_map=phase is not Phase.DRAFT and permissions.can_see_map(user, consultation),
         club_assemblies=phase is not Phase.DRAFT and permissions.is_member(user, consultation),
+        voted_on_paper=on_paper,
         join_to_take_part=(user is None or not user.is_authenticated)
         and phase in (Phase.COLLECTING, Phase.DELIBERATING, Phase.VOTING),
         primary=primary,

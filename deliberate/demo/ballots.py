@@ -7,12 +7,16 @@ import random
 from sqlalchemy import select
 
 from deliberate.ballots.services import cast_ballot
+from deliberate.consolidation import services as consolidation
+from deliberate.consolidation import suggestions
 from deliberate.consolidation.services import active_items
-from deliberate.demo.content import FEDERATION_SLUG
+from deliberate.consultations.services import advance_phase
+from deliberate.demo.content import CONSULTATION_TITLE_ES, FEDERATION_SLUG
+from deliberate.demo.federation import seed_demo
 from deliberate.domain.errors import Conflict, NotFound, PhaseClosed
 from deliberate.domain.phases import Phase
 from deliberate.extensions import db
-from deliberate.models import BallotCast, Consultation, Membership, MembershipStatus, Reaction
+from deliberate.models import BallotCast, Consultation, Membership, MembershipStatus, Organization, Reaction, Role
 from deliberate.models.agenda import DemandPlacement
 
 
@@ -71,3 +75,27 @@ def cast_demo_ballots(consultation_id: int, *, seed: int = 2029, abstain: float 
         voted.add(membership.user_id)
         cast += 1
     return cast
+
+
+def open_demo_vote(groups: int = 6) -> int:
+    """Take the demo consultation from collecting to voting on its first suggested groups; return its id.
+
+    For demonstrations of the vote (and of club assemblies voting on paper) without consolidating by hand: the board
+    moves the phases and accepts the suggestions, as it would in the workspace. Raises PhaseClosed when the demo
+    consultation is no longer collecting.
+    """
+    seed_demo()
+    consultation = db.session.scalar(select(Consultation).where(Consultation.title_es == CONSULTATION_TITLE_ES))
+    if consultation.phase != Phase.COLLECTING:
+        raise PhaseClosed(consultation.phase)
+    board = db.session.scalars(
+        select(Membership).join(Organization, Organization.id == Membership.organization_id)
+        .where(Organization.slug == FEDERATION_SLUG, Membership.role == Role.BOARD)).first().user
+    advance_phase(consultation, board, Phase.COLLECTING, Phase.CONSOLIDATING)
+    suggestion = suggestions.refresh_suggestions(consultation, board)
+    for cluster in suggestion.clusters[:groups]:
+        consolidation.accept_cluster(consultation, board, cluster, title_es=f"Punto {cluster[0]}",
+                                     title_en=f"Item {cluster[0]}")
+    advance_phase(consultation, board, Phase.CONSOLIDATING, Phase.DELIBERATING)
+    advance_phase(consultation, board, Phase.DELIBERATING, Phase.VOTING)
+    return consultation.id

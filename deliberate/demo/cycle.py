@@ -1,5 +1,9 @@
 """The whole cycle at once: a demo consultation from demands to a published agenda with its minority report and
-the programmes that follow it up (``deliberate demo-cycle``), through the services the board and members use."""
+the programmes that follow it up (``deliberate demo-cycle``), through the services the board and members use.
+
+Club Jerez decides in its assemblies: one raises a demand, and one votes on paper (see :mod:`deliberate.demo.assembly`):
+its twelve paper ballots, typed twice by its two officers, are counted with the online ones and labelled on the
+published agenda."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from deliberate.consolidation.services import active_items
 from deliberate.consultations.services import advance_phase, create_consultation, ensure_default_categories
 from deliberate.deliberation.services import recount_reactions
 from deliberate.demands.services import DemandInput, submit_demand
+from deliberate.demo.assembly import assembly_demand, paper_vote
 from deliberate.demo.ballots import demo_ballot
 from deliberate.demo.content import AGREEMENT, CAMPS, CLUB_CAMPS, CLUBS, DEMANDS, FEDERATION_SLUG
 from deliberate.demo.federation import seed_demo
@@ -86,6 +91,7 @@ def run_demo_cycle() -> tuple[int, int]:
             title=title, body=body, category_id=categories.get(category), target=Target(target),
             language=Language(language)))
         demands.append((demand, theme))
+    demands.append((assembly_demand(consultation, clubs[0]), "health"))  # raised at Club Jerez's assembly
     rows = []
     for membership in members:
         camp = camp_of[membership.user_id]
@@ -111,8 +117,24 @@ def run_demo_cycle() -> tuple[int, int]:
     items = active_items(consultation)
     linked = agenda_draft.linked_demands(consultation)
     reactions = {(row["user_id"], row["demand_id"]): row["value"] for row in rows}
+    theme_of = {demand.id: theme for demand, theme in demands}
+    assembly_camp = CAMPS.index(CLUB_CAMPS[0])
+
+    def paper_ballot(user: User) -> tuple[list[list[int]], list[int]]:
+        """A member who votes on paper ranks as they reacted; one who never reacted online, as the club leans."""
+        def lean(demand_id: int) -> float:
+            if (user.id, demand_id) in reactions:
+                return reactions[(user.id, demand_id)]
+            return 2 * AGREEMENT[theme_of[demand_id]][assembly_camp] - 1 if demand_id in theme_of else 0
+        return demo_ballot({item.id: sum(lean(d) for d in linked.get(item.id, [])) + rng.random() * 0.5
+                            for item in items})
+
+    admin = db.session.scalar(select(User).where(User.is_admin.is_(True)).order_by(User.id))
+    on_paper = paper_vote(consultation, clubs[0], admin, paper_ballot)
     for membership in members:
-        if rng.random() < 0.1:  # some members do not vote
+        if membership.user_id in on_paper:
+            continue
+        if membership.organization_id != clubs[0].id and rng.random() < 0.1:  # some members do not vote
             continue
         scores = {item.id: sum(reactions.get((membership.user_id, d), 0) for d in linked.get(item.id, []))
                   + rng.random() * 0.5 for item in items}
