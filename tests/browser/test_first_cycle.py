@@ -238,6 +238,9 @@ def test_a_federations_first_cycle_on_a_fresh_installation(fresh_site, new_page,
     board.goto(consultation_url)
     board.click("main a:has-text('Espacio de consolidación')")
     board.click("main button:has-text('Actualizar sugerencias')")
+    # the suggestions are a job: its page shows how far it has come, then links back to the workspace
+    board.wait_for_selector("main a:has-text('Ver el resultado')", timeout=120_000)
+    board.click("main a:has-text('Ver el resultado')")
     while board.locator("form[id^=accept-]").count():
         group = board.locator("article.cons-cluster").first
         for box in group.locator("input[name=demand_ids]").all():

@@ -185,6 +185,9 @@ def test_the_whole_cycle_in_spanish_on_a_phone_then_in_english_on_a_desktop(
     advance_phase(board, journey, consultation_url, "consolidacion")
     board.click("main a:has-text('Espacio de consolidación')")
     board.click("main button:has-text('Actualizar sugerencias')")
+    # the suggestions are a job: its page shows how far it has come, then links back to the workspace
+    board.wait_for_selector("main a:has-text('Ver el resultado')", timeout=120_000)
+    board.click("main a:has-text('Ver el resultado')")
     journey.shot(board, "junta-sugerencias")
     accepted = 0
     while board.locator("details.cons-accept").count() and accepted < 40:
