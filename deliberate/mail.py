@@ -32,8 +32,8 @@ from flask import Flask, current_app, has_request_context, request, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import bindparam, or_, select, update
 
+from deliberate.background import after_commit, retry_delay
 from deliberate.extensions import db
-from deliberate.jobs.services import after_commit, retry_delay
 from deliberate.models import MailStatus, OutgoingMail, utcnow
 
 

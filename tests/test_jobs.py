@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
+from deliberate import background
 from deliberate.domain.phases import Phase
 from deliberate.extensions import db
 from deliberate.jobs import services as jobs
@@ -174,13 +175,13 @@ def test_a_message_that_keeps_failing_ends_in_the_dead_letter_list_where_an_admi
 def test_a_failing_job_is_retried_with_a_growing_delay_then_dead(ctx, monkeypatch):
     calls = []
 
-    @jobs.register("test.always_fails")
+    @background.register("test.always_fails")
     def always_fails(job, value):
         calls.append(value)
         raise RuntimeError("the engine broke")
 
     ctx.config["JOBS_MAX_ATTEMPTS"] = 3
-    job = jobs.queue("test.always_fails", 7)
+    job = background.queue("test.always_fails", 7)
     db.session.commit()  # runs at once (tests): first try
     delays = [jobs.run(job.id), jobs.run(job.id)]
     assert calls == [7, 7, 7]
@@ -192,12 +193,12 @@ def test_a_failing_job_is_retried_with_a_growing_delay_then_dead(ctx, monkeypatc
 
 
 def test_a_keyed_job_asked_for_again_while_it_waits_is_the_same_job(ctx):
-    @jobs.register("test.noop")
+    @background.register("test.noop")
     def noop(job):
         return None
 
-    first = jobs.queue("test.noop", key="same", delay=60)
-    second = jobs.queue("test.noop", key="same", delay=60)
+    first = background.queue("test.noop", key="same", delay=60)
+    second = background.queue("test.noop", key="same", delay=60)
     db.session.commit()
     assert first.id == second.id
     assert _count(Job) == 1

@@ -8,9 +8,9 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from deliberate import background
 from deliberate.domain.phases import Phase
 from deliberate.extensions import db
-from deliberate.jobs import services as jobs
 from deliberate.models import (
     BallotCast,
     Consultation,
@@ -90,7 +90,7 @@ def test_a_daily_digest_gathers_a_members_notifications_in_their_language_once(a
     with app.app_context():
         job = queue_digests("daily")
         assert job.status.value == "done"
-        jobs.queue("notifications.digests", "daily")  # a second run the same day (or a retried one)
+        background.queue("notifications.digests", "daily")  # a second run the same day (or a retried one)
         db.session.commit()
         assert db.session.scalar(select(func.count(OutgoingMail.id))) == 2
     by_address = {message["To"]: message for message in outbox}

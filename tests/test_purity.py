@@ -41,7 +41,7 @@ def test_only_the_text_module_imports_bleach():
 
 PACKAGE = DOMAIN.parent
 BASE = {"config", "extensions", "models", "text", "routing", "polis"}
-SHARED = {"permissions", "i18n", "mail", "security", "forms", "errors", "audit", "labels"}
+SHARED = {"permissions", "i18n", "mail", "security", "forms", "errors", "audit", "labels", "background"}
 APP = {"", "cli", "wsgi"}
 #: The areas in the order their services may call each other (an area calls only those before it).
 AREAS = ("auth", "organizations", "notifications", "mentoring", "volunteers", "health", "opinion", "jobs",
@@ -50,9 +50,7 @@ AREAS = ("auth", "organizations", "notifications", "mentoring", "volunteers", "h
 #: Lazy imports kept on purpose: scikit-learn and SciPy take a second to load, so only the opinion map loads them.
 LAZY_ON_PURPOSE = {"sklearn", "scipy"}
 #: Imports that still run up the layers, each to be removed (the list may only shrink).
-KNOWN_UPWARD = {
-    ("mail", "jobs.services"),  # a message is queued in the job area's outbox instead of sent in the request
-}
+KNOWN_UPWARD: set[tuple[str, str]] = set()
 
 
 def _module_of(path: Path) -> str:
@@ -84,10 +82,9 @@ def _imports(tree: ast.AST):
     top = set(map(id, tree.body))
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            if node.module == "deliberate":
-                names = [f"deliberate.{alias.name}" for alias in node.names]
-            else:
-                names = [node.module]
+            # `from deliberate.jobs import services` imports the module deliberate.jobs.services, not the package
+            names = [f"{node.module}.{alias.name}" if _is_package_module(f"{node.module}.{alias.name}")
+                     else node.module for alias in node.names]
         elif isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         else:

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select
 
+from deliberate import background
 from deliberate.consolidation.services import placements, record_action, require_consolidating, visible_demands
 from deliberate.domain import consolidation
 from deliberate.extensions import db
-from deliberate.jobs import services as jobs
 from deliberate.models import (
     Consultation,
     Demand,
@@ -134,19 +134,19 @@ def queue_refresh(consultation: Consultation, actor: User) -> Job:
     waits is the same job.
     """
     require_consolidating(consultation)
-    job = jobs.queue("consolidation.suggest", consultation.id, actor.id, key=f"consolidation:{consultation.id}",
+    job = background.queue("consolidation.suggest", consultation.id, actor.id, key=f"consolidation:{consultation.id}",
                      requested_by=actor, organization_id=consultation.federation_id)
     db.session.commit()
     return job
 
 
-@jobs.register("consolidation.suggest")
+@background.register("consolidation.suggest")
 def refresh_job(job: Job, consultation_id: int, actor_id: int) -> dict:
     """Compute and keep the suggestions a board member asked for; its page then links to the workspace."""
     consultation, actor = db.session.get(Consultation, consultation_id), db.session.get(User, actor_id)
     if consultation is None or actor is None:
         return {}
-    jobs.progress(job, 0, 1)
+    background.progress(job, 0, 1)
     suggestion = refresh_suggestions(consultation, actor)
     return {"link": f"/consultations/{consultation_id}/consolidation#suggestions",
             "groups": len(suggestion.clusters)}

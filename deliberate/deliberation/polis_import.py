@@ -17,11 +17,10 @@ from pathlib import Path
 
 from sqlalchemy import case, func, insert, select, update
 
-from deliberate import audit
+from deliberate import audit, background
 from deliberate.domain.errors import PhaseClosed
 from deliberate.domain.phases import Phase
 from deliberate.extensions import db
-from deliberate.jobs import services as jobs
 from deliberate.models import Consultation, Demand, Job, Language, PolisUpload, Reaction, User, utcnow
 from deliberate.opinion.services import request_recompute
 from deliberate.polis import PolisExport, PolisFormatError, read_polis_export
@@ -242,7 +241,7 @@ def queue_upload(consultation: Consultation, actor: User, files: dict[str, str |
                          created_at=utcnow())
     db.session.add(upload)
     db.session.flush()
-    job = jobs.queue("polis.import", upload.id, requested_by=actor, organization_id=consultation.federation_id)
+    job = background.queue("polis.import", upload.id, requested_by=actor, organization_id=consultation.federation_id)
     db.session.commit()
     return job
 
@@ -257,11 +256,11 @@ def _read_upload(upload: PolisUpload) -> PolisExport:
         try:
             return read_polis_export(folder)
         except PolisFormatError as error:
-            raise jobs.Refused("polis.format", file=Path(error.path).name, line=error.line,
+            raise background.Refused("polis.format", file=Path(error.path).name, line=error.line,
                                problem=error.problem) from error
 
 
-@jobs.register("polis.import")
+@background.register("polis.import")
 def import_upload(job: Job, upload_id: int) -> dict:
     """Import an uploaded export into its consultation, then ask for the opinion map (never computed here).
 
@@ -274,12 +273,12 @@ def import_upload(job: Job, upload_id: int) -> dict:
         return dict(job.result or {})
     consultation = db.session.get(Consultation, upload.consultation_id)
     if consultation.phase not in IMPORT_PHASES:  # voting opened while the upload waited
-        raise jobs.Refused("polis.phase", phase=consultation.phase.value)
-    jobs.progress(job, 0, 3)
+        raise background.Refused("polis.phase", phase=consultation.phase.value)
+    background.progress(job, 0, 3)
     export = _read_upload(db.session.get(PolisUpload, upload_id))
-    jobs.progress(job, 1)
+    background.progress(job, 1)
     result = import_polis_export(db.session.get(Consultation, consultation.id), export, Language(upload.language))
-    jobs.progress(job, 2)
+    background.progress(job, 2)
     upload = db.session.get(PolisUpload, upload_id)
     upload.comments, upload.votes, upload.summary, upload.imported_at = "", "", None, utcnow()
     db.session.commit()

@@ -41,7 +41,7 @@ def job_label(name: str) -> str:
 
 
 def describe_failure(job: Job) -> str | None:
-    """Say, in the reader's language, why a job refused its input (see jobs.services.Refused); None otherwise."""
+    """Say, in the reader's language, why a job refused its input (see background.Refused); None otherwise."""
     result = job.result or {}
     code = result.get("refused")
     if code == "polis.format":

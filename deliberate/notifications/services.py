@@ -37,10 +37,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, or_, select, update
 
-from deliberate import labels
+from deliberate import background, labels
 from deliberate.domain.timezones import to_local
 from deliberate.extensions import db
-from deliberate.jobs import services as jobs
 from deliberate.mail import absolute_link, unsubscribe_link
 from deliberate.models import (
     Audience,
@@ -105,7 +104,7 @@ def _record(fanout: Fanout) -> Job:
     fanout.created_at = utcnow()
     db.session.add(fanout)
     db.session.flush()
-    return jobs.queue("notifications.fan_out", fanout.id, organization_id=fanout.federation_id)
+    return background.queue("notifications.fan_out", fanout.id, organization_id=fanout.federation_id)
 
 
 def _federation_members(federation_id: int):
@@ -133,7 +132,7 @@ def audience_ids(fanout: Fanout) -> list[int]:
     return list(db.session.scalars(query.order_by(User.id)))
 
 
-@jobs.register("notifications.fan_out")
+@background.register("notifications.fan_out")
 def fan_out(job: Job, fanout_id: int) -> dict:
     """Write each person's notification, and the emails they chose, in chunks; idempotent (see the module)."""
     fanout = db.session.get(Fanout, fanout_id)
@@ -141,11 +140,11 @@ def fan_out(job: Job, fanout_id: int) -> dict:
         return {"notified": 0}
     ids = audience_ids(fanout)
     topic = TOPIC_OF.get(fanout.kind, "my_content")  # a kind with no topic yet still has a working unsubscribe
-    jobs.progress(job, 0, len(ids))
+    background.progress(job, 0, len(ids))
     written = 0
     for start in range(0, len(ids), CHUNK):
         written += _fan_out_chunk(fanout, topic, ids[start:start + CHUNK])
-        jobs.progress(job, min(start + CHUNK, len(ids)))
+        background.progress(job, min(start + CHUNK, len(ids)))
     return {"notified": written}
 
 
@@ -189,7 +188,7 @@ def _store_mails(mails: list[dict]) -> None:
     ids = list(db.session.scalars(insert(OutgoingMail).returning(OutgoingMail.id), mails))
     size = current_app.config["MAIL_BATCH"]
     for start in range(0, len(ids), size):
-        jobs.after_commit("deliver_mail", ids[start:start + size])
+        background.after_commit("deliver_mail", ids[start:start + size])
 
 
 def _person_locale(locale: str | None) -> str:
@@ -227,7 +226,7 @@ def _shorten(text: str, limit: int) -> str:
 
 # --- digests ------------------------------------------------------------------------------------------------------
 
-@jobs.register("notifications.digests")
+@background.register("notifications.digests")
 def write_digests(job: Job, frequency: str, federation_id: int | None = None) -> dict:
     """Write each member's daily or weekly digest of what waits for it, in their language; idempotent.
 
@@ -241,7 +240,7 @@ def write_digests(job: Job, frequency: str, federation_id: int | None = None) ->
     if federation_id is not None:
         waiting = waiting.where(Notification.user_id.in_(_federation_members(federation_id)))
     total = db.session.scalar(select(func.count()).select_from(waiting.distinct().subquery())) or 0
-    jobs.progress(job, 0, total)
+    background.progress(job, 0, total)
     written, seen, after = 0, 0, 0
     texts: dict[tuple, str] = {}
     while True:
@@ -270,7 +269,7 @@ def write_digests(job: Job, frequency: str, federation_id: int | None = None) ->
                            .values(digest=None).execution_options(synchronize_session=False))
         written += len(mails)
         seen += len(chunk)
-        jobs.progress(job, min(seen, total))
+        background.progress(job, min(seen, total))
     return {"digests": written}
 
 
@@ -466,7 +465,7 @@ def queue_digests(frequency: str, now: datetime | None = None, federation_id: in
     """Queue the run of the daily or weekly digests (one job per frequency, federation and day); commits."""
     day = (now or utcnow()).date().isoformat()
     args = (frequency,) if federation_id is None else (frequency, federation_id)
-    job = jobs.queue("notifications.digests", *args, key=f"digests:{frequency}:{federation_id or 'all'}:{day}",
+    job = background.queue("notifications.digests", *args, key=f"digests:{frequency}:{federation_id or 'all'}:{day}",
                      organization_id=federation_id)
     db.session.commit()
     return job
@@ -490,7 +489,7 @@ def queue_due_digests(now: datetime | None = None) -> list[Job]:
         frequencies = ("daily", "weekly") if local.weekday() == 0 else ("daily",)
         for frequency in frequencies:
             key = f"digests:{frequency}:{federation_id}:{local.date().isoformat()}"
-            queued.append(jobs.queue("notifications.digests", frequency, federation_id, key=key,
+            queued.append(background.queue("notifications.digests", frequency, federation_id, key=key,
                                      organization_id=federation_id))
     db.session.commit()
     return queued

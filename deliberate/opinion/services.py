@@ -27,14 +27,13 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from deliberate import audit
+from deliberate import audit, background
 from deliberate.domain import opinion as engine
 from deliberate.domain import privacy
 from deliberate.domain.errors import Conflict
 from deliberate.domain.gender import GenderGroup, gender_group
 from deliberate.domain.phases import Phase
 from deliberate.extensions import db
-from deliberate.jobs import services as jobs
 from deliberate.models import (
     Consultation,
     Demand,
@@ -244,12 +243,12 @@ def request_recompute(consultation: Consultation) -> None:
     """
     if consultation.phase not in OPEN_PHASES:
         return
-    jobs.queue("opinion.recompute", consultation.id, key=f"opinion:{consultation.id}",
+    background.queue("opinion.recompute", consultation.id, key=f"opinion:{consultation.id}",
                delay=current_app.config["OPINION_DEBOUNCE_SECONDS"], organization_id=consultation.federation_id)
     db.session.commit()
 
 
-@jobs.register("opinion.recompute")
+@background.register("opinion.recompute")
 def recompute_job(job: Job, consultation_id: int) -> dict:
     """Compute a consultation's map if it is stale (never once frozen)."""
     consultation = db.session.get(Consultation, consultation_id)
