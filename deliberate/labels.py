@@ -27,6 +27,7 @@ from deliberate.domain.rules import AgendaSelection, CheckMode, ClubMode, ClubWe
 from deliberate.i18n import format_number, format_percent
 from deliberate.models.accounts import MembershipStatus, Role
 from deliberate.models.demands import Language, Target
+from deliberate.models.jobs import Delivery, JobStatus
 
 PHASE_NAMES = {
     Phase.DRAFT: _l("Draft"),
@@ -155,6 +156,37 @@ POPULATION_NAMES = {
 }
 #: The leadership bodies a quota rule can be set over.
 BODY_NAMES = {Body.BOARD: _l("The board"), Body.OFFICERS: _l("Club officers")}
+
+
+#: What each background job is called on its progress page.
+JOB_NAMES = {
+    "notifications.fan_out": _l("Notifying the members"),
+    "notifications.digests": _l("Writing the summary emails"),
+    "opinion.recompute": _l("Computing the opinion map"),
+    "polis.import": _l("Importing a Polis conversation"),
+    "consolidation.suggest": _l("Computing the consolidation suggestions"),
+}
+JOB_STATUS_NAMES = {
+    JobStatus.QUEUED: _l("Waiting to start"),
+    JobStatus.RUNNING: _l("Running"),
+    JobStatus.DONE: _l("Finished"),
+    JobStatus.FAILED: _l("Failed; it will be tried again"),
+    JobStatus.DEAD: _l("Failed"),
+}
+#: The kinds of notification a member chooses how to receive, and the ways to receive them.
+TOPIC_NAMES = {
+    "phases": _l("A consultation of my federation changes phase"),
+    "reminders": _l("Reminders before a phase's last day, when I have not taken part yet"),
+    "my_content": _l("News about my demands and arguments"),
+    "programmes": _l("News about the programmes I follow"),
+    "events": _l("News about the events and the mentoring I signed up for"),
+}
+DELIVERY_NAMES = {
+    Delivery.IN_APP: _l("Only on the site"),
+    Delivery.IMMEDIATE: _l("An email at once"),
+    Delivery.DAILY: _l("A daily summary email"),
+    Delivery.WEEKLY: _l("A weekly summary email"),
+}
 
 
 #: How each zone a federation may choose is called: its common name, then a city on its clock.

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from deliberate import labels
 from deliberate.extensions import db
 from deliberate.jobs import services
 from deliberate.models import Job, JobStatus, Organization, PolisUpload, Role
@@ -16,20 +16,6 @@ from deliberate.permissions import has_role
 
 bp = Blueprint("jobs", __name__)
 
-JOB_LABELS = {
-    "notifications.fan_out": _l("Notifying the members"),
-    "notifications.digests": _l("Writing the summary emails"),
-    "opinion.recompute": _l("Computing the opinion map"),
-    "polis.import": _l("Importing a Polis conversation"),
-    "consolidation.suggest": _l("Computing the consolidation suggestions"),
-}
-STATUS_LABELS = {
-    JobStatus.QUEUED: _l("Waiting to start"),
-    JobStatus.RUNNING: _l("Running"),
-    JobStatus.DONE: _l("Finished"),
-    JobStatus.FAILED: _l("Failed; it will be tried again"),
-    JobStatus.DEAD: _l("Failed"),
-}
 
 
 class EmptyForm(FlaskForm):
@@ -37,7 +23,7 @@ class EmptyForm(FlaskForm):
 
 
 def job_label(name: str) -> str:
-    return str(JOB_LABELS.get(name, name))
+    return str(labels.JOB_NAMES.get(name, name))
 
 
 def describe_failure(job: Job) -> str | None:
@@ -98,7 +84,8 @@ def _job_or_404(job_id: int) -> Job:
 def show(job_id: int):
     """Show a job's progress (the page reloads itself while it runs), then its result or what failed."""
     job = _job_or_404(job_id)
-    return render_template("jobs/show.html", job=job, label=job_label(job.name), status=STATUS_LABELS[job.status],
+    return render_template("jobs/show.html", job=job, label=job_label(job.name),
+                           status=labels.JOB_STATUS_NAMES[job.status],
                            finished=job.status in (JobStatus.DONE, JobStatus.DEAD), form=EmptyForm(),
                            failure=describe_failure(job), summary=describe_result(job), retry_link=_retry_link(job))
 
@@ -108,7 +95,7 @@ def show(job_id: int):
 def progress(job_id: int):
     """Say how far a job has come, for the page's live progress bar."""
     job = _job_or_404(job_id)
-    return jsonify(status=job.status.value, status_label=str(STATUS_LABELS[job.status]), done=job.done,
+    return jsonify(status=job.status.value, status_label=str(labels.JOB_STATUS_NAMES[job.status]), done=job.done,
                    total=job.total, text=_("%(done)d of %(total)d done", done=job.done, total=job.total))
 
 

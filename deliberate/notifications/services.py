@@ -34,7 +34,6 @@ from datetime import date, datetime
 from flask import current_app
 from flask_babel import force_locale, format_date, get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, or_, select, update
 
 from deliberate import background, labels
@@ -69,19 +68,6 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "events": ("event_seat", "event_cancelled", "event_reminder", "mentoring_paired"),
 }
 TOPIC_OF = {kind: topic for topic, kinds in TOPICS.items() for kind in kinds}
-TOPIC_LABELS = {
-    "phases": _l("A consultation of my federation changes phase"),
-    "reminders": _l("Reminders before a phase's last day, when I have not taken part yet"),
-    "my_content": _l("News about my demands and arguments"),
-    "programmes": _l("News about the programmes I follow"),
-    "events": _l("News about the events and the mentoring I signed up for"),
-}
-DELIVERY_LABELS = {
-    Delivery.IN_APP: _l("Only on the site"),
-    Delivery.IMMEDIATE: _l("An email at once"),
-    Delivery.DAILY: _l("A daily summary email"),
-    Delivery.WEEKLY: _l("A weekly summary email"),
-}
 #: The token topic that stops every email (a digest's unsubscribe link).
 ALL_TOPICS = "all"
 CHUNK = 500

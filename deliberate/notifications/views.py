@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import RadioField
 
+from deliberate import labels
 from deliberate.extensions import csrf, db
 from deliberate.forms import choices
 from deliberate.mail import read_unsubscribe_token
@@ -27,9 +28,9 @@ class PreferencesForm(FlaskForm):
     """One choice of delivery per topic."""
 
 
-for _topic, _label in services.TOPIC_LABELS.items():
+for _topic, _label in labels.TOPIC_NAMES.items():
     setattr(PreferencesForm, _topic, RadioField(
-        _label, choices=choices((delivery.value, label) for delivery, label in services.DELIVERY_LABELS.items()),
+        _label, choices=choices((delivery.value, label) for delivery, label in labels.DELIVERY_NAMES.items()),
         default=Delivery.IMMEDIATE.value))
 
 
