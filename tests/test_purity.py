@@ -41,7 +41,8 @@ def test_only_the_text_module_imports_bleach():
 
 PACKAGE = DOMAIN.parent
 BASE = {"config", "extensions", "models", "text", "routing", "polis"}
-SHARED = {"permissions", "i18n", "mail", "security", "forms", "errors", "audit", "labels", "background"}
+SHARED = {"permissions", "i18n", "mail", "security", "forms", "errors", "audit", "labels", "background",
+          "downloads"}
 APP = {"", "cli", "wsgi"}
 #: The areas in the order their services may call each other (an area calls only those before it).
 AREAS = ("auth", "organizations", "notifications", "mentoring", "volunteers", "health", "opinion", "jobs",

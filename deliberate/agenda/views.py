@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from datetime import datetime
 from xml.etree import ElementTree as ET  # noqa: N817 - building (not parsing) the Atom feed
 
 import orjson
@@ -14,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from deliberate import labels, permissions
+from deliberate import downloads, labels, permissions
 from deliberate.agenda import draft as agenda_draft
 from deliberate.agenda import publish as agenda_publish
 from deliberate.agenda import reports as agenda_reports
@@ -305,17 +302,11 @@ def versions(agenda_id: int):
                            consultation=agenda.consultation)
 
 
-def _download(body: bytes, mimetype: str, filename: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @bp.get("/agendas/<int:agenda_id>.json")
 def download_json(agenda_id: int):
     """Download the version's canonical JSON, byte for byte as hashed."""
     version = agenda_publish.version_of(_agenda_or_404(agenda_id), request.args.get("v", type=int))
-    return _download(version.document.encode("utf-8"), "application/json",
+    return downloads.attachment(version.document.encode("utf-8"), "application/json",
                      f"agenda-{agenda_id}-v{version.number}.json")
 
 
@@ -324,7 +315,7 @@ def download_ballots(agenda_id: int):
     """Download the anonymised ballots in the ``deliberate tally`` input format."""
     version = agenda_publish.version_of(_agenda_or_404(agenda_id), request.args.get("v", type=int))
     ballots = agenda_publish.document_of(version)["inputs"]["ballots"]
-    return _download(orjson.dumps(ballots, option=orjson.OPT_SORT_KEYS), "application/json",
+    return downloads.attachment(orjson.dumps(ballots, option=orjson.OPT_SORT_KEYS), "application/json",
                      agenda_draft.ballots_filename(version))
 
 
@@ -335,7 +326,7 @@ def download_gender_table(agenda_id: int):
     table = agenda_publish.document_of(version)["inputs"].get("gender_table")
     if table is None:
         abort(404)
-    return _download(orjson.dumps(table, option=orjson.OPT_SORT_KEYS), "application/json",
+    return downloads.attachment(orjson.dumps(table, option=orjson.OPT_SORT_KEYS), "application/json",
                      f"agenda-{agenda_id}-v{version.number}-gender-table.json")
 
 
@@ -346,34 +337,17 @@ def download_csv(agenda_id: int):
     document = agenda_publish.document_of(version)
     support = {entry["item"]: entry["overall"] for entry in document["result"]["minority"]["items"]}
     dissent = {entry["item"]: entry["dissenting_clubs"] for entry in document["result"]["minority"]["items"]}
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["position", "item", "title_es", "title_en", "is_womens_slot", "voters", "approving",
-                     "support_share", "dissenting_clubs"])
+    rows = []
     for entry in document["result"]["agenda"]:
         overall = support.get(entry["item"]) or {}
-        writer.writerow([_cell(value) for value in (
+        rows.append((
             entry["position"], entry["item"], entry["title_es"], entry["title_en"],
             "yes" if entry["is_womens_slot"] else "no", overall.get("voters") or "", overall.get("approving") or "",
-            overall.get("share") or "", " ".join(dissent.get(entry["item"], [])))])
-    # With a byte order mark, Excel reads the file as UTF-8 (accents intact) instead of the system's code page.
-    return _download(out.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8",
-                     f"agenda-{agenda_id}-v{version.number}.csv")
-
-
-#: A cell that starts with one of these is read by spreadsheets as a formula (OWASP's CSV injection list).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value):
-    """Return a CSV cell a spreadsheet shows as text: a text that could start a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def _iso(moment: datetime) -> str:
-    return moment.replace(microsecond=0).isoformat() + "Z"
+            overall.get("share") or "", " ".join(dissent.get(entry["item"], []))))
+    header = ["position", "item", "title_es", "title_en", "is_womens_slot", "voters", "approving", "support_share",
+              "dissenting_clubs"]
+    return downloads.attachment(downloads.csv_file(header, rows), "text/csv; charset=utf-8",
+                                f"agenda-{agenda_id}-v{version.number}.csv")
 
 
 @bp.get("/o/<slug>/agendas.atom")
@@ -392,7 +366,7 @@ def feed(slug: str):
     ET.SubElement(root, "link", rel="self", href=self_link)
     agendas = agenda_publish.published_agendas(federation)
     updated = max((agenda.latest.created_at for agenda in agendas), default=federation.created_at)
-    ET.SubElement(root, "updated").text = _iso(updated)
+    ET.SubElement(root, "updated").text = downloads.atom_time(updated)
     ET.SubElement(ET.SubElement(root, "author"), "name").text = federation.name
     for agenda in agendas:
         version = agenda.latest
@@ -401,7 +375,7 @@ def feed(slug: str):
         ET.SubElement(entry, "title").text = agenda.consultation.title(_locale())
         ET.SubElement(entry, "id").text = f"{link}#v{version.number}"
         ET.SubElement(entry, "link", href=link)
-        ET.SubElement(entry, "updated").text = _iso(version.created_at)
+        ET.SubElement(entry, "updated").text = downloads.atom_time(version.created_at)
         ET.SubElement(entry, "summary").text = _("Version %(number)d, SHA-256 %(hash)s", number=version.number,
                                                  hash=version.sha256)
     body = ET.tostring(root, encoding="utf-8", xml_declaration=True)

@@ -3,10 +3,7 @@ the board's and the owners' forms, and following an item."""
 
 from __future__ import annotations
 
-import csv
-import io
 from decimal import Decimal
-from xml.etree import ElementTree as ET  # noqa: N817 - building (not parsing) the Atom feed
 
 import orjson
 from babel import numbers
@@ -16,14 +13,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from deliberate import labels, permissions
+from deliberate import downloads, labels, permissions
 from deliberate.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from deliberate.domain.programmes import CommitmentStatus, Currency, OwnerKind, Source, Status
 from deliberate.i18n import formatting_locale
-from deliberate.mail import external_url
 from deliberate.models import Commitment, Funding, Milestone
 from deliberate.organizations.forms import EmptyForm
-from deliberate.programmes import services, tracking
+from deliberate.programmes import exports, services, tracking
 from deliberate.programmes.forms import (
     CommitmentForm,
     CommitmentStatusForm,
@@ -193,96 +189,27 @@ def _show_page(programme, status: int = 200, **forms):
         commitment_status_form=CommitmentStatusForm(formdata=None), **defaults), status
 
 
-def _download(body: bytes, mimetype: str, filename: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-#: A cell that starts with one of these is read by spreadsheets as a formula (OWASP's CSV injection list).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value):
-    """Return a CSV cell a spreadsheet shows as text: a text that could start a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def _amount(amount_cents: int) -> str:
-    return f"{Decimal(amount_cents) / 100:.2f}"
-
-
 @bp.get("/agendas/<int:agenda_id>/tracker.csv")
 def tracker_csv(agenda_id: int):
     """Download one row per programme: item, status, progress, dates, owner, funding per currency."""
-    data = _tracker(_agenda_or_404(agenda_id))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["position", "item", "item_title_es", "item_title_en", "programme", "title_es", "title_en",
-                     "status", "status_reason", "progress", "overdue", "owner_kind", "owner", "authority",
-                     "starts_on", "due_on", "committed_mxn", "received_mxn", "committed_usd", "received_usd"])
-    for item_view in data.items:
-        for view in item_view.programmes:
-            p = view.programme
-            owner = tracking.owner_dict(p)
-            totals = {t.currency: t for t in view.funding if t.source is None}
-            money_cells = []
-            for currency in Currency:
-                total = totals.get(currency)
-                money_cells += [_amount(total.committed_cents), _amount(total.received_cents)] if total else ["", ""]
-            writer.writerow([_cell(value) for value in (
-                item_view.position, item_view.item.id, item_view.item.title_es, item_view.item.title_en, p.id,
-                p.title_es, p.title_en, p.status.value, p.status_reason, f"{view.progress:.2f}",
-                "yes" if view.is_overdue else "no", owner["kind"], owner["name"] or "",
-                p.authority.value if p.authority else "", p.starts_on.isoformat() if p.starts_on else "",
-                p.due_on.isoformat() if p.due_on else "", *money_cells)])
-    # With a byte order mark, Excel reads the file as UTF-8 (accents intact) instead of the system's code page.
-    return _download(out.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8", f"tracker-{agenda_id}.csv")
+    return downloads.attachment(exports.tracker_csv(_tracker(_agenda_or_404(agenda_id))), "text/csv; charset=utf-8",
+                                f"tracker-{agenda_id}.csv")
 
 
 @bp.get("/agendas/<int:agenda_id>/tracker.json")
 def tracker_json(agenda_id: int):
     """Download the tracker as JSON (amounts in whole cents, each in its own currency)."""
     data = _tracker(_agenda_or_404(agenda_id))
-    return _download(orjson.dumps(data.to_dict(), option=orjson.OPT_SORT_KEYS), "application/json",
-                     f"tracker-{agenda_id}.json")
-
-
-def _iso(moment) -> str:
-    return moment.replace(microsecond=0).isoformat() + "Z"
+    return downloads.attachment(orjson.dumps(data.to_dict(), option=orjson.OPT_SORT_KEYS), "application/json",
+                                f"tracker-{agenda_id}.json")
 
 
 @bp.get("/agendas/<int:agenda_id>/updates.atom")
 def feed(agenda_id: int):
     """An Atom feed of the agenda's programme updates and status changes, newest first."""
     agenda = _agenda_or_404(agenda_id)
-    locale = _locale()
-    ns = "http://www.w3.org/2005/Atom"
-    root = ET.Element("feed", xmlns=ns)
-    ET.SubElement(root, "title").text = _("Follow-up: %(title)s", title=agenda.consultation.title(locale))
-    self_link = external_url("programmes.feed", agenda_id=agenda.id)
-    ET.SubElement(root, "id").text = self_link
-    ET.SubElement(root, "link", rel="self", href=self_link)
-    ET.SubElement(root, "link", href=external_url("programmes.tracker", agenda_id=agenda.id))
-    updates = tracking.recent_updates(agenda)
-    updated = max((u.created_at for u in updates), default=agenda.latest.created_at)
-    ET.SubElement(root, "updated").text = _iso(updated)
-    ET.SubElement(ET.SubElement(root, "author"), "name").text = agenda.consultation.federation.name
-    for update in updates:
-        link = external_url("programmes.show", programme_id=update.programme_id)
-        entry = ET.SubElement(root, "entry")
-        title = update.programme.title(locale)
-        if update.status_to is not None:
-            title = _("%(programme)s: now %(status)s", programme=title,
-                      status=labels.programme_status_name(update.status_to))
-        ET.SubElement(entry, "title").text = title
-        ET.SubElement(entry, "id").text = f"{link}#update-{update.id}"
-        ET.SubElement(entry, "link", href=f"{link}#update-{update.id}")
-        ET.SubElement(entry, "updated").text = _iso(update.created_at)
-        ET.SubElement(entry, "summary").text = update.text or title
-    return Response(ET.tostring(root, encoding="utf-8", xml_declaration=True), mimetype="application/atom+xml")
+    return Response(exports.updates_feed(agenda, tracking.recent_updates(agenda), _locale()),
+                    mimetype="application/atom+xml")
 
 
 # --- the board --------------------------------------------------------------------------------------------------
