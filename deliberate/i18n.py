@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 from babel import Locale, dates, numbers
@@ -139,6 +140,11 @@ def format_number(value: float, format: str | None = None) -> str:
 def format_percent(value: float, format: str = "#,##0%") -> str:
     """Write a share (0.68) as a percentage (68%)."""
     return numbers.format_percent(value, format, locale=formatting_locale())
+
+
+def format_money(amount_cents: int | None, currency: str) -> str:
+    """Write an amount of whole cents in its own currency (MXN, USD), the page's way; never converted."""
+    return numbers.format_currency(Decimal(amount_cents or 0) / 100, str(currency), locale=formatting_locale())
 
 
 def format_date(value: date | datetime | str, format: str = "medium") -> str:

@@ -233,6 +233,45 @@ SETTING_VALUE_NAMES: dict[str, Mapping[Any, Any]] = {
 #: Settings stored as a share (0.6) that the settings page asks as a percentage (60).
 SHARE_SETTINGS = ("voters_threshold", "clubs_threshold")
 
+#: The audit log's actions, by the code each entry stores (an unknown code is shown as it is).
+AUDIT_ACTION_NAMES = {
+    "agenda.cosign": _l("Minority report co-signed"), "agenda.framing": _l("Agenda introduction saved"),
+    "agenda.minority_report": _l("Minority report written"), "agenda.publish": _l("Agenda published"),
+    "agenda.report_window": _l("Minority report window set"),
+    "assembly.record": _l("Club assembly recorded"), "assembly.cosign": _l("Club assembly co-signed"),
+    "assembly.paper_voters": _l("Paper voters marked on the roll"),
+    "category.archive": _l("Category archived"), "category.create": _l("Category created"),
+    "category.rename": _l("Category renamed"), "category.restore": _l("Category restored"),
+    "consultation.create": _l("Consultation created"), "consultation.import_polis": _l("Polis conversation imported"),
+    "consultation.phase": _l("Phase changed"), "consultation.step_back": _l("Moved back one phase"),
+    "consultation.settings": _l("Settings changed"), "consultation.tally": _l("Votes counted"),
+    "consultation.update": _l("Consultation edited"),
+    "consolidation.suggest": _l("Suggestions refreshed"), "consolidation.accept": _l("Group accepted as an item"),
+    "consolidation.edit": _l("Item edited"), "consolidation.merge": _l("Items merged"),
+    "consolidation.split": _l("Demands split out"), "consolidation.move": _l("Demand moved"),
+    "consolidation.own": _l("Demand kept as its own item"), "consolidation.out_of_scope": _l("Demand set aside"),
+    "consolidation.objection": _l("Objection by an author"), "consolidation.answer": _l("Objection answered"),
+    "consolidation.window": _l("Objection window changed"),
+    "demand.edit": _l("Demand edited"), "demand.submit": _l("Demand submitted"),
+    "demand.withdraw": _l("Demand withdrawn"), "demand.hide": _l("Demand hidden"),
+    "demand.keep": _l("Demand kept after a report"), "demand.unhide": _l("Demand shown again"),
+    "argument.hide": _l("Argument hidden"), "argument.keep": _l("Argument kept after a report"),
+    "argument.unhide": _l("Argument shown again"),
+    "federation.appoint": _l("Board appointment"), "federation.time_zone": _l("Time zone changed"),
+    "invitation.accept": _l("Invitation accepted"), "invitation.create": _l("Invitation link created"),
+    "membership.remove": _l("Membership ended"), "membership.request": _l("Request to join"),
+    "membership.role": _l("Role changed"),
+    "opinion.recompute": _l("Opinion map recomputed"), "organization.create": _l("Organization created"),
+    "organization.update": _l("Organization edited"), "roster.import": _l("Roster imported"),
+    "request.refused": _l("Action refused"),
+    "programme.create": _l("Programme created"), "programme.edit": _l("Programme edited"),
+    "programme.status": _l("Programme status changed"), "programme.progress": _l("Programme progress set"),
+    "programme.milestone": _l("Milestone added"), "programme.tick": _l("Milestone ticked"),
+    "programme.funding": _l("Funding share recorded"), "programme.received": _l("Funding received"),
+    "programme.commitment": _l("Official's commitment recorded"),
+    "programme.commitment_status": _l("Commitment's status changed"), "programme.update": _l("Programme update posted"),
+}
+
 
 def name_of(names: Mapping[Any, Any], value: Enum | str | None) -> str:
     """Return the translated name of ``value`` in ``names``; "" for none, and the stored word for an unknown one."""
@@ -243,6 +282,11 @@ def name_of(names: Mapping[Any, Any], value: Enum | str | None) -> str:
         if member.value == key:
             return str(name)
     return str(key)
+
+
+def audit_action_name(action: str) -> str:
+    """Return the translated name of an audit log action (its code when it has none)."""
+    return str(AUDIT_ACTION_NAMES.get(action, action))
 
 
 def choices_of(names: Mapping[Enum, Any]) -> list[tuple[str, Any]]:

@@ -31,6 +31,16 @@ OLDER = [  # (action, detail as written before facts, the English line, the Span
 
 
 NEWER = [  # (action, facts as services write them, the English line, the Spanish line)
+    ("programme.status", {"programme": 4, "from": "planned", "to": "dropped", "reason": "Sin terreno"},
+     "From “Planned” to “Dropped”. Reason: Sin terreno", "De «Planeado» a «Abandonado». Motivo: Sin terreno"),
+    ("programme.received", {"programme": 4, "funding": 2, "currency": "USD", "committed_cents": 500_000,
+                            "received_cents": 125_050},
+     "Share #2: $1,250.50 received of $5,000.00 committed.",
+     "Aportación #2: USD1,250.50 recibido de USD5,000.00 comprometido."),
+    ("programme.tick", {"programme": 4, "milestone": 7, "done": False}, "Milestone #7 not done after all.",
+     "Meta #7 marcada de nuevo como pendiente."),
+    ("programme.update", {"programme": 4, "update": 9, "happened_on": "2027-03-05"}, "Update of Mar 5, 2027.",
+     "Avance del 5 mar 2027."),
     ("consolidation.merge", {"consultation": 3, "source": 4, "target": 5, "demands": [9]},
      "Item #4 merged into item #5, moving demand #9.",
      "Punto #4 fusionado con el punto #5; se movió la demanda #9."),

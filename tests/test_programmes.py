@@ -20,6 +20,7 @@ from deliberate.domain.programmes import CommitmentStatus, Currency, OwnerKind, 
 from deliberate.extensions import db
 from deliberate.models import (
     AgendaItem,
+    AuditEntry,
     Commitment,
     Consultation,
     Demand,
@@ -592,3 +593,38 @@ def test_an_agenda_without_projects_for_women_says_so_on_the_tracker_only(app, p
     assert "No project designed for women yet." in client.get(
         f"/agendas/{published['agenda']}/tracker").get_data(as_text=True)
     assert "Projects designed for women" not in client.get(f"/agendas/{published['agenda']}").get_data(as_text=True)
+
+
+def test_every_write_on_a_programme_is_in_the_federations_audit_log_and_a_refused_one_is_not(app, published,
+                                                                                               programme, client,
+                                                                                               log_in):
+    with app.app_context():
+        officer, board = _get(User, published["officer"].id), _board(published)
+        p = _get(Programme, programme)
+        with pytest.raises(ValidationFailed):
+            services.change_status(p, officer, Status.BLOCKED, "")
+        services.change_status(p, officer, Status.BLOCKED, "Falta el convenio.")
+        milestone = services.add_milestone(p, officer, title_es="Terreno", title_en="Land", due_on=None, weight=40)
+        services.tick_milestone(milestone, officer, True)
+        share = services.add_funding(p, officer, source=Source.STATE, currency=Currency.MXN,
+                                     committed_cents=300_000_00, received_cents=0, committed_on=None,
+                                     received_on=None)
+        services.record_received(share, officer, 100_000_00, None)
+        services.add_commitment(p, board, official="Gobernadora", authority=Target.MEXICAN_STATE,
+                                promise="Terreno donado", promised_on=date(2026, 11, 1), due_on=None, evidence="")
+        services.post_update(p, officer, happened_on=date(2026, 11, 2), text="Visitamos el terreno.", links="")
+        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.subject == f"programme:{programme}")
+                                     .order_by(AuditEntry.id)).all()
+        assert [e.action for e in entries] == [
+            "programme.create", "programme.status", "programme.milestone", "programme.tick", "programme.funding",
+            "programme.received", "programme.commitment", "programme.update"]
+        assert {e.organization_id for e in entries} == {published["federation"].id}
+        assert entries[1].actor_id == officer.id
+        board.locale = "es"
+        db.session.commit()
+    _as(client, log_in, published, "board")
+    page = client.get(f"/o/{published['federation'].slug}/manage")
+    text = page.get_data(as_text=True)
+    assert "Estado del programa cambiado" in text and f"Programa #{programme}" in text
+    assert "De «Planeado» a «Bloqueado». Motivo: Falta el convenio." in text
+    assert "De Gobierno del estado: $300,000.00 comprometido, $0.00 recibido." in text

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from deliberate import labels
+from deliberate.i18n import format_date, format_money, format_percent
 from deliberate.models import AuditEntry
 
 #: Actions whose detail, before facts, was an English sentence that cannot be read back (shown marked as English).
@@ -62,7 +63,7 @@ def describe(entry: AuditEntry) -> Detail:
     return Detail(text, "en" if entry.action.startswith(_ENGLISH_BEFORE) and text else None)
 
 
-_SUBJECT = re.compile(r"^(demand|argument|consultation)[: ](\d+)$")
+_SUBJECT = re.compile(r"^(demand|argument|consultation|programme)[: ](\d+)$")
 
 
 def describe_subject(entry: AuditEntry) -> str:
@@ -75,6 +76,8 @@ def describe_subject(entry: AuditEntry) -> str:
         return _("Demand #%(id)d", id=number)
     if kind == "argument":
         return _("Argument #%(id)d", id=number)
+    if kind == "programme":
+        return _("Programme #%(id)d", id=number)
     return _("Consultation #%(id)d", id=number)
 
 
@@ -147,6 +150,19 @@ _REFUSALS = {
 }
 
 
+def _amount(cents: int, currency: str) -> str:
+    return format_money(int(cents), currency)
+
+
+def _programme_status(f: dict[str, Any]) -> str:
+    source = labels.programme_status_name(f["from"])
+    target = labels.programme_status_name(f["to"])
+    if f.get("reason"):
+        return _("From “%(source)s” to “%(target)s”. Reason: %(reason)s", source=source, target=target,
+                 reason=f["reason"])
+    return _("From “%(source)s” to “%(target)s”.", source=source, target=target)
+
+
 def _refused(facts: dict[str, Any]) -> str:
     words = str(_REFUSALS.get(facts["kind"], facts["kind"]))
     if facts.get("field"):
@@ -204,6 +220,25 @@ _SENTENCES: dict[str, Any] = {
     "assembly.cosign": lambda f: _("SHA-256 of the minutes: %(sha)s", sha=f["sha256"]),
     "assembly.paper_voters": lambda f: ngettext("%(num)d member marked as voting on paper.",
                                                 "%(num)d members marked as voting on paper.", f["marked"]),
+    "programme.create": lambda f: _("For item #%(item)d.", item=f["item"]),
+    "programme.edit": lambda f: "",  # the subject says which programme; the page shows what it says now
+    "programme.status": _programme_status,
+    "programme.progress": lambda f: _("Progress: %(percent)s", percent=format_percent(int(f["percent"]) / 100)),
+    "programme.milestone": lambda f: _("Milestone #%(milestone)d, weight %(weight)d.", milestone=f["milestone"],
+                                       weight=f["weight"]),
+    "programme.tick": lambda f: (_("Milestone #%(milestone)d done.", milestone=f["milestone"]) if f["done"]
+                                 else _("Milestone #%(milestone)d not done after all.", milestone=f["milestone"])),
+    "programme.funding": lambda f: _("From %(source)s: %(committed)s committed, %(received)s received.",
+                                     source=labels.source_name(f["source"]),
+                                     committed=_amount(f["committed_cents"], f["currency"]),
+                                     received=_amount(f["received_cents"], f["currency"])),
+    "programme.received": lambda f: _("Share #%(funding)d: %(received)s received of %(committed)s committed.",
+                                      funding=f["funding"], received=_amount(f["received_cents"], f["currency"]),
+                                      committed=_amount(f["committed_cents"], f["currency"])),
+    "programme.commitment": lambda f: _("Promise by %(official)s.", official=f["official"]),
+    "programme.commitment_status": lambda f: _("Promise by %(official)s: %(status)s.", official=f["official"],
+                                               status=labels.commitment_name(f["status"])),
+    "programme.update": lambda f: _("Update of %(date)s.", date=format_date(f["happened_on"])),
     "category.create": lambda f: _("Name in links: %(slug)s", slug=f["slug"]),
     "category.rename": lambda f: _("Before: %(name_es)s / %(name_en)s", name_es=f["name_es"], name_en=f["name_en"]),
     "demand.edit": lambda f: _("Version %(version)d", version=f["version"]),

@@ -46,19 +46,6 @@ _CONFLICTS = {
     "window_closed": _l("The time to object to this placement has passed."),
     "not_placed": _l("This demand has not been placed yet, so there is nothing to object to."),
 }
-ACTION_NAMES = {
-    "consolidation.suggest": _l("Suggestions refreshed"),
-    "consolidation.accept": _l("Group accepted as an item"),
-    "consolidation.edit": _l("Item edited"),
-    "consolidation.merge": _l("Items merged"),
-    "consolidation.split": _l("Demands split out"),
-    "consolidation.move": _l("Demand moved"),
-    "consolidation.own": _l("Demand kept as its own item"),
-    "consolidation.out_of_scope": _l("Demand set aside"),
-    "consolidation.objection": _l("Objection by an author"),
-    "consolidation.answer": _l("Objection answered"),
-    "consolidation.window": _l("Objection window changed"),
-}
 _FIELD_MESSAGES = {
     "required": _l("This field is required."),
     "too_long": _l("This text is too long. Please shorten it: your text is still here."),
@@ -384,7 +371,7 @@ def log(consultation_id: int):
     """Show the board the audit log of consolidation actions."""
     consultation = consultation_or_404(consultation_id, need=Need.BOARD)
     return render_template("consolidation/log.html", consultation=consultation,
-                           entries=services.audit_log(consultation), action_names=ACTION_NAMES)
+                           entries=services.audit_log(consultation))
 
 
 # --- pages for members (and the public after consolidating) -------------------------------------------------------

@@ -16,7 +16,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from deliberate import permissions
+from deliberate import audit, permissions
 from deliberate.agenda import publish as agenda_publish
 from deliberate.domain import programmes as rules
 from deliberate.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -252,6 +252,12 @@ def _apply(programme: Programme, agenda: Agenda, values: ProgrammeFields) -> Non
 
 # --- the board's writes -------------------------------------------------------------------------------------------
 
+def _log(programme: Programme, actor: User, action: str, **facts) -> None:
+    """Write the action to the federation's audit log, in the same transaction (its facts name no language)."""
+    audit.record(federation_of(programme.agenda), actor, action, f"programme:{programme.id}",
+                 facts={"programme": programme.id, **facts})
+
+
 def create_programme(agenda: Agenda, actor: User, item_id: int, values: ProgrammeFields) -> Programme:
     """Create a programme for an item of a published agenda (the board only)."""
     _require_board(agenda, actor)
@@ -261,6 +267,8 @@ def create_programme(agenda: Agenda, actor: User, item_id: int, values: Programm
     programme.agenda = agenda
     _apply(programme, agenda, values)  # before the row joins the session: a refusal leaves nothing behind
     db.session.add(programme)
+    db.session.flush()
+    _log(programme, actor, "programme.create", item=item.id)
     db.session.commit()
     return programme
 
@@ -269,6 +277,7 @@ def edit_programme(programme: Programme, actor: User, values: ProgrammeFields) -
     """Change a programme's texts, owner, authority, dates or budget (the board only)."""
     _require_board(programme.agenda, actor)
     _apply(programme, programme.agenda, values)  # checks every value before it changes any
+    _log(programme, actor, "programme.edit")
     db.session.commit()
     return programme
 
@@ -289,6 +298,8 @@ def add_commitment(programme: Programme, actor: User, *, official: str, authorit
         promised_on=promised_on, due_on=due_on, evidence=_links(evidence, "evidence"),
         status=CommitmentStatus.IN_PROGRESS)
     db.session.add(commitment)
+    db.session.flush()
+    _log(programme, actor, "programme.commitment", commitment=commitment.id, official=commitment.official)
     db.session.commit()
     return commitment
 
@@ -300,6 +311,8 @@ def set_commitment_status(commitment: Commitment, actor: User, status: Commitmen
     if status is CommitmentStatus.LATE:
         raise ValidationFailed("status", "invalid")
     commitment.status = status
+    _log(commitment.programme, actor, "programme.commitment_status", commitment=commitment.id,
+         official=commitment.official, status=status.value)
     db.session.commit()
     return commitment
 
@@ -337,6 +350,7 @@ def change_status(programme: Programme, actor: User, status: Status, reason: str
     notify(_audience(programme), "programme_status",
            {"programme_id": programme.id, "title_es": programme.title_es, "title_en": programme.title_en,
             "status": status.value, "reason": reason}, programme_link(programme))
+    _log(programme, actor, "programme.status", **{"from": previous.value, "to": status.value, "reason": reason})
     db.session.commit()
     return programme
 
@@ -348,6 +362,7 @@ def set_progress(programme: Programme, actor: User, percent: int) -> Programme:
         raise Conflict("has_milestones")
     rules.check_progress(percent)
     programme.progress_percent = percent
+    _log(programme, actor, "programme.progress", percent=percent)
     db.session.commit()
     return programme
 
@@ -365,6 +380,8 @@ def add_milestone(programme: Programme, actor: User, *, title_es: str, title_en:
     milestone = Milestone(programme_id=programme.id, title_es=title_es, title_en=title_en, due_on=due_on,
                           weight=weight)
     db.session.add(milestone)
+    db.session.flush()
+    _log(programme, actor, "programme.milestone", milestone=milestone.id, weight=weight)
     db.session.commit()
     return milestone
 
@@ -376,6 +393,7 @@ def tick_milestone(milestone: Milestone, actor: User, done: bool) -> Milestone:
         raise Conflict("duplicate")
     milestone.done_at = utcnow() if done else None
     milestone.done_by_id = actor.id if done else None
+    _log(milestone.programme, actor, "programme.tick", milestone=milestone.id, done=done)
     db.session.commit()
     return milestone
 
@@ -390,6 +408,9 @@ def add_funding(programme: Programme, actor: User, *, source: Source, currency: 
                       committed_cents=committed, received_cents=received,
                       committed_on=_day(committed_on, "committed_on"), received_on=_day(received_on, "received_on"))
     db.session.add(funding)
+    db.session.flush()
+    _log(programme, actor, "programme.funding", funding=funding.id, source=funding.source.value,
+         currency=funding.currency.value, committed_cents=committed, received_cents=received)
     db.session.commit()
     return funding
 
@@ -401,6 +422,8 @@ def record_received(funding: Funding, actor: User, received_cents: int, received
     rules.check_share(funding.committed_cents, received)
     funding.received_cents = received
     funding.received_on = _day(received_on, "received_on")
+    _log(funding.programme, actor, "programme.received", funding=funding.id, currency=funding.currency.value,
+         committed_cents=funding.committed_cents, received_cents=received)
     db.session.commit()
     return funding
 
@@ -422,6 +445,8 @@ def post_update(programme: Programme, actor: User, *, happened_on: date, text: s
     notify(_audience(programme), "programme_update",
            {"programme_id": programme.id, "title_es": programme.title_es, "title_en": programme.title_en},
            programme_link(programme))
+    db.session.flush()
+    _log(programme, actor, "programme.update", update=update.id, happened_on=happened_on.isoformat())
     db.session.commit()
     return update
 

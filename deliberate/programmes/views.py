@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import orjson
-from babel import numbers
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -16,7 +15,7 @@ from flask_login import current_user, login_required
 from deliberate import downloads, labels, permissions
 from deliberate.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from deliberate.domain.programmes import CommitmentStatus, Currency, OwnerKind, Source, Status
-from deliberate.i18n import formatting_locale
+from deliberate.i18n import format_money
 from deliberate.models import Commitment, Funding, Milestone
 from deliberate.organizations.forms import EmptyForm
 from deliberate.programmes import exports, services, tracking
@@ -130,8 +129,7 @@ def _field_error(form, error: ValidationFailed) -> None:
 @bp.app_template_filter("money")
 def money(amount_cents: int | None, currency: Currency | str) -> str:
     """Write an amount in its own currency, the page's way (never converted)."""
-    return numbers.format_currency(Decimal(amount_cents or 0) / 100, str(Currency(currency)),
-                                   locale=formatting_locale())
+    return format_money(amount_cents, Currency(currency).value)
 
 
 def _authority_name(target) -> str:
