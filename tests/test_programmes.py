@@ -558,6 +558,8 @@ def test_demo_cycle_follows_its_agenda_up_with_some_late_and_one_blocked(app, cl
         assert tracker.counts["overdue"] >= 1 and any(score.late for score in tracker.by_official)
         assert all(view.programme.updates for view in views if view.programme.status is not Status.PLANNED)
         assert {total.currency for total in tracker.funding} == {Currency.MXN, Currency.USD}
+        assert any(update.photo and update.photo.description for view in views for update in view.programme.updates
+                   if view.programme.status is Status.DONE)
     page = client.get(f"/agendas/{output['agenda_id']}/tracker").get_data(as_text=True)
     assert "Blocked" in page and "Overdue" in page and "2 projects designed by women, for women." in page
 
@@ -628,3 +630,93 @@ def test_every_write_on_a_programme_is_in_the_federations_audit_log_and_a_refuse
     assert "Estado del programa cambiado" in text and f"Programa #{programme}" in text
     assert "De «Planeado» a «Bloqueado». Motivo: Falta el convenio." in text
     assert "De Gobierno del estado: $300,000.00 comprometido, $0.00 recibido." in text
+
+
+# --- photos of updates ----------------------------------------------------------------------------------------------
+
+def _phone_photo() -> bytes:
+    """A JPEG as a phone writes it: the picture, plus where, when and with what it was taken."""
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[0x8825] = {1: "N", 2: (21.0, 39.0, 0.0), 3: "W", 4: (102.0, 59.0, 0.0)}
+    out = io.BytesIO()
+    Image.new("RGB", (320, 200), (40, 140, 60)).save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def _post_photo(client, programme, photo: bytes, description="La barda del terreno, ya levantada", **fields):
+    data = {"happened_on": "2026-11-15", "text": "Se levantó la barda.", "links": "",
+            "photo_description": description, "photo": (io.BytesIO(photo), "IMG_2041.jpg"), **fields}
+    return client.post(f"/programmes/{programme}/updates", data=data, content_type="multipart/form-data")
+
+
+def test_an_owner_posts_an_update_with_a_photo_published_without_its_metadata(app, published, programme, client,
+                                                                             log_in):
+    log_in(client, published["officer"])
+    answer = _post_photo(client, programme, _phone_photo())
+    assert answer.status_code == 302
+    with app.app_context():
+        update = db.session.scalar(select(ProgrammeUpdate))
+        update_id, width = update.id, update.photo.width
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "programme.update"))
+        assert json.loads(entry.detail)["photo"] is True
+    assert width == 320
+    page = client.get(f"/programmes/{programme}").get_data(as_text=True)
+    assert f'src="/updates/{update_id}/photo"' in page and 'alt="La barda del terreno, ya levantada"' in page
+    served = client.get(f"/updates/{update_id}/photo")
+    assert served.status_code == 200 and served.mimetype == "image/jpeg"
+    assert b"PhoneMaker" not in served.data and b"Exif" not in served.data
+    assert client.get(f"/updates/{update_id}/photo", headers={"If-None-Match": served.headers["ETag"]}) \
+        .status_code == 304
+    feed = client.get(f"/agendas/{published['agenda']}/updates.atom").get_data(as_text=True)
+    assert f"/updates/{update_id}/photo" in feed and 'rel="enclosure"' in feed
+
+
+@pytest.mark.parametrize(("photo", "description", "words"), [
+    (b"%PDF-1.7 not a picture", "Un documento", "Envía la foto como imagen JPEG, PNG o WebP"),
+    ("phone", "", "Di qué muestra la foto"),
+    ("cut", "La barda", "No se pudo leer esta foto"),
+])
+def test_a_bad_photo_is_explained_in_spanish_and_the_text_is_kept(app, published, programme, client, log_in, photo,
+                                                                  description, words):
+    photo = {"phone": _phone_photo(), "cut": _phone_photo()[:300]}.get(photo, photo)
+    with app.app_context():
+        officer = _get(User, published["officer"].id)
+        officer.locale = "es"
+        db.session.commit()
+    log_in(client, published["officer"])
+    answer = _post_photo(client, programme, photo, description)
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    assert words in html and "Se levantó la barda." in html
+    with app.app_context():
+        assert db.session.scalar(select(func.count(ProgrammeUpdate.id))) == 0
+
+
+def test_a_photo_over_the_limit_keeps_the_text_and_a_body_far_over_it_is_refused_unread(app, published, programme,
+                                                                                        client, log_in,
+                                                                                        monkeypatch):
+    from deliberate.domain import photos
+
+    monkeypatch.setattr(photos, "MAX_BYTES", 2_000)  # the route reads up to three times the photo's limit
+    log_in(client, published["officer"])
+    over = _post_photo(client, programme, b"\xff\xd8" + b"\0" * 3_000)
+    assert over.status_code == 422
+    assert "The photo is larger than 15 MB. Your text is still here" in over.get_data(as_text=True)
+    assert "Se levantó la barda." in over.get_data(as_text=True)
+    far = _post_photo(client, programme, b"\xff\xd8" + b"\0" * 10_000)
+    assert far.status_code == 413 and "nothing was posted" in far.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(ProgrammeUpdate.id))) == 0
+
+
+def test_a_photo_is_only_for_an_update_that_has_one(app, published, programme, client, log_in):
+    log_in(client, published["officer"])
+    client.post(f"/programmes/{programme}/updates", data={"happened_on": "2026-11-15", "text": "Sin foto"})
+    with app.app_context():
+        update_id = db.session.scalar(select(ProgrammeUpdate.id))
+    assert client.get(f"/updates/{update_id}/photo").status_code == 404
+    assert client.get("/updates/99999/photo").status_code == 404
+    assert client.get(f"/updates/{2**40}/photo").status_code == 404

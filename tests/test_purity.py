@@ -48,8 +48,9 @@ APP = {"", "cli", "wsgi"}
 AREAS = ("auth", "organizations", "notifications", "mentoring", "volunteers", "health", "opinion", "jobs",
          "deliberation", "demands", "consolidation", "ballots", "assemblies", "consultations", "agenda", "programmes",
          "events", "tasks", "demo", "ops")
-#: Lazy imports kept on purpose: scikit-learn and SciPy take a second to load, so only the opinion map loads them.
-LAZY_ON_PURPOSE = {"sklearn", "scipy"}
+#: Lazy imports kept on purpose: scikit-learn and SciPy take a second to load, so only the opinion map loads them;
+#: Pillow a tenth of a second, so only publishing a photo loads it.
+LAZY_ON_PURPOSE = {"sklearn", "scipy", "PIL"}
 #: Imports that still run up the layers, each to be removed (the list may only shrink).
 KNOWN_UPWARD: set[tuple[str, str]] = set()
 

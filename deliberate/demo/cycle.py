@@ -7,6 +7,7 @@ published agenda."""
 
 from __future__ import annotations
 
+import io
 import random
 from datetime import timedelta
 
@@ -241,6 +242,12 @@ def _follow_up(agenda_id: int, board) -> None:
         programmes.post_update(programme, board, happened_on=day(start + 21),
                                text="Presentamos el proyecto y el presupuesto en la asamblea de la federación.",
                                links="https://example.org/acta-de-asamblea")
+        if status is Status.DONE:
+            programmes.post_update(programme, board, happened_on=day(due - 5),
+                                   text="Terminamos la obra: así quedó, lista para abrir.", links="",
+                                   photo=_finished_works_picture(),
+                                   photo_description="Dibujo del edificio terminado, con su puerta y dos ventanas, "
+                                                     "bajo un cielo azul.")
         if status is Status.PLANNED:
             continue
         programmes.change_status(programme, board, Status.IN_PROGRESS)
@@ -249,6 +256,25 @@ def _follow_up(agenda_id: int, board) -> None:
         elif status is Status.DONE:
             programmes.change_status(programme, board, Status.DONE)
     _womens_projects(agenda, board, items, day)
+
+
+def _finished_works_picture() -> bytes:
+    """Draw the demo's photo of finished works (a building under a blue sky), as a phone would send it: a PNG."""
+    # Pillow loads only here, when the demo posts its photo.
+    from PIL import Image, ImageDraw
+
+    picture = Image.new("RGB", (960, 640), (135, 190, 235))
+    draw = ImageDraw.Draw(picture)
+    draw.rectangle((0, 470, 960, 640), fill=(150, 120, 80))
+    draw.rectangle((250, 230, 710, 500), fill=(240, 232, 215), outline=(90, 70, 50), width=6)
+    draw.polygon([(220, 240), (480, 120), (740, 240)], fill=(170, 60, 45))
+    draw.rectangle((440, 370, 520, 500), fill=(110, 75, 45))
+    for left in (300, 580):
+        draw.rectangle((left, 300, left + 80, 360), fill=(90, 140, 190), outline=(60, 60, 60), width=4)
+    draw.ellipse((800, 40, 900, 140), fill=(250, 215, 80))
+    out = io.BytesIO()
+    picture.save(out, "PNG")
+    return out.getvalue()
 
 
 def _womens_projects(agenda, board, items, day) -> None:

@@ -47,7 +47,15 @@ from deliberate.models.jobs import (
 )
 from deliberate.models.mentoring import Mentoring, MentoringMeeting, MentorOffer, MentorRequest
 from deliberate.models.opinion import OpinionSnapshot
-from deliberate.models.programmes import Commitment, Follow, Funding, Milestone, Programme, ProgrammeUpdate
+from deliberate.models.programmes import (
+    Commitment,
+    Follow,
+    Funding,
+    Milestone,
+    Programme,
+    ProgrammeUpdate,
+    UpdatePhoto,
+)
 from deliberate.models.publication import Agenda, AgendaVersion, MinorityReport, MinorityReportCosign
 from deliberate.models.volunteers import VolunteerAssignment, VolunteerRole
 
@@ -80,6 +88,7 @@ __all__ = [
     "Milestone",
     "Programme",
     "ProgrammeUpdate",
+    "UpdatePhoto",
     "QuotaRule",
     "MentorOffer",
     "MentorRequest",

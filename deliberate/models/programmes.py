@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from deliberate.domain.bilingual import in_language
@@ -154,10 +154,31 @@ class ProgrammeUpdate(db.Model):
 
     programme: Mapped[Programme] = relationship(back_populates="updates")
     author: Mapped[User | None] = relationship()
+    photo: Mapped[UpdatePhoto | None] = relationship(back_populates="update", lazy="selectin",
+                                                     cascade="all, delete-orphan")
 
     @property
     def link_list(self) -> list[str]:
         return [line for line in self.links.splitlines() if line.strip()]
+
+
+class UpdatePhoto(db.Model):
+    """The photo of an update: a JPEG written again from the original's pixels (no metadata is ever stored).
+
+    Its bytes load only when the photo itself is asked for; a timeline reads its size and description.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    update_id: Mapped[int] = mapped_column(ForeignKey("programme_update.id", ondelete="CASCADE"), unique=True)
+    content_type: Mapped[str] = mapped_column(String(32))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    width: Mapped[int]
+    height: Mapped[int]
+    byte_size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(String(300))  # the text equivalent, for those who cannot see it
+
+    update: Mapped[ProgrammeUpdate] = relationship(back_populates="photo")
 
 
 class Follow(db.Model):

@@ -67,6 +67,10 @@ def updates_feed(agenda: Agenda, updates: Sequence[ProgrammeUpdate], locale: str
         ET.SubElement(entry, "title").text = title
         ET.SubElement(entry, "id").text = f"{link}#update-{update.id}"
         ET.SubElement(entry, "link", href=f"{link}#update-{update.id}")
+        if update.photo is not None:
+            ET.SubElement(entry, "link", rel="enclosure", type=update.photo.content_type,
+                          length=str(update.photo.byte_size),
+                          href=external_url("programmes.photo", update_id=update.id))
         ET.SubElement(entry, "updated").text = downloads.atom_time(update.created_at)
         ET.SubElement(entry, "summary").text = update.text or title
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -143,4 +144,10 @@ class UpdateForm(FlaskForm):
     text = TextAreaField(_l("What happened"), validators=[DataRequired(), MaxChars(3000), CleanText()])
     links = TextAreaField(_l("Links"), validators=[Optional(), MaxChars(5000), CleanText()],
                           description=_l("Addresses starting with https://, one a line."))
+    photo = FileField(_l("Photo (optional)"), render_kw={"accept": "image/jpeg,image/png,image/webp"},
+                      description=_l("A JPEG, PNG or WebP picture of at most 15 MB. Where, when and with which phone "
+                                     "it was taken is removed: only the picture is published."))
+    photo_description = StringField(
+        _l("What the photo shows"), validators=[Optional(), MaxChars(300), CleanText()],
+        description=_l("Needed with a photo: it is read to people who cannot see the picture."))
 

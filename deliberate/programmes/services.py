@@ -11,13 +11,16 @@ follow an item; followers and the authors of the demands the item gathers hear o
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from deliberate import audit, permissions
 from deliberate.agenda import publish as agenda_publish
+from deliberate.domain import photos
 from deliberate.domain import programmes as rules
 from deliberate.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from deliberate.domain.programmes import CommitmentStatus, Currency, OwnerKind, Source, Status
@@ -37,6 +40,7 @@ from deliberate.models import (
     ProgrammeUpdate,
     Role,
     Target,
+    UpdatePhoto,
     User,
     utcnow,
 )
@@ -55,6 +59,9 @@ MAX_OFFICIAL = 120
 
 
 MAX_LINKS = 10
+
+
+MAX_PHOTO_DESCRIPTION = 300
 
 
 MAX_CENTS = 10**14  # a trillion in either currency: anything larger is a typing mistake
@@ -89,6 +96,15 @@ def get_programme(programme_id: int) -> Programme:
     if programme is None or programme.agenda.latest is None:
         raise NotFound("programme", programme_id)
     return programme
+
+
+def update_photo(update_id: int) -> UpdatePhoto:
+    """Return the photo of an update of a published agenda's programme, with its bytes."""
+    photo = db.session.scalar(select(UpdatePhoto).where(UpdatePhoto.update_id == update_id)
+                              .options(undefer(UpdatePhoto.data)))
+    if photo is None or photo.update.programme.agenda.latest is None:
+        raise NotFound("photo")
+    return photo
 
 
 def get_child(model, child_id: int):
@@ -428,8 +444,13 @@ def record_received(funding: Funding, actor: User, received_cents: int, received
     return funding
 
 
-def post_update(programme: Programme, actor: User, *, happened_on: date, text: str, links: str) -> ProgrammeUpdate:
-    """Post a dated update to the programme's public timeline; tell followers and authors."""
+def post_update(programme: Programme, actor: User, *, happened_on: date, text: str, links: str,
+                photo: bytes | None = None, photo_description: str = "") -> ProgrammeUpdate:
+    """Post a dated update to the programme's public timeline, with an optional photo; tell followers and authors.
+
+    The photo is published only as written again from its pixels (:func:`deliberate.domain.photos.reencode`), and
+    needs a description for those who cannot see it.
+    """
     _require_owner(programme, actor)
     happened_on = _day(happened_on, "happened_on")
     if happened_on is None:
@@ -441,12 +462,21 @@ def post_update(programme: Programme, actor: User, *, happened_on: date, text: s
         raise ValidationFailed("text", "required")
     update = ProgrammeUpdate(programme_id=programme.id, author_id=actor.id, happened_on=happened_on, text=body,
                              text_html=render_markdown(body), links=_links(links, "links"))
+    if photo is not None:
+        description = _text(photo_description, "photo_description", MAX_PHOTO_DESCRIPTION)
+        if not description:
+            raise ValidationFailed("photo_description", "required")
+        picture = photos.reencode(photo)
+        update.photo = UpdatePhoto(content_type=picture.content_type, data=picture.data, width=picture.width,
+                                   height=picture.height, byte_size=len(picture.data),
+                                   sha256=hashlib.sha256(picture.data).hexdigest(), description=description)
     db.session.add(update)
     notify(_audience(programme), "programme_update",
            {"programme_id": programme.id, "title_es": programme.title_es, "title_en": programme.title_en},
            programme_link(programme))
     db.session.flush()
-    _log(programme, actor, "programme.update", update=update.id, happened_on=happened_on.isoformat())
+    _log(programme, actor, "programme.update", update=update.id, happened_on=happened_on.isoformat(),
+         photo=update.photo is not None)
     db.session.commit()
     return update
 

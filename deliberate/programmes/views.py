@@ -11,8 +11,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from deliberate import downloads, labels, permissions
+from deliberate.domain import photos
 from deliberate.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from deliberate.domain.programmes import CommitmentStatus, Currency, OwnerKind, Source, Status
 from deliberate.i18n import format_money
@@ -59,6 +61,15 @@ FIELD_MESSAGES = {
     "choose_club": _l("Choose the club that answers for it."),
     "choose_member": _l("Choose the member who answers for it."),
     "not_on_agenda": _l("This item is not on the published agenda."),
+    "photo_too_large": _l("The photo is larger than 15 MB. Your text is still here: choose a smaller photo (a phone "
+                          "can share it at a smaller size)."),
+    "upload_too_large": _l("What you sent is larger than 45 MB: nothing was posted. Choose a photo of at most 15 MB."),
+    "photo_type": _l("Send the photo as a JPEG, PNG or WebP picture. Your text is still here: choose the photo again."),
+    "photo_broken": _l("This photo could not be read: the file may be damaged. Your text is still here: choose the "
+                       "photo again."),
+    "photo_too_many_pixels": _l("This picture is too large (more than 60 megapixels). Your text is still here: choose "
+                                "a smaller photo."),
+    "photo_description_required": _l("Say what the photo shows, for people who cannot see it."),
     "invalid": _l("This value is not valid."),
 }
 CONFLICTS = {
@@ -118,10 +129,11 @@ def _locale() -> str:
 
 
 def _field_error(form, error: ValidationFailed) -> None:
-    aliases = {"owner_club": "owner_club", "owner_member": "owner_member", "item": "item"}
-    field = getattr(form, aliases.get(error.field, error.field), None) or next(
+    field = getattr(form, error.field, None) or next(
         field for name, field in form._fields.items() if name != "csrf_token")
-    field.errors = [*field.errors, FIELD_MESSAGES.get(error.code, FIELD_MESSAGES["invalid"])]
+    message = FIELD_MESSAGES.get(f"{error.field}_{error.code}") or FIELD_MESSAGES.get(error.code,
+                                                                                       FIELD_MESSAGES["invalid"])
+    field.errors = [*field.errors, message]
 
 
 # --- template helpers -------------------------------------------------------------------------------------------
@@ -159,6 +171,20 @@ def tracker(agenda_id: int):
                            is_board=permissions.is_board(current_user, agenda),
                            can_follow=services.can_follow(current_user, agenda),
                            followed=tracking.followed_items(current_user, [view.item.id for view in data.items]))
+
+
+@bp.get("/updates/<int:update_id>/photo")
+def photo(update_id: int):
+    """The photo of an update, as published: written again from its pixels, without metadata."""
+    _check_id(update_id)
+    try:
+        picture = services.update_photo(update_id)
+    except NotFound:
+        abort(404)
+    response = Response(picture.data, mimetype=picture.content_type)
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    response.set_etag(picture.sha256)
+    return response.make_conditional(request)
 
 
 @bp.get("/programmes/<int:programme_id>")
@@ -463,12 +489,27 @@ def post_update(programme_id: int):
     """Post a dated update to the programme's timeline."""
     programme = _programme_or_404(programme_id)
     _owner_or_403(programme)
-    form = UpdateForm()
-    if not form.validate_on_submit():
+    limit = 3 * photos.MAX_BYTES  # read, so that a photo a little too large is refused with the texts kept
+    too_large = (request.content_length or 0) > limit  # said before reading a byte of it
+    if not too_large:
+        request.max_content_length = limit  # the backstop for a body that does not say its length
+        try:
+            form = UpdateForm()
+            submitted = form.validate_on_submit()
+        except RequestEntityTooLarge:
+            too_large = True
+    if too_large:
+        form = UpdateForm(formdata=None, happened_on=services.today())
+        form.photo.errors = [FIELD_MESSAGES["upload_too_large"]]
+        return _show_page(programme, 413, update_form=form)
+    if not submitted:
         return _show_page(programme, 422, update_form=form)
+    upload = request.files.get(form.photo.name)
+    photo = upload.read() if upload and upload.filename else None
     try:
         services.post_update(programme, current_user, happened_on=form.happened_on.data, text=form.text.data,
-                             links=form.links.data or "")
+                             links=form.links.data or "", photo=photo,
+                             photo_description=form.photo_description.data or "")
     except ValidationFailed as error:
         _field_error(form, error)
         return _show_page(programme, 422, update_form=form)
