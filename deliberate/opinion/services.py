@@ -165,6 +165,8 @@ def _compute_into(consultation: Consultation) -> OpinionSnapshot:
     snapshot.parameters = {
         "min_reactions": engine.MIN_REACTIONS, "groups_tried": [engine.MIN_GROUPS, engine.MAX_GROUPS],
         "base_clusters": engine.BASE_CLUSTERS, "z": engine.Z_90, "min_group_size": engine.MIN_GROUP_SIZE,
+        "group_starts": engine.GROUP_STARTS, "same_partition": engine.SAME_PARTITION,
+        "split_margin": engine.SPLIT_MARGIN,
         "hidden_demands": len(hidden), "explained_variance": [round(v, 4) for v in result.explained_variance],
         "stale_min_new": STALE_MIN_NEW, "stale_share": STALE_SHARE, "gender_min": privacy.MIN_GROUP,
     }

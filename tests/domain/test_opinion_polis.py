@@ -1,12 +1,15 @@
 """The Polis export reader and the opinion map on three real Polis conversations.
 
-The conversations in tests/data/polis are used unchanged. Attribution, as their licence asks:
+The conversations in tests/data/polis are used unchanged (two small ones as participants-votes.csv only, see
+their README). Attribution, as their licence asks:
 
     Data was gathered using the Polis software (compdemocracy.org/polis) and is sub-licensed under
     CC BY 4.0 with Attribution to The Computational Democracy Project.
     https://compdemocracy.org/case-studies/2022-london-youth-policing
     https://compdemocracy.org/case-studies/2019-scoop-hivemind-biodiversity
     https://pol.is/3nemnipcrc (bg2050-volunteers)
+    https://pol.is/2demo (15-per-hour-seattle)
+    https://pol.is/7wmvbjcjhp (brexit-consensus)
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ from sklearn.metrics import adjusted_rand_score
 
 from deliberate.domain.opinion import OpinionMap, compute_opinion_map
 from deliberate.polis import PolisExport, PolisFormatError, read_polis_export, read_polis_groups
+from tests import polis_snapshots as snapshots
 
 POLIS = Path(__file__).resolve().parents[1] / "data" / "polis"
 CONVERSATIONS = ("london.youth.policing", "bg2050-volunteers", "scoop-hivemind.biodiversity")
+
 
 @cache
 def export(name: str) -> PolisExport:
@@ -107,19 +112,40 @@ def test_a_folder_without_votes_is_refused(tmp_path: Path) -> None:
         read_polis_export(tmp_path)
 
 
-@pytest.mark.parametrize("name", ["bg2050-volunteers", "scoop-hivemind.biodiversity"])
-def test_the_groups_agree_with_polis(name: str, record_property: pytest.RecordProperty) -> None:
-    figure = agreement_with_polis(name)
+@pytest.mark.parametrize(
+    ("name", "floor"),
+    [
+        # Small and older (339 x 54 and 204 x 50, participants-votes.csv only): 0.563 and 0.509 with a single
+        # k-means start and the best silhouette taken at any margin (three groups on brexit-consensus).
+        ("15-per-hour-seattle", 0.86),
+        ("brexit-consensus", 0.78),
+        ("bg2050-volunteers", 0.9),
+        ("scoop-hivemind.biodiversity", 0.92),
+    ],
+)
+def test_the_groups_agree_with_polis(name: str, floor: float, record_property: pytest.RecordProperty) -> None:
+    """Measured 0.884, 0.808, 0.932 and 0.948 when written; the floors sit a little below."""
+    conversation = snapshots.load(name)
+    figure = snapshots.agreement_with_polis(conversation, conversation.opinion_map())
     record_property(f"ari_{name}", round(figure, 3))
     print(f"{name}: adjusted Rand index vs Polis {figure:.3f}")
 
-    assert figure >= 0.9
+    assert figure >= floor
+
+
+@pytest.mark.parametrize("name", snapshots.SMALL)
+def test_a_small_conversation_gets_as_many_groups_as_polis_found(name: str) -> None:
+    conversation = snapshots.load(name)
+
+    polis = {g for g in conversation.polis_groups.values() if g is not None}
+    assert len(conversation.opinion_map().groups) == len(polis) == 2
 
 
 def test_london_youth_policing_figure_is_recorded(record_property: pytest.RecordProperty) -> None:
     # 24 clustered participants; Polis's three groups (3/18/3) are not separated in the projection the
     # formulas give (their silhouette there is about 0.1), so k-means there does not find them.
-    # We record the figure (-0.019 when written) and check only that it is no worse than chance.
+    # We record the figure (0.105 when written, -0.019 before several k-means starts) and check only that it
+    # is no worse than chance.
     figure = agreement_with_polis("london.youth.policing")
     record_property("ari_london.youth.policing", round(figure, 3))
     print(f"london.youth.policing: adjusted Rand index vs Polis {figure:.3f}")

@@ -11,7 +11,13 @@ Polis computes (no Polis code is used):
    centre.
 3. Participants with at least ``min(7, n_statements)`` reactions are clustered: k-means into up to 100 base
    clusters, then k-means of the base centres weighted by their sizes for k = 2..5, keeping the k with the
-   best silhouette (over participants: each base centre weighs as many as it holds).
+   best silhouette (over participants: each base centre weighs as many as it holds), unless fewer groups come
+   within ``SPLIT_MARGIN`` (0.02) of it. For each k the group k-means is run from Polis's start (the first
+   distinct centres) and from ``GROUP_STARTS`` seeded k-means++ starts; Polis's result is kept unless the
+   tightest one is a different partition (more than ``SAME_PARTITION``, 5% of the participants, change
+   group). This stands in for what a snapshot cannot replay: Polis starts every update from the previous
+   groups and changes their number only after another has been best for several updates, and on small
+   conversations a single start from the first points stopped in poor optima (see ``groups``).
 4. Per group, representative statements: smoothed rates ``pa = (na + 1) / (ns + 2)`` (``pd`` for disagree),
    their ratio to the same rate among the other clustered participants, and two one-sided z-tests at 1.2816
    (90%): the rate against one half, and the group against the rest. Every group gets at least one: when none
@@ -34,8 +40,9 @@ whose centre is nearest and the merged partition competes with the others on sil
 clustered participants therefore form a single group, and a lone clustered participant stays ungrouped.
 
 Determinism: there is no randomness. Ids are sorted before anything else; k-means starts, as in Polis, from
-the first distinct points in id order (participants, then base clusters); the principal axes have a canonical
-sign (the largest loading is positive; very large matrices use a randomized SVD with a fixed seed); groups are
+the first distinct points in id order (participants, then base clusters), and the other starts of the group
+k-means are seeded (seeds 0..GROUP_STARTS-1); the principal axes have a canonical sign (the largest loading
+is positive; very large matrices use a randomized SVD with a fixed seed); groups are
 numbered by size, largest first, ties broken by their smallest member id. The same reactions in any order
 give the same groups, labels and picture.
 
@@ -52,10 +59,13 @@ from threadpoolctl import threadpool_limits
 
 from deliberate.domain.opinion.groups import (
     BASE_CLUSTERS,
+    GROUP_STARTS,
     KMEANS_ITERATIONS,
     MAX_GROUPS,
     MIN_GROUP_SIZE,
     MIN_GROUPS,
+    SAME_PARTITION,
+    SPLIT_MARGIN,
     canonical_labels,
     cluster,
 )
@@ -86,8 +96,9 @@ from deliberate.domain.opinion.votes import DUPLICATE, reaction_arrays
 MIN_REACTIONS = 7
 
 __all__ = [
-    "AGREE", "BASE_CLUSTERS", "DISAGREE", "DUPLICATE", "EXACT_PCA_LIMIT", "KMEANS_ITERATIONS", "MAX_CONSENSUS",
-    "MAX_GROUPS", "MAX_REPRESENTATIVE", "MIN_GROUPS", "MIN_GROUP_SIZE", "MIN_REACTIONS", "PASS", "Z_90",
+    "AGREE", "BASE_CLUSTERS", "DISAGREE", "DUPLICATE", "EXACT_PCA_LIMIT", "GROUP_STARTS", "KMEANS_ITERATIONS",
+    "MAX_CONSENSUS", "MAX_GROUPS", "MAX_REPRESENTATIVE", "MIN_GROUPS", "MIN_GROUP_SIZE", "MIN_REACTIONS", "PASS",
+    "SAME_PARTITION", "SPLIT_MARGIN", "Z_90",
     "ConsensusStatement", "OpinionGroup", "OpinionMap", "ParticipantPosition", "RepresentativeStatement",
     "compute_opinion_map",
 ]
