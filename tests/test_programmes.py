@@ -28,6 +28,7 @@ from deliberate.models import (
     Funding,
     Milestone,
     Notification,
+    Organization,
     Programme,
     ProgrammeUpdate,
     Target,
@@ -280,6 +281,10 @@ def test_everyone_reads_the_tracker_and_a_programme(app, published, programme, c
     assert ("Post an update" in show.get_data(as_text=True)) is (role in ("officer", "board", "admin"))
     for suffix in ("tracker.csv", "tracker.json", "updates.atom"):
         assert client.get(f"/agendas/{published['agenda']}/{suffix}").status_code == 200
+    dashboard = client.get(f"/o/{published['federation'].slug}/follow-up")
+    assert dashboard.status_code == 200 and "Agenda 2027" not in dashboard.get_data(as_text=True)
+    assert "2027 Agenda" in dashboard.get_data(as_text=True)
+    assert client.get(f"/o/{published['federation'].slug}/follow-up.json").status_code == 200
 
 
 # (route, who may, form data) — every write under every role; an anonymous visitor is sent to log in.
@@ -720,3 +725,44 @@ def test_a_photo_is_only_for_an_update_that_has_one(app, published, programme, c
     assert client.get(f"/updates/{update_id}/photo").status_code == 404
     assert client.get("/updates/99999/photo").status_code == 404
     assert client.get(f"/updates/{2**40}/photo").status_code == 404
+
+
+
+# --- the federation's follow-up across its agendas ----------------------------------------------------------------
+
+def test_the_federation_dashboard_spans_its_agendas_and_puts_the_blocked_first(app, published, programme, client):
+    with app.app_context():
+        officer = _get(User, published["officer"].id)
+        p = _get(Programme, programme)
+        services.change_status(p, officer, Status.BLOCKED, "El municipio no ha firmado el convenio.")
+        other = _get(Programme, _make_programme(published, "becas", title_es="Becas", title_en="Scholarships",
+                                                due_on=date(2026, 1, 31), starts_on=date(2025, 1, 1)))
+        services.add_funding(other, officer, source=Source.CLUB, currency=Currency.USD, committed_cents=1_000_00,
+                             received_cents=400_00, committed_on=None, received_on=None)
+        services.add_funding(p, officer, source=Source.STATE, currency=Currency.MXN, committed_cents=50_000_00,
+                             received_cents=0, committed_on=None, received_on=None)
+        data = tracking.federation_dashboard(_get(Organization, published["federation"].id), date(2026, 12, 1))
+        assert data.counts == {"agendas": 1, "programmes": 2, "overdue": 1, "blocked": 1, "done": 0}
+        assert [view.programme.id for _t, view in data.attention] == [programme, other.id]  # blocked first
+        assert {(t.currency, t.committed_cents) for t in data.funding if t.source is None} == {
+            (Currency.USD, 1_000_00), (Currency.MXN, 50_000_00)}
+        assert data.progress == pytest.approx(data.trackers[0].progress)
+    slug = published["federation"].slug
+    html = client.get(f"/o/{slug}/follow-up", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert "Seguimiento de" in html and "Requiere atención" in html and "El municipio no ha firmado" in html
+    assert "Bloqueado" in html and "Atrasado" in html and f'href="/agendas/{published["agenda"]}/tracker"' in html
+    exported = json.loads(client.get(f"/o/{slug}/follow-up.json").data)
+    assert exported["format"] == "deliberate-follow-up/1" and exported["counts"]["blocked"] == 1
+    assert [agenda["agenda"] for agenda in exported["agendas"]] == [published["agenda"]]
+    assert f"/o/{slug}/follow-up" in client.get(f"/agendas/{published['agenda']}/tracker").get_data(as_text=True)
+    assert f"/o/{slug}/follow-up" in client.get(f"/o/{slug}").get_data(as_text=True)
+
+
+def test_a_federation_without_a_published_agenda_says_so_and_a_club_or_unknown_name_has_no_dashboard(
+        app, federation_world, client):
+    world = federation_world
+    html = client.get(f"/o/{world['federation'].slug}/follow-up").get_data(as_text=True)
+    assert "No agenda has been published yet" in html
+    assert json.loads(client.get(f"/o/{world['federation'].slug}/follow-up.json").data)["agendas"] == []
+    assert client.get(f"/o/{world['club'].slug}/follow-up").status_code == 404
+    assert client.get("/o/no-such-federation/follow-up").status_code == 404

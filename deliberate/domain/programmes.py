@@ -7,7 +7,8 @@ Pure rules, no storage:
 - its **progress** (0 to 1) comes from its milestones' weights when it has milestones, else from the figure its
   owner set; a done programme is complete (:func:`programme_progress`);
 - an **item's** progress is the mean of its programmes that were not dropped, and the **agenda's** the mean of its
-  items, an item with no programme yet counting as nothing done (:func:`roll_up`, :func:`agenda_progress`);
+  items, an item with no programme yet counting as nothing done (:func:`roll_up`, :func:`agenda_progress`); the
+  **federation's** is the mean of its published agendas (:func:`federation_progress`);
 - **funding** is totalled per source and currency; MXN and USD are kept apart and never converted
   (:func:`funding_totals`); nothing is received beyond what was committed (:func:`check_share`);
 - a **commitment** by an official is kept, in progress, late (in progress past its date) or broken, and is scored
@@ -186,6 +187,11 @@ def roll_up(programmes: Sequence[tuple[Status, float]]) -> float | None:
 def agenda_progress(items: Sequence[float | None]) -> float:
     """Return an agenda's progress: the mean of its items, an item with no programme counting as nothing done."""
     return sum(progress or 0.0 for progress in items) / len(items) if items else 0.0
+
+
+def federation_progress(agendas: Sequence[float]) -> float | None:
+    """Return a federation's progress across its published agendas: their mean (None before the first one)."""
+    return sum(agendas) / len(agendas) if agendas else None
 
 
 # --- funding ------------------------------------------------------------------------------------------------------

@@ -75,6 +75,11 @@ def published_agenda(agenda_id: int) -> Agenda:
     return agenda_publish.published_agenda(agenda_id)
 
 
+def federation_by_slug(slug: str) -> Organization:
+    """Return the federation with this name in links, or raise NotFound."""
+    return agenda_publish.federation_by_slug(slug)
+
+
 def agenda_items(agenda: Agenda) -> list[AgendaItem]:
     """Return the items of the agenda's latest version, in its order."""
     document = agenda_publish.document_of(agenda.latest)

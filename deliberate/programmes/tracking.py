@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from deliberate.agenda import draft as agenda_draft
+from deliberate.agenda import publish as agenda_publish
 from deliberate.domain import programmes as rules
 from deliberate.domain.programmes import CommitmentStatus, OwnerKind, Status
 from deliberate.extensions import db
@@ -21,6 +22,7 @@ from deliberate.models import (
     Demand,
     Follow,
     Funding,
+    Organization,
     Programme,
     ProgrammeUpdate,
     User,
@@ -175,6 +177,59 @@ def tracker(agenda: Agenda, day: date | None = None, authority_name=lambda targe
         by_official=rules.scorecard((c.commitment.official, c.standing) for c in commitments),
         today=day, counts=counts,
         womens=_portfolio([v for views in by_item.values() for v in views if v.programme.is_for_women]),
+    )
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """A federation's follow-up across all its published agendas: each agenda's tracker, and their totals."""
+
+    federation: Organization
+    trackers: tuple[Tracker, ...]
+    progress: float | None
+    funding: tuple[rules.FundingTotal, ...]
+    by_authority: tuple[rules.Score, ...]
+    by_official: tuple[rules.Score, ...]
+    counts: dict[str, int]
+    womens: rules.Portfolio
+    attention: tuple[tuple[Tracker, ProgrammeView], ...]  # blocked or overdue, the blocked first
+    today: date
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": "deliberate-follow-up/1", "federation": self.federation.slug, "as_of": self.today.isoformat(),
+            "progress": None if self.progress is None else round(self.progress, 4), "counts": self.counts,
+            "funding": [total.to_dict() for total in self.funding], "womens_projects": self.womens.to_dict(),
+            "scorecard": {"authorities": [score.to_dict() for score in self.by_authority],
+                          "officials": [score.to_dict() for score in self.by_official]},
+            "agendas": [{"agenda": t.agenda.id, "consultation": t.agenda.consultation_id,
+                         "title_es": t.agenda.consultation.title_es, "title_en": t.agenda.consultation.title_en,
+                         "published_on": t.agenda.latest.created_at.date().isoformat(),
+                         "progress": round(t.progress, 4), "counts": t.counts} for t in self.trackers],
+        }
+
+
+def federation_dashboard(federation: Organization, day: date | None = None,
+                         authority_name=lambda target: target.value) -> Dashboard:
+    """Build the federation's follow-up across its published agendas, the most recent first."""
+    day = day or today()
+    trackers = tuple(tracker(agenda, day, authority_name) for agenda in agenda_publish.published_agendas(federation))
+    views = [(t, view) for t in trackers for item in t.items for view in item.programmes]
+    commitments = [c for _t, view in views for c in view.commitments]
+    counts = {"agendas": len(trackers), "programmes": len(views),
+              "overdue": sum(1 for _t, view in views if view.is_overdue),
+              "blocked": sum(1 for _t, view in views if view.is_blocked),
+              "done": sum(1 for _t, view in views if view.programme.status is Status.DONE)}
+    attention = sorted(((t, view) for t, view in views if view.is_blocked or view.is_overdue),
+                       key=lambda pair: (not pair[1].is_blocked, pair[1].programme.due_on or day, pair[1].programme.id))
+    return Dashboard(
+        federation=federation, trackers=trackers,
+        progress=rules.federation_progress([t.progress for t in trackers]),
+        funding=rules.funding_totals([s for _t, view in views for s in funding_shares(view.programme.fundings)]),
+        by_authority=rules.scorecard((authority_name(c.commitment.authority), c.standing) for c in commitments),
+        by_official=rules.scorecard((c.commitment.official, c.standing) for c in commitments),
+        counts=counts, womens=_portfolio([view for _t, view in views if view.programme.is_for_women]),
+        attention=tuple(attention), today=day,
     )
 
 

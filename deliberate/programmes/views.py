@@ -173,6 +173,29 @@ def tracker(agenda_id: int):
                            followed=tracking.followed_items(current_user, [view.item.id for view in data.items]))
 
 
+def _federation_or_404(slug: str):
+    try:
+        return services.federation_by_slug(slug)
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/o/<slug>/follow-up")
+def dashboard(slug: str):
+    """Show anyone how the federation carries out all its published agendas, with what needs attention."""
+    federation = _federation_or_404(slug)
+    return render_template("programmes/dashboard.html", federation=federation,
+                           dashboard=tracking.federation_dashboard(federation, authority_name=_authority_name))
+
+
+@bp.get("/o/<slug>/follow-up.json")
+def dashboard_json(slug: str):
+    """Download the federation's follow-up across its agendas as JSON (amounts in whole cents, per currency)."""
+    data = tracking.federation_dashboard(_federation_or_404(slug), authority_name=_authority_name)
+    return downloads.attachment(orjson.dumps(data.to_dict(), option=orjson.OPT_SORT_KEYS), "application/json",
+                                f"follow-up-{slug}.json")
+
+
 @bp.get("/updates/<int:update_id>/photo")
 def photo(update_id: int):
     """The photo of an update, as published: written again from its pixels, without metadata."""

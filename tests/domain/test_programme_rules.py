@@ -21,6 +21,7 @@ from deliberate.domain.programmes import (
     check_progress,
     check_share,
     commitment_status,
+    federation_progress,
     funding_totals,
     is_overdue,
     portfolio,
@@ -83,6 +84,12 @@ def test_an_item_rolls_up_its_programmes_without_the_dropped_ones():
 def test_an_agenda_counts_an_item_without_programmes_as_nothing_done():
     assert agenda_progress([1.0, None, 0.5, 0.5]) == pytest.approx(0.5)
     assert agenda_progress([]) == 0
+
+
+def test_a_federations_progress_is_the_mean_of_its_agendas_and_unknown_before_the_first():
+    assert federation_progress([0.5, 1.0, 0.0]) == pytest.approx(0.5)
+    assert federation_progress([0.25]) == pytest.approx(0.25)
+    assert federation_progress([]) is None
 
 
 def test_a_milestone_cannot_take_the_weights_past_100_or_fall_before_the_start():
