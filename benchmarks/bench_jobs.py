@@ -177,7 +177,7 @@ def main() -> None:
     from deliberate.models import Consultation, Membership, Organization, Role, User
 
     app = create_app()
-    queue = app.extensions["jobs"]
+    queue = app.extensions["jobs"].huey
     with app.app_context():
         federation = db.session.scalar(db.select(Organization).where(Organization.slug == FEDERATION_SLUG))
         board = db.session.scalars(db.select(User).join(Membership, Membership.user_id == User.id).where(

@@ -73,7 +73,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     request_log.init_app(app)
     proxy.init_app(app)
     extensions.db.init_app(app)
-    extensions.migrate.init_app(app, extensions.db, directory=str(asset_path("migrations")))
+    app.config.setdefault("MIGRATIONS_DIRECTORY", str(asset_path("migrations")))  # see extensions.migrations
     extensions.csrf.init_app(app)
     app.config.setdefault("RATELIMIT_ENABLED", True)
     extensions.limiter.init_app(app)

@@ -14,11 +14,9 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import event, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from deliberate.extensions import db
+from deliberate.extensions import db, dialect_insert
 from deliberate.models import Job, JobStatus, User, utcnow
 
 _TO_ENQUEUE = "deliberate_jobs_to_enqueue"
@@ -65,7 +63,7 @@ def _enqueue_committed(session: Session) -> None:
     pending = session.info.pop(_TO_ENQUEUE, None)
     if not pending:
         return
-    tasks = current_app.extensions["jobs_tasks"]
+    tasks = current_app.extensions["jobs"].tasks
     for task, args, delay in pending:
         try:
             if delay:
@@ -104,7 +102,7 @@ def queue(name: str, *args: int | str, key: str | None = None, delay: float | No
         db.session.flush()
     else:  # the same key queued at the same moment by another request: theirs is the job (no savepoint needed)
         values = {column.key: getattr(job, column.key) for column in Job.__table__.columns if column.key != "id"}
-        statement = _insert_for_dialect()(Job).values(**values).on_conflict_do_nothing(index_elements=["key"])
+        statement = dialect_insert(Job).values(**values).on_conflict_do_nothing(index_elements=["key"])
         job_id = db.session.scalar(statement.returning(Job.id))
         job = db.session.get(Job, job_id) if job_id is not None else db.session.scalar(
             select(Job).where(Job.key == key))
@@ -112,12 +110,6 @@ def queue(name: str, *args: int | str, key: str | None = None, delay: float | No
             return job
     after_commit("run_job", job.id, delay=delay)
     return job
-
-
-def _insert_for_dialect():
-    if db.session.get_bind().dialect.name == "postgresql":
-        return postgresql_insert
-    return sqlite_insert
 
 
 def progress(job: Job, done: int, total: int | None = None) -> None:

@@ -21,6 +21,7 @@ from deliberate.deliberation.cli import import_polis_command
 from deliberate.demo import cast_demo_ballots, open_demo_vote, seed_demo
 from deliberate.demo.members import add_synthetic_members
 from deliberate.domain.errors import NotFound, PhaseClosed, ValidationFailed
+from deliberate.extensions import migrations
 from deliberate.jobs.cli import run_jobs_command, worker_command
 from deliberate.mail import external_url
 from deliberate.opinion.cli import opinion_map_command, opinion_refresh_command
@@ -126,6 +127,22 @@ def demo_vote_command() -> None:
     click.echo(json.dumps({"consultation_id": consultation_id}))
 
 
+class MigrationCommands(click.Group):
+    """Flask-Migrate's ``db`` commands, attached when one of them runs, so that Alembic loads for those alone."""
+
+    def __init__(self) -> None:
+        super().__init__("db", help="Perform database migrations (Flask-Migrate's commands: deliberate db --help).",
+                         short_help="Perform database migrations.")
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        """Hand the command line to Flask-Migrate's own ``db`` group, attached to the app now."""
+        info = parent.ensure_object(ScriptInfo) if parent is not None else ScriptInfo(create_app=_create_app)
+        app = info.load_app()
+        migrations(app)  # attaches Flask-Migrate, whose `db` group takes this one's place among the app's commands
+        return app.cli.commands["db"].make_context(info_name, args, parent=parent, **extra)
+
+
 def register_commands(app: Flask) -> None:
     """Add every command of the project to the application's ``deliberate`` group, each area's own included."""
     for command in (
@@ -134,6 +151,7 @@ def register_commands(app: Flask) -> None:
         opinion_map_command, opinion_refresh_command, worker_command, run_jobs_command,
     ):
         app.cli.add_command(command)
+    app.cli.add_command(MigrationCommands())
 
 
 def _create_app() -> Flask:

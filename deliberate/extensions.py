@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import sqlite3
 
-from flask import current_app, request, session
+from flask import Flask, current_app, request, session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
@@ -40,7 +40,33 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA busy_timeout = 5000")
         cursor.close()
-migrate = Migrate()
+
+
+def dialect_insert(model):
+    """Return an INSERT into ``model`` with ON CONFLICT for the session's database (PostgreSQL, SQLite), else None.
+
+    Taken from the dialect's package, which the engine has loaded already: importing PostgreSQL's on SQLite would
+    cost a tenth of a second at every start.
+    """
+    name = db.session.get_bind().dialect.name
+    if name not in ("postgresql", "sqlite"):
+        return None
+    return importlib.import_module(f"sqlalchemy.dialects.{name}").insert(model)
+
+
+def migrations(app: Flask):
+    """Return the app's Flask-Migrate configuration, attaching Flask-Migrate to the app the first time.
+
+    Attached when first needed (the ``db`` commands, the readiness check, a test migrating its database), not in
+    create_app: Flask-Migrate imports Alembic, a tenth of a second that no page and no other command needs.
+    """
+    if "migrate" not in app.extensions:
+        from flask_migrate import Migrate  # imports Alembic
+
+        Migrate(app, db, directory=app.config["MIGRATIONS_DIRECTORY"], command="db")
+    return app.extensions["migrate"]
+
+
 login_manager = LoginManager()
 # "basic": a log-in seen from another address or browser is marked not fresh, and stays logged in. "strong" would
 # log it out, and members' phones change address whenever they move between Wi-Fi and mobile data. A stolen

@@ -100,7 +100,7 @@ def test_a_rolled_back_request_queues_no_job(app, create_user, outbox):
 
 def test_the_queue_carries_only_ids(app, federation_world, make_app):
     redisless = make_app(JOBS_IMMEDIATE=False, JOBS_SQLITE_PATH=str(app.instance_path) + "/jobs-test.sqlite3")
-    queue = redisless.extensions["jobs"]
+    queue = redisless.extensions["jobs"].huey
     queue.flush()
     with redisless.app_context():
         notify_federation(db.session.get(Organization, federation_world["federation"].id), "phase_changed",
@@ -237,7 +237,7 @@ def _redis_app(make_app, **settings):
 
 def test_jobs_go_through_redis_and_a_worker_drains_them(make_app, federation_world):
     site = _redis_app(make_app)
-    queue = site.extensions["jobs"]
+    queue = site.extensions["jobs"].huey
     try:
         with site.app_context():
             notify_federation(db.session.get(Organization, federation_world["federation"].id), "phase_changed",
@@ -264,7 +264,7 @@ def test_the_worker_command_delivers_a_federations_mail_to_an_smtp_server(
 
     with SmtpSink() as sink:
         site = _redis_app(make_app, MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.port, MAIL_USE_TLS=False)
-        queue = site.extensions["jobs"]
+        queue = site.extensions["jobs"].huey
         environment = {**os.environ, "DELIBERATE_DATABASE_URL": app_config["SQLALCHEMY_DATABASE_URI"],
                        "DELIBERATE_REDIS_URL": site.config["REDIS_URL"], "DELIBERATE_JOBS_QUEUE": queue.name,
                        "DELIBERATE_MAIL_SERVER": "127.0.0.1", "DELIBERATE_MAIL_PORT": str(sink.port),

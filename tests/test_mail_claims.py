@@ -68,7 +68,7 @@ def test_a_worker_killed_mid_batch_loses_and_repeats_no_email(app, app_config, m
     with SmtpSink(delay=0.5) as sink:
         site = _redis_app(make_app, MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.port, MAIL_USE_TLS=False,
                           JOBS_STALE_SECONDS=2)
-        queue = site.extensions["jobs"]
+        queue = site.extensions["jobs"].huey
         environment = {**os.environ, "DELIBERATE_DATABASE_URL": app_config["SQLALCHEMY_DATABASE_URI"],
                        "DELIBERATE_REDIS_URL": site.config["REDIS_URL"], "DELIBERATE_JOBS_QUEUE": queue.name,
                        "DELIBERATE_MAIL_SERVER": "127.0.0.1", "DELIBERATE_MAIL_PORT": str(sink.port),

@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 
-from deliberate.extensions import db
+from deliberate.extensions import db, migrations
 
 
 def test_upgrade_on_an_empty_database_matches_the_models(app):
@@ -14,6 +14,7 @@ def test_upgrade_on_an_empty_database_matches_the_models(app):
         db.drop_all()
         with db.engine.begin() as connection:
             connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        migrations(app)
         upgrade()
         with db.engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
@@ -37,6 +38,7 @@ def test_the_upgrade_seals_ballots_still_voting_and_boxes_counted_ones(app, crea
         db.drop_all()
         with db.engine.begin() as connection:
             connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        migrations(app)
         upgrade()
     federation = create_organization("Federación")
     clubs = [create_organization(f"Club {n}", kind="club", parent=federation) for n in range(2)]
@@ -67,6 +69,7 @@ def test_the_upgrade_seals_ballots_still_voting_and_boxes_counted_ones(app, crea
                          "receipt": f"{phase.value[:4]}{number:060d}", "gender": "woman" if number % 2 else "man"})
                     connection.execute(text("INSERT INTO ballot_cast (consultation_id, user_id, cast_on) "
                                             "VALUES (:c, :u, '2026-11-30')"), {"c": consultation.id, "u": user.id})
+        migrations(app)
         upgrade()
         voting_id, voting_items = ids[Phase.VOTING]
         sealed = [sealing.open_sealed(voting_id, row.sealed) for row in db.session.scalars(

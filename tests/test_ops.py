@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from flask_migrate import upgrade
 
 from deliberate.config import DEFAULT_SECRET_KEY
-from deliberate.extensions import db
+from deliberate.extensions import db, migrations
 from deliberate.ops.cli import doctor_command
 from tests.factories import agenda_items
 
@@ -35,6 +35,7 @@ def _migrated(app):
     with app.app_context():
         db.drop_all()
         _unversioned(app)
+        migrations(app)
         upgrade()
 
 

@@ -48,9 +48,17 @@ APP = {"", "cli", "wsgi"}
 AREAS = ("auth", "organizations", "notifications", "mentoring", "volunteers", "health", "opinion", "jobs",
          "deliberation", "demands", "consolidation", "ballots", "assemblies", "consultations", "agenda", "programmes",
          "events", "tasks", "demo", "ops")
-#: Lazy imports kept on purpose: scikit-learn and SciPy take a second to load, so only the opinion map loads them;
-#: Pillow a tenth of a second, so only publishing a photo loads it.
-LAZY_ON_PURPOSE = {"sklearn", "scipy", "PIL"}
+#: Lazy imports kept on purpose, each loaded only by the work that needs it, so that create_app() and every command
+#: start fast (tests/test_startup.py checks that they stay unimported):
+LAZY_ON_PURPOSE = {
+    "sklearn",  # a second to load: the opinion map alone
+    "scipy",  # a tenth of a second: the opinion map and consolidation runs
+    "PIL",  # Pillow, a tenth of a second: publishing a photo alone
+    "huey",  # imports Redis's client and psycopg, a quarter of a second: the job queue, built when first used
+    "redis",  # 0.15 s: the readiness check (and the queue, through Huey)
+    "flask_migrate",  # imports Alembic, a tenth of a second: the db commands and migrating
+    "alembic",  # the readiness check's comparison of the database's revision with the code's
+}
 #: Imports that still run up the layers, each to be removed (the list may only shrink).
 KNOWN_UPWARD: set[tuple[str, str]] = set()
 

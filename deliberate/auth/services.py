@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app
 from flask_babel import force_locale
@@ -22,9 +23,16 @@ from deliberate.mail import external_url, queue_mail
 from deliberate.models import Membership, MembershipStatus, PasswordReset, User, utcnow
 from deliberate.text import clean_text
 
-# A real hash of a random password: comparing against it costs the same time as a real check, so the
-# log-in form does not reveal which emails have accounts.
-_DUMMY_HASH = generate_password_hash(secrets.token_hex(16), method="scrypt")
+
+@cache
+def _dummy_hash() -> str:
+    """Return a real hash of a random password, made once per process at the first log-in that needs it.
+
+    Comparing against it costs the same time as a real check, so the log-in form does not reveal which emails have
+    accounts. Made when first needed, not on import: scrypt takes a tenth of a second, at every start of every
+    command.
+    """
+    return generate_password_hash(secrets.token_hex(16), method="scrypt")
 
 
 def normalise_email(email: str) -> str:
@@ -151,7 +159,7 @@ def authenticate(email: str, password: str, *, remember: bool = False) -> User |
     """
     user = find_user_by_email(email)
     if user is None or user.is_deleted:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     if not check_password_hash(user.password_hash, password) or not user.is_email_confirmed:
         return None

@@ -23,13 +23,12 @@ from typing import Any
 
 from flask import url_for
 from sqlalchemy import exists, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from deliberate import audit, permissions
 from deliberate.domain.errors import Conflict, NotFound, PermissionDenied, PhaseClosed, ValidationFailed
 from deliberate.domain.phases import accepts_arguments, accepts_reactions
-from deliberate.extensions import db
+from deliberate.extensions import db, dialect_insert
 from deliberate.models import (
     Argument,
     ArgumentVote,
@@ -106,16 +105,6 @@ def demand_panel(consultation: Consultation, demand: Demand, viewer: User | None
     }
 
 
-def _dialect_insert(model):
-    """Return the dialect's INSERT (with ON CONFLICT support) for the session's database."""
-    name = db.session.get_bind().dialect.name
-    if name == "postgresql":
-        return postgresql.insert(model)
-    if name == "sqlite":
-        return sqlite.insert(model)
-    return None
-
-
 def _lock(model, row_id: int) -> None:
     """Lock one row until the transaction ends (PostgreSQL); SQLite serialises writers on its own."""
     db.session.execute(select(model.id).where(model.id == row_id).with_for_update())
@@ -148,7 +137,7 @@ def react(consultation: Consultation, user: User, demand: Demand, value: Reactio
     demand_id, user_id = demand.id, user.id
     _lock(Demand, demand_id)
     now = utcnow()
-    statement = _dialect_insert(Reaction)
+    statement = dialect_insert(Reaction)
     if statement is not None:
         statement = statement.values(demand_id=demand_id, user_id=user_id, value=int(value), created_at=now,
                                      updated_at=now)
@@ -282,7 +271,7 @@ def upvote_argument(consultation: Consultation, user: User, argument: Argument) 
         raise PhaseClosed(consultation.phase)
     argument_id = argument.id
     _lock(Argument, argument_id)
-    statement = _dialect_insert(ArgumentVote)
+    statement = dialect_insert(ArgumentVote)
     if statement is not None:
         result = db.session.execute(
             statement.values(argument_id=argument_id, user_id=user.id, created_at=utcnow())

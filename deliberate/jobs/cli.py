@@ -16,7 +16,7 @@ from deliberate.jobs import services
 @with_appcontext
 def worker_command(threads: int, no_periodic: bool) -> None:
     """Run the jobs of the queue (Redis with DELIBERATE_REDIS_URL, else the instance folder's SQLite file)."""
-    queue = current_app.extensions["jobs"]
+    queue = current_app.extensions["jobs"].huey
     if queue.immediate:
         raise click.ClickException("Jobs run inside the web process here (JOBS_IMMEDIATE): no worker is needed.")
     where = "Redis" if current_app.config.get("REDIS_URL") else "SQLite"

@@ -13,14 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import redis
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from flask import Flask
 from sqlalchemy import text
 
 from deliberate.config import DEFAULT_SECRET_KEY
-from deliberate.extensions import db
+from deliberate.extensions import db, migrations
 
 ERROR, WARNING, OK = "error", "warning", "ok"
 
@@ -104,7 +101,10 @@ def services(app: Flask) -> Iterator[Finding]:
 
 
 def _migrations(app: Flask) -> Iterator[Finding]:
-    directory = app.extensions["migrate"].directory
+    from alembic.runtime.migration import MigrationContext  # Alembic: only migrations and this check load it
+    from alembic.script import ScriptDirectory
+
+    directory = migrations(app).directory
     heads = set(ScriptDirectory(directory).get_heads())
     with db.engine.connect() as connection:
         current = set(MigrationContext.configure(connection).get_current_heads())
@@ -116,6 +116,8 @@ def _migrations(app: Flask) -> Iterator[Finding]:
 
 
 def _redis(url: str) -> Iterator[Finding]:
+    import redis  # 0.15 s to load: only the readiness check and the job queue (through Huey) need it
+
     try:
         redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2).ping()
     except redis.RedisError as error:

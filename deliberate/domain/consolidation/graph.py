@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import scipy.sparse as sp
 
 from deliberate.domain.consolidation.similarity import Corpus, block_scores, pair_scores
 
@@ -37,6 +36,7 @@ def _top_neighbours(block: np.ndarray, offset: int, floor: float, k: int) -> tup
 
 def _sketch(corpus: Corpus) -> np.ndarray:
     """Project the features to a small dense space whose dot products approximate the similarities."""
+    import scipy.sparse as sp  # a tenth of a second to load: only a consolidation run needs it
     n, width = corpus.lexical.shape
     rng = np.random.default_rng(SEED)
     bucket = rng.integers(0, SKETCH_DIM, size=width)
@@ -57,6 +57,7 @@ def _cells(sketch: np.ndarray, count: int, probes: int) -> tuple[np.ndarray, np.
 
     Return each demand's cell and its ``probes`` nearest cells (where its neighbours are searched).
     """
+    import scipy.sparse as sp  # a tenth of a second to load: only a consolidation run needs it
     n = len(sketch)
     rng = np.random.default_rng(SEED)
     centres = sketch[np.sort(rng.choice(n, size=count, replace=False))].copy()

@@ -5,12 +5,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from deliberate.domain.consolidation.features import FEATURES_VERSION, DemandFeatures, term_hash
 from deliberate.domain.consolidation.text import stem_pair
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 # Weights of the similarity blocks (lexical weights are relative; the encoder takes ENCODER_WEIGHT of the total
 # when every demand has a meaning vector).
@@ -39,6 +42,7 @@ class Corpus:
 
 
 def _tfidf_block(indices: list[np.ndarray], counts: list[np.ndarray]) -> sp.csr_matrix:
+    import scipy.sparse as sp  # a tenth of a second to load: only a consolidation run needs it
     n = len(indices)
     lengths = np.fromiter((len(a) for a in indices), dtype=np.int64, count=n)
     indptr = np.zeros(n + 1, dtype=np.int64)
@@ -57,6 +61,7 @@ def _tfidf_block(indices: list[np.ndarray], counts: list[np.ndarray]) -> sp.csr_
 
 
 def _place_matrix(groups: list[tuple[str, ...]]) -> sp.csr_matrix:
+    import scipy.sparse as sp  # a tenth of a second to load: only a consolidation run needs it
     names = sorted({name for group in groups for name in group})
     position = {name: i for i, name in enumerate(names)}
     rows = [i for i, group in enumerate(groups) for _ in group]
@@ -66,6 +71,7 @@ def _place_matrix(groups: list[tuple[str, ...]]) -> sp.csr_matrix:
 
 
 def build_corpus(features: Sequence[DemandFeatures], use_encoder: bool | None) -> Corpus:
+    import scipy.sparse as sp  # a tenth of a second to load: only a consolidation run needs it
     for item in features:
         if item.version != FEATURES_VERSION:
             raise ValueError(f"demand features of version {item.version}; recompute them with featurize()")
