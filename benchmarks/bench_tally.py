@@ -4,10 +4,14 @@ Prints figures; it is not a test. Run ``.venv/bin/python benchmarks/bench_tally.
 items in 50 clubs, a file of about 64 MB) or add ``--quick`` for a smaller run.
 
 pref_voting builds its pairwise supports in pure Python (about 2.5 ms per ballot over 60 items here), so the full
-100,000-ballot profile would take minutes there. It is therefore measured on the first ``--pref-voting-ballots``
-ballots of the same file, written as a file of their own, and compared with this code on that same file; the
-figure for the full file is extrapolated linearly and printed as such. Pass ``--pref-voting-ballots 100000`` to
-measure it in full.
+100,000-ballot profile takes minutes there. In process, it is measured on the first ``--pref-voting-ballots``
+ballots of the same file, written as a file of their own, and compared with this code on that same file (same
+winners, same margins); the figure for the full file is extrapolated linearly and printed as such.
+
+Then the whole commands, in pairs: ``deliberate tally FILE`` and pref_voting's script
+(benchmarks/pref_voting_tally.py FILE), each a fresh interpreter with its imports, one right after the other on
+the same file, at each of ``--pairs`` sizes (5,000 and 100,000 ballots by default; ``--pairs 5000`` skips the
+100,000-ballot pair, whose pref_voting run takes several minutes). Wall and CPU time of each, and their ratio.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import json
 import os
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,6 +34,9 @@ import numpy as np
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from pref_voting_tally import pref_voting_end_to_end  # noqa: E402
 
 from deliberate.ballots.tallyfile import parse_tally  # noqa: E402
 from deliberate.domain import federation, tally  # noqa: E402
@@ -101,22 +109,20 @@ def end_to_end(path: Path) -> dict:
     return result
 
 
-def pref_voting_end_to_end(path: Path) -> tuple[list[int], np.ndarray]:
-    """Read the same file and count the flat Schulze winners with pref_voting."""
-    from pref_voting.margin_based_methods import beat_path
-    from pref_voting.profiles_with_ties import ProfileWithTies
-
-    content = orjson.loads(path.read_bytes())
-    candidates = content["candidates"]
-    index = {name: i for i, name in enumerate(candidates)}
-    rankings = [
-        {index[name]: place + 1 for place, tier in enumerate(b["ranking"]) for name in tier} for b in content["ballots"]
-    ]
-    profile = ProfileWithTies(rankings, candidates=list(range(len(candidates))))
-    profile.use_extended_strict_preference()
-    winners = beat_path(profile)
-    margins = np.array([[profile.margin(a, b) for b in profile.candidates] for a in profile.candidates])
-    return winners, margins
+def command_pairs(path: Path, rounds: int) -> tuple[Timing, Timing]:
+    """Time ``deliberate tally FILE`` and pref_voting's script on FILE, alternately, ``rounds`` times each."""
+    ours = [str(Path(sys.executable).with_name("deliberate")), "tally", str(path)]
+    theirs = [sys.executable, str(Path(__file__).with_name("pref_voting_tally.py")), str(path)]
+    runs: dict[int, tuple[list[float], list[float]]] = {0: ([], []), 1: ([], [])}
+    for _ in range(rounds):
+        for which, command in enumerate((ours, theirs)):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+            runs[which][0].append(time.perf_counter() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            runs[which][1].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return Timing(*runs[0]), Timing(*runs[1])
 
 
 def main() -> None:
@@ -125,6 +131,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="10,000 ballots and a smaller pref_voting run")
     parser.add_argument("--ballots", type=int, help="number of ballots (default 100,000; 10,000 with --quick)")
     parser.add_argument("--pref-voting-ballots", type=int, help="ballots given to pref_voting (default 5,000)")
+    parser.add_argument("--pairs", default="5000,100000",
+                        help="sizes at which both whole commands are timed in pairs (comma-separated; '' for none)")
     args = parser.parse_args()
     n = args.ballots or (10_000 if args.quick else 100_000)
     n_pv = min(n, args.pref_voting_ballots or (1_000 if args.quick else 5_000))
@@ -188,8 +196,19 @@ def main() -> None:
                 f" i.e. about {estimate / e2e_time.wall:.0f}x this code's end-to-end {e2e_time.wall:.2f} s"
                 " (an estimate, not measured)"
             )
-        print(f"\nload average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         assert same, "pref_voting and this code disagree"
+        ballots = orjson.loads(path.read_bytes())
+        for size in sorted({int(text) for text in args.pairs.split(",") if text.strip()}):
+            pair_path = Path(tmp) / f"ballots-{size}.json"
+            pair_path.write_bytes(orjson.dumps({**ballots, "ballots": ballots["ballots"][:size]}))
+            rounds = 3 if size <= 10_000 else 1
+            print(f"\nwhole commands on {min(size, n):,} ballots, in pairs ({rounds} of each, alternated; load average "
+                  f"{os.getloadavg()[0]:.1f}), medians:", flush=True)
+            command, reference = command_pairs(pair_path, rounds)
+            print(f"  deliberate tally: {command}   pref_voting: {reference}")
+            print(f"  ratio: {reference.wall / command.wall:.1f}x faster (wall), "
+                  f"{reference.cpu / command.cpu:.1f}x (CPU)")
+        print(f"\nload average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":
