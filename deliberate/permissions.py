@@ -15,7 +15,7 @@ import enum
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from deliberate.domain.phases import Phase
 from deliberate.extensions import db, login_manager
@@ -78,13 +78,17 @@ def club_membership(user: User, federation: Organization) -> Membership | None:
     """Return the user's active club membership within a federation (members belong to one club there)."""
     if not user.is_authenticated:
         return None
-    return db.session.scalar(
+    return db.session.scalar(_club_membership_query(user, federation.id))
+
+
+def _club_membership_query(user: User, federation_id: int) -> Select:
+    return (
         select(Membership)
         .join(Organization, Membership.organization_id == Organization.id)
         .where(
             Membership.user_id == user.id,
             Membership.status == MembershipStatus.ACTIVE,
-            Organization.parent_id == federation.id,
+            Organization.parent_id == federation_id,
         )
         .order_by(Membership.id)
         .limit(1)
@@ -133,8 +137,8 @@ def voting_club(user: User | None, consultation: Consultation) -> Organization |
     """Return the club through which the person votes in this consultation, or None if they may not vote."""
     if user is None or not user.is_authenticated:
         return None
-    membership = club_membership(user, consultation.federation)
-    return db.session.get(Organization, membership.organization_id) if membership else None
+    # club_membership's query, loading the club instead of the membership: one query for every cast
+    return db.session.scalar(_club_membership_query(user, consultation.federation_id).with_only_columns(Organization))
 
 
 def can_vote(user: User | None, consultation: Consultation) -> bool:

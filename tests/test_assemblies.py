@@ -165,29 +165,24 @@ def test_paper_then_online_the_member_cannot_vote_online(ctx, world):
     assert db.session.scalar(select(func.count(SealedBallot.id))) == 0
 
 
-def test_a_paper_mark_that_lands_between_the_check_and_the_cast_wins_and_the_voter_is_told(
+def test_a_paper_mark_that_lands_while_the_online_ballot_is_sealed_wins_and_the_voter_is_told(
         app, world, monkeypatch):
-    """The race settled by the roll's unique constraint: the online cast's check passes, then the officer's mark
-    commits, then the cast's own row collides with it."""
+    """The race settled by the roll's unique constraint: the online cast has loaded the member's ballot paper and
+    is sealing the ballot when the officer's mark commits; the cast's own row then collides with it."""
     with app.app_context():
         assembly_id = _cosigned(world).id
     member = world["members"][4]
-    real = ballots._refuse_second_ballot
-    calls = []
+    real = sealing.seal
 
-    def mark_meanwhile(consultation, user):
-        if not calls:
-            calls.append(1)
-            other = app.test_request_context()  # another request, with a session of its own, marks the roll
-            with other:
-                db.session.remove()
-                services.mark_paper_voters(_get(Assembly, assembly_id), _get(User, world["officer"].id),
-                                           [member.id])
-                db.session.remove()
-            return None
-        return real(consultation, user)
+    def mark_meanwhile(*args):
+        other = app.test_request_context()  # another request, with a session of its own, marks the roll
+        with other:
+            db.session.remove()
+            services.mark_paper_voters(_get(Assembly, assembly_id), _get(User, world["officer"].id), [member.id])
+            db.session.remove()
+        return real(*args)
 
-    monkeypatch.setattr(ballots, "_refuse_second_ballot", mark_meanwhile)
+    monkeypatch.setattr(sealing, "seal", mark_meanwhile)
     with app.app_context():
         with pytest.raises(Conflict) as refused:
             ballots.cast_ballot(_consultation(world), _get(User, member.id), [[world["items"][0]]], [])

@@ -7,7 +7,7 @@ import threading
 
 import orjson
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import event, func, inspect, select
 
 from deliberate.ballots import sealing, services
 from deliberate.ballots.tallyfile import parse_tally
@@ -254,6 +254,46 @@ def test_a_second_cast_without_the_receipt_is_refused(app, client, voting, log_i
     again = _cast(client, voting, [3, 2, 1])
     assert again.status_code == 409 and "receipt code" in again.get_data(as_text=True)
     assert len(_sealed(app, voting)) == 1
+
+
+def test_a_double_submit_keeps_the_first_ballot_and_leaves_nothing_of_the_second(app, client, voting, log_in):
+    log_in(client, voting["member"])
+    a, b, c = voting["items"]
+    assert _cast(client, voting, [1, 2, None], [a]).status_code == 302
+    with app.app_context():
+        first = db.session.scalar(select(SealedBallot))
+        first = (first.id, first.receipt_tag, first.sealed)
+    again = _cast(client, voting, [1, 2, None], [a])  # the same form, sent twice by an impatient thumb
+    assert again.status_code == 409 and "already voted" in again.get_data(as_text=True)
+    assert f'name="rank_{a}"' in again.get_data(as_text=True)  # the review page, with the ranking kept
+    with app.app_context():
+        assert [(row.id, row.receipt_tag, row.sealed) for row in db.session.scalars(select(SealedBallot))] == [first]
+        assert db.session.scalar(select(func.count(BallotCast.id))) == 1
+    [ballot] = _sealed(app, voting)
+    assert (ballot.ranking, ballot.approved) == ([[a], [b]], [a])
+
+
+def test_a_cast_reads_each_thing_once_and_nothing_after_its_commit(app, client, voting, log_in):
+    """The cast's transaction: who is logged in, their unread count (the menu), the consultation, the member's club,
+    the ballot's items, the two rows written and the phase held until the commit; nothing is read again after it."""
+    log_in(client, voting["member"])
+    statements: list[str] = []
+
+    def record(_connection, _cursor, statement, *_args) -> None:
+        statements.append(" ".join(statement.split()))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = _cast(client, voting, [1, 2, 3])
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert response.status_code == 302
+    touched = [re.match(r'(SELECT .*? FROM|INSERT INTO) "?(\w+)', statement)[2] for statement in statements]
+    assert touched == ["user", "notification", "consultation", "membership", "agenda_item", "sealed_ballot",
+                       "ballot_cast", "consultation"], statements
+    assert statements[-1].startswith("SELECT consultation.phase FROM consultation")
 
 
 def test_the_receipt_code_replaces_the_ballot_until_voting_closes(app, client, voting, log_in):

@@ -59,11 +59,10 @@ def load_user(session_id: str) -> User | None:
     user_id, _, token = session_id.partition(":")
     if not token or not (user_id.isascii() and user_id.isdigit()):
         return None  # also a cookie from before log-ins had tokens: log in once more
-    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == _hash(token)))
-    if row is None or row.user_id != int(user_id) or row.expires_at <= utcnow():
-        return None
-    user = row.user
-    if user.is_deleted or not user.is_email_confirmed:
+    # one query for the log-in and its person: every request of a logged-in member starts with it
+    user = db.session.scalar(select(User).join(UserSession, UserSession.user_id == User.id).where(
+        UserSession.token_hash == _hash(token), UserSession.user_id == int(user_id), UserSession.expires_at > utcnow()))
+    if user is None or user.is_deleted or not user.is_email_confirmed:
         return None
     user.session_token = token
     return user

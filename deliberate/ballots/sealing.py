@@ -10,6 +10,7 @@ allow, so the length says nothing about how many items a voter ranked. The keys 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import os
@@ -54,14 +55,16 @@ class Content:
                    bool(data.get("paper", False)))
 
 
-def _master() -> bytes:
-    config = current_app.config
-    secret = config.get("BALLOT_KEY") or config["SECRET_KEY"]
-    return hmac.new(str(secret).encode(), b"deliberate ballot box v1", hashlib.sha256).digest()
-
-
 def _key(purpose: str, consultation_id: int) -> bytes:
-    return hmac.new(_master(), f"{purpose}:{consultation_id}".encode(), hashlib.sha256).digest()
+    config = current_app.config
+    return _derived(str(config.get("BALLOT_KEY") or config["SECRET_KEY"]), purpose, consultation_id)
+
+
+@functools.lru_cache(maxsize=1024)
+def _derived(secret: str, purpose: str, consultation_id: int) -> bytes:
+    """Derive a key once per process (a cast needs four): from the secret, so a changed key derives anew."""
+    master = hmac.new(secret.encode(), b"deliberate ballot box v1", hashlib.sha256).digest()
+    return hmac.new(master, f"{purpose}:{consultation_id}".encode(), hashlib.sha256).digest()
 
 
 def receipt_tag(consultation_id: int, receipt_hash: str) -> str:
@@ -93,6 +96,11 @@ def open_receipt(consultation_id: int, sealed: str) -> str | None:
 
 def capacity(item_ids: Sequence[int]) -> int:
     """Return the padded length of a ballot over these items: that of the longest ballot they allow."""
+    return _capacity(tuple(item_ids))
+
+
+@functools.lru_cache(maxsize=256)
+def _capacity(item_ids: tuple[int, ...]) -> int:
     longest = Content("x" * LONGEST_CLUB, "other", [[i] for i in item_ids], list(item_ids), "0" * 64, False)
     return _LENGTH.size + len(orjson.dumps(longest.to_dict()))
 

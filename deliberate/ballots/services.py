@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import delete as sa_delete
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy import update as sa_update
 from sqlalchemy.exc import IntegrityError
 
@@ -67,6 +67,27 @@ RECEIPT_LENGTH = 20
 
 
 # --- reading ------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BallotPaper:
+    """What a member votes on in a consultation: the club their ballot counts with and the items on the ballot."""
+
+    user_id: int
+    club: Organization
+    items: list[AgendaItem]
+
+    @property
+    def item_ids(self) -> list[int]:
+        return [item.id for item in self.items]
+
+
+def ballot_paper(consultation: Consultation, user: User) -> BallotPaper:
+    """Return the member's ballot paper; raise Conflict("not_a_member") for someone without a club in the federation."""
+    club = permissions.voting_club(user, consultation)
+    if club is None:
+        raise Conflict("not_a_member")
+    return BallotPaper(user.id, club, active_items(consultation))
+
 
 def has_cast(user: User, consultation: Consultation) -> bool:
     """Tell whether the person has already cast a ballot in this consultation."""
@@ -118,53 +139,52 @@ def read_ballot(items: list[AgendaItem], ranks: Mapping[int, str | int | None],
 
 
 def cast_ballot(consultation: Consultation, user: User, ranking: list[list[int]], approved: list[int],
-                receipt: str | None = None) -> str | None:
+                receipt: str | None = None, paper: BallotPaper | None = None) -> str | None:
     """Cast the member's ballot, or replace it with its receipt code; return the new receipt code (None on replace).
 
-    Raises PhaseClosed outside voting, Conflict("not_a_member") for someone without a club in the federation,
-    Conflict("already_cast") when the member voted and gave no receipt, Conflict("bad_receipt") for a receipt that
-    is not this member's (whether or not it is someone else's: nothing tells). Two casts at the same moment: the
-    BallotCast unique constraint lets one through; the other raises Conflict("already_cast") and leaves nothing
-    behind.
+    ``paper`` is the member's :func:`ballot_paper` when the caller has just loaded it (the cast page reads the
+    form with it), else it is loaded here. Raises PhaseClosed outside voting, Conflict("not_a_member") for someone
+    without a club in the federation, Conflict("already_cast") when the member voted and gave no receipt,
+    Conflict("voted_on_paper") when they were marked on the roll at a club assembly, Conflict("bad_receipt") for a
+    receipt that is not this member's (whether or not it is someone else's: nothing tells). A second ballot is
+    refused by the BallotCast unique constraint, which also settles two casts at the same moment (or a cast racing
+    a paper mark): one gets through, the other leaves nothing behind.
     """
     if not accepts_ballots(consultation.phase):
         raise PhaseClosed(consultation.phase)
-    club = permissions.voting_club(user, consultation)
-    if club is None:
-        raise Conflict("not_a_member")
-    items = active_items(consultation)
-    known = [item.id for item in items]
+    if paper is None or paper.user_id != user.id:
+        paper = ballot_paper(consultation, user)
+    known = paper.item_ids
     if not ranking or any(i not in known for tier in ranking for i in tier) or set(approved) - set(known):
         raise ValidationFailed("ranking", "invalid")
     if receipt and receipt.strip():
         _replace_ballot(consultation, user, receipt, ranking, approved, known)
         return None
-    _refuse_second_ballot(consultation, user)
+    consultation_id, user_id = consultation.id, user.id
     code = new_receipt_code()
     receipt_hash = hash_receipt(code)
-    content = sealing.Content(club.slug, gender_group(user.gender), ranking, approved, receipt_hash)
-    # the sealed ballot is written first: a worker killed before the cast is written leaves neither
-    db.session.add(SealedBallot(consultation_id=consultation.id,
-                                receipt_tag=sealing.receipt_tag(consultation.id, receipt_hash),
-                                sealed=sealing.seal(consultation.id, content, known)))
+    content = sealing.Content(paper.club.slug, gender_group(user.gender), ranking, approved, receipt_hash)
     try:
-        db.session.flush()
-        db.session.add(BallotCast(consultation_id=consultation.id, user_id=user.id,
-                                  receipt_check=sealing.receipt_check(consultation.id, user.id, receipt_hash)))
-        db.session.flush()
+        # the sealed ballot is written first: a worker killed before the cast is written leaves neither
+        db.session.execute(insert(SealedBallot).values(
+            consultation_id=consultation_id, receipt_tag=sealing.receipt_tag(consultation_id, receipt_hash),
+            sealed=sealing.seal(consultation_id, content, known)))
+        db.session.execute(insert(BallotCast).values(
+            consultation_id=consultation_id, user_id=user_id,
+            receipt_check=sealing.receipt_check(consultation_id, user_id, receipt_hash)))
         still_voting(consultation)
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
-        _refuse_second_ballot(consultation, user)  # a paper mark won the race: say so
+        _refuse_second_ballot(consultation_id, user_id)  # voted already, online or on paper: say which
         raise Conflict("already_cast") from error
     return code
 
 
-def _refuse_second_ballot(consultation: Consultation, user: User) -> None:
+def _refuse_second_ballot(consultation_id: int, user_id: int) -> None:
     """Raise Conflict("voted_on_paper") for a member marked at a club assembly, ("already_cast") for one who voted."""
-    cast = db.session.scalar(select(BallotCast).where(BallotCast.consultation_id == consultation.id,
-                                                      BallotCast.user_id == user.id))
+    cast = db.session.scalar(select(BallotCast).where(BallotCast.consultation_id == consultation_id,
+                                                      BallotCast.user_id == user_id))
     if cast is not None:
         raise Conflict("voted_on_paper" if cast.is_on_paper else "already_cast")
 

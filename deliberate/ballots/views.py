@@ -11,7 +11,6 @@ from flask_login import current_user, login_required
 from deliberate import permissions
 from deliberate.ballots import sealing, services
 from deliberate.ballots.forms import BallotForm, ReceiptLookupForm
-from deliberate.consolidation.services import active_items
 from deliberate.domain.count import Count
 from deliberate.domain.errors import Conflict, PhaseClosed, ValidationFailed
 from deliberate.domain.phases import Phase, accepts_ballots
@@ -44,6 +43,15 @@ def _voter_consultation(consultation_id: int):
     return consultation, club
 
 
+def _voter_paper(consultation_id: int):
+    """Load a consultation in which the current user may vote, and their ballot paper (403 if they may not)."""
+    consultation = consultation_or_404(consultation_id)
+    try:
+        return consultation, services.ballot_paper(consultation, current_user)
+    except Conflict:
+        abort(403)
+
+
 def _closed(consultation):
     flash(_("Voting is not open in this consultation."), "error")
     return redirect(url_for("consultations.show", consultation_id=consultation.id))
@@ -67,34 +75,33 @@ def _ranking_page(consultation, club, items, ranks, supported, error=None, statu
 @login_required
 def rank(consultation_id: int):
     """The ranking form (a POST here comes back from the review to change the ranking; nothing is saved)."""
-    consultation, club = _voter_consultation(consultation_id)
+    consultation, paper = _voter_paper(consultation_id)
     if not accepts_ballots(consultation.phase):
         return _closed(consultation)
     if services.voted_on_paper(current_user, consultation):
         flash(str(_ERRORS["voted_on_paper"]), "warning")
         return redirect(url_for("consultations.show", consultation_id=consultation.id))
-    items = active_items(consultation)
-    ranks, supported = _read_form(items) if request.method == "POST" else ({}, set())
-    return _ranking_page(consultation, club, items, ranks, supported)
+    ranks, supported = _read_form(paper.items) if request.method == "POST" else ({}, set())
+    return _ranking_page(consultation, paper.club, paper.items, ranks, supported)
 
 
 @bp.post("/consultations/<int:consultation_id>/ballot/review")
 @login_required
 def review(consultation_id: int):
     """Show the ranking as it will be cast, with the button to cast it."""
-    consultation, club = _voter_consultation(consultation_id)
+    consultation, paper = _voter_paper(consultation_id)
     if not accepts_ballots(consultation.phase):
         return _closed(consultation)
-    ballot, refused = _posted_ballot(consultation, club)
+    ballot, refused = _posted_ballot(consultation, paper)
     if refused is not None:
         return refused
-    return _review_page(consultation, club, *ballot)
+    return _review_page(consultation, paper.club, *ballot)
 
 
-def _posted_ballot(consultation, club):
+def _posted_ballot(consultation, paper):
     """Read and check the posted ranking: return (ballot fields, None), or (None, the ranking page shown again)."""
     form = BallotForm()
-    items = active_items(consultation)
+    club, items = paper.club, paper.items
     ranks, supported = _read_form(items)
     if not form.validate_on_submit():
         return None, _ranking_page(consultation, club, items, ranks, supported, status=422, form=form)
@@ -120,27 +127,28 @@ def _review_page(consultation, club, items, ranks, supported, tiers, approved, f
 @login_required
 def cast(consultation_id: int):
     """Cast the reviewed ballot (or replace it with the receipt code), then show the receipt once."""
-    consultation, club = _voter_consultation(consultation_id)
+    consultation, paper = _voter_paper(consultation_id)
     if not accepts_ballots(consultation.phase):
         return _closed(consultation)
-    ballot, refused = _posted_ballot(consultation, club)
+    ballot, refused = _posted_ballot(consultation, paper)
     if refused is not None:
         return refused
     items, ranks, supported, tiers, approved, form = ballot
     try:
-        code = services.cast_ballot(consultation, current_user, tiers, approved, form.receipt.data)
+        code = services.cast_ballot(consultation, current_user, tiers, approved, form.receipt.data, paper)
     except PhaseClosed:
         return _closed(consultation)
     except Conflict as error:
         message = _ERRORS.get(error.reason, _ERRORS["already_cast"])
-        return _review_page(consultation, club, items, ranks, supported, tiers, approved, form, message, 409)
+        return _review_page(consultation, paper.club, items, ranks, supported, tiers, approved, form, message, 409)
+    # from here on, consultation_id: the commit expired the loaded consultation, and reading it would load it again
     if code is None:
         flash(_("Your ballot has been replaced. Your receipt code stays the same."), "success")
-        return redirect(url_for("consultations.show", consultation_id=consultation.id))
+        return redirect(url_for("consultations.show", consultation_id=consultation_id))
     # The session cookie is signed, not encrypted: it carries the code sealed, until the receipt page shows it.
-    session[_RECEIPT_SESSION_KEY] = {"consultation": consultation.id,
-                                     "sealed": sealing.seal_receipt(consultation.id, code)}
-    return redirect(url_for(".receipt", consultation_id=consultation.id))
+    session[_RECEIPT_SESSION_KEY] = {"consultation": consultation_id,
+                                     "sealed": sealing.seal_receipt(consultation_id, code)}
+    return redirect(url_for(".receipt", consultation_id=consultation_id))
 
 
 @bp.get("/consultations/<int:consultation_id>/ballot/receipt")
