@@ -95,3 +95,54 @@ def test_a_member_follows_her_demand_to_its_programme_and_follows_the_item(live_
     assert "Ahora sigues este punto" in page.inner_text("main")
     assert "Sigues este punto." in page.inner_text("main")
     journey.shot(page, "punto-seguido")
+
+
+def test_the_federations_follow_up_spans_its_agendas_on_a_phone_without_javascript(live_server, demo, new_page,
+                                                                                  journey):
+    page = new_page(PHONE, java_script_enabled=False)
+    tracker_path = urlsplit(demo["tracker_url"]).path
+    page.goto(live_server + tracker_path)
+    page.click("main .breadcrumb >> text=Seguimiento de las agendas")
+    main = page.inner_text("main")
+    for words in ("Todas las agendas juntas", "Requiere atención", "Bloqueado", "Promesas cumplidas",
+                  "Proyectos pensados para mujeres"):
+        assert words in main, words
+    assert "El municipio no ha firmado" in main  # what needs attention says why
+    assert page.locator(f'main a[href="{tracker_path}"]').count() >= 1
+    assert _fits(page), "the follow-up scrolls sideways on a 360 px phone"
+    journey.shot(page, "seguimiento-federacion-telefono")
+
+
+def test_the_board_posts_an_update_with_a_phone_photo_published_without_its_metadata(live_server, demo,
+                                                                                      demo_logins, new_page,
+                                                                                      journey, tmp_path):
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[0x8825] = {1: "N", 2: (21.0, 39.0, 0.0), 3: "W", 4: (102.0, 59.0, 0.0)}
+    photo = tmp_path / "IMG_2041.jpg"
+    Image.new("RGB", (1200, 900), (60, 130, 70)).save(photo, "JPEG", exif=exif)
+
+    page = new_page(PHONE)
+    log_in(page, live_server, demo_logins["board"])
+    page.goto(demo["tracker_url"].replace("http://localhost:5000", live_server))
+    page.click("main .programme-card.is-blocked h4 a")
+    page.click("text=Publicar un avance")
+    page.fill("textarea[name=text]", "Visitamos el terreno con el presidente municipal.")
+    page.set_input_files("input[name=photo]", str(photo))
+    journey.shot(page, "avance-con-foto-formulario")
+    page.click("main form[enctype] button[type=submit]")  # no description: refused, the text kept
+    assert "Di qué muestra la foto" in page.inner_text("main")
+    assert page.input_value("textarea[name=text]") == "Visitamos el terreno con el presidente municipal."
+    page.set_input_files("input[name=photo]", str(photo))
+    page.fill("input[name=photo_description]", "El terreno cercado, visto desde la calle")
+    page.click("main form[enctype] button[type=submit]")
+    assert "Se publicó tu avance." in page.inner_text("main")
+    image = page.locator('main .update-photo img[alt="El terreno cercado, visto desde la calle"]')
+    assert image.count() == 1
+    assert page.evaluate("img => img.complete && img.naturalWidth", image.element_handle()) == 1200
+    served = page.request.get(live_server + image.get_attribute("src"))
+    assert served.ok and served.headers["content-type"] == "image/jpeg" and b"PhoneMaker" not in served.body()
+    assert _fits(page)
+    journey.shot(page, "avance-con-foto-publicado")
