@@ -1,7 +1,7 @@
-"""The Polis export reader and the opinion map on three real Polis conversations.
+"""The Polis export reader and the opinion map on the real Polis conversations in tests/data/polis.
 
-The conversations in tests/data/polis are used unchanged (two small ones as participants-votes.csv only, see
-their README). Attribution, as their licence asks:
+The conversations in tests/data/polis are used unchanged (four as participants-votes.csv only, see their
+README). Attribution, as their licence asks:
 
     Data was gathered using the Polis software (compdemocracy.org/polis) and is sub-licensed under
     CC BY 4.0 with Attribution to The Computational Democracy Project.
@@ -10,6 +10,8 @@ their README). Attribution, as their licence asks:
     https://pol.is/3nemnipcrc (bg2050-volunteers)
     https://pol.is/2demo (15-per-hour-seattle)
     https://pol.is/7wmvbjcjhp (brexit-consensus)
+    https://pol.is/5psrv8bm2a (scoop-hivemind.freshwater)
+    https://pol.is/4yy3sh84js (scoop-hivemind.ubi)
 """
 
 from __future__ import annotations
@@ -149,6 +151,20 @@ def test_london_youth_policing_figure_is_recorded(record_property: pytest.Record
     figure = agreement_with_polis("london.youth.policing")
     record_property("ari_london.youth.policing", round(figure, 3))
     print(f"london.youth.policing: adjusted Rand index vs Polis {figure:.3f}")
+
+    assert figure >= -0.1
+
+
+@pytest.mark.parametrize("name", snapshots.HELD_OUT)
+def test_held_out_figures_are_recorded(name: str, record_property: pytest.RecordProperty) -> None:
+    # Read after the change to several k-means starts, so nothing was adjusted to them, and both fall short:
+    # freshwater (117 x 80; 0.048 when written, the same before the change) where Polis isolates 9 dissenters
+    # the map does not, and ubi (234 x 70, four groups for Polis; 0.150, 0.180 before) where the map finds two.
+    # Polis also grouped every participant of both, even those with one vote. Recorded, not yet a floor.
+    conversation = snapshots.load(name)
+    figure = snapshots.agreement_with_polis(conversation, conversation.opinion_map())
+    record_property(f"ari_{name}", round(figure, 3))
+    print(f"{name}: adjusted Rand index vs Polis {figure:.3f}")
 
     assert figure >= -0.1
 
