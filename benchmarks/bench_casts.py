@@ -50,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from deliberate import create_app  # noqa: E402
+from deliberate.app import create_app  # noqa: E402
 
 PYTHON = sys.executable
 DELIBERATE = [PYTHON, "-c", "from deliberate.cli import main; main()"]

@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import event, insert  # noqa: E402
 
-from deliberate import create_app  # noqa: E402
+from deliberate.app import create_app  # noqa: E402
 from deliberate.domain.phases import Phase  # noqa: E402
 from deliberate.extensions import db  # noqa: E402
 from deliberate.models import (  # noqa: E402

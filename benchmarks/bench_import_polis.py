@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from deliberate import create_app  # noqa: E402
+from deliberate.app import create_app  # noqa: E402
 from deliberate.deliberation.polis_import import import_polis_export  # noqa: E402
 from deliberate.extensions import db  # noqa: E402
 from deliberate.models import Consultation, Organization, OrganizationKind  # noqa: E402

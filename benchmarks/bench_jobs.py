@@ -170,7 +170,7 @@ def main() -> None:
         print("Database kept (already seeded); members' choices reset to an email at once")
     summary: dict[str, str] = {}
 
-    from deliberate import create_app
+    from deliberate.app import create_app
     from deliberate.demo import FEDERATION_SLUG
     from deliberate.extensions import db
     from deliberate.mail import message_id

@@ -62,7 +62,7 @@ def heavy_modules(code: str, env: dict[str, str]) -> list[str]:
 
 def largest_imports(env: dict[str, str], count: int = 8) -> list[tuple[float, str]]:
     """Return the ``count`` largest top-level third-party imports of create_app(), in seconds (cumulative)."""
-    done = subprocess.run([PYTHON, "-X", "importtime", "-c", "from deliberate import create_app; create_app()"],
+    done = subprocess.run([PYTHON, "-X", "importtime", "-c", "from deliberate.app import create_app; create_app()"],
                           env=env, capture_output=True, text=True, check=True)
     rows = []
     for line in done.stderr.splitlines():
@@ -111,7 +111,7 @@ def main() -> int:
         ballots.write_bytes(orjson.dumps(generate(n_ballots, 60, 50)))
         print(f"tally file: {n_ballots:,} ballots x 60 items in 50 clubs, {ballots.stat().st_size / 2**20:.1f} MiB; "
               f"{repeat} runs of each")
-        app = "from deliberate import create_app; create_app()"
+        app = "from deliberate.app import create_app; create_app()"
         timed([PYTHON, "-c", app], env, 1)  # writes the bytecode cache
         report("python -c pass", *timed([PYTHON, "-c", "pass"], env, repeat))
         report("create_app() without bytecode cache", *timed([PYTHON, "-c", app], uncached, repeat))

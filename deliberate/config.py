@@ -129,3 +129,8 @@ def from_environment(environ: os._Environ[str] | dict[str, str] = os.environ) ->
         else:
             settings[key] = raw
     return settings
+
+
+def limiter_storage(config) -> str:
+    """Return where the throttles count: the storage set, else the site's Redis, else this process's memory."""
+    return config.get("RATELIMIT_STORAGE_URI") or config.get("REDIS_URL") or "memory://"

@@ -16,6 +16,8 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
+from deliberate.config import limiter_storage
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -75,11 +77,6 @@ login_manager = LoginManager()
 login_manager.session_protection = "basic"
 csrf = CSRFProtect()
 babel = Babel()
-
-
-def limiter_storage(config) -> str:
-    """Return where the throttles count: the storage set, else the site's Redis, else this process's memory."""
-    return config.get("RATELIMIT_STORAGE_URI") or config.get("REDIS_URL") or "memory://"
 
 
 class SharedLimiter(Limiter):

@@ -10,8 +10,7 @@ from flask import Flask, Response, current_app, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from deliberate.config import DEFAULT_SECRET_KEY
-from deliberate.extensions import limiter_storage
+from deliberate.config import DEFAULT_SECRET_KEY, limiter_storage
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [

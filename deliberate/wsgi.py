@@ -2,7 +2,7 @@
 
 import gc
 
-from deliberate import create_app
+from deliberate.app import create_app
 from deliberate.security import refuse_insecure_configuration, warn_unknown_worker_count
 
 app = create_app()

@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 
-from deliberate import create_app
+from deliberate.app import create_app
 from deliberate.extensions import db
 from tests.factories import (  # noqa: F401 - fixtures, registered for every test by being imported here
     add_member,

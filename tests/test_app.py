@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from deliberate import create_app
+from deliberate.app import create_app
 from deliberate.config import from_environment
 from deliberate.security import InsecureConfiguration, safe_next
 

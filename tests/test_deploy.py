@@ -84,9 +84,9 @@ def site(tmp_path_factory):
     env.update(DELIBERATE_SECRET_KEY="s" * 64, DELIBERATE_BALLOT_KEY="b" * 64, DELIBERATE_PROXY_HOPS="1",
                DELIBERATE_BASE_URL=f"https://127.0.0.1:{https_port}", DELIBERATE_WORKERS="1",
                DELIBERATE_DATABASE_URL=f"sqlite:///{where / 'site.sqlite3'}", DELIBERATE_INSTANCE_PATH=str(where))
-    subprocess.run([sys.executable, "-m", "flask", "--app", "deliberate", "db", "upgrade"], env=env, cwd=where,
+    subprocess.run([sys.executable, "-m", "flask", "--app", "deliberate.app", "db", "upgrade"], env=env, cwd=where,
                    check=True, capture_output=True, timeout=300)
-    subprocess.run([sys.executable, "-m", "flask", "--app", "deliberate", "create-admin", "admin@example.org",
+    subprocess.run([sys.executable, "-m", "flask", "--app", "deliberate.app", "create-admin", "admin@example.org",
                     "--password", "a long admin password"], env=env, cwd=where, check=True, capture_output=True,
                    timeout=300)
     log = (where / "gunicorn.log").open("wb")

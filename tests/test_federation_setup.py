@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from flask.cli import ScriptInfo
 from sqlalchemy import select
 
-from deliberate.cli import create_federation_command
+from deliberate.commands import create_federation_command
 from deliberate.extensions import db
 from deliberate.models import Invitation, Membership, Organization, Role
 

@@ -43,7 +43,7 @@ PACKAGE = DOMAIN.parent
 BASE = {"config", "extensions", "models", "text", "routing", "polis"}
 SHARED = {"permissions", "i18n", "mail", "security", "forms", "errors", "audit", "labels", "background",
           "downloads"}
-APP = {"", "cli", "wsgi"}
+APP = {"", "app", "commands", "cli", "wsgi"}
 #: The areas in the order their services may call each other (an area calls only those before it).
 AREAS = ("auth", "organizations", "notifications", "mentoring", "volunteers", "health", "opinion", "jobs",
          "deliberation", "demands", "consolidation", "ballots", "assemblies", "consultations", "agenda", "programmes",

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from deliberate import create_app
+from deliberate.app import create_app
 from deliberate.security import InsecureConfiguration, refuse_insecure_configuration
 
 SECRET = "a-production-secret-0123456789abcdef"

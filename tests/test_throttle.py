@@ -142,7 +142,7 @@ def _redis() -> redis.Redis:
 
 _WORKER = """
 import json, sys
-from deliberate import create_app
+from deliberate.app import create_app
 app = create_app(json.loads(sys.argv[1]))
 client = app.test_client()
 client.environ_base.update({"REMOTE_ADDR": "192.0.2.10", "HTTP_ACCEPT_LANGUAGE": "en"})

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import time
 
-from deliberate import create_app
+from deliberate.app import create_app
 from deliberate.auth.services import confirmation_link, find_user_by_email
 from deliberate.demo import CONSULTATION_TITLE_ES
 from tests.browser.pages import DESKTOP, PHONE, log_in, run_deliberate
