@@ -165,6 +165,7 @@ JOB_NAMES = {
     "opinion.recompute": _l("Computing the opinion map"),
     "polis.import": _l("Importing a Polis conversation"),
     "consolidation.suggest": _l("Computing the consolidation suggestions"),
+    "agenda.exports": _l("Writing the published agenda's files"),
 }
 JOB_STATUS_NAMES = {
     JobStatus.QUEUED: _l("Waiting to start"),

@@ -13,7 +13,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
 from deliberate.agenda import documents as agenda_documents
 from deliberate.agenda import draft as agenda_draft
@@ -31,7 +31,17 @@ from deliberate.domain.gender import Gender, GenderGroup
 from deliberate.domain.phases import Phase
 from deliberate.domain.rules import AgendaSelection, CheckMode, ClubWeighting
 from deliberate.extensions import db
-from deliberate.models import AgendaItem, AgendaVersion, Consultation, Membership, MinorityReport, Role, User, utcnow
+from deliberate.models import (
+    AgendaExport,
+    AgendaItem,
+    AgendaVersion,
+    Consultation,
+    Membership,
+    MinorityReport,
+    Role,
+    User,
+    utcnow,
+)
 from tests.factories import voting_consultation
 
 
@@ -468,6 +478,8 @@ def _published_as(app, tallied, data: bytes) -> int:
     with app.app_context():
         version = agenda_publish.published_agenda(agenda_id).latest
         version.document, version.sha256 = data.decode(), agenda_documents.sha256(data)
+        # an older release stored no files: its downloads are written from the document
+        db.session.execute(delete(AgendaExport).where(AgendaExport.version_id == version.id))
         db.session.commit()
     return agenda_id
 
@@ -761,3 +773,51 @@ def test_a_report_window_in_year_9999_is_a_form_error(app, tallied, client, log_
     response = client.post(f"/consultations/{tallied['consultation']}/agenda/window",
                            data={"until": "9999-12-31T23:59"})
     assert response.status_code == 422 and "between the years 2000 and 2099" in response.get_data(as_text=True)
+
+
+# --- the published files, written by a job --------------------------------------------------------------------------
+
+def test_publishing_writes_the_files_once_and_downloads_serve_them_without_parsing_the_document(app, spread, client,
+                                                                                               monkeypatch):
+    from deliberate.agenda import exports as agenda_exports
+    from deliberate.models import Job
+
+    agenda_id = _publish(app, spread)
+    with app.app_context():
+        version = agenda_publish.published_agenda(agenda_id).latest
+        kinds = set(db.session.scalars(select(AgendaExport.kind).where(AgendaExport.version_id == version.id)))
+        assert kinds == {"ballots", "csv", "gender_table"}
+        job = db.session.scalar(select(Job).where(Job.name == "agenda.exports"))
+        assert job.args == [version.id] and job.status.value == "done"
+        agenda_exports.write_exports(job, version.id)  # run again (a killed worker): nothing is written twice
+        assert db.session.scalar(select(func.count(AgendaExport.id))) == 3
+        document = agenda_publish.document_of(version)
+
+    def no_parsing(version):
+        raise AssertionError("a download parsed the version's document")
+
+    monkeypatch.setattr(agenda_publish, "document_of", no_parsing)
+    ballots = client.get(f"/agendas/{agenda_id}/ballots.json")
+    assert ballots.status_code == 200 and json.loads(ballots.data) == document["inputs"]["ballots"]
+    assert ballots.headers["Content-Disposition"].endswith(f'-v{version.number}-ballots.json"')
+    assert json.loads(client.get(f"/agendas/{agenda_id}/gender-table.json").data) == \
+        document["inputs"]["gender_table"]
+    csv_file = client.get(f"/agendas/{agenda_id}.csv")
+    assert csv_file.data.startswith(b"\xef\xbb\xbf") and b"dissenting_clubs" in csv_file.data
+
+
+def test_while_the_files_are_written_a_download_says_so_and_reloads_in_spanish(app, spread, client):
+    from deliberate.models import Job, JobStatus
+
+    agenda_id = _publish(app, spread)
+    with app.app_context():
+        db.session.execute(delete(AgendaExport))
+        job = db.session.scalar(select(Job).where(Job.name == "agenda.exports"))
+        job.status, job.finished_at, job.done, job.total = JobStatus.RUNNING, None, 1, 3
+        db.session.commit()
+    answer = client.get(f"/agendas/{agenda_id}/ballots.json", headers={"Accept-Language": "es"})
+    assert answer.status_code == 202
+    page = answer.get_data(as_text=True)
+    assert "Se están escribiendo los archivos" in page and 'http-equiv="refresh"' in page and "1 de 3" in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count(AgendaExport.id))) == 0  # a GET writes nothing

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 from sqlalchemy import select
 
-from deliberate import audit
+from deliberate import audit, background
 from deliberate.agenda.documents import FORMAT, canonical, sha256
 from deliberate.agenda.draft import (
     Draft,
@@ -227,6 +227,10 @@ def publish(consultation: Consultation, actor: User, *, expected_versions: int, 
                             document=data.decode("utf-8"), sha256=sha256(data), created_by_id=actor.id,
                             created_at=utcnow())
     db.session.add(version)
+    db.session.flush()
+    # its files (ballots, CSV, gender table) are written by a job: see deliberate.agenda.exports
+    background.queue("agenda.exports", version.id, key=f"agenda-exports:{version.id}",
+                     organization_id=consultation.federation_id, requested_by=actor)
     audit.record(consultation.federation, actor, "agenda.publish", consultation.title("es"),
                  facts={"version": number, "sha256": version.sha256})
     try:

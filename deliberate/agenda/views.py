@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET  # noqa: N817 - building (not parsing) the Atom feed
 
-import orjson
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -13,6 +12,7 @@ from flask_login import current_user, login_required
 
 from deliberate import downloads, labels, permissions
 from deliberate.agenda import draft as agenda_draft
+from deliberate.agenda import exports as agenda_exports
 from deliberate.agenda import publish as agenda_publish
 from deliberate.agenda import reports as agenda_reports
 from deliberate.agenda.forms import EmptyForm, FramingForm, MinorityReportForm, PublishForm, ReportWindowForm
@@ -310,44 +310,42 @@ def download_json(agenda_id: int):
                      f"agenda-{agenda_id}-v{version.number}.json")
 
 
+def _stored_download(agenda_id: int, kind: str):
+    """Serve a version's file as the export job stored it; while the job runs, a page that says so (202).
+
+    A version published before the files were stored (no job, no file) has it written here, as it always was.
+    """
+    version = agenda_publish.version_of(_agenda_or_404(agenda_id), request.args.get("v", type=int))
+    stored = agenda_exports.stored_file(version, kind)
+    if stored is not None:
+        return downloads.attachment(stored.data, stored.content_type, stored.filename)
+    job = agenda_exports.pending_job(version)
+    if job is not None:
+        return render_template("agenda/preparing.html", agenda=version.agenda, version=version, job=job,
+                               consultation=version.agenda.consultation), 202
+    files = agenda_exports.files_of(version, agenda_publish.document_of(version))
+    if kind not in files:
+        abort(404)
+    data, content_type, filename = files[kind]
+    return downloads.attachment(data, content_type, filename)
+
+
 @bp.get("/agendas/<int:agenda_id>/ballots.json")
 def download_ballots(agenda_id: int):
     """Download the anonymised ballots in the ``deliberate tally`` input format."""
-    version = agenda_publish.version_of(_agenda_or_404(agenda_id), request.args.get("v", type=int))
-    ballots = agenda_publish.document_of(version)["inputs"]["ballots"]
-    return downloads.attachment(orjson.dumps(ballots, option=orjson.OPT_SORT_KEYS), "application/json",
-                     agenda_draft.ballots_filename(version))
+    return _stored_download(agenda_id, "ballots")
 
 
 @bp.get("/agendas/<int:agenda_id>/gender-table.json")
 def download_gender_table(agenda_id: int):
     """Download the federation's votes by gender (groups under 5 hidden), from which the gender analysis is redone."""
-    version = agenda_publish.version_of(_agenda_or_404(agenda_id), request.args.get("v", type=int))
-    table = agenda_publish.document_of(version)["inputs"].get("gender_table")
-    if table is None:
-        abort(404)
-    return downloads.attachment(orjson.dumps(table, option=orjson.OPT_SORT_KEYS), "application/json",
-                     f"agenda-{agenda_id}-v{version.number}-gender-table.json")
+    return _stored_download(agenda_id, "gender_table")
 
 
 @bp.get("/agendas/<int:agenda_id>.csv")
 def download_csv(agenda_id: int):
     """Download the agenda items with their support, one row per item."""
-    version = agenda_publish.version_of(_agenda_or_404(agenda_id), request.args.get("v", type=int))
-    document = agenda_publish.document_of(version)
-    support = {entry["item"]: entry["overall"] for entry in document["result"]["minority"]["items"]}
-    dissent = {entry["item"]: entry["dissenting_clubs"] for entry in document["result"]["minority"]["items"]}
-    rows = []
-    for entry in document["result"]["agenda"]:
-        overall = support.get(entry["item"]) or {}
-        rows.append((
-            entry["position"], entry["item"], entry["title_es"], entry["title_en"],
-            "yes" if entry["is_womens_slot"] else "no", overall.get("voters") or "", overall.get("approving") or "",
-            overall.get("share") or "", " ".join(dissent.get(entry["item"], []))))
-    header = ["position", "item", "title_es", "title_en", "is_womens_slot", "voters", "approving", "support_share",
-              "dissenting_clubs"]
-    return downloads.attachment(downloads.csv_file(header, rows), "text/csv; charset=utf-8",
-                                f"agenda-{agenda_id}-v{version.number}.csv")
+    return _stored_download(agenda_id, "csv")
 
 
 @bp.get("/o/<slug>/agendas.atom")

@@ -56,7 +56,13 @@ from deliberate.models.programmes import (
     ProgrammeUpdate,
     UpdatePhoto,
 )
-from deliberate.models.publication import Agenda, AgendaVersion, MinorityReport, MinorityReportCosign
+from deliberate.models.publication import (
+    Agenda,
+    AgendaExport,
+    AgendaVersion,
+    MinorityReport,
+    MinorityReportCosign,
+)
 from deliberate.models.volunteers import VolunteerAssignment, VolunteerRole
 
 __all__ = [
@@ -70,6 +76,7 @@ __all__ = [
     "OutgoingMail",
     "PolisUpload",
     "Agenda",
+    "AgendaExport",
     "AgendaVersion",
     "MinorityReport",
     "MinorityReportCosign",

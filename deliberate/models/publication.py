@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from deliberate.extensions import db
@@ -59,6 +59,22 @@ class AgendaVersion(db.Model):
     agenda: Mapped[Agenda] = relationship(back_populates="versions", foreign_keys=[agenda_id])
     previous: Mapped[AgendaVersion | None] = relationship(remote_side=[id])
     created_by: Mapped[User | None] = relationship()
+
+
+class AgendaExport(db.Model):
+    """A file of a published version, written once by a job after publication (the ballots, the CSV, the gender
+    table), so that a download never parses the version's document in a request."""
+
+    __table_args__ = (UniqueConstraint("version_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("agenda_version.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    content_type: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(160))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    byte_size: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class MinorityReport(db.Model):
