@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask import request
 from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import Field, Form
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
@@ -69,3 +71,19 @@ class DateInRange:
 def choices(pairs) -> list[SelectChoice]:
     """Turn (value, label) pairs into the choice objects WTForms expects."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def submitted_within(form_class: type, limit: int):
+    """Build and validate ``form_class`` from a request whose files may take up to ``limit`` bytes.
+
+    Return ``(form, submitted)``, or ``(None, False)`` when the body is larger: refused from the length it declares,
+    before a byte of it is read, or, for a body that declares none, once ``limit`` bytes were read.
+    """
+    if (request.content_length or 0) > limit:
+        return None, False
+    request.max_content_length = limit
+    try:
+        form = form_class()
+        return form, form.validate_on_submit()
+    except RequestEntityTooLarge:
+        return None, False

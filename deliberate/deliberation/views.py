@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from deliberate import permissions
 from deliberate.deliberation import polis_import, services
@@ -21,6 +20,7 @@ from deliberate.domain.errors import DomainError, NotFound, ValidationFailed
 from deliberate.domain.phases import accepts_reactions
 from deliberate.errors import refusal
 from deliberate.extensions import db
+from deliberate.forms import submitted_within
 from deliberate.models import Argument, Consultation, Demand, Language, ReactionValue, Side
 from deliberate.permissions import Need, consultation_or_404
 
@@ -236,15 +236,8 @@ def polis_upload(consultation_id: int):
         flash(_("A Polis conversation can only be imported before voting opens."), "warning")
         return redirect(url_for("consultations.show", consultation_id=consultation.id))
     limit = current_app.config["POLIS_UPLOAD_MAX_BYTES"]
-    too_large = (request.content_length or 0) > limit  # said before reading a byte of it
-    if not too_large:
-        request.max_content_length = limit  # the backstop for a body that does not say its length
-        try:
-            form = PolisUploadForm()
-            submitted = form.validate_on_submit()
-        except RequestEntityTooLarge:
-            too_large = True
-    if too_large:
+    form, submitted = submitted_within(PolisUploadForm, limit)
+    if form is None:
         form = PolisUploadForm(formdata=None)
         form.comments.errors = [_("The files together are larger than %(mb)d MB: nothing was uploaded.",
                                   mb=limit // 1_000_000)]

@@ -11,12 +11,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from deliberate import downloads, labels, permissions
 from deliberate.domain import photos
 from deliberate.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from deliberate.domain.programmes import CommitmentStatus, Currency, OwnerKind, Source, Status
+from deliberate.forms import submitted_within
 from deliberate.i18n import format_money
 from deliberate.models import Commitment, Funding, Milestone
 from deliberate.organizations.forms import EmptyForm
@@ -512,16 +512,9 @@ def post_update(programme_id: int):
     """Post a dated update to the programme's timeline."""
     programme = _programme_or_404(programme_id)
     _owner_or_403(programme)
-    limit = 3 * photos.MAX_BYTES  # read, so that a photo a little too large is refused with the texts kept
-    too_large = (request.content_length or 0) > limit  # said before reading a byte of it
-    if not too_large:
-        request.max_content_length = limit  # the backstop for a body that does not say its length
-        try:
-            form = UpdateForm()
-            submitted = form.validate_on_submit()
-        except RequestEntityTooLarge:
-            too_large = True
-    if too_large:
+    # read up to three times the photo's limit, so that a photo a little too large is refused with the texts kept
+    form, submitted = submitted_within(UpdateForm, 3 * photos.MAX_BYTES)
+    if form is None:
         form = UpdateForm(formdata=None, happened_on=services.today())
         form.photo.errors = [FIELD_MESSAGES["upload_too_large"]]
         return _show_page(programme, 413, update_form=form)
