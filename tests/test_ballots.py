@@ -266,6 +266,8 @@ def test_a_double_submit_keeps_the_first_ballot_and_leaves_nothing_of_the_second
     again = _cast(client, voting, [1, 2, None], [a])  # the same form, sent twice by an impatient thumb
     assert again.status_code == 409 and "already voted" in again.get_data(as_text=True)
     assert f'name="rank_{a}"' in again.get_data(as_text=True)  # the review page, with the ranking kept
+    assert ">Notifications<" in again.get_data(as_text=True)  # a form sent back: the menu, without counting
+    assert "Notifications (0)" in client.get(f"/consultations/{voting['consultation_id']}").get_data(as_text=True)
     with app.app_context():
         assert [(row.id, row.receipt_tag, row.sealed) for row in db.session.scalars(select(SealedBallot))] == [first]
         assert db.session.scalar(select(func.count(BallotCast.id))) == 1
@@ -274,8 +276,8 @@ def test_a_double_submit_keeps_the_first_ballot_and_leaves_nothing_of_the_second
 
 
 def test_a_cast_reads_each_thing_once_and_nothing_after_its_commit(app, client, voting, log_in):
-    """The cast's transaction: who is logged in, their unread count (the menu), the consultation, the member's club,
-    the ballot's items, the two rows written and the phase held until the commit; nothing is read again after it."""
+    """The cast's transaction: who is logged in, the consultation, the member's club, the ballot's items, the two
+    rows written and the phase held until the commit; nothing is read again after it (nor the menu's count)."""
     log_in(client, voting["member"])
     statements: list[str] = []
 
@@ -291,9 +293,30 @@ def test_a_cast_reads_each_thing_once_and_nothing_after_its_commit(app, client, 
         event.remove(engine, "before_cursor_execute", record)
     assert response.status_code == 302
     touched = [re.match(r'(SELECT .*? FROM|INSERT INTO) "?(\w+)', statement)[2] for statement in statements]
-    assert touched == ["user", "notification", "consultation", "membership", "agenda_item", "sealed_ballot",
-                       "ballot_cast", "consultation"], statements
-    assert statements[-1].startswith("SELECT consultation.phase FROM consultation")
+    assert touched == ["user", "consultation", "membership", "agenda_item", "sealed_ballot", "ballot_cast"], statements
+    # the cast is written from the consultation's row while it is voting, held until the commit
+    assert "FROM consultation WHERE consultation.id = " in statements[-1] and "consultation.phase = " in statements[-1]
+
+
+def test_a_cast_that_reaches_the_roll_after_voting_closed_leaves_nothing(app, voting, monkeypatch):
+    """The vote closes (and the ballots are mixed) while a cast is being sealed: the cast finds voting closed."""
+    real = sealing.seal
+
+    def close_meanwhile(*args):
+        with app.test_request_context():  # the board's request, with a session of its own
+            db.session.remove()
+            _advance(app, voting)
+            db.session.remove()
+        return real(*args)
+
+    monkeypatch.setattr(sealing, "seal", close_meanwhile)
+    with app.app_context():
+        consultation = db.session.get(Consultation, voting["consultation_id"])
+        with pytest.raises(PhaseClosed) as refused:
+            services.cast_ballot(consultation, db.session.get(User, voting["member"].id), [[voting["items"][0]]], [])
+        assert refused.value.phase is Phase.TALLIED
+        assert db.session.scalar(select(func.count(SealedBallot.id))) == 0
+        assert db.session.scalar(select(func.count(BallotCast.id))) == 0
 
 
 def test_the_receipt_code_replaces_the_ballot_until_voting_closes(app, client, voting, log_in):

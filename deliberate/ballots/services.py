@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import delete as sa_delete
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, literal, select
 from sqlalchemy import update as sa_update
 from sqlalchemy.exc import IntegrityError
 
@@ -39,7 +39,7 @@ from deliberate.domain import tally as tally_engine
 from deliberate.domain.count import Count, tally_input
 from deliberate.domain.errors import Conflict, NotFound, PhaseClosed, ValidationFailed
 from deliberate.domain.gender import Gender, GenderGroup, gender_group
-from deliberate.domain.phases import accepts_ballots
+from deliberate.domain.phases import Phase, accepts_ballots
 from deliberate.domain.rules import ClubWeighting
 from deliberate.extensions import db
 from deliberate.models import (
@@ -169,10 +169,17 @@ def cast_ballot(consultation: Consultation, user: User, ranking: list[list[int]]
         db.session.execute(insert(SealedBallot).values(
             consultation_id=consultation_id, receipt_tag=sealing.receipt_tag(consultation_id, receipt_hash),
             sealed=sealing.seal(consultation_id, content, known)))
-        db.session.execute(insert(BallotCast).values(
-            consultation_id=consultation_id, user_id=user_id,
-            receipt_check=sealing.receipt_check(consultation_id, user_id, receipt_hash)))
-        still_voting(consultation)
+        # the cast is written only while voting is open (accepts_ballots), holding the consultation's row until
+        # the commit like still_voting: one statement for the write and the check
+        check = sealing.receipt_check(consultation_id, user_id, receipt_hash)
+        written = db.session.execute(insert(BallotCast).from_select(
+            ["consultation_id", "user_id", "receipt_check"],
+            select(Consultation.id, literal(user_id), literal(check))
+            .where(Consultation.id == consultation_id, Consultation.phase == Phase.VOTING)
+            .with_for_update(read=True)), execution_options={"preserve_rowcount": True})
+        if written.rowcount != 1:  # voting closed since the consultation was loaded: nothing is kept
+            db.session.rollback()
+            raise PhaseClosed(db.session.scalar(select(Consultation.phase).where(Consultation.id == consultation_id)))
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()

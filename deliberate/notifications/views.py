@@ -42,8 +42,12 @@ def _notification_helpers() -> dict:
 
 @bp.before_app_request
 def _count_unread() -> None:
-    """Count the person's unread notifications once per page, for the menu (static files need no count)."""
-    if request.endpoint != "static" and current_user.is_authenticated:
+    """Count the person's unread notifications once per page, for the menu (static files need no count).
+
+    Only for a page asked for (GET): a form sent (POST) answers with a redirect to a page that counts, and one sent
+    back with errors names the notifications without their number (a cast, 50 at once, is a POST).
+    """
+    if request.method in ("GET", "HEAD") and request.endpoint != "static" and current_user.is_authenticated:
         g.unread_notifications = services.unread_count(current_user)
 
 
