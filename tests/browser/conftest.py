@@ -10,17 +10,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.pages import PHONE, ROOT, free_port, run_deliberate, start_worker
+from tests.browser.pages import PHONE, ROOT, run_deliberate, running_site
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -65,29 +61,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, server_env: dict[str, 
     run_deliberate("db", "upgrade", env=env)
     seeded = run_deliberate("seed-demo", env=env)
     (instance / "logins.txt").write_text(seeded.stdout)
-    port = free_port()
-    log = (instance / "server.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "deliberate", "run", "--port", str(port), "--no-reload"],
-        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        server.kill()
-        pytest.fail(f"the server did not start; see {instance / 'server.log'}")
-    worker = start_worker(env, instance)  # the site's jobs (mail, the opinion map) run beside it, as with make run
-    yield f"http://127.0.0.1:{port}"
-    server.terminate()
-    server.wait(timeout=10)
-    worker.terminate()
-    worker.wait(timeout=10)
-    log.close()
+    with running_site(env, instance) as base:  # the site's jobs (mail, the opinion map) run beside it
+        yield base
 
 
 @pytest.fixture(scope="session")

@@ -8,15 +8,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
 import pytest
 
-from tests.browser.pages import DESKTOP, PHONE, ROOT, free_port, log_in, run_deliberate
+from tests.browser.pages import DESKTOP, PHONE, log_in, run_deliberate, running_site
 
 SHEETS = 5
 
@@ -37,25 +34,8 @@ def hall(tmp_path_factory) -> Iterator[dict]:
         if len(parts) == 3 and "@" in parts[1]:
             logins[parts[0]] = parts[1]
     voting = json.loads(run_deliberate("demo-vote", env=env).stdout.strip().splitlines()[-1])
-    port = free_port()
-    log = (instance / "server.log").open("w")
-    server = subprocess.Popen([sys.executable, "-m", "flask", "--app", "deliberate", "run", "--port", str(port),
-                               "--no-reload"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 90  # a loaded machine takes its time to import the app
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        server.kill()
-        pytest.fail(f"the server did not start; see {instance / 'server.log'}")
-    yield {"base": f"http://127.0.0.1:{port}", "env": env, "logins": logins,
-           "consultation_id": voting["consultation_id"]}
-    server.terminate()
-    server.wait(timeout=10)
-    log.close()
+    with running_site(env, instance, worker=False) as base:
+        yield {"base": base, "env": env, "logins": logins, "consultation_id": voting["consultation_id"]}
 
 
 def _fits(page) -> bool:

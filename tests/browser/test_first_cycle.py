@@ -14,17 +14,14 @@ import email
 import email.policy
 import os
 import re
-import socket
 import socketserver
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 
-from tests.browser.pages import DESKTOP, PHONE, ROOT, free_port, run_deliberate, start_worker
+from tests.browser.pages import DESKTOP, PHONE, run_deliberate, running_site
 
 ADMIN_EMAIL, ADMIN_PASSWORD = "admin@federacion.example.org", "cielo de zacatecas 1"
 BOARD_EMAIL, PASSWORD = "mesa@federacion.example.org", "nopal y tuna 2027"
@@ -78,27 +75,8 @@ def fresh_site(tmp_path_factory) -> Iterator[tuple[str, _Sink]]:
     env.pop("DELIBERATE_TEST_DATABASE_URL", None)
     run_deliberate("db", "upgrade", env=env)
     run_deliberate("create-admin", ADMIN_EMAIL, "--name", "Admin del sitio", "--password", ADMIN_PASSWORD, env=env)
-    port = free_port()
-    log = (instance / "server.log").open("w")
-    server = subprocess.Popen([sys.executable, "-m", "flask", "--app", "deliberate", "run", "--port", str(port),
-                               "--no-reload"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        server.kill()
-        pytest.fail(f"the server did not start; see {instance / 'server.log'}")
-    worker = start_worker(env, instance)  # mail and the opinion map are jobs, run beside the site as with make run
-    yield f"http://127.0.0.1:{port}", sink
-    server.terminate()
-    server.wait(timeout=10)
-    worker.terminate()
-    worker.wait(timeout=10)
-    log.close()
+    with running_site(env, instance) as base:  # mail and the opinion map are jobs, run beside the site
+        yield base, sink
     sink.shutdown()
     sink.server_close()
 
