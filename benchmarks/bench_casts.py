@@ -48,12 +48,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
+from benchmarks.bench_jobs import reset_database, run_deliberate  # noqa: E402 - one set-up for both
 from deliberate.app import create_app  # noqa: E402
 
 PYTHON = sys.executable
-DELIBERATE = [PYTHON, "-c", "from deliberate.cli import main; main()"]
 PASSWORD = "demo-federacion-2026"  # noqa: S105 - the demo's published password (deliberate.demo.content)
 CAST_PATH = re.compile(r"/consultations/\d+/ballot/cast$")
 TIMES_ENV = "BENCH_CASTS_TIMES"
@@ -152,20 +151,6 @@ class Browser:
 
 # --- set-up --------------------------------------------------------------------------------------------------------
 
-def _reset_database(url: str) -> None:
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    admin.dispose()
-
-
-def _run(environment: dict, *args: str) -> str:
-    done = subprocess.run([*DELIBERATE, *args], env=environment, cwd=ROOT, capture_output=True, text=True)
-    if done.returncode:
-        raise SystemExit(f"deliberate {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout
 
 
 def _seed(options, environment: dict) -> int:
@@ -185,11 +170,11 @@ def _seed(options, environment: dict) -> int:
         except Exception:  # noqa: BLE001, S110 - no such database yet: seed one
             pass
     engine.dispose()
-    _reset_database(options.database)
-    _run(environment, "db", "upgrade")
+    reset_database(options.database)
+    run_deliberate(environment, "db", "upgrade")
     started = time.perf_counter()
-    _run(environment, "seed-demo", "--members", str(options.members))
-    output = _run(environment, "demo-vote")
+    run_deliberate(environment, "seed-demo", "--members", str(options.members))
+    output = run_deliberate(environment, "demo-vote")
     print(f"Seeded and opened the vote in {time.perf_counter() - started:.1f} s")
     return int(re.search(r'"consultation_id": (\d+)', output).group(1))
 

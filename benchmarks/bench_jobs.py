@@ -54,7 +54,8 @@ PYTHON = sys.executable
 DELIBERATE = [PYTHON, "-c", "from deliberate.cli import main; main()"]
 
 
-def _reset_database(url: str) -> None:
+def reset_database(url: str) -> None:
+    """Drop and create the benchmark's PostgreSQL database (its contents are thrown away)."""
     parsed = make_url(url)
     admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -63,7 +64,8 @@ def _reset_database(url: str) -> None:
     admin.dispose()
 
 
-def _run(environment: dict, *args: str) -> str:
+def run_deliberate(environment: dict, *args: str) -> str:
+    """Run a ``deliberate`` command in a fresh interpreter and return what it printed; stop if it fails."""
     done = subprocess.run([*DELIBERATE, *args], env=environment, cwd=ROOT, capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(f"deliberate {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
@@ -155,13 +157,13 @@ def main() -> None:
     print(f"Machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; {options.members:,} synthetic members, "
           f"{options.web_workers} gunicorn workers, {options.job_workers} job workers x {options.threads} threads")
     if not (options.reuse_database and _seeded(options.database, options.members)):
-        _reset_database(options.database)
-        _run(environment, "db", "upgrade")
+        reset_database(options.database)
+        run_deliberate(environment, "db", "upgrade")
         started = time.perf_counter()
-        _run(environment, "seed-demo", "--members", str(options.members))
+        run_deliberate(environment, "seed-demo", "--members", str(options.members))
         print(f"Seeded in {time.perf_counter() - started:.1f} s")
     else:
-        _run(environment, "db", "upgrade")
+        run_deliberate(environment, "db", "upgrade")
         engine = create_engine(options.database)
         with engine.begin() as connection:  # the last run's digest part made everyone choose the daily summary
             connection.execute(text("DELETE FROM notification_preference"))
