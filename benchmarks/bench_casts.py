@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import http.cookiejar
 import io
 import os
 import pstats
@@ -49,7 +48,8 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from benchmarks.bench_jobs import reset_database, run_deliberate  # noqa: E402 - one set-up for both
+from benchmarks.bench_jobs import Browser as SiteBrowser  # noqa: E402 - one set-up for both
+from benchmarks.bench_jobs import reset_database, run_deliberate  # noqa: E402
 from deliberate.app import create_app  # noqa: E402
 
 PYTHON = sys.executable
@@ -95,41 +95,13 @@ def timed_app():
 
 # --- the client ----------------------------------------------------------------------------------------------------
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # a cast's answer is its redirect: measure it, do not follow it
-        return None
-
-
-class Browser:
+class Browser(SiteBrowser):
     """One member's browser: cookies, the ballot's CSRF token and item ids."""
 
     def __init__(self, base: str) -> None:
-        self.base = base
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
-                                                  _NoRedirect())
+        super().__init__(base)
         self.token = ""
         self.items: list[int] = []
-
-    def get(self, path: str) -> str:
-        with self.opener.open(self.base + path, timeout=120) as response:
-            return response.read().decode()
-
-    def post(self, path: str, fields: dict) -> tuple[int, float]:
-        data = urllib.parse.urlencode(fields, doseq=True).encode()
-        request = urllib.request.Request(self.base + path, data=data)  # noqa: S310 - http on this machine
-        start = time.perf_counter()
-        try:
-            with self.opener.open(request, timeout=120) as response:
-                response.read()
-                status = response.status
-        except urllib.error.HTTPError as error:
-            error.read()
-            status = error.code
-        return status, time.perf_counter() - start
-
-    @staticmethod
-    def csrf(page: str) -> str:
-        return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
 
     def log_in(self, email: str, consultation_id: int) -> None:
         status, _ = self.post("/account/login", {"csrf_token": self.csrf(self.get("/account/login")),

@@ -78,7 +78,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 class Browser:
-    """A board member's browser: cookies, and the CSRF token of the last form."""
+    """A browser on the site: its cookies; it reads pages, sends forms and times their answer (not following it)."""
 
     def __init__(self, base: str) -> None:
         self.base = base
@@ -99,11 +99,12 @@ class Browser:
                 response.read()
                 status = response.status
         except urllib.error.HTTPError as error:
+            error.read()
             status = error.code
         return status, time.perf_counter() - start
 
     @staticmethod
-    def token(page: str) -> str:
+    def csrf(page: str) -> str:
         return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
 
 
@@ -237,7 +238,7 @@ def main() -> None:
         browser = Browser(f"http://127.0.0.1:{port}")
         _wait(lambda: None, lambda: _answers(browser), stall=120)
         page = browser.get("/account/login")
-        status, _ = browser.post("/account/login", {"csrf_token": Browser.token(page), "email": board_email,
+        status, _ = browser.post("/account/login", {"csrf_token": Browser.csrf(page), "email": board_email,
                                                      "password": "demo-federacion-2026"})
         if status != 302:
             raise SystemExit(f"the board member could not log in ({status})")
@@ -245,7 +246,7 @@ def main() -> None:
         def move(consultation_id: int) -> tuple[int, float]:
             form = browser.get(f"/consultations/{consultation_id}/advance?target=collecting")
             status, seconds = browser.post(f"/consultations/{consultation_id}/advance", {
-                "csrf_token": Browser.token(form), "expected": "draft", "target": "collecting", "confirm": "y"})
+                "csrf_token": Browser.csrf(form), "expected": "draft", "target": "collecting", "confirm": "y"})
             if status != 302:
                 raise SystemExit(f"the phase move answered {status}")
             return status, seconds
