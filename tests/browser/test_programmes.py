@@ -141,7 +141,9 @@ def test_the_board_posts_an_update_with_a_phone_photo_published_without_its_meta
     assert "Se publicó tu avance." in page.inner_text("main")
     image = page.locator('main .update-photo img[alt="El terreno cercado, visto desde la calle"]')
     assert image.count() == 1
-    assert page.evaluate("img => img.complete && img.naturalWidth", image.element_handle()) == 1200
+    image.scroll_into_view_if_needed()  # the photo loads lazily: on a phone it may start below the fold
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    assert page.evaluate("img => img.naturalWidth", image.element_handle()) == 1200
     served = page.request.get(live_server + image.get_attribute("src"))
     assert served.ok and served.headers["content-type"] == "image/jpeg" and b"PhoneMaker" not in served.body()
     assert _fits(page)
