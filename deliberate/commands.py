@@ -21,7 +21,8 @@ from deliberate.domain.errors import NotFound, PhaseClosed, ValidationFailed
 from deliberate.extensions import migrations
 from deliberate.jobs.cli import run_jobs_command, worker_command
 from deliberate.mail import external_url
-from deliberate.opinion.cli import opinion_map_command, opinion_refresh_command
+from deliberate.opinion.cli import opinion_map_command
+from deliberate.opinion.services import refresh_stale
 from deliberate.ops.cli import doctor_command
 from deliberate.organizations.services import create_federation, mail_board_invitations
 
@@ -123,6 +124,18 @@ def demo_vote_command() -> None:
     click.echo(json.dumps({"consultation_id": consultation_id}))
 
 
+@click.command("opinion-refresh")
+@with_appcontext
+def opinion_refresh_command() -> None:
+    """Recompute the opinion map of every open consultation whose snapshot is stale (run it from cron).
+
+    A snapshot is stale once enough reactions arrived since it was computed (50, or 10% of those it counted);
+    frozen snapshots (voting has opened) are never recomputed.
+    """
+    done = refresh_stale()
+    click.echo(json.dumps({"recomputed": done}))
+
+
 class MigrationCommands(click.Group):
     """Flask-Migrate's ``db`` commands, attached when one of them runs, so that Alembic loads for those alone."""
 
@@ -139,7 +152,11 @@ class MigrationCommands(click.Group):
 
 
 def register_commands(app: Flask) -> None:
-    """Add every command of the project to the application's ``deliberate`` group, each area's own included."""
+    """Add every command of the project to the application's ``deliberate`` group, each area's own included.
+
+    ``flask --app deliberate`` finds them there; the ``deliberate`` command finds those that need no app
+    (opinion-map, cluster) among its own, and lists the others without building the app (deliberate/cli.py).
+    """
     for command in (
         seed_demo_command, demo_ballots_command, demo_vote_command, create_admin_command, create_federation_command,
         doctor_command, verify_agenda_command, demo_cycle_command, cluster_command, import_polis_command,

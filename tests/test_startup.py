@@ -13,6 +13,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
+from flask import Flask
+
+from deliberate.cli import APP_COMMANDS, OWN_COMMANDS, main
+
 #: Libraries no start may import: scikit-learn and SciPy (the opinion map, consolidation), Pillow (photos), Huey
 #: with Redis's client and psycopg (the job queue, on SQLite here), Flask-Migrate with Alembic (the db commands),
 #: PostgreSQL's dialect (on SQLite).
@@ -45,10 +50,28 @@ def test_creating_the_app_imports_no_heavy_library(tmp_path: Path) -> None:
     assert imported_after("from deliberate.app import create_app; create_app()", tmp_path)["heavy"] == []
 
 
-def test_the_command_list_imports_no_heavy_library_and_names_the_migration_commands(tmp_path: Path) -> None:
-    run = imported_after("from deliberate.cli import main; main(['--help'])", tmp_path)
+def test_the_command_list_builds_no_app_and_names_the_migration_commands(tmp_path: Path) -> None:
+    run = imported_after("from deliberate.cli import main; main(['--help'])", tmp_path, HEAVY + THE_APP)
     assert run["heavy"] == []
     assert "Perform database migrations." in run["stdout"] and "tally" in run["stdout"]
+
+
+def test_the_command_list_shows_each_command_with_its_own_help_line(app: Flask) -> None:
+    assert set(app.cli.commands) - set(OWN_COMMANDS) == set(APP_COMMANDS)
+    commands = {name: main.get_command(click.Context(main), name) for name in OWN_COMMANDS}
+    lines = {name: line for name, (_, _, line) in OWN_COMMANDS.items()} | APP_COMMANDS
+    for name, line in lines.items():
+        command = commands.get(name) or app.cli.commands[name]
+        for limit in (40, 57, 1000):  # --help shortens each line to the terminal's width
+            assert click.Command(name, help=line).get_short_help_str(limit) == command.get_short_help_str(limit), name
+
+
+def test_the_opinion_map_command_builds_no_app(tmp_path: Path) -> None:
+    folder = Path(__file__).resolve().parent / "data" / "polis" / "bg2050-volunteers"
+    code = f"from deliberate.cli import main; main(['opinion-map', {str(folder)!r}])"
+    run = imported_after(code, tmp_path, THE_APP)
+    assert run["heavy"] == []
+    assert len(json.loads(run["stdout"])["participants"]) == 126
 
 
 def test_the_tally_command_imports_no_heavy_library_and_builds_no_app(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The ``deliberate opinion-map DIR`` command: the opinion map of a Polis export folder, as JSON."""
+"""The ``deliberate opinion-map DIR`` command: the opinion map of a Polis export folder, as JSON, without the app."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask.cli import with_appcontext
 
 from deliberate.domain.opinion import OpinionMap, compute_opinion_map
-from deliberate.opinion.services import refresh_stale
 from deliberate.polis import PolisExport, PolisFormatError, read_polis_export
 
 
@@ -76,15 +74,3 @@ def opinion_map_command(directory: Path, indent: int | None) -> None:
     except PolisFormatError as error:
         raise click.ClickException(str(error)) from error
     click.echo(json.dumps(opinion_map_payload(opinion_map_of_export(export)), indent=indent))
-
-
-@click.command("opinion-refresh")
-@with_appcontext
-def opinion_refresh_command() -> None:
-    """Recompute the opinion map of every open consultation whose snapshot is stale (run it from cron).
-
-    A snapshot is stale once enough reactions arrived since it was computed (50, or 10% of those it counted);
-    frozen snapshots (voting has opened) are never recomputed.
-    """
-    done = refresh_stale()
-    click.echo(json.dumps({"recomputed": done}))
