@@ -9,16 +9,16 @@ from typing import Any
 import click
 
 from deliberate.domain.opinion import OpinionMap, compute_opinion_map
-from deliberate.polis import PolisExport, PolisFormatError, read_polis_export
+from deliberate.polis import PolisFormatError, PolisVotes, read_polis_votes
 
 
-def opinion_map_of_export(export: PolisExport) -> OpinionMap:
-    """Compute the opinion map of a Polis export (moderated-out statements carry no weight)."""
+def opinion_map_of_export(votes: PolisVotes) -> OpinionMap:
+    """Compute the opinion map of a Polis export's votes (moderated-out statements carry no weight)."""
     return compute_opinion_map(
-        export.participants,
-        [statement.id for statement in export.statements],
-        [(r.participant_id, r.statement_id, r.value) for r in export.reactions],
-        hidden=export.hidden_statement_ids,
+        votes.participants,
+        [statement.id for statement in votes.statements],
+        list(zip(votes.voter.tolist(), votes.statement.tolist(), votes.value.tolist(), strict=True)),
+        hidden=frozenset(statement.id for statement in votes.statements if statement.is_hidden),
     )
 
 
@@ -70,7 +70,7 @@ def opinion_map_command(directory: Path, indent: int | None) -> None:
     moderated-out comments carry no weight. Rates are smoothed ((n + 1) / (seen + 2)).
     """
     try:
-        export = read_polis_export(directory)
+        votes = read_polis_votes(directory)
     except PolisFormatError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(json.dumps(opinion_map_payload(opinion_map_of_export(export)), indent=indent))
+    click.echo(json.dumps(opinion_map_payload(opinion_map_of_export(votes)), indent=indent))
