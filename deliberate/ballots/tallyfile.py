@@ -146,12 +146,17 @@ def _ranks(ballots: list[dict], candidates: Sequence[str]) -> np.ndarray:
     except KeyError:
         position = next(i for i, b in enumerate(ballots) if "ranking" not in b)
         raise TallyFileError(f'ballot {position}: no "ranking"') from None
-    if set(map(type, rankings)) - {list}:
+    # list.__len__ measures a list and refuses anything else: one pass checks the types and counts.
+    try:
+        tiers_per_ballot = np.fromiter(map(list.__len__, rankings), np.int64, n)
+    except TypeError:
         position = next(i for i, r in enumerate(rankings) if type(r) is not list)
-        raise TallyFileError(f"ballot {position}: the ranking must be a list of tiers")
-    tiers_per_ballot = np.fromiter(map(len, rankings), np.int64, n)
+        raise TallyFileError(f"ballot {position}: the ranking must be a list of tiers") from None
     tiers = list(chain.from_iterable(rankings))
-    tier_sizes = np.fromiter(map(len, tiers), np.int64, len(tiers)) if not set(map(type, tiers)) - {list} else None
+    try:
+        tier_sizes: np.ndarray | None = np.fromiter(map(list.__len__, tiers), np.int64, len(tiers))
+    except TypeError:
+        tier_sizes = None
     if tier_sizes is None or (tier_sizes.size and tier_sizes.min() == 0):
         position = next(i for i, r in enumerate(rankings) if not all(type(t) is list and t for t in r))
         raise TallyFileError(f"ballot {position}: every tier must be a non-empty list of candidate names")
@@ -159,9 +164,8 @@ def _ranks(ballots: list[dict], candidates: Sequence[str]) -> np.ndarray:
         position = int(np.argmax(tiers_per_ballot > m))
         raise TallyFileError(f"ballot {position}: more tiers than candidates (a candidate is ranked twice)")
     index = {name: number for number, name in enumerate(candidates)}
-    names = list(chain.from_iterable(tiers))
     try:
-        items = np.fromiter(map(index.__getitem__, names), np.intp, len(names))
+        items = np.fromiter(map(index.__getitem__, chain.from_iterable(tiers)), np.intp, int(tier_sizes.sum()))
     except (KeyError, TypeError):
         position = next(i for i, r in enumerate(rankings) for t in r for c in t if not _known(index, c))
         bad = next(c for t in rankings[position] for c in t if not _known(index, c))
