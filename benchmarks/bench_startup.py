@@ -85,7 +85,7 @@ def report(label: str, walls: list[float], cpus: list[float], target: float | No
     if target is not None:
         verdict = f"; target {target:.1f} s: best run {'within' if min(walls) <= target else 'OVER'} it"
     print(f"{label:<38} wall best {min(walls):.2f} s, median {statistics.median(walls):.2f} s; "
-          f"CPU best {min(cpus):.2f} s, median {statistics.median(cpus):.2f} s{verdict}")
+          f"CPU best {min(cpus):.2f} s, median {statistics.median(cpus):.2f} s{verdict}; load {os.getloadavg()[0]:.1f}")
 
 
 def main() -> int:
