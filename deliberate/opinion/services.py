@@ -163,7 +163,8 @@ def _compute_into(consultation: Consultation) -> OpinionSnapshot:
     snapshot.group_informed_consensus = {str(s): round(v, 5) for s, v in result.group_informed_consensus.items()}
     snapshot.composition = _composition(consultation.federation, result.groups)
     snapshot.parameters = {
-        "min_reactions": engine.MIN_REACTIONS, "groups_tried": [engine.MIN_GROUPS, engine.MAX_GROUPS],
+        "min_reactions": engine.MIN_REACTIONS, "min_clustered": engine.MIN_CLUSTERED,
+        "groups_tried": [engine.MIN_GROUPS, engine.MAX_GROUPS], "base_per_group": engine.BASE_PER_GROUP,
         "base_clusters": engine.BASE_CLUSTERS, "z": engine.Z_90, "min_group_size": engine.MIN_GROUP_SIZE,
         "group_starts": engine.GROUP_STARTS, "same_partition": engine.SAME_PARTITION,
         "split_margin": engine.SPLIT_MARGIN,

@@ -158,12 +158,33 @@ def test_a_participant_needs_seven_reactions_to_be_clustered() -> None:
 
 
 def test_with_fewer_than_seven_statements_reacting_to_all_of_them_is_enough() -> None:
-    people, statements, reactions = two_camps(per_camp=6, statements=5)
+    people, statements, reactions = two_camps(per_camp=8, statements=5)
     reactions += [(60, s, DISAGREE) for s in range(5)] + [(61, s, DISAGREE) for s in range(4)]
     result = compute_opinion_map([*people, 60, 61], statements, reactions)
 
     assert result.group_of(60) is not None
     assert result.group_of(61) is None
+
+
+def test_while_fewer_than_fifteen_qualify_the_most_active_others_are_clustered_too() -> None:
+    people, statements, reactions = two_camps(per_camp=6, statements=20)
+    # 12 people reacted to everything; of the four below seven reactions, the three most active make it 15.
+    reactions += [(70, s, AGREE) for s in range(6)] + [(71, s, AGREE) for s in range(5)]
+    reactions += [(72, s, AGREE) for s in range(2)] + [(73, 0, AGREE)]
+    result = compute_opinion_map([*people, 70, 71, 72, 73, 74], statements, reactions)
+
+    assert all(result.group_of(p) is not None for p in (70, 71, 72))
+    assert result.group_of(73) is None
+    assert result.group_of(74) is None, "someone who never reacted is never clustered"
+
+
+@pytest.mark.parametrize(("n_people", "seed"), [(12, 7), (20, 0)])
+def test_fewer_than_three_dozen_participants_get_at_most_three_groups(n_people: int, seed: int) -> None:
+    # As in Polis, one group beyond two per 12 base clusters (here one per participant): four groups before.
+    people, statements, reactions = random_conversation(n_people, 30, seed=seed)
+    result = compute_opinion_map(people, statements, reactions)
+
+    assert 1 <= len(result.groups) <= 3
 
 
 def test_hidden_statements_carry_no_weight() -> None:

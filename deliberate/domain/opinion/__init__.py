@@ -9,8 +9,10 @@ Polis computes (no Polis code is used):
 2. PCA to two components; each participant is projected from the cells they voted only, scaled by
    ``sqrt(n_statements / n_votes)`` so that people who voted on few statements are not all drawn to the
    centre.
-3. Participants with at least ``min(7, n_statements)`` reactions are clustered: k-means into up to 100 base
-   clusters, then k-means of the base centres weighted by their sizes for k = 2..5, keeping the k with the
+3. Participants with at least ``min(7, n_statements)`` reactions are clustered (while fewer than 15 qualify,
+   the most active of the others join them up to 15, as in Polis): k-means into up to 100 base clusters,
+   then k-means of the base centres weighted by their sizes for k = 2 to at most 5 (one more group allowed
+   per 12 base clusters, Polis's rule, so a dozen participants get at most 3), keeping the k with the
    best silhouette (over participants: each base centre weighs as many as it holds), unless fewer groups come
    within ``SPLIT_MARGIN`` (0.02) of it. For each k the group k-means is run from Polis's start (the first
    distinct centres) and from ``GROUP_STARTS`` seeded k-means++ starts; Polis's result is kept unless the
@@ -59,15 +61,19 @@ from threadpoolctl import threadpool_limits
 
 from deliberate.domain.opinion.groups import (
     BASE_CLUSTERS,
+    BASE_PER_GROUP,
     GROUP_STARTS,
     KMEANS_ITERATIONS,
     MAX_GROUPS,
+    MIN_CLUSTERED,
     MIN_GROUP_SIZE,
     MIN_GROUPS,
+    MIN_REACTIONS,
     SAME_PARTITION,
     SPLIT_MARGIN,
     canonical_labels,
     cluster,
+    participants_to_cluster,
 )
 from deliberate.domain.opinion.projection import EXACT_PCA_LIMIT, project
 from deliberate.domain.opinion.results import (
@@ -92,13 +98,10 @@ from deliberate.domain.opinion.statements import (
 )
 from deliberate.domain.opinion.votes import DUPLICATE, reaction_arrays
 
-#: Reactions needed to be clustered (or every statement, if there are fewer).
-MIN_REACTIONS = 7
-
 __all__ = [
-    "AGREE", "BASE_CLUSTERS", "DISAGREE", "DUPLICATE", "EXACT_PCA_LIMIT", "GROUP_STARTS", "KMEANS_ITERATIONS",
-    "MAX_CONSENSUS", "MAX_GROUPS", "MAX_REPRESENTATIVE", "MIN_GROUPS", "MIN_GROUP_SIZE", "MIN_REACTIONS", "PASS",
-    "SAME_PARTITION", "SPLIT_MARGIN", "Z_90",
+    "AGREE", "BASE_CLUSTERS", "BASE_PER_GROUP", "DISAGREE", "DUPLICATE", "EXACT_PCA_LIMIT", "GROUP_STARTS",
+    "KMEANS_ITERATIONS", "MAX_CONSENSUS", "MAX_GROUPS", "MAX_REPRESENTATIVE", "MIN_CLUSTERED", "MIN_GROUPS",
+    "MIN_GROUP_SIZE", "MIN_REACTIONS", "PASS", "SAME_PARTITION", "SPLIT_MARGIN", "Z_90",
     "ConsensusStatement", "OpinionGroup", "OpinionMap", "ParticipantPosition", "RepresentativeStatement",
     "compute_opinion_map",
 ]
@@ -144,8 +147,7 @@ def _compute(
     visible_counts = np.bincount(votes.rows, minlength=n_people)
     # Reactions to hidden statements count as taking part (as in Polis), but someone must have reacted to at
     # least one visible statement to have a place on the map and a statement to share with a group.
-    enough = visible_counts + votes.hidden_counts >= min(MIN_REACTIONS, n_statements)
-    clustered = np.flatnonzero(enough & (visible_counts > 0))
+    clustered = participants_to_cluster(visible_counts + votes.hidden_counts, visible_counts, n_statements)
     labels = np.full(n_people, -1, dtype=np.int64)
     labels[clustered] = cluster(xy[clustered])
     labels = canonical_labels(labels)

@@ -1,13 +1,18 @@
-"""Cluster the participants: base k-means clusters, then 2 to 5 groups by silhouette, with no group of one."""
+"""Choose who is clustered and cluster them: base k-means clusters, then 2 to 5 groups by silhouette, none of one."""
 
 from __future__ import annotations
 
 import numpy as np
 
+#: Reactions needed to be clustered (or every statement, if there are fewer).
+MIN_REACTIONS = 7
+#: Fewest participants clustered: while fewer qualify, the most active of the others join them.
+MIN_CLUSTERED = 15
 #: Maximum number of base clusters.
 BASE_CLUSTERS = 100
-#: Group counts tried.
+#: Group counts tried: from MIN_GROUPS up to MAX_GROUPS, one more for every BASE_PER_GROUP base clusters.
 MIN_GROUPS, MAX_GROUPS = 2, 5
+BASE_PER_GROUP = 12
 #: Lloyd iterations at most.
 KMEANS_ITERATIONS = 300
 #: Smallest opinion group allowed.
@@ -18,6 +23,30 @@ GROUP_STARTS = 8
 SAME_PARTITION = 0.05
 #: Silhouette a larger number of groups must gain over a smaller one to be preferred.
 SPLIT_MARGIN = 0.02
+
+
+def participants_to_cluster(taking_part: np.ndarray, placed: np.ndarray, n_statements: int) -> np.ndarray:
+    """Return the indices of the participants to cluster, in order, from their reaction counts.
+
+    ``taking_part`` counts every reaction (to hidden statements too) and ``placed`` the reactions to visible
+    statements, without which nobody has a place on the map. As in Polis, a participant is clustered after
+    ``min(MIN_REACTIONS, n_statements)`` reactions; while fewer than ``MIN_CLUSTERED`` participants qualify,
+    the others who reacted most join them (ties in id order) until there are ``MIN_CLUSTERED``, so that a
+    small conversation still has groups.
+    """
+    eligible = placed > 0
+    chosen = eligible & (taking_part >= min(MIN_REACTIONS, n_statements))
+    missing = MIN_CLUSTERED - int(np.count_nonzero(chosen))
+    if missing > 0:
+        others = np.flatnonzero(eligible & ~chosen)
+        most_active = others[np.argsort(-taking_part[others], kind="stable")][:missing]
+        chosen[most_active] = True
+    return np.flatnonzero(chosen)
+
+
+def group_counts(n_base: int) -> range:
+    """Return the numbers of groups tried for ``n_base`` base clusters (Polis's rule: 2 + one per 12, at most 5)."""
+    return range(MIN_GROUPS, min(MAX_GROUPS, MIN_GROUPS + n_base // BASE_PER_GROUP, n_base - 1) + 1)
 
 
 def cluster(points: np.ndarray) -> np.ndarray:
@@ -44,7 +73,7 @@ def cluster(points: np.ndarray) -> np.ndarray:
         return np.full(n, -1, dtype=np.int64)
     base_labels, centres, sizes = _kmeans(points, np.ones(n), BASE_CLUSTERS)
     scored: list[tuple[int, float, np.ndarray]] = []
-    for k in range(MIN_GROUPS, min(MAX_GROUPS, len(centres) - 1) + 1):
+    for k in group_counts(len(centres)):
         centre_labels = _best_kmeans(centres, sizes, k)
         if centre_labels is None:
             continue
