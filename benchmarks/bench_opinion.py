@@ -1,8 +1,9 @@
 """Measure the opinion map: time, peak memory and agreement with Polis.
 
 Run ``.venv/bin/python benchmarks/bench_opinion.py`` (``--quick`` skips the 10,000 x 2,000 case and repeats
-less). It prints, for the real Polis conversations in ``tests/data/polis`` (when present: two small ones, two
-large ones and a tiny one) and for synthetic conversations of 2,000 x 500 and 10,000 x 2,000 with sparse
+less). It prints, for the real Polis conversations in ``tests/data/polis`` (when present: the development set of two
+small, two large and a tiny one, then the held-out ones, each group under its heading, and a summary of every
+adjusted Rand index at the end) and for synthetic conversations of 2,000 x 500 and 10,000 x 2,000 with sparse
 participation like the real ones:
 
 - the best wall-clock time of :func:`compute_opinion_map` over a few runs (input already in memory);
@@ -163,10 +164,18 @@ def main() -> None:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"Opinion map (single-threaded by design; best of {repeat} runs; load average {load})")
     if POLIS.is_dir():
-        for name in snapshots.CONVERSATIONS:
-            conversation = snapshots.load(name)
-            result = measure(name, polis_inputs(conversation), repeat)
-            print(reference_line(conversation, result))
+        summary: list[tuple[str, str, float]] = []
+        for kind, names in (("development, small", snapshots.SMALL), ("development, large", snapshots.LARGE),
+                            ("development, tiny", snapshots.TINY), ("held out", snapshots.HELD_OUT)):
+            print(f"-- {kind}")
+            for name in names:
+                conversation = snapshots.load(name)
+                result = measure(name, polis_inputs(conversation), repeat)
+                print(reference_line(conversation, result))
+                summary.append((kind, name, snapshots.agreement_with_polis(conversation, result)))
+        print("ARI vs Polis's groups, per conversation (target: >= 0.7 on each small one, >= 0.95 on large ones):")
+        for kind, name, figure in summary:
+            print(f"  {kind:20} {name:32} {figure:.3f}")
     else:
         print(f"(no Polis data at {POLIS}: real conversations skipped)")
     sizes = [(2_000, 500)] if args.quick else [(2_000, 500), (10_000, 2_000)]

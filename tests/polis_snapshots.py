@@ -21,12 +21,14 @@ from deliberate.domain.opinion import OpinionMap, compute_opinion_map
 from deliberate.polis import read_polis_export, read_polis_groups
 
 POLIS = Path(__file__).resolve().parent / "data" / "polis"
-#: Every real conversation kept, small (a few hundred participants, about fifty statements) first.
+#: Every real conversation kept. Development: the engine was adjusted while watching these (small ones first: a
+#: few hundred participants, about fifty statements).
 SMALL = ("15-per-hour-seattle", "brexit-consensus")
 LARGE = ("bg2050-volunteers", "scoop-hivemind.biodiversity")
 TINY = ("london.youth.policing",)
-#: Read only after the engine was changed, as a check on conversations it was not adjusted to; both fall short.
-HELD_OUT = ("scoop-hivemind.freshwater", "scoop-hivemind.ubi")
+#: Held out: read only after a change to the engine, as a check on conversations it was not adjusted to. taxes
+#: was added last and kept out of every decision; freshwater and ubi were held out from the change before.
+HELD_OUT = ("scoop-hivemind.taxes", "scoop-hivemind.freshwater", "scoop-hivemind.ubi")
 CONVERSATIONS = SMALL + LARGE + TINY + HELD_OUT
 
 

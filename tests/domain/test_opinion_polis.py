@@ -1,6 +1,6 @@
 """The Polis export reader and the opinion map on the real Polis conversations in tests/data/polis.
 
-The conversations in tests/data/polis are used unchanged (four as participants-votes.csv only, see their
+The conversations in tests/data/polis are used unchanged (five as participants-votes.csv only, see their
 README). Attribution, as their licence asks:
 
     Data was gathered using the Polis software (compdemocracy.org/polis) and is sub-licensed under
@@ -12,6 +12,7 @@ README). Attribution, as their licence asks:
     https://pol.is/7wmvbjcjhp (brexit-consensus)
     https://pol.is/5psrv8bm2a (scoop-hivemind.freshwater)
     https://pol.is/4yy3sh84js (scoop-hivemind.ubi)
+    https://pol.is/5sw7wa5dep (scoop-hivemind.taxes)
 """
 
 from __future__ import annotations
@@ -123,10 +124,12 @@ def test_a_folder_without_votes_is_refused(tmp_path: Path) -> None:
         ("brexit-consensus", 0.78),
         ("bg2050-volunteers", 0.9),
         ("scoop-hivemind.biodiversity", 0.92),
+        # Held out (334 x 148, read only after the last change to the engine): 0.788 at its first reading.
+        ("scoop-hivemind.taxes", 0.75),
     ],
 )
 def test_the_groups_agree_with_polis(name: str, floor: float, record_property: pytest.RecordProperty) -> None:
-    """Measured 0.884, 0.808, 0.932 and 0.948 when written; the floors sit a little below."""
+    """Measured 0.884, 0.808, 0.932, 0.948 and 0.788 when written; the floors sit a little below."""
     conversation = snapshots.load(name)
     figure = snapshots.agreement_with_polis(conversation, conversation.opinion_map())
     record_property(f"ari_{name}", round(figure, 3))
@@ -157,10 +160,11 @@ def test_london_youth_policing_figure_is_recorded(record_property: pytest.Record
 
 @pytest.mark.parametrize("name", snapshots.HELD_OUT)
 def test_held_out_figures_are_recorded(name: str, record_property: pytest.RecordProperty) -> None:
-    # Read after the change to several k-means starts, so nothing was adjusted to them, and both fall short:
-    # freshwater (117 x 80; 0.048 when written, the same before the change) where Polis isolates 9 dissenters
-    # the map does not, and ubi (234 x 70, four groups for Polis; 0.150, 0.180 before) where the map finds two.
-    # Polis also grouped every participant of both, even those with one vote. Recorded, not yet a floor.
+    # Read after a change, so nothing was adjusted to them. taxes agrees (0.788, also a floor above); freshwater
+    # (117 x 80; 0.048 when written) where Polis isolates 9 dissenters the map does not, and ubi (234 x 70, four
+    # groups for Polis; 0.150) where the map finds two, fall short. Both look like another export: every
+    # participant is grouped, all those under seven votes in group 1, and ubi's groups do not follow from its
+    # votes by the published method (see tests/data/polis/README.md). Recorded, not a floor.
     conversation = snapshots.load(name)
     figure = snapshots.agreement_with_polis(conversation, conversation.opinion_map())
     record_property(f"ari_{name}", round(figure, 3))
