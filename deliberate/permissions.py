@@ -12,10 +12,11 @@ written here once; services and views ask these functions, and views load a cons
 from __future__ import annotations
 
 import enum
+import functools
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 
 from deliberate.domain.phases import Phase
 from deliberate.extensions import db, login_manager
@@ -78,17 +79,24 @@ def club_membership(user: User, federation: Organization) -> Membership | None:
     """Return the user's active club membership within a federation (members belong to one club there)."""
     if not user.is_authenticated:
         return None
-    return db.session.scalar(_club_membership_query(user, federation.id))
+    return db.session.scalar(_club_membership_query(Membership), {"user_id": user.id, "federation_id": federation.id})
 
 
-def _club_membership_query(user: User, federation_id: int) -> Select:
+@functools.cache
+def _club_membership_query(entity: type[Membership] | type[Organization]) -> Select:
+    """Select the person's active club membership in a federation, or its club (``user_id``, ``federation_id``).
+
+    Built once per process, with its values as parameters: every cast and every page of a consultation asks it,
+    and building the statement cost more than running it.
+    """
     return (
-        select(Membership)
+        select(entity)
+        .select_from(Membership)
         .join(Organization, Membership.organization_id == Organization.id)
         .where(
-            Membership.user_id == user.id,
+            Membership.user_id == bindparam("user_id"),
             Membership.status == MembershipStatus.ACTIVE,
-            Organization.parent_id == federation_id,
+            Organization.parent_id == bindparam("federation_id"),
         )
         .order_by(Membership.id)
         .limit(1)
@@ -138,7 +146,8 @@ def voting_club(user: User | None, consultation: Consultation) -> Organization |
     if user is None or not user.is_authenticated:
         return None
     # club_membership's query, loading the club instead of the membership: one query for every cast
-    return db.session.scalar(_club_membership_query(user, consultation.federation_id).with_only_columns(Organization))
+    return db.session.scalar(_club_membership_query(Organization),
+                             {"user_id": user.id, "federation_id": consultation.federation_id})
 
 
 def can_vote(user: User | None, consultation: Consultation) -> bool:

@@ -8,12 +8,13 @@ in deliberate.auth.services commit.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import Select, bindparam, delete, select
 
 from deliberate.extensions import db
 from deliberate.models import User, utcnow
@@ -54,14 +55,22 @@ def end_sessions(user: User, *, keep_current: bool) -> None:
     db.session.execute(statement)
 
 
+@functools.cache
+def _live_session_user() -> Select:
+    """Select the person of a live log-in (``token_hash``, ``user_id``, ``now``): one query, built once per process,
+    since every request of a logged-in member starts with it."""
+    return select(User).join(UserSession, UserSession.user_id == User.id).where(
+        UserSession.token_hash == bindparam("token_hash"), UserSession.user_id == bindparam("user_id"),
+        UserSession.expires_at > bindparam("now"))
+
+
 def load_user(session_id: str) -> User | None:
     """Return the user of a live log-in from "id:token" (Flask-Login's user loader), else None."""
     user_id, _, token = session_id.partition(":")
     if not token or not (user_id.isascii() and user_id.isdigit()):
         return None  # also a cookie from before log-ins had tokens: log in once more
-    # one query for the log-in and its person: every request of a logged-in member starts with it
-    user = db.session.scalar(select(User).join(UserSession, UserSession.user_id == User.id).where(
-        UserSession.token_hash == _hash(token), UserSession.user_id == int(user_id), UserSession.expires_at > utcnow()))
+    user = db.session.scalar(_live_session_user(),
+                             {"token_hash": _hash(token), "user_id": int(user_id), "now": utcnow()})
     if user is None or user.is_deleted or not user.is_email_confirmed:
         return None
     user.session_token = token

@@ -12,6 +12,7 @@ SHA-256 of that document. ``docs/ballot-secrecy.md`` is the threat model.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -22,8 +23,8 @@ from datetime import date
 from typing import Any
 
 import orjson
+from sqlalchemy import Insert, Integer, String, bindparam, func, insert, select
 from sqlalchemy import delete as sa_delete
-from sqlalchemy import func, insert, literal, select
 from sqlalchemy import update as sa_update
 from sqlalchemy.exc import IntegrityError
 
@@ -164,19 +165,15 @@ def cast_ballot(consultation: Consultation, user: User, ranking: list[list[int]]
     code = new_receipt_code()
     receipt_hash = hash_receipt(code)
     content = sealing.Content(paper.club.slug, gender_group(user.gender), ranking, approved, receipt_hash)
+    write_sealed, write_cast = _cast_statements()
     try:
         # the sealed ballot is written first: a worker killed before the cast is written leaves neither
-        db.session.execute(insert(SealedBallot).values(
-            consultation_id=consultation_id, receipt_tag=sealing.receipt_tag(consultation_id, receipt_hash),
-            sealed=sealing.seal(consultation_id, content, known)))
-        # the cast is written only while voting is open (accepts_ballots), holding the consultation's row until
-        # the commit like still_voting: one statement for the write and the check
-        check = sealing.receipt_check(consultation_id, user_id, receipt_hash)
-        written = db.session.execute(insert(BallotCast).from_select(
-            ["consultation_id", "user_id", "receipt_check"],
-            select(Consultation.id, literal(user_id), literal(check))
-            .where(Consultation.id == consultation_id, Consultation.phase == Phase.VOTING)
-            .with_for_update(read=True)), execution_options={"preserve_rowcount": True})
+        db.session.execute(write_sealed, {
+            "consultation_id": consultation_id, "receipt_tag": sealing.receipt_tag(consultation_id, receipt_hash),
+            "sealed": sealing.seal(consultation_id, content, known)})
+        written = db.session.execute(write_cast, {
+            "consultation_id": consultation_id, "user_id": user_id,
+            "receipt_check": sealing.receipt_check(consultation_id, user_id, receipt_hash)})
         if written.rowcount != 1:  # voting closed since the consultation was loaded: nothing is kept
             db.session.rollback()
             raise PhaseClosed(db.session.scalar(select(Consultation.phase).where(Consultation.id == consultation_id)))
@@ -186,6 +183,24 @@ def cast_ballot(consultation: Consultation, user: User, ranking: list[list[int]]
         _refuse_second_ballot(consultation_id, user_id)  # voted already, online or on paper: say which
         raise Conflict("already_cast") from error
     return code
+
+
+@functools.cache
+def _cast_statements() -> tuple[Insert, Insert]:
+    """Return the cast's two writes, built once per process (building them cost more than running them).
+
+    The sealed ballot (``consultation_id``, ``receipt_tag``, ``sealed``; its key is random), then the cast
+    (``consultation_id``, ``user_id``, ``receipt_check``), written only while voting is open (accepts_ballots),
+    holding the consultation's row until the commit like still_voting: one statement for the write and the check.
+    """
+    sealed = insert(SealedBallot.__table__)
+    cast = insert(BallotCast.__table__).from_select(
+        ["consultation_id", "user_id", "receipt_check"],
+        select(Consultation.id, bindparam("user_id", type_=Integer), bindparam("receipt_check", type_=String))
+        .where(Consultation.id == bindparam("consultation_id"), Consultation.phase == Phase.VOTING)
+        .with_for_update(read=True),
+    ).execution_options(preserve_rowcount=True)
+    return sealed, cast
 
 
 def _refuse_second_ballot(consultation_id: int, user_id: int) -> None:

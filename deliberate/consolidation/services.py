@@ -11,11 +11,12 @@ For other areas (ballots, opinion): :func:`active_items` lists a consultation's 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import url_for
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -90,22 +91,29 @@ def active_items(consultation: Consultation) -> list[AgendaItem]:
     hidden by a moderator nor withdrawn by its author). This is the only definition: an item emptied by a move, or
     whose demands were all hidden, is on no ballot and in no count.
     """
+    return list(db.session.scalars(_active_items_query(), {"consultation_id": consultation.id}))
+
+
+@functools.cache
+def _active_items_query() -> Select:
+    """Select a consultation's active items (``consultation_id``), built once per process: every cast asks it, and
+    building the statement cost more than running it."""
     linked = (
         select(DemandPlacement.agenda_item_id)
         .join(Demand, Demand.id == DemandPlacement.demand_id)
         .where(
-            DemandPlacement.consultation_id == consultation.id,
+            DemandPlacement.consultation_id == bindparam("consultation_id"),
             DemandPlacement.agenda_item_id.is_not(None),
             Demand.hidden_at.is_(None),
             Demand.is_withdrawn.is_(False),
         )
     )
-    return list(db.session.scalars(
+    return (
         select(AgendaItem)
-        .where(AgendaItem.consultation_id == consultation.id, AgendaItem.merged_into_id.is_(None),
+        .where(AgendaItem.consultation_id == bindparam("consultation_id"), AgendaItem.merged_into_id.is_(None),
                AgendaItem.id.in_(linked))
         .order_by(AgendaItem.id)
-    ))
+    )
 
 
 def demands_of_item(item: AgendaItem) -> list[Demand]:
