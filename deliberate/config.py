@@ -8,7 +8,6 @@ DEFAULT_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105 - refused outside de
 
 SECRET_KEY = DEFAULT_SECRET_KEY
 SQLALCHEMY_DATABASE_URI: str | None = None  # filled by create_app: SQLite in the instance folder
-SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
 LANGUAGES = ("es", "en")
 BABEL_DEFAULT_LOCALE = "es"

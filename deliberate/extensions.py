@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sqlite3
+import time
 
 from flask import Flask, current_app, request, session
 from flask_babel import Babel
@@ -12,8 +13,9 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, Pool, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
 
 from deliberate.config import limiter_storage
@@ -42,6 +44,35 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA busy_timeout = 5000")
         cursor.close()
+
+
+#: A pooled connection left unused longer than this is checked with a round trip before it is handed out (a
+#: database restarted meanwhile, or a proxy's idle timeout, has closed it, and the pool then opens a new one). One
+#: used moments ago is not: checking every connection at every request cost each cast a round trip and a twentieth
+#: of its CPU. A restart in the middle of busy traffic fails the requests that meet it, as it always has, and the
+#: pool then replaces all its connections.
+IDLE_CHECK_SECONDS = 10.0
+
+
+@event.listens_for(Pool, "checkin")
+def _note_idle(_dbapi_connection, record) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+@event.listens_for(Pool, "checkout")
+def _check_idle(dbapi_connection, record, _proxy) -> None:
+    """Check a connection that sat idle in the pool; a dead one is replaced (DisconnectionError makes the pool
+    open another)."""
+    idle_since = record.info.pop("idle_since", None)
+    if idle_since is None or time.monotonic() - idle_since < IDLE_CHECK_SECONDS:
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SELECT 1")
+        cursor.close()
+        dbapi_connection.rollback()  # the check's own transaction: the connection is handed out idle
+    except Exception as error:  # noqa: BLE001 - whatever the driver raises, the connection is not usable
+        raise DisconnectionError() from error
 
 
 def dialect_insert(model):

@@ -11,9 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
+from deliberate import extensions
 from deliberate.app import create_app
 from deliberate.config import from_environment
+from deliberate.extensions import db
 from deliberate.security import InsecureConfiguration, safe_next
 
 DELIBERATE = Path(sys.executable).with_name("deliberate")
@@ -122,6 +125,22 @@ def test_a_post_without_its_csrf_token_is_refused_with_400(make_app):
     assert "expired" in response.get_data(as_text=True)
     page = client.get("/account/login").get_data(as_text=True)
     assert 'name="csrf_token"' in page
+
+
+def test_a_connection_the_database_closed_while_it_sat_idle_is_replaced(app, monkeypatch):
+    """A database restarted while the site was quiet (or a proxy's idle timeout) makes no request fail."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("needs PostgreSQL: set DELIBERATE_TEST_DATABASE_URL")
+        pid = db.session.scalar(text("SELECT pg_backend_pid()"))
+        db.session.remove()  # back to the pool, idle
+        other = create_engine(db.engine.url)
+        with other.begin() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+        other.dispose()
+        monkeypatch.setattr(extensions, "IDLE_CHECK_SECONDS", 0.0)  # as if it had sat idle for long
+        assert db.session.scalar(text("SELECT pg_backend_pid()")) != pid
+        db.session.remove()
 
 
 def test_unknown_pages_get_a_translated_404(client):
