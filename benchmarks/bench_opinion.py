@@ -175,7 +175,7 @@ def main() -> None:
                 summary.append((kind, name, snapshots.agreement_with_polis(conversation, result)))
         print("ARI vs Polis's groups, per conversation (target: >= 0.7 on each small one, >= 0.95 on large ones):")
         for kind, name, figure in summary:
-            print(f"  {kind:20} {name:32} {figure:.3f}")
+            print(f"  {kind:20} {name:34} {figure:.3f}")
     else:
         print(f"(no Polis data at {POLIS}: real conversations skipped)")
     sizes = [(2_000, 500)] if args.quick else [(2_000, 500), (10_000, 2_000)]
