@@ -127,6 +127,7 @@ def test_a_post_without_its_csrf_token_is_refused_with_400(make_app):
     assert 'name="csrf_token"' in page
 
 
+@pytest.mark.postgres  # PostgreSQL only: the SQLite pass deselects it
 def test_a_connection_the_database_closed_while_it_sat_idle_is_replaced(app, monkeypatch):
     """A database restarted while the site was quiet (or a proxy's idle timeout) makes no request fail."""
     with app.app_context():
