@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import permutations
+
 import numpy as np
 
 #: Reactions needed to be clustered (or every statement, if there are fewer).
@@ -117,13 +119,17 @@ def _best_kmeans(points: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray 
 
 
 def _moved_share(a: np.ndarray, b: np.ndarray, weights: np.ndarray) -> float:
-    """Return the share of the weight that changes group between two partitions, groups matched at best."""
-    from scipy.optimize import linear_sum_assignment  # only when mapping, like scikit-learn
+    """Return the share of the weight that changes group between two partitions, groups matched at best.
 
+    There are at most ``MAX_GROUPS`` groups on each side, so trying every matching (120 at most) is exact.
+    """
     table = np.zeros((int(a.max()) + 1, int(b.max()) + 1))
     np.add.at(table, (a, b), weights)
-    rows, cols = linear_sum_assignment(-table)
-    return 1.0 - float(table[rows, cols].sum()) / float(weights.sum())
+    if table.shape[0] > table.shape[1]:
+        table = table.T
+    matchings = np.array(list(permutations(range(table.shape[1]), table.shape[0])))
+    kept = float(table[np.arange(table.shape[0]), matchings].sum(axis=1).max())
+    return 1.0 - kept / float(weights.sum())
 
 
 def _plus_plus_start(points: np.ndarray, weights: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
