@@ -18,7 +18,7 @@ from flask import Flask
 
 from deliberate.cli import APP_COMMANDS, OWN_COMMANDS, main
 
-#: Libraries no start may import: scikit-learn and SciPy (the opinion map, consolidation), Pillow (photos), Huey
+#: Libraries no start may import: scikit-learn (a map above 1,000 x 1,000), SciPy (consolidation), Pillow (photos), Huey
 #: with Redis's client and psycopg (the job queue, on SQLite here), Flask-Migrate with Alembic (the db commands),
 #: PostgreSQL's dialect (on SQLite).
 HEAVY = ("sklearn", "scipy", "PIL", "huey", "redis", "psycopg", "flask_migrate", "alembic",
@@ -68,10 +68,10 @@ def test_the_command_list_shows_each_command_with_its_own_help_line(app: Flask) 
             assert click.Command(name, help=line).get_short_help_str(limit) == command.get_short_help_str(limit), name
 
 
-def test_the_opinion_map_command_builds_no_app(tmp_path: Path) -> None:
+def test_the_opinion_map_command_imports_no_heavy_library_and_builds_no_app(tmp_path: Path) -> None:
     folder = Path(__file__).resolve().parent / "data" / "polis" / "bg2050-volunteers"
     code = f"from deliberate.cli import main; main(['opinion-map', {str(folder)!r}])"
-    run = imported_after(code, tmp_path, THE_APP + PLUGINS)
+    run = imported_after(code, tmp_path, HEAVY + THE_APP + PLUGINS)
     assert run["heavy"] == []
     assert len(json.loads(run["stdout"])["participants"]) == 126
 

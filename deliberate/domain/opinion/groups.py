@@ -17,6 +17,8 @@ MIN_GROUPS, MAX_GROUPS = 2, 5
 BASE_PER_GROUP = 12
 #: Lloyd iterations at most.
 KMEANS_ITERATIONS = 300
+#: The base k-means also stops when its centres move less, in all, than this share of the points' mean variance.
+KMEANS_TOLERANCE = 1e-4
 #: Smallest opinion group allowed.
 MIN_GROUP_SIZE = 2
 #: Seeded k-means++ starts tried for the groups, beside Polis's own start (the first distinct centres).
@@ -198,18 +200,72 @@ def _kmeans(points: np.ndarray, weights: np.ndarray, k: int) -> tuple[np.ndarray
         rank[order] = np.arange(len(order))
         labels, centres = rank[inverse.reshape(-1)], points[first[order]]
     else:
-        from sklearn.cluster import KMeans  # scikit-learn takes a second to import: only when mapping
-
-        start = points[first[order[:k]]]
-        model = KMeans(n_clusters=k, init=start, n_init=1, max_iter=KMEANS_ITERATIONS, algorithm="lloyd")
-        labels = model.fit_predict(points, sample_weight=weights)
-        centres = model.cluster_centers_
+        labels, centres = _base_lloyd(points, weights, points[first[order[:k]]])
     mass = np.bincount(labels, weights=weights, minlength=len(centres))
     keep = mass > 0
     if not keep.all():
         remap = np.cumsum(keep) - 1
         labels, centres, mass = remap[labels], centres[keep], mass[keep]
     return labels, centres, mass
+
+
+def _base_lloyd(points: np.ndarray, weights: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Run weighted Lloyd iterations from ``start`` the way scikit-learn's KMeans does; return labels and centres.
+
+    Same steps and stopping rules, so the same base clusters as ``KMeans(init=start, n_init=1)`` without its
+    second of import: the points are centred first; each step assigns every point to the nearest centre
+    (``|c|^2 - 2 x.c``, the first on a tie) and moves the centres to their members' weighted means; a centre
+    left empty takes the point farthest from its own centre. It stops when no point moves, or when the centres
+    moved less than ``KMEANS_TOLERANCE`` of the mean per-axis variance (in all, squared), and then assigns once
+    more to the final centres.
+    """
+    mean = points.mean(axis=0)
+    x = points - mean
+    centres = start - mean
+    tolerance = float(np.mean(np.var(x, axis=0))) * KMEANS_TOLERANCE
+    k = len(centres)
+    labels_old = np.full(len(x), -1, dtype=np.int64)
+    converged = False
+    # One buffer for the distances: a fresh points x centres array at every step costs more than the step.
+    buffer = np.empty((len(x), k))
+    for _ in range(KMEANS_ITERATIONS):
+        labels = _nearest(x, centres, buffer)
+        mass = np.bincount(labels, weights=weights, minlength=k)
+        sums = np.stack([np.bincount(labels, weights=weights * column, minlength=k) for column in x.T], axis=1)
+        empty = np.flatnonzero(mass == 0)
+        if len(empty):
+            gaps = ((x - centres[labels]) ** 2).sum(axis=1)
+            if gaps.max() > 0:
+                farthest = np.argpartition(gaps, -len(empty))[: -len(empty) - 1 : -1]
+                for cluster_id, far in zip(empty, farthest, strict=True):
+                    sums[labels[far]] -= x[far] * weights[far]
+                    sums[cluster_id] = x[far] * weights[far]
+                    mass[labels[far]] -= weights[far]
+                    mass[cluster_id] = weights[far]
+        new = sums / np.where(mass > 0, mass, 1.0)[:, None]
+        heaviest = int(np.argmax(mass))
+        for cluster_id in np.flatnonzero(mass <= 0):
+            # Still empty (its point was another's only one): scikit-learn puts it on the heaviest centre, or on
+            # that centre's unaveraged sum when it comes first; the next step relocates it.
+            new[cluster_id] = new[heaviest] if cluster_id > heaviest else sums[heaviest]
+        shift = float(((new - centres) ** 2).sum())
+        centres = new
+        if np.array_equal(labels, labels_old):
+            converged = True
+            break
+        if shift <= tolerance:
+            break
+        labels_old = labels
+    if not converged:
+        labels = _nearest(x, centres, buffer)
+    return labels, centres + mean
+
+
+def _nearest(x: np.ndarray, centres: np.ndarray, buffer: np.ndarray) -> np.ndarray:
+    """Return each point's nearest centre by ``|c|^2 - 2 x.c`` (the first on a tie), computed in ``buffer``."""
+    np.matmul(x, -2.0 * centres.T, out=buffer)
+    np.add(buffer, (centres**2).sum(axis=1), out=buffer)
+    return buffer.argmin(axis=1)
 
 
 def _weighted_silhouette(centres: np.ndarray, sizes: np.ndarray, labels: np.ndarray, k: int) -> float:

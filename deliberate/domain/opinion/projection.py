@@ -37,7 +37,7 @@ def _principal_axes(centred: np.ndarray) -> tuple[np.ndarray, tuple[float, float
     n_people, n_statements = centred.shape
     if min(n_people, n_statements) > EXACT_PCA_LIMIT:
         # Large matrices: a seeded randomized SVD, accurate for the top two axes and far cheaper than eigh.
-        from sklearn.utils.extmath import randomized_svd  # scikit-learn takes a second to import: only when mapping
+        from sklearn.utils.extmath import randomized_svd  # a second to import: only for such large matrices
 
         _, singular, axes = randomized_svd(centred, n_components=2, n_oversamples=10, n_iter=7, random_state=0)
         top = singular**2
