@@ -51,8 +51,7 @@ AREAS = ("auth", "organizations", "notifications", "mentoring", "volunteers", "h
 #: Lazy imports kept on purpose, each loaded only by the work that needs it, so that create_app() and every command
 #: start fast (tests/test_startup.py checks that they stay unimported):
 LAZY_ON_PURPOSE = {
-    "sklearn",  # a second to load: only an opinion map above 1,000 x 1,000 (its randomized SVD)
-    "scipy",  # a tenth of a second: consolidation runs (and scikit-learn)
+    "scipy",  # a tenth of a second: consolidation runs
     "PIL",  # Pillow, a tenth of a second: publishing a photo alone
     "huey",  # imports Redis's client and psycopg, a quarter of a second: the job queue, built when first used
     "redis",  # 0.15 s: the readiness check (and the queue, through Huey)

@@ -18,9 +18,9 @@ from flask import Flask
 
 from deliberate.cli import APP_COMMANDS, OWN_COMMANDS, main
 
-#: Libraries no start may import: scikit-learn (a map above 1,000 x 1,000), SciPy (consolidation), Pillow (photos), Huey
-#: with Redis's client and psycopg (the job queue, on SQLite here), Flask-Migrate with Alembic (the db commands),
-#: PostgreSQL's dialect (on SQLite).
+#: Libraries no start may import: scikit-learn (only the tests' metrics use it), SciPy (consolidation), Pillow
+#: (photos), Huey with Redis's client and psycopg (the job queue, on SQLite here), Flask-Migrate with Alembic (the db
+#: commands), PostgreSQL's dialect (on SQLite).
 HEAVY = ("sklearn", "scipy", "PIL", "huey", "redis", "psycopg", "flask_migrate", "alembic",
          "sqlalchemy.dialects.postgresql")
 
@@ -74,6 +74,15 @@ def test_the_opinion_map_command_imports_no_heavy_library_and_builds_no_app(tmp_
     run = imported_after(code, tmp_path, HEAVY + THE_APP + PLUGINS)
     assert run["heavy"] == []
     assert len(json.loads(run["stdout"])["participants"]) == 126
+
+
+def test_an_opinion_map_large_enough_for_the_randomized_svd_imports_no_heavy_library(tmp_path: Path) -> None:
+    code = ("from deliberate.domain.opinion import EXACT_PCA_LIMIT, compute_opinion_map\n"
+            "    n = EXACT_PCA_LIMIT + 1\n"
+            "    votes = [(p, s, 1 if (p + s) % 3 else -1) for p in range(n) for s in range(p % 5, n, 5)]\n"
+            "    print(len(compute_opinion_map(range(n), range(n), votes).groups))")
+    run = imported_after(code, tmp_path)
+    assert run["heavy"] == [] and int(run["stdout"]) >= 1
 
 
 def test_the_tally_command_imports_no_heavy_library_and_builds_no_app(tmp_path: Path) -> None:

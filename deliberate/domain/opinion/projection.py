@@ -8,6 +8,8 @@ from deliberate.domain.opinion.votes import Votes
 
 #: Above this many participants and statements, PCA uses a randomized SVD.
 EXACT_PCA_LIMIT = 1000
+#: The randomized SVD's extra random directions and power iterations (scikit-learn's defaults for two axes).
+SVD_OVERSAMPLES, SVD_ITERATIONS = 10, 7
 
 
 def project(votes: Votes, n_people: int, n_statements: int) -> tuple[np.ndarray, tuple[float, float]]:
@@ -37,9 +39,7 @@ def _principal_axes(centred: np.ndarray) -> tuple[np.ndarray, tuple[float, float
     n_people, n_statements = centred.shape
     if min(n_people, n_statements) > EXACT_PCA_LIMIT:
         # Large matrices: a seeded randomized SVD, accurate for the top two axes and far cheaper than eigh.
-        from sklearn.utils.extmath import randomized_svd  # a second to import: only for such large matrices
-
-        _, singular, axes = randomized_svd(centred, n_components=2, n_oversamples=10, n_iter=7, random_state=0)
+        singular, axes = _randomized_svd(centred)
         top = singular**2
     elif n_statements <= n_people:
         eigenvalues, eigenvectors = np.linalg.eigh(centred.T @ centred)
@@ -64,3 +64,23 @@ def _principal_axes(centred: np.ndarray) -> tuple[np.ndarray, tuple[float, float
     return axes, (shares[0], shares[1])
 
 
+
+
+def _randomized_svd(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the top two singular values and right singular vectors (rows) of ``matrix``, by a seeded randomized SVD.
+
+    Halko, Martinsson and Tropp's range finder as scikit-learn's ``randomized_svd(n_components=2,
+    n_oversamples=10, n_iter=7, random_state=0)`` runs it (the same seeded start, on the transpose when there are
+    fewer rows than columns), its power iterations normalised by QR rather than LU: the same subspace, so the
+    same axes up to rounding, without importing scikit-learn and SciPy for a second.
+    """
+    transpose = matrix.shape[0] < matrix.shape[1]
+    m = matrix.T if transpose else matrix
+    q = np.random.RandomState(0).normal(size=(m.shape[1], 2 + SVD_OVERSAMPLES))
+    for _ in range(SVD_ITERATIONS):
+        q = np.linalg.qr(m @ q)[0]
+        q = np.linalg.qr(m.T @ q)[0]
+    q = np.linalg.qr(m @ q)[0]
+    left, singular, right = np.linalg.svd(q.T @ m, full_matrices=False)
+    axes = (q @ left[:, :2]).T if transpose else right[:2]
+    return singular[:2], axes
