@@ -11,7 +11,7 @@ app = create_app()
 refuse_insecure_configuration(app)
 warn_unknown_worker_count(app)
 
-# Everything loaded at start-up (numpy, scikit-learn, the app) lives for the whole process: move it out of the
+# Everything loaded at start-up (numpy, the app) lives for the whole process: move it out of the
 # garbage collector's reach so full collections stay short. The demands-list benchmark shows the tail latency
 # drop from about 150 ms to about 25 ms at the 90th percentile with 1,000 demands.
 gc.freeze()
