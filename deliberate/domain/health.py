@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from math import isfinite
+from math import ceil, isfinite
 from xml.sax.saxutils import escape
 
 from deliberate.domain.privacy import MIN_GROUP, is_small
@@ -267,6 +267,12 @@ class Series:
     css_class: str = ""
 
 
+# A chart's labels: at most LABEL_CHARS characters, each about LABEL_CHAR_WIDTH wide (9 px text), LABEL_GAP apart.
+LABEL_CHARS = 14
+LABEL_CHAR_WIDTH = 5.5
+LABEL_GAP = 6
+
+
 @dataclass(frozen=True)
 class Chart:
     """A line chart of shares over consultations, drawn as SVG on the server (the page shows its table too)."""
@@ -288,9 +294,16 @@ def svg_chart(chart: Chart, *, baseline_label: str = "") -> str:
     left, right, top, bottom = 34, 8, 12, 26
     plot_w, plot_h = chart.width - left - right, chart.height - top - bottom
     count = max(len(chart.labels), 1)
+    shown = [label[:LABEL_CHARS] for label in chart.labels]
+    # Each label is centred under its point: the first and last points sit half a label in from the plot's ends,
+    # and when neighbours would touch only every few labels are written (the last always; the table has them all).
+    label_w = max((len(label) for label in shown), default=0) * LABEL_CHAR_WIDTH
+    inset = min(label_w / 2, plot_w / 4)
+    step = (plot_w - 2 * inset) / (count - 1) if count > 1 else 0.0
+    every = 1 if count < 2 or step >= label_w + LABEL_GAP else ceil((label_w + LABEL_GAP) / max(step, 1.0))
 
     def x(index: int) -> float:
-        return left + (plot_w * (index / (count - 1)) if count > 1 else plot_w / 2)
+        return left + (inset + step * index if count > 1 else plot_w / 2)
 
     def y(value: float) -> float:
         return top + plot_h * (1 - min(max(value, 0.0), 1.0))
@@ -303,11 +316,11 @@ def svg_chart(chart: Chart, *, baseline_label: str = "") -> str:
                      f'y2="{y(tick):.1f}"/>')
         parts.append(f'<text class="chart-tick" x="{left - 4}" y="{y(tick) + 3:.1f}" text-anchor="end">'
                      f"{int(tick * 100)}%</text>")
-    for index, label in enumerate(chart.labels):
-        # the first and last labels are anchored at their edge, so that the plot's ends do not cut them
-        anchor = "start" if index == 0 and count > 1 else "end" if index == count - 1 and count > 1 else "middle"
-        parts.append(f'<text class="chart-label" x="{x(index):.1f}" y="{chart.height - 8}" text-anchor="{anchor}">'
-                     f"{escape(label[:14])}</text>")
+    for index, label in enumerate(shown):
+        if (count - 1 - index) % every:
+            continue
+        parts.append(f'<text class="chart-label" x="{x(index):.1f}" y="{chart.height - 8}" text-anchor="middle">'
+                     f"{escape(label)}</text>")
     if chart.baseline is not None and isfinite(chart.baseline):
         parts.append(f'<line class="chart-baseline" x1="{left}" x2="{left + plot_w}" y1="{y(chart.baseline):.1f}" '
                      f'y2="{y(chart.baseline):.1f}" stroke-dasharray="4 3"><title>{escape(baseline_label)}</title>'

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from itertools import pairwise
+
+import pytest
 
 from deliberate.domain.health import (
+    LABEL_CHAR_WIDTH,
+    LABEL_GAP,
     Body,
     Chart,
     ClubFacts,
@@ -69,6 +75,28 @@ def test_the_chart_is_an_svg_with_a_title_and_escaped_labels():
     assert "<title>Women &lt;share&gt;</title>" in svg and "&lt;3&gt;" in svg and "<share>" not in svg
     assert svg.count("<circle") == 2 and "<polyline" not in svg  # a gap breaks the line
     assert 'stroke-dasharray="4 3"' in svg
+
+
+def _label_spans(svg: str) -> list[tuple[float, float]]:
+    """Where each written label starts and ends, from its centre and its length at the chart's character width."""
+    found = re.findall(r'<text class="chart-label" x="([\d.]+)" y="[\d.]+" text-anchor="middle">([^<]*)</text>', svg)
+    return [(float(x) - len(text) * LABEL_CHAR_WIDTH / 2, float(x) + len(text) * LABEL_CHAR_WIDTH / 2)
+            for x, text in found]
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 6, 8, 12, 30])
+def test_the_charts_labels_never_touch_nor_leave_the_chart(count):
+    labels = tuple(f"Q{n % 4 + 1} {2020 + n // 4}" for n in range(count))
+    chart = Chart(title="t", labels=labels, series=(Series("voters", tuple(0.5 for _ in labels)),))
+    svg = svg_chart(chart)
+    spans = _label_spans(svg)
+    assert spans
+    assert all(start >= 0 and end <= chart.width for start, end in spans)
+    assert all(later[0] - earlier[1] >= LABEL_GAP - 0.1 for earlier, later in pairwise(spans))
+    written = re.findall(r'text-anchor="middle">([^<]*)</text>', svg)
+    assert written[-1] == labels[-1]  # the latest is always named
+    if count <= 6:
+        assert written == list(labels)
 
 
 def test_the_shown_share_and_the_baseline_comparison_use_the_same_rounding():
