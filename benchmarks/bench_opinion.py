@@ -45,7 +45,7 @@ from tests import polis_snapshots as snapshots  # noqa: E402
 
 POLIS = snapshots.POLIS
 
-Inputs = tuple[list[int], list[int], list[tuple[int, int, int]], frozenset[int]]
+Inputs = tuple[list[int], list[int], list[tuple[int, int, int]], frozenset[int], frozenset[int]]
 
 
 def synthetic(n_people: int, n_statements: int, seed: int = 0) -> tuple[Inputs, list[int]]:
@@ -73,19 +73,19 @@ def synthetic(n_people: int, n_statements: int, seed: int = 0) -> tuple[Inputs, 
         value = np.where(draw < p_pass, 0, np.where(draw < p_pass + (1 - p_pass) * p_agree, 1, -1))
         reactions.extend(zip([person] * len(chosen), chosen.tolist(), value.tolist(), strict=True))
     hidden = frozenset(rng.choice(n_statements, size=n_statements // 20, replace=False).tolist())
-    return (list(range(n_people)), list(range(n_statements)), reactions, hidden), group.tolist()
+    return (list(range(n_people)), list(range(n_statements)), reactions, hidden, frozenset()), group.tolist()
 
 
 def polis_inputs(conversation: snapshots.Conversation) -> Inputs:
     """Turn one real conversation into the engine's inputs."""
     c = conversation
-    return list(c.participants), list(c.statements), list(c.reactions), c.hidden
+    return list(c.participants), list(c.statements), list(c.reactions), c.hidden, c.once_clustered
 
 
 def run(inputs: Inputs) -> OpinionMap:
-    """Compute the map of prepared inputs."""
-    participants, statements, reactions, hidden = inputs
-    return compute_opinion_map(participants, statements, reactions, hidden=hidden)
+    """Compute the map of prepared inputs (with who the history says was clustered early, for a whole export)."""
+    participants, statements, reactions, hidden, once = inputs
+    return compute_opinion_map(participants, statements, reactions, hidden=hidden, once_clustered=once)
 
 
 def measure(label: str, inputs: Inputs, repeat: int) -> OpinionMap:
@@ -102,7 +102,7 @@ def measure(label: str, inputs: Inputs, repeat: int) -> OpinionMap:
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert result is not None
-    people, statements, reactions, _ = inputs
+    people, statements, reactions, _, _ = inputs
     sizes = "/".join(str(g.size) for g in result.groups)
     print(
         f"{label:32} {len(people):>6} x {len(statements):<5} {len(reactions):>9,} reactions  "
@@ -123,7 +123,7 @@ def reference_line(conversation: snapshots.Conversation, result: OpinionMap) -> 
 
 def write_polis_folder(inputs: Inputs, target: Path) -> Path:
     """Write a conversation as a Polis export folder (comments.csv, votes.csv), hidden statements moderated out."""
-    _, statements, reactions, hidden = inputs
+    _, statements, reactions, hidden, _ = inputs
     target.mkdir(parents=True, exist_ok=True)
     with (target / "comments.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sklearn.metrics import adjusted_rand_score
 
-from deliberate.domain.opinion import OpinionMap, compute_opinion_map
+from deliberate.domain.opinion import OpinionMap, compute_opinion_map, once_clustered
 from deliberate.polis import read_polis_export, read_polis_groups
 
 POLIS = Path(__file__).resolve().parent / "data" / "polis"
@@ -45,10 +45,12 @@ class Conversation:
     reactions: tuple[tuple[int, int, int], ...]
     hidden: frozenset[int]
     polis_groups: dict[int, int | None]
+    once_clustered: frozenset[int] = frozenset()  # from the history, where the export has one
 
     def opinion_map(self) -> OpinionMap:
         """Compute the engine's map of the conversation."""
-        return compute_opinion_map(self.participants, self.statements, self.reactions, hidden=self.hidden)
+        return compute_opinion_map(self.participants, self.statements, self.reactions, hidden=self.hidden,
+                                   once_clustered=self.once_clustered)
 
 
 def load(name: str) -> Conversation:
@@ -63,6 +65,8 @@ def load(name: str) -> Conversation:
             reactions=tuple((r.participant_id, r.statement_id, r.value) for r in export.reactions),
             hidden=export.hidden_statement_ids,
             polis_groups=read_polis_groups(folder),
+            once_clustered=once_clustered([(r.created_at, r.participant_id) for r in export.reactions],
+                                          [s.created_at for s in export.statements]),
         )
     return read_participants_votes(folder)
 

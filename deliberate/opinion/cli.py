@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 import click
 
-from deliberate.domain.opinion import OpinionMap, compute_opinion_map
+from deliberate.domain.opinion import OpinionMap, compute_opinion_map, once_clustered
 from deliberate.polis import PolisFormatError, PolisVotes, read_polis_votes
 
 
 def opinion_map_of_export(votes: PolisVotes) -> OpinionMap:
-    """Compute the opinion map of a Polis export's votes (moderated-out statements carry no weight)."""
+    """Compute the opinion map of a Polis export's votes (moderated-out statements carry no weight).
+
+    The votes' and statements' times replay who Polis clustered early and kept (see ``once_clustered``).
+    """
+    appeared = [statement.created_at for statement in votes.statements]
+    earlier: frozenset[int] = frozenset()
+    if appeared and all(when is not None for when in appeared):
+        earlier = once_clustered(zip(votes.millis.tolist(), votes.voter.tolist(), strict=True),
+                                 [round(when.replace(tzinfo=UTC).timestamp() * 1000) for when in appeared])
     return compute_opinion_map(
         votes.participants,
         [statement.id for statement in votes.statements],
         list(zip(votes.voter.tolist(), votes.statement.tolist(), votes.value.tolist(), strict=True)),
         hidden=frozenset(statement.id for statement in votes.statements if statement.is_hidden),
+        once_clustered=earlier,
     )
 
 

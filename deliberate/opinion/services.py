@@ -118,19 +118,21 @@ def _compute_into(consultation: Consultation) -> OpinionSnapshot:
         raise Conflict("frozen")
     started = utcnow()
     demands = db.session.execute(
-        select(Demand.id, Demand.hidden_at, Demand.is_withdrawn).where(Demand.consultation_id == consultation.id)
+        select(Demand.id, Demand.hidden_at, Demand.is_withdrawn, Demand.created_at)
+        .where(Demand.consultation_id == consultation.id)
     ).all()
     hidden = [d.id for d in demands if d.hidden_at is not None or d.is_withdrawn]
-    reactions = [
-        (row.user_id, row.demand_id, int(row.value))
-        for row in db.session.execute(
-            select(Reaction.user_id, Reaction.demand_id, Reaction.value)
-            .join(Demand, Reaction.demand_id == Demand.id)
-            .where(Demand.consultation_id == consultation.id)
-        )
-    ]
+    rows = db.session.execute(
+        select(Reaction.user_id, Reaction.demand_id, Reaction.value, Reaction.created_at)
+        .join(Demand, Reaction.demand_id == Demand.id)
+        .where(Demand.consultation_id == consultation.id)
+    ).all()
+    reactions = [(row.user_id, row.demand_id, int(row.value)) for row in rows]
     participants = sorted({user_id for user_id, _, _ in reactions})
-    result = engine.compute_opinion_map(participants, [d.id for d in demands], reactions, hidden=hidden)
+    # who was clustered earlier stays so (a reaction's created_at is its first time; a change moves updated_at)
+    earlier = engine.once_clustered([(row.created_at, row.user_id) for row in rows], [d.created_at for d in demands])
+    result = engine.compute_opinion_map(participants, [d.id for d in demands], reactions, hidden=hidden,
+                                        once_clustered=earlier)
     if snapshot is None:
         snapshot = OpinionSnapshot(consultation_id=consultation.id)
         db.session.add(snapshot)

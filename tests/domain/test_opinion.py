@@ -7,7 +7,7 @@ import random
 import numpy as np
 import pytest
 
-from deliberate.domain.opinion import AGREE, DISAGREE, PASS, OpinionMap, compute_opinion_map
+from deliberate.domain.opinion import AGREE, DISAGREE, PASS, OpinionMap, compute_opinion_map, once_clustered
 
 Reaction = tuple[int, int, int]
 
@@ -176,6 +176,37 @@ def test_while_fewer_than_fifteen_qualify_the_most_active_others_are_clustered_t
     assert all(result.group_of(p) is not None for p in (70, 71, 72))
     assert result.group_of(73) is None
     assert result.group_of(74) is None, "someone who never reacted is never clustered"
+
+
+def test_the_first_participants_taken_in_while_few_qualified_stay_clustered() -> None:
+    # Statements appear at times 0..19; participant 1 reacts twice early, when nobody had seven reactions, so the
+    # rule takes him in; participant 99 reacts twice at the end, when 15 others qualify: only the first stays.
+    statements = range(20)
+    early = [(t, 1) for t in (1, 2)]
+    crowd = [(100 + t, p) for p in range(2, 17) for t in range(7)]
+    late = [(500, 99), (501, 99)]
+    kept = once_clustered([*early, *crowd, *late], statements)
+
+    assert 1 in kept and 99 not in kept
+    assert once_clustered([], statements) == frozenset()
+
+
+def test_with_few_statements_yet_few_reactions_were_enough() -> None:
+    # At time 3 only three statements exist: three reactions then are all of them.
+    first = [(1, 5), (2, 5), (3, 5)] + [(10 + t, p) for p in range(20, 40) for t in range(7)]
+    kept = once_clustered(first, [0, 1, 2, 8, 9, 10, 11, 12, 13])
+
+    assert 5 in kept
+
+
+def test_a_participant_clustered_earlier_stays_clustered() -> None:
+    people, statements, reactions = two_camps(per_camp=8, statements=20)
+    reactions += [(80, 0, AGREE), (80, 1, AGREE)]
+    plain = compute_opinion_map([*people, 80], statements, reactions)
+    kept = compute_opinion_map([*people, 80], statements, reactions, once_clustered=[80, 12345])
+
+    assert plain.group_of(80) is None
+    assert kept.group_of(80) is not None  # an id that is not a participant is ignored
 
 
 @pytest.mark.parametrize(("n_people", "seed"), [(12, 7), (20, 0)])

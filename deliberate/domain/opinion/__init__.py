@@ -73,6 +73,7 @@ from deliberate.domain.opinion.groups import (
     SPLIT_MARGIN,
     canonical_labels,
     cluster,
+    once_clustered,
     participants_to_cluster,
 )
 from deliberate.domain.opinion.projection import EXACT_PCA_LIMIT, project
@@ -103,7 +104,7 @@ __all__ = [
     "KMEANS_ITERATIONS", "MAX_CONSENSUS", "MAX_GROUPS", "MAX_REPRESENTATIVE", "MIN_CLUSTERED", "MIN_GROUPS",
     "MIN_GROUP_SIZE", "MIN_REACTIONS", "PASS", "SAME_PARTITION", "SPLIT_MARGIN", "Z_90",
     "ConsensusStatement", "OpinionGroup", "OpinionMap", "ParticipantPosition", "RepresentativeStatement",
-    "compute_opinion_map",
+    "compute_opinion_map", "once_clustered",
 ]
 
 
@@ -113,6 +114,7 @@ def compute_opinion_map(
     reactions: Iterable[tuple[Id, Id, int]],
     *,
     hidden: Iterable[Id] = (),
+    once_clustered: Iterable[Id] = (),
 ) -> OpinionMap:
     """Compute the opinion map of a conversation from its reactions.
 
@@ -121,12 +123,14 @@ def compute_opinion_map(
     placed at the centre, ungrouped. ``reactions`` holds at most one reaction per participant and statement:
     resolve history ("latest wins") before calling. ``hidden`` lists statements moderated out, which carry no
     weight (see the module's documentation for the two Polis details). Raises ``ValueError`` on an unknown id,
-    a duplicate reaction or a value other than 1, -1, 0.
+    a duplicate reaction or a value other than 1, -1, 0. ``once_clustered`` names participants clustered earlier
+    in the conversation's history, who stay clustered as in Polis (see :func:`once_clustered`; without a history,
+    the rule is applied to the reactions as they stand).
     """
     # One thread: on a shared machine (or under several web workers) BLAS and OpenMP thread pools fight for
     # the cores and make the map tens of times slower; single-threaded it takes a fraction of a second.
     with threadpool_limits(limits=1):
-        return _compute(participants, statements, reactions, hidden)
+        return _compute(participants, statements, reactions, hidden, once_clustered)
 
 
 def _compute(
@@ -134,6 +138,7 @@ def _compute(
     statements: Iterable[Id],
     reactions: Iterable[tuple[Id, Id, int]],
     hidden: Iterable[Id],
+    once_clustered: Iterable[Id] = (),
 ) -> OpinionMap:
     """Compute the map (see :func:`compute_opinion_map`)."""
     people = sorted(set(participants))
@@ -147,7 +152,9 @@ def _compute(
     visible_counts = np.bincount(votes.rows, minlength=n_people)
     # Reactions to hidden statements count as taking part (as in Polis), but someone must have reacted to at
     # least one visible statement to have a place on the map and a statement to share with a group.
-    clustered = participants_to_cluster(visible_counts + votes.hidden_counts, visible_counts, n_statements)
+    earlier = set(once_clustered)
+    once = np.fromiter((p in earlier for p in people), bool, n_people) if earlier else None
+    clustered = participants_to_cluster(visible_counts + votes.hidden_counts, visible_counts, n_statements, once)
     labels = np.full(n_people, -1, dtype=np.int64)
     labels[clustered] = cluster(xy[clustered])
     labels = canonical_labels(labels)

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Iterable
 from itertools import permutations
+from operator import itemgetter
+from typing import Any
 
 import numpy as np
+
+from deliberate.domain.opinion.results import Id
 
 #: Reactions needed to be clustered (or every statement, if there are fewer).
 MIN_REACTIONS = 7
@@ -29,7 +35,49 @@ SAME_PARTITION = 0.05
 SPLIT_MARGIN = 0.02
 
 
-def participants_to_cluster(taking_part: np.ndarray, placed: np.ndarray, n_statements: int) -> np.ndarray:
+#: Most moments of a conversation's history replayed by :func:`once_clustered` (Polis updates now and then too).
+MAX_REPLAYED_MOMENTS = 5000
+
+
+def once_clustered(first_reactions: Iterable[tuple[Any, Id]], statement_times: Iterable[Any]) -> frozenset[Id]:
+    """Return who Polis's rule clustered at some moment of the conversation's history; Polis never lets them go.
+
+    ``first_reactions`` holds, per participant and statement, when the participant first reacted (any orderable
+    time) and who; ``statement_times`` when each statement appeared. The rule of :func:`participants_to_cluster`
+    is replayed moment by moment (each distinct time, at most ``MAX_REPLAYED_MOMENTS`` of them): while fewer than
+    seven statements exist, fewer reactions are needed, and while fewer than fifteen people qualify, the most
+    active others join. The early participants taken in that way stay clustered. Once fifteen qualify with the full
+    seven reactions needed, nothing more can be learnt from the history, and the replay stops.
+    """
+    events = sorted(first_reactions, key=itemgetter(0))
+    if not events:
+        return frozenset()
+    appeared = sorted(statement_times)
+    ids = sorted({who for _, who in events})
+    index = {who: number for number, who in enumerate(ids)}
+    counts = np.zeros(len(ids), dtype=np.int64)
+    ever = np.zeros(len(ids), dtype=bool)
+    spacing = len(events) / MAX_REPLAYED_MOMENTS  # events between two replayed moments, at least
+    last = -1
+    for position, (when, who) in enumerate(events):
+        counts[index[who]] += 1
+        if position + 1 < len(events) and (events[position + 1][0] == when or position - last < spacing):
+            continue  # not the end of a moment, or too soon after the last one replayed
+        last = position
+        needed = min(MIN_REACTIONS, max(1, bisect_right(appeared, when)))
+        qualified = counts >= needed
+        missing = MIN_CLUSTERED - int(np.count_nonzero(qualified))
+        if missing > 0:
+            others = np.flatnonzero(~qualified & (counts > 0))
+            ever[others[np.lexsort((others, -counts[others]))][:missing]] = True
+        ever |= qualified
+        if missing <= 0 and needed == MIN_REACTIONS:
+            break
+    return frozenset(ids[i] for i in np.flatnonzero(ever))
+
+
+def participants_to_cluster(taking_part: np.ndarray, placed: np.ndarray, n_statements: int,
+                            once: np.ndarray | None = None) -> np.ndarray:
     """Return the indices of the participants to cluster, in order, from their reaction counts.
 
     ``taking_part`` counts every reaction (to hidden statements too) and ``placed`` the reactions to visible
@@ -40,6 +88,8 @@ def participants_to_cluster(taking_part: np.ndarray, placed: np.ndarray, n_state
     """
     eligible = placed > 0
     chosen = eligible & (taking_part >= min(MIN_REACTIONS, n_statements))
+    if once is not None:  # clustered earlier in the conversation's history (see once_clustered)
+        chosen |= eligible & once
     missing = MIN_CLUSTERED - int(np.count_nonzero(chosen))
     if missing > 0:
         others = np.flatnonzero(eligible & ~chosen)
