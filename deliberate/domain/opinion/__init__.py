@@ -10,7 +10,10 @@ Polis computes (no Polis code is used):
    ``sqrt(n_statements / n_votes)`` so that people who voted on few statements are not all drawn to the
    centre.
 3. Participants with at least ``min(7, n_statements)`` reactions are clustered (while fewer than 15 qualify,
-   the most active of the others join them up to 15, as in Polis): k-means into up to 100 base clusters,
+   the most active of the others join them up to 15, as in Polis), and so is anyone that rule took in earlier in
+   the conversation's history, whom Polis never lets go (``once_clustered``, replayed over the reactions' first
+   times; with it the clustered set is exactly Polis's on both large exports kept in tests): k-means into up to
+   100 base clusters,
    then k-means of the base centres weighted by their sizes for k = 2 to at most 5 (one more group allowed
    per 12 base clusters, Polis's rule, so a dozen participants get at most 3), keeping the k with the
    best silhouette (over participants: each base centre weighs as many as it holds), unless fewer groups come
