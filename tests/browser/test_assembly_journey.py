@@ -51,6 +51,7 @@ def _type_sheet(page, base: str, assembly_url: str, code: str, swap: bool = Fals
     page.goto(f"{base}{assembly_url}/sheets/enter")
     page.fill("#sheet", code)
     page.click("main button[type=submit]")
+    page.locator("input.rank-box").first.wait_for()  # the sheet's page, loaded (the click only waits for its start)
     order = [name.removeprefix("rank_") for name in
              page.locator("input.rank-box").evaluate_all("els => els.map(e => e.name)")]
     positions = list(range(1, len(order) + 1))
